@@ -1,0 +1,42 @@
+complete -c ssetap -s H -l header -d 'Add a request header, \'Name: value\' (repeatable; overrides a default header of the same name)' -r
+complete -c ssetap -s u -l user -d 'Basic auth. Without \':PASSWORD\', the password comes from $SSETAP_PASSWORD' -r
+complete -c ssetap -l bearer -d 'Send \'Authorization: Bearer TOKEN\'' -r
+complete -c ssetap -s X -l request -d 'HTTP method (default GET, or POST with --data)' -r
+complete -c ssetap -s d -l data -d 'Request body, or @FILE to read it from a file (@- for stdin). Sent again on every reconnect' -r
+complete -c ssetap -l cacert -d 'Trust the CA certificates in this PEM file instead of the system\'s' -r -F
+complete -c ssetap -l connect-timeout -d 'Give up connecting after this long (e.g. 10s, 500ms; a bare number is seconds)' -r
+complete -c ssetap -l idle-timeout -d 'Reconnect when no byte at all (comments included) arrived for this long; 0 turns it off' -r
+complete -c ssetap -l retry -d 'Reconnection time; a server\'s \'retry:\' field replaces it' -r
+complete -c ssetap -l retry-max -d 'Upper bound of the backoff, which doubles (with jitter) on consecutive failures' -r
+complete -c ssetap -l max-retries -d 'Reconnect at most N times (N+1 requests in all), then exit 1. Default: unlimited' -r
+complete -c ssetap -l last-event-id -d 'Send this Last-Event-ID on the first request (overrides --state-file)' -r
+complete -c ssetap -l state-file -d 'Keep the last event ID here across runs: read at start, replaced atomically once the events up to it were written (or acknowledged by Kafka)' -r -F
+complete -c ssetap -s f -l format -d 'Output format [default: json; data with --brokers]' -r -f -a "json\t'One JSON object per line: {"event":…,"id":…,"data":…}'
+data\t'The data field alone, one line per event'
+sse\t'Canonical SSE text, which ssetap reads back unchanged'"
+complete -c ssetap -l color -d 'Colour json output like jq. auto: only when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ssetap -s e -l event -d 'Only events of this type (repeatable or comma-separated; the default type is \'message\')' -r
+complete -c ssetap -l grep -d 'Only events whose data matches this regular expression' -r
+complete -c ssetap -l dedup -d 'Drop an event whose own id field matches one of the last N IDs seen (replays after a reconnect). Off by default' -r
+complete -c ssetap -s n -l max-events -d 'Exit 0 after N events (counted after filtering)' -r
+complete -c ssetap -l duration -d 'Exit 0 after this long (e.g. 10m, 1h30m)' -r
+complete -c ssetap -l max-event-size -d 'Drop (with a warning) events whose data is larger than this (e.g. 16MiB, 512KiB, 1000000)' -r
+complete -c ssetap -s b -l brokers -d 'Send events to these Kafka brokers instead of stdout' -r
+complete -c ssetap -s t -l topic -d 'Kafka topic; \'{event}\' in it is replaced by each event\'s type' -r
+complete -c ssetap -l key -d 'Record key: none, id, event, or a JSON pointer (/a/b) into the data' -r
+complete -c ssetap -l kafka-property -d 'Set a librdkafka property (repeatable), e.g. compression.type=zstd' -r
+complete -c ssetap -s F -l kafka-config -d 'Read librdkafka properties from a file (key=value lines, # comments), like kcat -F. Put secrets here, in a file only you can read' -r -F
+complete -c ssetap -l flush-timeout -d 'At exit, wait this long for Kafka to acknowledge what is in flight' -r
+complete -c ssetap -l no-compression -d 'Do not ask for gzip (no Accept-Encoding header)'
+complete -c ssetap -s k -l insecure -d 'Do not verify TLS certificates (warns on stderr)'
+complete -c ssetap -l no-reconnect -d 'Exit when the stream ends instead of reconnecting'
+complete -c ssetap -l json-data -d 'Embed data that parses as JSON as JSON instead of a string'
+complete -c ssetap -l timestamp -d 'Add "time": the receive time, RFC 3339 UTC with milliseconds (json)'
+complete -c ssetap -l comments -d 'Also output comment lines (json: {"comment":…})'
+complete -c ssetap -s q -l quiet -d 'No connection messages on stderr (warnings and errors still appear)'
+complete -c ssetap -s v -l verbose -d 'Also show request and response headers (credentials redacted)'
+complete -c ssetap -l stats -d 'Print a JSON summary to stderr at exit, and a live status line when stderr is a terminal'
+complete -c ssetap -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ssetap -s V -l version -d 'Print version'

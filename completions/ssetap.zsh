@@ -1,0 +1,89 @@
+#compdef ssetap
+
+autoload -U is-at-least
+
+_ssetap() {
+    typeset -A opt_args
+    typeset -a _arguments_options
+    local ret=1
+
+    if is-at-least 5.2; then
+        _arguments_options=(-s -S -C)
+    else
+        _arguments_options=(-s -C)
+    fi
+
+    local context curcontext="$curcontext" state line
+    _arguments "${_arguments_options[@]}" : \
+'*-H+[Add a request header, '\''Name\: value'\'' (repeatable; overrides a default header of the same name)]:HEADER:_default' \
+'*--header=[Add a request header, '\''Name\: value'\'' (repeatable; overrides a default header of the same name)]:HEADER:_default' \
+'-u+[Basic auth. Without '\''\:PASSWORD'\'', the password comes from \$SSETAP_PASSWORD]:USER[:PASSWORD]:_default' \
+'--user=[Basic auth. Without '\''\:PASSWORD'\'', the password comes from \$SSETAP_PASSWORD]:USER[:PASSWORD]:_default' \
+'--bearer=[Send '\''Authorization\: Bearer TOKEN'\'']:TOKEN:_default' \
+'-X+[HTTP method (default GET, or POST with --data)]:METHOD:_default' \
+'--request=[HTTP method (default GET, or POST with --data)]:METHOD:_default' \
+'-d+[Request body, or @FILE to read it from a file (@- for stdin). Sent again on every reconnect]:DATA|@FILE:_default' \
+'--data=[Request body, or @FILE to read it from a file (@- for stdin). Sent again on every reconnect]:DATA|@FILE:_default' \
+'--cacert=[Trust the CA certificates in this PEM file instead of the system'\''s]:FILE:_files' \
+'--connect-timeout=[Give up connecting after this long (e.g. 10s, 500ms; a bare number is seconds)]:DURATION:_default' \
+'--idle-timeout=[Reconnect when no byte at all (comments included) arrived for this long; 0 turns it off]:DURATION:_default' \
+'--retry=[Reconnection time; a server'\''s '\''retry\:'\'' field replaces it]:DURATION:_default' \
+'--retry-max=[Upper bound of the backoff, which doubles (with jitter) on consecutive failures]:DURATION:_default' \
+'--max-retries=[Reconnect at most N times (N+1 requests in all), then exit 1. Default\: unlimited]:N:_default' \
+'--last-event-id=[Send this Last-Event-ID on the first request (overrides --state-file)]:ID:_default' \
+'--state-file=[Keep the last event ID here across runs\: read at start, replaced atomically once the events up to it were written (or acknowledged by Kafka)]:PATH:_files' \
+'-f+[Output format \[default\: json; data with --brokers\]]:FORMAT:((json\:"One JSON object per line\: {"event"\:…,"id"\:…,"data"\:…}"
+data\:"The data field alone, one line per event"
+sse\:"Canonical SSE text, which ssetap reads back unchanged"))' \
+'--format=[Output format \[default\: json; data with --brokers\]]:FORMAT:((json\:"One JSON object per line\: {"event"\:…,"id"\:…,"data"\:…}"
+data\:"The data field alone, one line per event"
+sse\:"Canonical SSE text, which ssetap reads back unchanged"))' \
+'--color=[Colour json output like jq. auto\: only when stdout is a terminal and NO_COLOR is unset]:WHEN:(auto always never)' \
+'*-e+[Only events of this type (repeatable or comma-separated; the default type is '\''message'\'')]:TYPE:_default' \
+'*--event=[Only events of this type (repeatable or comma-separated; the default type is '\''message'\'')]:TYPE:_default' \
+'--grep=[Only events whose data matches this regular expression]:REGEX:_default' \
+'--dedup=[Drop an event whose own id field matches one of the last N IDs seen (replays after a reconnect). Off by default]:N:_default' \
+'-n+[Exit 0 after N events (counted after filtering)]:N:_default' \
+'--max-events=[Exit 0 after N events (counted after filtering)]:N:_default' \
+'--duration=[Exit 0 after this long (e.g. 10m, 1h30m)]:DURATION:_default' \
+'--max-event-size=[Drop (with a warning) events whose data is larger than this (e.g. 16MiB, 512KiB, 1000000)]:SIZE:_default' \
+'-b+[Send events to these Kafka brokers instead of stdout]:HOST:PORT[,...]:_default' \
+'--brokers=[Send events to these Kafka brokers instead of stdout]:HOST:PORT[,...]:_default' \
+'-t+[Kafka topic; '\''{event}'\'' in it is replaced by each event'\''s type]:NAME:_default' \
+'--topic=[Kafka topic; '\''{event}'\'' in it is replaced by each event'\''s type]:NAME:_default' \
+'--key=[Record key\: none, id, event, or a JSON pointer (/a/b) into the data]:KEY:_default' \
+'*--kafka-property=[Set a librdkafka property (repeatable), e.g. compression.type=zstd]:KEY=VALUE:_default' \
+'-F+[Read librdkafka properties from a file (key=value lines, # comments), like kcat -F. Put secrets here, in a file only you can read]:FILE:_files' \
+'--kafka-config=[Read librdkafka properties from a file (key=value lines, # comments), like kcat -F. Put secrets here, in a file only you can read]:FILE:_files' \
+'--flush-timeout=[At exit, wait this long for Kafka to acknowledge what is in flight]:DURATION:_default' \
+'--no-compression[Do not ask for gzip (no Accept-Encoding header)]' \
+'-k[Do not verify TLS certificates (warns on stderr)]' \
+'--insecure[Do not verify TLS certificates (warns on stderr)]' \
+'--no-reconnect[Exit when the stream ends instead of reconnecting]' \
+'--json-data[Embed data that parses as JSON as JSON instead of a string]' \
+'--timestamp[Add "time"\: the receive time, RFC 3339 UTC with milliseconds (json)]' \
+'--comments[Also output comment lines (json\: {"comment"\:…})]' \
+'-q[No connection messages on stderr (warnings and errors still appear)]' \
+'--quiet[No connection messages on stderr (warnings and errors still appear)]' \
+'(-q --quiet)-v[Also show request and response headers (credentials redacted)]' \
+'(-q --quiet)--verbose[Also show request and response headers (credentials redacted)]' \
+'--stats[Print a JSON summary to stderr at exit, and a live status line when stderr is a terminal]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':input -- An http(s) URL to connect to, a file of recorded SSE, or - for stdin:_default' \
+&& ret=0
+}
+
+(( $+functions[_ssetap_commands] )) ||
+_ssetap_commands() {
+    local commands; commands=()
+    _describe -t commands 'ssetap commands' commands "$@"
+}
+
+if [ "$funcstack[1]" = "_ssetap" ]; then
+    _ssetap "$@"
+else
+    compdef _ssetap ssetap
+fi

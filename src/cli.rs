@@ -1,0 +1,325 @@
+//! cli: the one clap definition of every flag. `--help`, `man/ssetap.1` and
+//! `completions/` are all generated from it; nothing else documents a flag.
+//!
+//! Conventions: every option taking a value has an explicit uppercase
+//! `value_name`; short flags are spelled out; defaults live here, validation
+//! and interpretation live in `config`.
+
+use clap::{ArgAction, Parser, ValueEnum};
+use std::path::PathBuf;
+
+pub const EXAMPLES: &str = "\
+Examples:
+  ssetap https://stream.wikimedia.org/v2/stream/recentchange --json-data | jq -r .data.title
+  ssetap URL -e edit,new --max-events 1000 --duration 10m > capture.ndjson
+  ssetap -d @request.json -H 'Content-Type: application/json' https://api.example.com/v1/chat
+  ssetap --format sse URL > capture.sse;  ssetap capture.sse;  curl -sN URL | ssetap -
+  ssetap URL -b localhost:9092 -t 'sse.{event}' --key /meta/domain --state-file wiki.state";
+
+pub const EXIT_STATUS: &str = "\
+Exit status:
+  0    done: --max-events or --duration reached, 204 No Content, end of file or
+       stdin, end of stream with --no-reconnect, stdout closed by its reader
+  1    failure: fatal HTTP status or content type, retries exhausted, I/O error,
+       Kafka delivery failure
+  2    usage: bad flags or arguments
+  130  interrupted by SIGINT (everything parsed was written first)
+  143  terminated by SIGTERM (likewise)";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// One JSON object per line: {"event":…,"id":…,"data":…}
+    Json,
+    /// The data field alone, one line per event
+    Data,
+    /// Canonical SSE text, which ssetap reads back unchanged
+    Sse,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Server-Sent Events to stdout or Kafka, parsed as a browser's EventSource does
+///
+/// Connects to an SSE endpoint (or reads recorded SSE from a file or stdin),
+/// parses the stream exactly as the WHATWG spec says, filters and formats the
+/// events, and writes them to stdout (NDJSON for jq, raw data, or canonical
+/// SSE) or into Apache Kafka. It reconnects with Last-Event-ID and backoff, and
+/// never loses an event it has parsed.
+#[derive(Debug, Parser)]
+#[command(
+    name = "ssetap",
+    version,
+    after_help = format!("{EXAMPLES}\n\n{EXIT_STATUS}"),
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// An http(s) URL to connect to, a file of recorded SSE, or - for stdin.
+    #[arg(value_name = "URL|FILE|-")]
+    pub input: String,
+
+    // ---- HTTP request ----
+    /// Add a request header, 'Name: value' (repeatable; overrides a default
+    /// header of the same name).
+    #[arg(
+        short = 'H',
+        long = "header",
+        value_name = "HEADER",
+        help_heading = "Request"
+    )]
+    pub headers: Vec<String>,
+
+    /// Basic auth. Without ':PASSWORD', the password comes from
+    /// $SSETAP_PASSWORD.
+    #[arg(
+        short = 'u',
+        long,
+        value_name = "USER[:PASSWORD]",
+        help_heading = "Request"
+    )]
+    pub user: Option<String>,
+
+    /// Send 'Authorization: Bearer TOKEN'.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "SSETAP_BEARER_TOKEN",
+        hide_env_values = true,
+        help_heading = "Request"
+    )]
+    pub bearer: Option<String>,
+
+    /// HTTP method (default GET, or POST with --data).
+    #[arg(
+        short = 'X',
+        long = "request",
+        value_name = "METHOD",
+        help_heading = "Request"
+    )]
+    pub method: Option<String>,
+
+    /// Request body, or @FILE to read it from a file (@- for stdin). Sent
+    /// again on every reconnect.
+    #[arg(short = 'd', long, value_name = "DATA|@FILE", help_heading = "Request")]
+    pub data: Option<String>,
+
+    /// Do not ask for gzip (no Accept-Encoding header).
+    #[arg(long, help_heading = "Request")]
+    pub no_compression: bool,
+
+    /// Trust the CA certificates in this PEM file instead of the system's.
+    #[arg(long, value_name = "FILE", help_heading = "Request")]
+    pub cacert: Option<PathBuf>,
+
+    /// Do not verify TLS certificates (warns on stderr).
+    #[arg(short = 'k', long, help_heading = "Request")]
+    pub insecure: bool,
+
+    /// Give up connecting after this long (e.g. 10s, 500ms; a bare number is
+    /// seconds).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "10s",
+        help_heading = "Request"
+    )]
+    pub connect_timeout: String,
+
+    /// Reconnect when no byte at all (comments included) arrived for this long;
+    /// 0 turns it off.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "5m",
+        help_heading = "Request"
+    )]
+    pub idle_timeout: String,
+
+    // ---- reconnecting ----
+    /// Reconnection time; a server's 'retry:' field replaces it.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "3s",
+        help_heading = "Reconnect"
+    )]
+    pub retry: String,
+
+    /// Upper bound of the backoff, which doubles (with jitter) on consecutive
+    /// failures.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "30s",
+        help_heading = "Reconnect"
+    )]
+    pub retry_max: String,
+
+    /// Reconnect at most N times (N+1 requests in all), then exit 1. Default:
+    /// unlimited.
+    #[arg(long, value_name = "N", help_heading = "Reconnect")]
+    pub max_retries: Option<u64>,
+
+    /// Exit when the stream ends instead of reconnecting.
+    #[arg(long, help_heading = "Reconnect")]
+    pub no_reconnect: bool,
+
+    /// Send this Last-Event-ID on the first request (overrides --state-file).
+    #[arg(long, value_name = "ID", help_heading = "Reconnect")]
+    pub last_event_id: Option<String>,
+
+    /// Keep the last event ID here across runs: read at start, replaced
+    /// atomically once the events up to it were written (or acknowledged by
+    /// Kafka).
+    #[arg(long, value_name = "PATH", help_heading = "Reconnect")]
+    pub state_file: Option<PathBuf>,
+
+    // ---- filtering and output ----
+    /// Output format [default: json; data with --brokers].
+    #[arg(
+        short = 'f',
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        help_heading = "Output"
+    )]
+    pub format: Option<FormatArg>,
+
+    /// Embed data that parses as JSON as JSON instead of a string.
+    #[arg(long, help_heading = "Output")]
+    pub json_data: bool,
+
+    /// Add "time": the receive time, RFC 3339 UTC with milliseconds (json).
+    #[arg(long, help_heading = "Output")]
+    pub timestamp: bool,
+
+    /// Colour json output like jq. auto: only when stdout is a terminal and
+    /// NO_COLOR is unset.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto",
+        help_heading = "Output"
+    )]
+    pub color: ColorArg,
+
+    /// Also output comment lines (json: {"comment":…}).
+    #[arg(long, help_heading = "Output")]
+    pub comments: bool,
+
+    /// Only events of this type (repeatable or comma-separated; the default
+    /// type is 'message').
+    #[arg(
+        short = 'e',
+        long = "event",
+        value_name = "TYPE",
+        value_delimiter = ',',
+        help_heading = "Output"
+    )]
+    pub events: Vec<String>,
+
+    /// Only events whose data matches this regular expression.
+    #[arg(long, value_name = "REGEX", help_heading = "Output")]
+    pub grep: Option<String>,
+
+    /// Drop an event whose own id field matches one of the last N IDs seen
+    /// (replays after a reconnect). Off by default.
+    #[arg(long, value_name = "N", help_heading = "Output")]
+    pub dedup: Option<usize>,
+
+    /// Exit 0 after N events (counted after filtering).
+    #[arg(short = 'n', long, value_name = "N", help_heading = "Output")]
+    pub max_events: Option<u64>,
+
+    /// Exit 0 after this long (e.g. 10m, 1h30m).
+    #[arg(long, value_name = "DURATION", help_heading = "Output")]
+    pub duration: Option<String>,
+
+    /// Drop (with a warning) events whose data is larger than this (e.g.
+    /// 16MiB, 512KiB, 1000000).
+    #[arg(
+        long,
+        value_name = "SIZE",
+        default_value = "16MiB",
+        help_heading = "Output"
+    )]
+    pub max_event_size: String,
+
+    // ---- Kafka ----
+    /// Send events to these Kafka brokers instead of stdout.
+    #[arg(
+        short = 'b',
+        long,
+        value_name = "HOST:PORT[,...]",
+        env = "SSETAP_BROKERS",
+        help_heading = "Kafka"
+    )]
+    pub brokers: Option<String>,
+
+    /// Kafka topic; '{event}' in it is replaced by each event's type.
+    #[arg(short = 't', long, value_name = "NAME", help_heading = "Kafka")]
+    pub topic: Option<String>,
+
+    /// Record key: none, id, event, or a JSON pointer (/a/b) into the data.
+    #[arg(
+        long,
+        value_name = "KEY",
+        default_value = "none",
+        help_heading = "Kafka"
+    )]
+    pub key: String,
+
+    /// Set a librdkafka property (repeatable), e.g. compression.type=zstd.
+    #[arg(
+        long = "kafka-property",
+        value_name = "KEY=VALUE",
+        help_heading = "Kafka"
+    )]
+    pub kafka_properties: Vec<String>,
+
+    /// Read librdkafka properties from a file (key=value lines, # comments),
+    /// like kcat -F. Put secrets here, in a file only you can read.
+    #[arg(short = 'F', long, value_name = "FILE", help_heading = "Kafka")]
+    pub kafka_config: Option<PathBuf>,
+
+    /// At exit, wait this long for Kafka to acknowledge what is in flight.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "30s",
+        help_heading = "Kafka"
+    )]
+    pub flush_timeout: String,
+
+    // ---- diagnostics ----
+    /// No connection messages on stderr (warnings and errors still appear).
+    #[arg(short = 'q', long, help_heading = "Diagnostics")]
+    pub quiet: bool,
+
+    /// Also show request and response headers (credentials redacted).
+    #[arg(short = 'v', long, action = ArgAction::SetTrue, conflicts_with = "quiet", help_heading = "Diagnostics")]
+    pub verbose: bool,
+
+    /// Print a JSON summary to stderr at exit, and a live status line when
+    /// stderr is a terminal.
+    #[arg(long, help_heading = "Diagnostics")]
+    pub stats: bool,
+}
+
+/// The clap command, for the man page and completions generators.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clap_definition_is_consistent() {
+        super::command().debug_assert();
+    }
+}

@@ -1,0 +1,418 @@
+//! config: turns the clap arguments into a plain `Config`, once. Everything
+//! the rest of the program needs is decided and validated here; no other
+//! module sees clap types. Malformed flags become `UsageError` (exit 2);
+//! files named by flags that cannot be read are I/O errors (exit 1).
+
+pub mod values;
+
+use crate::cli::{Cli, ColorArg, FormatArg};
+use crate::exit::UsageError;
+use crate::format::{Format, FormatOptions};
+use anyhow::{Context, Result};
+use std::path::PathBuf;
+use std::time::Duration;
+use values::HeaderArg;
+
+/// Where the stream comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// An http(s) URL, without credentials (those are in `Request::basic`).
+    Url(String),
+    Stdin,
+    File(PathBuf),
+}
+
+/// Everything about the HTTP request, ready to send.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: String,
+    /// Final header list, defaults included, `-H` applied.
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+    pub cacert: Option<Vec<u8>>,
+    pub insecure: bool,
+    pub connect_timeout: Duration,
+    /// None = off.
+    pub idle_timeout: Option<Duration>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Reconnect {
+    pub enabled: bool,
+    pub retry: Duration,
+    pub retry_max: Duration,
+    pub max_retries: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Filter {
+    /// Event types to keep (empty = all).
+    pub events: Vec<Vec<u8>>,
+    pub grep: Option<regex::bytes::Regex>,
+    pub dedup: Option<usize>,
+}
+
+/// How a Kafka record's key is chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySpec {
+    None,
+    Id,
+    Event,
+    /// A JSON pointer into the data parsed as JSON.
+    Pointer(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Kafka {
+    pub topic: String,
+    pub key: KeySpec,
+    /// librdkafka properties, in order; later entries win. Includes our
+    /// defaults first, then -F, then -b, then --kafka-property.
+    pub properties: Vec<(String, String)>,
+    pub flush_timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub input: Input,
+    pub request: Request,
+    pub reconnect: Reconnect,
+    pub format: FormatOptions,
+    pub comments: bool,
+    pub filter: Filter,
+    pub max_events: Option<u64>,
+    pub duration: Option<Duration>,
+    pub max_event_size: usize,
+    pub last_event_id: Option<String>,
+    pub state_file: Option<PathBuf>,
+    pub kafka: Option<Kafka>,
+    pub quiet: bool,
+    pub verbose: bool,
+    pub stats: bool,
+    /// Secret strings (passwords, tokens) that must never be printed.
+    pub secrets: Vec<String>,
+}
+
+/// What `from_cli` needs from the outside world, so it stays testable.
+pub struct Env<'a> {
+    pub var: &'a dyn Fn(&str) -> Option<String>,
+    pub stdout_is_terminal: bool,
+}
+
+fn bad(msg: impl Into<String>) -> anyhow::Error {
+    UsageError(msg.into()).into()
+}
+
+impl Config {
+    pub fn from_cli(cli: Cli, env: &Env) -> Result<Config> {
+        let mut secrets = Vec::new();
+        let input = match cli.input.as_str() {
+            "-" => Input::Stdin,
+            s if s.contains("://") => {
+                let parts = values::http_url(s).map_err(bad)?;
+                if let Some((_, Some(p))) = &parts.user {
+                    secrets.push(p.clone());
+                }
+                Input::Url(parts.url)
+            }
+            s => Input::File(PathBuf::from(s)),
+        };
+        let url_user = match values::http_url(&cli.input) {
+            Ok(p) => p.user,
+            Err(_) => None,
+        };
+
+        let dur = |flag: &str, text: &str| values::duration(flag, text).map_err(bad);
+        let idle = dur("--idle-timeout", &cli.idle_timeout)?;
+        let retry = dur("--retry", &cli.retry)?;
+        let retry_max = dur("--retry-max", &cli.retry_max)?.max(retry);
+        let duration = cli
+            .duration
+            .as_deref()
+            .map(|d| dur("--duration", d))
+            .transpose()?;
+
+        let request = build_request(&cli, url_user, env, &mut secrets)?;
+
+        let kafka = build_kafka(&cli, &mut secrets)?;
+        let format = match cli.format {
+            Some(FormatArg::Json) => Format::Json,
+            Some(FormatArg::Data) => Format::Data,
+            Some(FormatArg::Sse) => Format::Sse,
+            None if kafka.is_some() => Format::Data,
+            None => Format::Json,
+        };
+        let no_color = (env.var)("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = format == Format::Json
+            && kafka.is_none()
+            && match cli.color {
+                ColorArg::Always => true,
+                ColorArg::Never => false,
+                ColorArg::Auto => env.stdout_is_terminal && !no_color,
+            };
+
+        let grep = cli
+            .grep
+            .as_deref()
+            .map(|re| {
+                regex::bytes::Regex::new(re)
+                    .map_err(|e| bad(format!("--grep: invalid regular expression: {e}")))
+            })
+            .transpose()?;
+        let mut events = Vec::new();
+        for e in &cli.events {
+            let e = e.trim();
+            if e.is_empty() {
+                return Err(bad("-e/--event: empty event type"));
+            }
+            events.push(e.as_bytes().to_vec());
+        }
+        if cli.dedup == Some(0) {
+            return Err(bad("--dedup: N must be at least 1"));
+        }
+        if matches!(input, Input::Stdin) && cli.data.as_deref() == Some("@-") {
+            return Err(bad("--data @- and the input - both want stdin"));
+        }
+
+        Ok(Config {
+            input,
+            request: Request {
+                connect_timeout: dur("--connect-timeout", &cli.connect_timeout)?,
+                idle_timeout: (!idle.is_zero()).then_some(idle),
+                ..request
+            },
+            reconnect: Reconnect {
+                enabled: !cli.no_reconnect,
+                retry,
+                retry_max,
+                max_retries: cli.max_retries,
+            },
+            format: FormatOptions {
+                format,
+                json_data: cli.json_data,
+                timestamp: cli.timestamp,
+                color,
+            },
+            comments: cli.comments,
+            filter: Filter {
+                events,
+                grep,
+                dedup: cli.dedup,
+            },
+            max_events: cli.max_events,
+            duration,
+            max_event_size: values::size("--max-event-size", &cli.max_event_size).map_err(bad)?,
+            last_event_id: cli.last_event_id,
+            state_file: cli.state_file,
+            kafka,
+            quiet: cli.quiet,
+            verbose: cli.verbose,
+            stats: cli.stats,
+            secrets,
+        })
+    }
+}
+
+fn build_request(
+    cli: &Cli,
+    url_user: Option<(String, Option<String>)>,
+    env: &Env,
+    secrets: &mut Vec<String>,
+) -> Result<Request> {
+    let mut headers: Vec<(String, String)> = vec![
+        ("Accept".into(), "text/event-stream".into()),
+        ("Cache-Control".into(), "no-cache".into()),
+        (
+            "User-Agent".into(),
+            format!("ssetap/{}", env!("CARGO_PKG_VERSION")),
+        ),
+    ];
+    if !cli.no_compression {
+        headers.push(("Accept-Encoding".into(), "gzip".into()));
+    }
+    let user = cli
+        .user
+        .as_ref()
+        .map(|u| match u.split_once(':') {
+            Some((name, pass)) => (name.to_string(), Some(pass.to_string())),
+            None => (u.clone(), None),
+        })
+        .or(url_user);
+    if let Some((name, pass)) = user {
+        let pass = pass
+            .or_else(|| (env.var)("SSETAP_PASSWORD"))
+            .unwrap_or_default();
+        if !pass.is_empty() {
+            secrets.push(pass.clone());
+        }
+        let token = base64_encode(format!("{name}:{pass}").as_bytes());
+        secrets.push(token.clone());
+        headers.push(("Authorization".into(), format!("Basic {token}")));
+    }
+    if let Some(token) = &cli.bearer {
+        if token.contains(['\r', '\n']) {
+            return Err(bad("--bearer: the token contains a CR or LF"));
+        }
+        secrets.push(token.clone());
+        headers.push(("Authorization".into(), format!("Bearer {token}")));
+    }
+    for h in &cli.headers {
+        match values::header(h).map_err(bad)? {
+            HeaderArg::Set(name, value) => {
+                headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
+                if values::is_secret_name(&name) && !value.is_empty() {
+                    secrets.push(value.clone());
+                }
+                headers.push((name, value));
+            }
+            HeaderArg::Remove(name) => headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name)),
+        }
+    }
+    let body = match cli.data.as_deref() {
+        None => None,
+        Some("@-") => {
+            let mut buf = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
+                .context("cannot read --data from stdin")?;
+            Some(buf)
+        }
+        Some(d) if d.starts_with('@') => {
+            let path = &d[1..];
+            Some(std::fs::read(path).with_context(|| format!("cannot read --data file {path}"))?)
+        }
+        Some(d) => Some(d.as_bytes().to_vec()),
+    };
+    let method = match &cli.method {
+        Some(m) => {
+            if m.is_empty()
+                || !m
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+            {
+                return Err(bad(format!("-X: invalid HTTP method {m:?}")));
+            }
+            m.clone()
+        }
+        None if body.is_some() => "POST".into(),
+        None => "GET".into(),
+    };
+    let cacert = cli
+        .cacert
+        .as_ref()
+        .map(|p| std::fs::read(p).with_context(|| format!("cannot read --cacert {}", p.display())))
+        .transpose()?;
+    Ok(Request {
+        method,
+        headers,
+        body,
+        cacert,
+        insecure: cli.insecure,
+        connect_timeout: Duration::ZERO,
+        idle_timeout: None,
+    })
+}
+
+fn build_kafka(cli: &Cli, secrets: &mut Vec<String>) -> Result<Option<Kafka>> {
+    let wanted = cli.brokers.is_some()
+        || cli.topic.is_some()
+        || cli.kafka_config.is_some()
+        || !cli.kafka_properties.is_empty();
+    if !wanted {
+        if cli.key != "none" {
+            return Err(bad("--key only applies to the Kafka sink (--brokers)"));
+        }
+        return Ok(None);
+    }
+    let mut properties: Vec<(String, String)> = vec![
+        ("acks".into(), "all".into()),
+        ("enable.idempotence".into(), "true".into()),
+    ];
+    if let Some(path) = &cli.kafka_config {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read -F/--kafka-config {}", path.display()))?;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let Some((k, v)) = line.split_once('=') else {
+                return Err(bad(format!(
+                    "{}:{}: expected key=value",
+                    path.display(),
+                    n + 1
+                )));
+            };
+            properties.push((k.trim().to_string(), v.trim().to_string()));
+        }
+    }
+    if let Some(b) = &cli.brokers {
+        properties.push(("bootstrap.servers".into(), b.clone()));
+    }
+    for p in &cli.kafka_properties {
+        let Some((k, v)) = p.split_once('=') else {
+            return Err(bad(format!(
+                "--kafka-property: expected KEY=VALUE, got {p:?}"
+            )));
+        };
+        properties.push((k.trim().to_string(), v.trim().to_string()));
+    }
+    for (k, v) in &properties {
+        if crate::kafka::is_secret_property(k) && !v.is_empty() {
+            secrets.push(v.clone());
+        }
+    }
+    if !properties
+        .iter()
+        .any(|(k, _)| k == "bootstrap.servers" || k == "metadata.broker.list")
+    {
+        return Err(bad(
+            "Kafka needs brokers: -b HOST:PORT, $SSETAP_BROKERS, or bootstrap.servers in -F",
+        ));
+    }
+    let Some(topic) = cli.topic.clone().filter(|t| !t.is_empty()) else {
+        return Err(bad("-t/--topic is required with Kafka (-b/-F)"));
+    };
+    let key = match cli.key.as_str() {
+        "none" => KeySpec::None,
+        "id" => KeySpec::Id,
+        "event" => KeySpec::Event,
+        p if p.starts_with('/') => KeySpec::Pointer(p.to_string()),
+        other => {
+            return Err(bad(format!(
+                "--key: expected none, id, event or a JSON pointer like /meta/domain, got {other:?}"
+            )));
+        }
+    };
+    let flush_timeout = values::duration("--flush-timeout", &cli.flush_timeout).map_err(bad)?;
+    Ok(Some(Kafka {
+        topic,
+        key,
+        properties,
+        flush_timeout,
+    }))
+}
+
+/// Standard base64 with padding, for the basic-auth header.
+fn base64_encode(input: &[u8]) -> String {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(TABLE[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

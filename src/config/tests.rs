@@ -1,0 +1,280 @@
+use super::*;
+use clap::Parser as _;
+
+fn parse(args: &[&str]) -> Result<Config> {
+    parse_env(args, &[])
+}
+
+fn parse_env(args: &[&str], vars: &[(&str, &str)]) -> Result<Config> {
+    let mut argv = vec!["ssetap"];
+    argv.extend_from_slice(args);
+    let cli = Cli::try_parse_from(argv).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let vars: Vec<(String, String)> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let var = move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    Config::from_cli(
+        cli,
+        &Env {
+            var: &var,
+            stdout_is_terminal: false,
+        },
+    )
+}
+
+fn header<'a>(cfg: &'a Config, name: &str) -> Option<&'a str> {
+    cfg.request
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+fn is_usage(err: &anyhow::Error) -> bool {
+    crate::exit::code_for(err) == crate::exit::USAGE
+}
+
+#[test]
+fn defaults_for_a_plain_get() {
+    let cfg = parse(&["http://h/s"]).unwrap();
+    assert_eq!(cfg.input, Input::Url("http://h/s".into()));
+    assert_eq!(cfg.request.method, "GET");
+    assert_eq!(header(&cfg, "accept"), Some("text/event-stream"));
+    assert_eq!(header(&cfg, "cache-control"), Some("no-cache"));
+    assert_eq!(header(&cfg, "accept-encoding"), Some("gzip"));
+    assert!(header(&cfg, "user-agent").unwrap().starts_with("ssetap/"));
+    assert_eq!(cfg.request.connect_timeout, Duration::from_secs(10));
+    assert_eq!(cfg.request.idle_timeout, Some(Duration::from_secs(300)));
+    assert_eq!(cfg.reconnect.retry, Duration::from_secs(3));
+    assert_eq!(cfg.reconnect.retry_max, Duration::from_secs(30));
+    assert_eq!(cfg.max_event_size, 16 << 20);
+    assert_eq!(cfg.format.format, Format::Json);
+    assert!(!cfg.format.color);
+    assert!(cfg.kafka.is_none());
+}
+
+#[test]
+fn inputs_are_urls_files_or_stdin() {
+    assert_eq!(parse(&["-"]).unwrap().input, Input::Stdin);
+    assert_eq!(
+        parse(&["cap.sse"]).unwrap().input,
+        Input::File("cap.sse".into())
+    );
+    let err = parse(&["ftp://h/x"]).unwrap_err();
+    assert!(
+        is_usage(&err) && err.to_string().contains("unsupported URL scheme"),
+        "{err}"
+    );
+}
+
+#[test]
+fn user_headers_override_and_remove_defaults() {
+    let cfg = parse(&[
+        "http://h/",
+        "-H",
+        "User-Agent: me/1",
+        "-H",
+        "Accept-Encoding:",
+        "-H",
+        "X-A: 1",
+    ])
+    .unwrap();
+    assert_eq!(header(&cfg, "user-agent"), Some("me/1"));
+    assert_eq!(header(&cfg, "accept-encoding"), None);
+    assert_eq!(header(&cfg, "x-a"), Some("1"));
+    assert!(is_usage(
+        &parse(&["http://h/", "-H", "X: a\r\nY: b"]).unwrap_err()
+    ));
+}
+
+#[test]
+fn no_compression_drops_accept_encoding() {
+    let cfg = parse(&["http://h/", "--no-compression"]).unwrap();
+    assert_eq!(header(&cfg, "accept-encoding"), None);
+}
+
+#[test]
+fn basic_auth_from_flag_env_or_url_and_secrets_are_collected() {
+    let cfg = parse(&["http://h/", "-u", "ann:pw1"]).unwrap();
+    assert_eq!(header(&cfg, "authorization"), Some("Basic YW5uOnB3MQ=="));
+    assert!(cfg.secrets.contains(&"pw1".to_string()));
+    let cfg = parse_env(&["http://h/", "-u", "ann"], &[("SSETAP_PASSWORD", "pw1")]).unwrap();
+    assert_eq!(header(&cfg, "authorization"), Some("Basic YW5uOnB3MQ=="));
+    let cfg = parse(&["http://ann:pw1@h/x"]).unwrap();
+    assert_eq!(cfg.input, Input::Url("http://h/x".into()));
+    assert_eq!(header(&cfg, "authorization"), Some("Basic YW5uOnB3MQ=="));
+    assert!(cfg.secrets.contains(&"YW5uOnB3MQ==".to_string()));
+}
+
+#[test]
+fn bearer_from_flag_or_env() {
+    let cfg = parse(&["http://h/", "--bearer", "tok123"]).unwrap();
+    assert_eq!(header(&cfg, "authorization"), Some("Bearer tok123"));
+    assert!(cfg.secrets.contains(&"tok123".to_string()));
+    let cfg = parse_env(&["http://h/"], &[]).unwrap();
+    assert_eq!(header(&cfg, "authorization"), None);
+}
+
+#[test]
+fn data_makes_a_post_unless_a_method_is_given() {
+    let cfg = parse(&["http://h/", "-d", "{\"a\":1}"]).unwrap();
+    assert_eq!(cfg.request.method, "POST");
+    assert_eq!(cfg.request.body.as_deref(), Some(&b"{\"a\":1}"[..]));
+    let cfg = parse(&["http://h/", "-d", "x", "-X", "PUT"]).unwrap();
+    assert_eq!(cfg.request.method, "PUT");
+    let err = parse(&["http://h/", "-d", "@/nonexistent/req.json"]).unwrap_err();
+    assert!(
+        !is_usage(&err) && format!("{err:#}").contains("/nonexistent/req.json"),
+        "{err:#}"
+    );
+    assert!(is_usage(&parse(&["http://h/", "-X", "GE T"]).unwrap_err()));
+}
+
+#[test]
+fn bad_values_are_usage_errors_naming_the_flag() {
+    for (args, flag) in [
+        (vec!["http://h/", "--retry", "soon"], "--retry"),
+        (
+            vec!["http://h/", "--max-event-size", "big"],
+            "--max-event-size",
+        ),
+        (vec!["http://h/", "--grep", "("], "--grep"),
+        (vec!["http://h/", "--duration", "x"], "--duration"),
+        (vec!["http://h/", "--dedup", "0"], "--dedup"),
+        (vec!["http://h/", "--key", "id"], "--key"),
+    ] {
+        let err = parse(&args).unwrap_err();
+        assert!(is_usage(&err), "{args:?}: {err}");
+        assert!(err.to_string().contains(flag), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn idle_timeout_zero_is_off() {
+    assert_eq!(
+        parse(&["http://h/", "--idle-timeout", "0"])
+            .unwrap()
+            .request
+            .idle_timeout,
+        None
+    );
+}
+
+#[test]
+fn event_types_split_on_commas() {
+    let cfg = parse(&["-", "-e", "edit,new", "-e", "log"]).unwrap();
+    let types: Vec<&[u8]> = cfg.filter.events.iter().map(|e| e.as_slice()).collect();
+    assert_eq!(types, vec![&b"edit"[..], b"new", b"log"]);
+}
+
+#[test]
+fn color_follows_the_terminal_and_no_color() {
+    let cli = || Cli::try_parse_from(["ssetap", "-"]).unwrap();
+    let none = |_: &str| None;
+    let tty = Env {
+        var: &none,
+        stdout_is_terminal: true,
+    };
+    assert!(Config::from_cli(cli(), &tty).unwrap().format.color);
+    let no_color = |n: &str| (n == "NO_COLOR").then(|| "1".to_string());
+    let tty_nc = Env {
+        var: &no_color,
+        stdout_is_terminal: true,
+    };
+    assert!(!Config::from_cli(cli(), &tty_nc).unwrap().format.color);
+    assert!(parse(&["-", "--color", "always"]).unwrap().format.color);
+    assert!(
+        !parse(&["-", "--color", "always", "-f", "data"])
+            .unwrap()
+            .format
+            .color
+    );
+}
+
+#[test]
+fn kafka_needs_a_topic_and_brokers_and_defaults_to_data() {
+    let cfg = parse(&["http://h/", "-b", "k:9092", "-t", "t"]).unwrap();
+    let k = cfg.kafka.as_ref().unwrap();
+    assert_eq!(cfg.format.format, Format::Data);
+    assert!(k.properties.contains(&("acks".into(), "all".into())));
+    assert!(
+        k.properties
+            .contains(&("enable.idempotence".into(), "true".into()))
+    );
+    assert!(
+        k.properties
+            .contains(&("bootstrap.servers".into(), "k:9092".into()))
+    );
+    assert!(is_usage(
+        &parse(&["http://h/", "-b", "k:9092"]).unwrap_err()
+    ));
+    assert!(is_usage(&parse(&["http://h/", "-t", "t"]).unwrap_err()));
+    let cfg = parse(&[
+        "http://h/",
+        "-b",
+        "k:1",
+        "-t",
+        "t",
+        "--key",
+        "/meta/domain",
+        "-f",
+        "json",
+    ])
+    .unwrap();
+    assert_eq!(
+        cfg.kafka.unwrap().key,
+        KeySpec::Pointer("/meta/domain".into())
+    );
+    assert_eq!(cfg.format.format, Format::Json);
+}
+
+#[test]
+fn kafka_config_file_and_properties_merge_in_order() {
+    let path = std::env::temp_dir().join(format!("ssetap-cfg-{}.properties", std::process::id()));
+    std::fs::write(
+        &path,
+        "# comment\nbootstrap.servers=f:1\nsasl.password = hunter22\n\nacks=1\n",
+    )
+    .unwrap();
+    let p = path.to_str().unwrap();
+    let cfg = parse(&[
+        "http://h/",
+        "-F",
+        p,
+        "-t",
+        "t",
+        "--kafka-property",
+        "acks=all",
+    ])
+    .unwrap();
+    let k = cfg.kafka.as_ref().unwrap();
+    let last = |key: &str| {
+        k.properties
+            .iter()
+            .rev()
+            .find(|(n, _)| n == key)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(last("bootstrap.servers").as_deref(), Some("f:1"));
+    assert_eq!(last("acks").as_deref(), Some("all"));
+    assert!(cfg.secrets.contains(&"hunter22".to_string()));
+    std::fs::write(&path, "no equals sign\n").unwrap();
+    assert!(is_usage(
+        &parse(&["http://h/", "-F", p, "-t", "t"]).unwrap_err()
+    ));
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn base64_matches_rfc4648_vectors() {
+    for (plain, enc) in [
+        ("", ""),
+        ("f", "Zg=="),
+        ("fo", "Zm8="),
+        ("foo", "Zm9v"),
+        ("foobar", "Zm9vYmFy"),
+    ] {
+        assert_eq!(base64_encode(plain.as_bytes()), enc);
+    }
+}

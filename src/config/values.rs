@@ -1,0 +1,272 @@
+//! Parsing of flag values: durations, sizes, headers, URLs. Pure functions,
+//! each returning a message that names the problem.
+
+use std::time::Duration;
+
+/// `10s`, `500ms`, `1h30m` (humantime), or a bare number of seconds (`2.5`).
+pub fn duration(flag: &str, text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<f64>() {
+        if secs.is_finite() && secs >= 0.0 && secs < 1e12 {
+            return Ok(Duration::from_secs_f64(secs));
+        }
+    }
+    humantime::parse_duration(text).map_err(|e| format!("{flag}: invalid duration '{text}': {e}"))
+}
+
+/// `16MiB`, `512KiB`, `1M` (binary: K, M, G, KiB, MiB, GiB), `1MB` (decimal:
+/// KB, MB, GB) or a bare number of bytes.
+pub fn size(flag: &str, text: &str) -> Result<usize, String> {
+    let bad = || format!("{flag}: invalid size '{text}' (examples: 16MiB, 512KiB, 1000000)");
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: usize = num.parse().map_err(|_| bad())?;
+    let mult: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(mult).filter(|&v| v > 0).ok_or_else(bad)
+}
+
+/// What a `-H` argument asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderArg {
+    /// `Name: value` (or `Name;` for an empty value).
+    Set(String, String),
+    /// `Name:` with nothing after it removes a default header, as in curl.
+    Remove(String),
+}
+
+pub fn header(text: &str) -> Result<HeaderArg, String> {
+    if text.contains(['\r', '\n']) {
+        let name = text.split(':').next().unwrap_or("").trim();
+        return Err(format!(
+            "-H: header {name:?} contains a CR or LF, which would split the request"
+        ));
+    }
+    let valid_name = |n: &str| {
+        !n.is_empty()
+            && n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    };
+    if let Some(name) = text.strip_suffix(';') {
+        if valid_name(name) {
+            return Ok(HeaderArg::Set(name.to_string(), String::new()));
+        }
+    }
+    let Some((name, value)) = text.split_once(':') else {
+        return Err("-H: expected 'Name: value' (found no colon)".to_string());
+    };
+    let name = name.trim();
+    if !valid_name(name) {
+        return Err(format!("-H: invalid header name {name:?}"));
+    }
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(HeaderArg::Remove(name.to_string()));
+    }
+    if value.bytes().any(|b| b < 0x20 && b != b'\t' || b == 0x7f) {
+        return Err(format!(
+            "-H: header {name} has a control character in its value"
+        ));
+    }
+    Ok(HeaderArg::Set(name.to_string(), value.to_string()))
+}
+
+/// An http(s) URL split into the URL without credentials and the credentials
+/// it carried (`https://user:pass@host/` → basic auth).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlParts {
+    pub url: String,
+    pub user: Option<(String, Option<String>)>,
+}
+
+pub fn http_url(text: &str) -> Result<UrlParts, String> {
+    let lower = text.to_ascii_lowercase();
+    let scheme_len = if lower.starts_with("http://") {
+        7
+    } else if lower.starts_with("https://") {
+        8
+    } else {
+        let scheme = text.split("://").next().unwrap_or(text);
+        return Err(format!(
+            "unsupported URL scheme '{scheme}': ssetap reads http:// and https:// URLs, files, or - (stdin)"
+        ));
+    };
+    if text.contains(|c: char| c.is_whitespace() || c.is_control()) {
+        return Err("the URL contains whitespace or control characters".to_string());
+    }
+    let rest = &text[scheme_len..];
+    let auth_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..auth_end];
+    let (user, host) = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let (u, p) = match userinfo.split_once(':') {
+                Some((u, p)) => (u, Some(percent_decode(p))),
+                None => (userinfo, None),
+            };
+            (Some((percent_decode(u), p)), host)
+        }
+        None => (None, authority),
+    };
+    if host.is_empty() {
+        return Err(format!("the URL has no host: {}", redact_url(text)));
+    }
+    let url = format!("{}{}{}", &text[..scheme_len], host, &rest[auth_end..]);
+    Ok(UrlParts { url, user })
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The URL as it may be shown: no userinfo, and the values of query
+/// parameters that look like credentials replaced.
+pub fn redact_url(text: &str) -> String {
+    let (base, fragment) = match text.split_once('#') {
+        Some((b, f)) => (b, Some(f)),
+        None => (text, None),
+    };
+    let mut shown = match base.find("://") {
+        Some(i) => {
+            let rest = &base[i + 3..];
+            let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
+            match rest[..auth_end].rsplit_once('@') {
+                Some((_, host)) => format!("{}{}{}", &base[..i + 3], host, &rest[auth_end..]),
+                None => base.to_string(),
+            }
+        }
+        None => base.to_string(),
+    };
+    if let Some(q) = shown.find('?') {
+        let query: Vec<String> = shown[q + 1..]
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((k, _)) if is_secret_name(k) => format!("{k}=[redacted]"),
+                _ => pair.to_string(),
+            })
+            .collect();
+        shown = format!("{}?{}", &shown[..q], query.join("&"));
+    }
+    if let Some(f) = fragment {
+        shown.push('#');
+        shown.push_str(f);
+    }
+    shown
+}
+
+/// Header or parameter names whose values are credentials.
+pub fn is_secret_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n == "cookie"
+        || n == "set-cookie"
+        || [
+            "auth",
+            "token",
+            "secret",
+            "password",
+            "passwd",
+            "key",
+            "session",
+            "signature",
+            "sig",
+        ]
+        .iter()
+        .any(|w| n.contains(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_accept_humantime_and_bare_seconds() {
+        assert_eq!(duration("--retry", "3s"), Ok(Duration::from_secs(3)));
+        assert_eq!(duration("--retry", "500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(duration("--retry", "1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(duration("--retry", "2.5"), Ok(Duration::from_millis(2500)));
+        assert_eq!(duration("--retry", "0"), Ok(Duration::ZERO));
+        let err = duration("--retry", "soon").unwrap_err();
+        assert!(err.starts_with("--retry: invalid duration 'soon'"), "{err}");
+        assert!(duration("--retry", "-1").is_err());
+    }
+
+    #[test]
+    fn sizes_take_binary_and_decimal_units() {
+        assert_eq!(size("s", "16MiB"), Ok(16 << 20));
+        assert_eq!(size("s", "512KiB"), Ok(512 << 10));
+        assert_eq!(size("s", "1M"), Ok(1 << 20));
+        assert_eq!(size("s", "1MB"), Ok(1_000_000));
+        assert_eq!(size("s", "1000"), Ok(1000));
+        assert!(size("s", "0").is_err());
+        assert!(size("s", "lots").is_err());
+        assert!(size("s", "1XB").is_err());
+        assert!(size("s", "99999999999999999999G").is_err());
+    }
+
+    #[test]
+    fn headers_parse_like_curl() {
+        assert_eq!(
+            header("Accept: text/plain"),
+            Ok(HeaderArg::Set("Accept".into(), "text/plain".into()))
+        );
+        assert_eq!(
+            header("X-Empty;"),
+            Ok(HeaderArg::Set("X-Empty".into(), String::new()))
+        );
+        assert_eq!(header("Accept:"), Ok(HeaderArg::Remove("Accept".into())));
+        assert!(header("X: a\r\nEvil: 1").unwrap_err().contains("CR or LF"));
+        assert!(header("X: a\nEvil: 1").is_err());
+        assert!(header("no colon").is_err());
+        assert!(header("Bad Name: v").is_err());
+        assert!(header("X: a\u{1}b").is_err());
+    }
+
+    #[test]
+    fn urls_lose_their_credentials() {
+        let p = http_url("https://ann:s%40cret@example.com:8443/v2?x=1").unwrap();
+        assert_eq!(p.url, "https://example.com:8443/v2?x=1");
+        assert_eq!(p.user, Some(("ann".into(), Some("s@cret".into()))));
+        let p = http_url("http://127.0.0.1:9/").unwrap();
+        assert_eq!(p.url, "http://127.0.0.1:9/");
+        assert_eq!(p.user, None);
+        assert!(
+            http_url("ftp://x/")
+                .unwrap_err()
+                .contains("unsupported URL scheme 'ftp'")
+        );
+        assert!(http_url("http:///path").is_err());
+        assert!(http_url("http://a b/").is_err());
+    }
+
+    #[test]
+    fn shown_urls_hide_credentials() {
+        assert_eq!(
+            redact_url("https://u:p@h/x?a=1&api_key=s3&token=t#f"),
+            "https://h/x?a=1&api_key=[redacted]&token=[redacted]#f"
+        );
+        assert_eq!(redact_url("http://h/?page=2"), "http://h/?page=2");
+    }
+}

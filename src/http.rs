@@ -1,0 +1,366 @@
+//! http: the HTTP source. Builds the ureq agent once from the config, sends
+//! the request (again on every reconnect, with Last-Event-ID), classifies the
+//! response, and turns an event-stream body into a plain reader.
+//!
+//! gzip is decoded here rather than by ureq: flate2's decoder parses the gzip
+//! header eagerly when it is constructed, and ureq constructs it as soon as
+//! the headers arrive; a read timeout in that first read is turned into a
+//! clean end of body. We construct the decoder behind a gate that answers
+//! `WouldBlock` until the first compressed bytes are buffered, so the header
+//! is parsed lazily and every later error reaches us.
+
+use crate::config::Request;
+use anyhow::{Context, Result};
+use std::io::{self, BufRead, BufReader, Read};
+use std::time::Duration;
+use ureq::config::{AutoHeaderValue, RedirectAuthHeaders};
+use ureq::http::{self as h, Response};
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+use ureq::{Agent, Body};
+
+/// Read buffer for the body; big enough that a fast stream costs few syscalls.
+pub const BODY_BUFFER: usize = 256 * 1024;
+
+#[derive(Clone)]
+pub struct Http {
+    agent: Agent,
+    url: String,
+    req: Request,
+}
+
+/// What a response means for the run.
+pub enum Answer {
+    /// 200 with text/event-stream: read events from this.
+    Stream(Box<dyn Read + Send>, String),
+    /// 204: the server says there is nothing more; exit 0.
+    NoContent,
+    /// 408, 429, 5xx: try again, after `after` if the server said so.
+    Retry {
+        why: String,
+        after: Option<Duration>,
+    },
+    /// Anything else: exit 1 with this message.
+    Fatal(String),
+}
+
+impl Http {
+    pub fn new(url: &str, req: &Request) -> Result<Http> {
+        let roots = match &req.cacert {
+            Some(pem) => {
+                let mut certs = Vec::new();
+                for item in ureq::tls::parse_pem(pem) {
+                    if let PemItem::Certificate(c) =
+                        item.context("--cacert: not a valid PEM file")?
+                    {
+                        certs.push(c);
+                    }
+                }
+                if certs.is_empty() {
+                    anyhow::bail!("--cacert: no certificate found in the file");
+                }
+                RootCerts::new_with_certs(
+                    &certs.iter().map(Certificate::to_owned).collect::<Vec<_>>(),
+                )
+            }
+            None => RootCerts::PlatformVerifier,
+        };
+        let tls = TlsConfig::builder()
+            .root_certs(roots)
+            .disable_verification(req.insecure)
+            .build();
+        let agent: Agent = Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(10)
+            .max_redirects_will_error(true)
+            .redirect_auth_headers(RedirectAuthHeaders::SameHost)
+            .timeout_connect(Some(req.connect_timeout))
+            .timeout_per_read(req.idle_timeout)
+            .user_agent(AutoHeaderValue::None)
+            .accept(AutoHeaderValue::None)
+            .accept_encoding(AutoHeaderValue::None)
+            .tls_config(tls)
+            .build()
+            .into();
+        Ok(Http {
+            agent,
+            url: url.to_string(),
+            req: req.clone(),
+        })
+    }
+
+    pub fn agent(&self) -> &Agent {
+        &self.agent
+    }
+
+    /// The request line and headers as sent, for `-v` (not yet redacted).
+    pub fn describe(&self, last_event_id: &str) -> Vec<String> {
+        let mut lines = vec![format!("{} {}", self.req.method, self.url)];
+        for (n, v) in self.headers(last_event_id) {
+            lines.push(format!("{n}: {v}"));
+        }
+        lines
+    }
+
+    fn headers(&self, last_event_id: &str) -> Vec<(String, String)> {
+        let mut headers = self.req.headers.clone();
+        if !last_event_id.is_empty()
+            && !headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("last-event-id"))
+        {
+            headers.push(("Last-Event-ID".into(), last_event_id.into()));
+        }
+        headers
+    }
+
+    /// Send the request and wait for the response head. Blocking; the
+    /// pipeline runs it on a helper thread so that a stop request does not
+    /// wait for a slow connect.
+    pub fn send(&self, last_event_id: &str) -> Result<Response<Body>, ureq::Error> {
+        let mut builder = h::Request::builder()
+            .method(self.req.method.as_str())
+            .uri(self.url.as_str());
+        for (n, v) in self.headers(last_event_id) {
+            builder = builder.header(n, v);
+        }
+        match &self.req.body {
+            Some(body) => self.agent.run(builder.body(body.as_slice())?),
+            None => self.agent.run(builder.body(())?),
+        }
+    }
+}
+
+/// Classify a response; for a stream, set up the body reader.
+pub fn answer(resp: Response<Body>) -> Answer {
+    let status = resp.status().as_u16();
+    let reason = resp.status().canonical_reason().unwrap_or("");
+    let header = |name: &str| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.trim().to_string())
+    };
+    let content_type = header("content-type").unwrap_or_default();
+    let encoding = header("content-encoding")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    match status {
+        200 if is_event_stream(&content_type) => {
+            let body = resp.into_body().into_reader();
+            match encoding.as_str() {
+                "" | "identity" => Answer::Stream(Box::new(body), "200".into()),
+                "gzip" | "x-gzip" => Answer::Stream(Box::new(gunzip(body)), "200, gzip".into()),
+                other => Answer::Fatal(format!(
+                    "HTTP 200 with an unsupported Content-Encoding '{other}' (ssetap decodes gzip)"
+                )),
+            }
+        }
+        200 => {
+            let shown = if content_type.is_empty() {
+                "none".to_string()
+            } else {
+                format!("'{content_type}'")
+            };
+            let body = first_bytes(resp);
+            Answer::Fatal(format!(
+                "HTTP 200 but Content-Type is {shown}, not text/event-stream{body}"
+            ))
+        }
+        204 => Answer::NoContent,
+        408 | 429 | 500..=599 => {
+            let after = if status == 429 || status == 503 {
+                header("retry-after").and_then(|v| retry_after(&v, std::time::SystemTime::now()))
+            } else {
+                None
+            };
+            Answer::Retry {
+                why: format!("HTTP {status} {reason}").trim_end().to_string(),
+                after,
+            }
+        }
+        _ => {
+            let body = first_bytes(resp);
+            Answer::Fatal(format!("HTTP {status} {reason}{body}").replace("  ", " "))
+        }
+    }
+}
+
+fn is_event_stream(content_type: &str) -> bool {
+    content_type
+        .split(';')
+        .next()
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/event-stream"))
+}
+
+/// The first 512 bytes of an error body, as one line (": …"), or nothing.
+fn first_bytes(resp: Response<Body>) -> String {
+    let mut buf = Vec::new();
+    let _ = resp
+        .into_body()
+        .into_reader()
+        .take(512)
+        .read_to_end(&mut buf);
+    let text: String = String::from_utf8_lossy(&buf)
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!(": {text}")
+    }
+}
+
+/// `Retry-After`: delay-seconds or an HTTP-date, relative to `now`.
+pub fn retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// Is this error from an idle timeout (no byte for --idle-timeout)?
+pub fn is_timeout(err: &io::Error) -> bool {
+    err.kind() == io::ErrorKind::TimedOut
+        || err
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<ureq::Error>())
+            .is_some_and(|e| matches!(e, ureq::Error::Timeout(_)))
+}
+
+/// A one-line reason for a failed request, with a hint where one helps.
+pub fn describe_error(err: &ureq::Error) -> (String, bool) {
+    use ureq::Error as E;
+    let fatal = matches!(
+        err,
+        E::TooManyRedirects | E::RedirectFailed | E::BadUri(_) | E::InvalidProxyUrl | E::Http(_)
+    );
+    let mut text = match err {
+        E::TooManyRedirects => "too many redirects (more than 10; a redirect loop?)".to_string(),
+        E::Timeout(t) => format!("timed out ({t})"),
+        E::HostNotFound => "host not found".to_string(),
+        other => other.to_string(),
+    };
+    let tls_verify = text.contains("certificate") || text.contains("UnknownIssuer");
+    if tls_verify {
+        text = format!(
+            "TLS certificate verification failed: {text} (trust its CA with --cacert FILE, or skip checks with --insecure)"
+        );
+    }
+    (text, fatal || tls_verify)
+}
+
+/// A gzip decoder that parses the header only once bytes are there.
+pub fn gunzip<R: Read>(body: R) -> impl Read {
+    let gate = Gate {
+        inner: BufReader::with_capacity(BODY_BUFFER, body),
+        open: false,
+    };
+    let mut decoder = flate2::bufread::MultiGzDecoder::new(gate);
+    decoder.get_mut().open = true;
+    decoder
+}
+
+struct Gate<R> {
+    inner: BufReader<R>,
+    open: bool,
+}
+
+impl<R: Read> Read for Gate<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for Gate<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.open {
+            self.inner.fill_buf()
+        } else if self.inner.buffer().is_empty() {
+            Err(io::ErrorKind::WouldBlock.into())
+        } else {
+            Ok(self.inner.buffer())
+        }
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.inner.consume(n);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn retry_after_takes_seconds_and_http_dates() {
+        let now = httpdate::parse_http_date("Tue, 24 Nov 2026 08:00:00 GMT").unwrap();
+        assert_eq!(retry_after("7", now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            retry_after("Tue, 24 Nov 2026 08:00:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            retry_after("Tue, 24 Nov 2026 07:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn event_stream_content_type_allows_parameters() {
+        assert!(is_event_stream("text/event-stream"));
+        assert!(is_event_stream("Text/Event-Stream; charset=utf-8"));
+        assert!(!is_event_stream("text/plain"));
+        assert!(!is_event_stream(""));
+    }
+
+    /// A reader that returns a timeout first, then the bytes: the decoder
+    /// must not have read at construction, and the timeout must surface.
+    struct SlowStart {
+        first: bool,
+        data: io::Cursor<Vec<u8>>,
+    }
+
+    impl Read for SlowStart {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.first {
+                self.first = false;
+                return Err(io::ErrorKind::TimedOut.into());
+            }
+            self.data.read(buf)
+        }
+    }
+
+    #[test]
+    fn gunzip_reads_nothing_until_asked_and_reports_timeouts() {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(b"data: hi\n\n").unwrap();
+        let gz = enc.finish().unwrap();
+        let mut r = gunzip(SlowStart {
+            first: true,
+            data: io::Cursor::new(gz),
+        });
+        let mut buf = [0u8; 64];
+        let err = r.read(&mut buf).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        let mut out = Vec::new();
+        r.read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"data: hi\n\n");
+    }
+
+    #[test]
+    fn gunzip_reports_corrupt_input() {
+        let mut r = gunzip(&b"\x1f\x8b\x08\x00garbage-garbage-garbage"[..]);
+        let mut out = Vec::new();
+        assert!(r.read_to_end(&mut out).is_err());
+    }
+}

@@ -1,0 +1,69 @@
+//! ssetap: Server-Sent Events to stdout or Kafka.
+//!
+//! The data flows one way: a source (`http`, or `source` for files and
+//! stdin) → the parser (`sse`) → `filter` → `format` → a `sink`, driven by
+//! `pipeline`. `cli` defines the flags, `config` turns them into a plain
+//! `Config` once, `exit` maps the outcome to an exit code.
+
+pub mod backoff;
+pub mod cli;
+pub mod config;
+pub mod control;
+pub mod exit;
+pub mod filter;
+pub mod format;
+pub mod http;
+pub mod kafka;
+pub mod log;
+pub mod pipeline;
+pub mod sink;
+pub mod source;
+pub mod sse;
+pub mod state;
+pub mod stats;
+
+use std::io::IsTerminal;
+
+/// The whole program: parse the flags, run, return the exit code.
+pub fn main() -> i32 {
+    let cli = match <cli::Cli as clap::Parser>::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+        }
+    };
+    let var = |name: &str| std::env::var(name).ok();
+    let env = config::Env {
+        var: &var,
+        stdout_is_terminal: std::io::stdout().is_terminal(),
+    };
+    let cfg = match config::Config::from_cli(cli, &env) {
+        Ok(cfg) => cfg,
+        Err(e) => {
+            eprintln!("ssetap: error: {}", exit::one_line(&e));
+            return exit::code_for(&e);
+        }
+    };
+    let log = log::Log::new(cfg.quiet, cfg.verbose, cfg.secrets.clone());
+    let control = control::Control::new();
+    if let Err(e) = control.install_signal_handler() {
+        log.warn(&format!("cannot install the Ctrl-C handler: {e}"));
+    }
+    control::install_signal_markers();
+    if let Some(limit) = cfg.duration {
+        control.stop_after(limit);
+    }
+    match pipeline::run(&cfg, control, &log) {
+        Ok(code) => code,
+        Err(e) if exit::is_broken_pipe(&e) => exit::OK,
+        Err(e) => {
+            log.error(&exit::one_line(&e));
+            exit::code_for(&e)
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! stats: counters for `--stats` — the JSON summary at exit and the live
+//! status line. Plain integers updated on the data path; formatting happens
+//! only at exit or a few times a second.
+
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    /// Events written to the sink (after filtering).
+    pub events: u64,
+    /// Bytes of event stream read (after decompression).
+    pub bytes: u64,
+    pub reconnects: u64,
+    /// Events over --max-event-size, dropped.
+    pub dropped: u64,
+    /// Events removed by -e/--grep.
+    pub filtered: u64,
+    /// Events removed by --dedup.
+    pub duplicates: u64,
+    pub comments: u64,
+    /// --json-data events whose data was not JSON.
+    pub not_json: u64,
+    /// Kafka: acknowledged, failed and still in flight.
+    pub kafka: Option<KafkaCounts>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct KafkaCounts {
+    pub delivered: u64,
+    pub failed: u64,
+    pub in_flight: u64,
+}
+
+impl Stats {
+    pub fn summary(&self, elapsed: Duration) -> String {
+        let mut v = serde_json::json!({
+            "events": self.events,
+            "bytes": self.bytes,
+            "reconnects": self.reconnects,
+            "dropped": self.dropped,
+            "filtered": self.filtered,
+            "duplicates": self.duplicates,
+            "comments": self.comments,
+            "not_json": self.not_json,
+            "seconds": (elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
+        });
+        if let Some(k) = self.kafka {
+            v["delivered"] = k.delivered.into();
+            v["failed"] = k.failed.into();
+            v["in_flight"] = k.in_flight.into();
+        }
+        v.to_string()
+    }
+
+    pub fn status_line(&self, elapsed: Duration) -> String {
+        let secs = elapsed.as_secs_f64().max(0.001);
+        let mut line = format!(
+            "{} events ({:.0}/s), {}, {} reconnects",
+            self.events,
+            self.events as f64 / secs,
+            human_bytes(self.bytes),
+            self.reconnects
+        );
+        if self.dropped > 0 {
+            line.push_str(&format!(", {} dropped", self.dropped));
+        }
+        if let Some(k) = self.kafka {
+            line.push_str(&format!(
+                ", {} delivered, {} in flight",
+                k.delivered, k.in_flight
+            ));
+        }
+        line
+    }
+}
+
+/// Rate limiter for the live status line.
+pub struct Ticker {
+    next: Instant,
+}
+
+impl Ticker {
+    pub fn new() -> Ticker {
+        Ticker {
+            next: Instant::now(),
+        }
+    }
+
+    pub fn due(&mut self) -> bool {
+        let now = Instant::now();
+        if now >= self.next {
+            self.next = now + Duration::from_millis(250);
+            true
+        } else {
+            false
+        }
+    }
+}
+
+impl Default for Ticker {
+    fn default() -> Self {
+        Ticker::new()
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_has_the_documented_keys() {
+        let s = Stats {
+            events: 3,
+            bytes: 100,
+            ..Stats::default()
+        };
+        let v: serde_json::Value =
+            serde_json::from_str(&s.summary(Duration::from_millis(1500))).unwrap();
+        for key in ["events", "bytes", "reconnects", "dropped", "seconds"] {
+            assert!(v.get(key).is_some(), "{key}");
+        }
+        assert_eq!(v["seconds"], 1.5);
+        assert!(v.get("delivered").is_none());
+    }
+
+    #[test]
+    fn human_bytes_scales() {
+        assert_eq!(human_bytes(10), "10 B");
+        assert_eq!(human_bytes(2048), "2.0 KiB");
+        assert_eq!(human_bytes(3 << 20), "3.0 MiB");
+    }
+}
