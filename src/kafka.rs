@@ -1,48 +1,436 @@
-//! kafka: the Kafka sink (rdkafka `BaseProducer`). Placeholder until the
-//! Kafka sink lands.
+//! kafka: the Kafka sink. Owns the librdkafka producer (a synchronous
+//! `BaseProducer`; delivery reports are served inside `poll`, on our
+//! thread), turns each event into a record, waits when librdkafka's queue is
+//! full instead of dropping anything, and keeps the books on what the
+//! brokers acknowledged: `delivered` is the number below which everything is
+//! safely in Kafka, the only point the state file may move to.
 
-use crate::config;
+mod context;
+mod record;
+mod window;
+
+use crate::config::{self, KeySpec};
 use crate::format::{Format, Formatter, Outcome};
 use crate::log::Log;
 use crate::sse::Event;
 use crate::stats::KafkaCounts;
-use anyhow::Result;
-use std::time::SystemTime;
+use anyhow::{Result, anyhow, bail};
+use context::{Context, describe};
+use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use std::collections::HashSet;
+use std::time::{Duration, Instant, SystemTime};
+use window::Window;
 
-pub struct KafkaSink;
+/// How long to wait for the brokers' answer to a metadata request (or the
+/// flush timeout, if that is shorter).
+const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one wait for room in a full queue lasts before looking again.
+const QUEUE_FULL_WAIT: Duration = Duration::from_millis(100);
+/// Say that Kafka is not answering after this long without an ack.
+const STALL_WARNING: Duration = Duration::from_secs(5);
+
+pub struct KafkaSink {
+    producer: BaseProducer<Context>,
+    /// The `-t` template, and the topics already checked to exist.
+    topic: String,
+    checked: HashSet<String>,
+    key: KeySpec,
+    /// The formatted record value (reused).
+    value: Vec<u8>,
+    books: Books,
+}
+
+/// Everything learnt from the producer's callbacks.
+struct Books {
+    window: Window,
+    delivered: u64,
+    failed: u64,
+    /// The first permanent failure: ends the run.
+    failure: Option<(u64, String)>,
+    last_error: Option<String>,
+    /// Last sign of progress (an ack, or the start of a wait).
+    progress: Instant,
+    /// Since when `event` has been waiting for room in a full queue.
+    stalled: Option<Instant>,
+    warned: bool,
+    callbacks: u64,
+    flush_timeout: Duration,
+    brokers: String,
+    log: Log,
+    closed: bool,
+}
 
 impl KafkaSink {
-    pub fn new(_cfg: &config::Kafka, _format: Format, _log: &Log) -> Result<KafkaSink> {
-        anyhow::bail!("the Kafka sink is not built yet")
+    pub fn new(cfg: &config::Kafka, format: Format, log: &Log) -> Result<KafkaSink> {
+        // The record value is whatever the formatter makes of the event
+        // (`data` unless -f says otherwise); nothing here depends on which.
+        let _ = format;
+        record::check_template(&cfg.topic)?;
+        let secrets: Vec<String> = cfg
+            .properties
+            .iter()
+            .filter(|(k, v)| is_secret_property(k) && !v.is_empty())
+            .map(|(_, v)| v.clone())
+            .collect();
+        let mut client = ClientConfig::new();
+        for (k, v) in &cfg.properties {
+            client.set(k, v);
+        }
+        client.set_log_level(if log.verbose() {
+            RDKafkaLogLevel::Debug
+        } else {
+            RDKafkaLogLevel::Emerg
+        });
+        let producer: BaseProducer<Context> = client
+            .create_with_context(Context::default())
+            .map_err(config_error)?;
+        let brokers = cfg
+            .properties
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "bootstrap.servers" || k == "metadata.broker.list")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        let mut sink = KafkaSink {
+            producer,
+            topic: cfg.topic.clone(),
+            checked: HashSet::new(),
+            key: cfg.key.clone(),
+            value: Vec::new(),
+            books: Books {
+                window: Window::new(),
+                delivered: 0,
+                failed: 0,
+                failure: None,
+                last_error: None,
+                progress: Instant::now(),
+                stalled: None,
+                warned: false,
+                callbacks: 0,
+                flush_timeout: cfg.flush_timeout,
+                brokers,
+                log: Log::new(false, log.verbose(), secrets),
+                closed: false,
+            },
+        };
+        sink.check_brokers()?;
+        Ok(sink)
     }
+
+    /// Fail fast, before reading any event, when the brokers cannot be
+    /// reached or the topic does not exist, instead of waiting for the
+    /// messages to time out.
+    fn check_brokers(&mut self) -> Result<()> {
+        let routed = self.topic.contains(record::EVENT_PLACEHOLDER);
+        let wanted = (!routed).then_some(self.topic.as_str());
+        let timeout = METADATA_TIMEOUT.min(self.books.flush_timeout.max(Duration::from_secs(1)));
+        let metadata = self.producer.client().fetch_metadata(wanted, timeout);
+        self.books.serve(&self.producer, Duration::ZERO);
+        let brokers = &self.books.brokers;
+        let metadata = metadata.map_err(|e| {
+            let why = match &self.books.last_error {
+                Some(last) => last.clone(),
+                None => e
+                    .rdkafka_error_code()
+                    .map_or_else(|| e.to_string(), describe),
+            };
+            anyhow!("cannot reach Kafka brokers {brokers}: {why}")
+        })?;
+        if let Some(topic) = wanted {
+            let found = metadata.topics().iter().find(|t| t.name() == topic);
+            topic_answer(
+                topic,
+                brokers,
+                found.map(|t| (t.error(), t.partitions().len())),
+            )?;
+            self.checked.insert(topic.to_string());
+        }
+        Ok(())
+    }
+
+    /// The first event routed to a topic: make sure that topic exists. Only
+    /// a definite answer fails the run; a broker that does not answer now is
+    /// left to librdkafka's retries.
+    fn check_topic(&mut self, topic: &str) -> Result<()> {
+        let timeout = METADATA_TIMEOUT.min(self.books.flush_timeout.max(Duration::from_secs(1)));
+        let answer = self.producer.client().fetch_metadata(Some(topic), timeout);
+        if let Ok(metadata) = answer {
+            let found = metadata.topics().iter().find(|t| t.name() == topic);
+            let found = found.map(|t| (t.error(), t.partitions().len()));
+            topic_answer(topic, &self.books.brokers, found)?;
+        }
+        self.checked.insert(topic.to_string());
+        Ok(())
+    }
+
     pub fn event(
         &mut self,
-        _ev: &Event<'_>,
-        _seq: u64,
-        _time: SystemTime,
-        _fmt: &mut Formatter,
+        ev: &Event<'_>,
+        seq: u64,
+        time: SystemTime,
+        fmt: &mut Formatter,
     ) -> Result<Outcome> {
-        Ok(Outcome::default())
+        self.books.check()?;
+        let topic = record::topic(&self.topic, ev.kind())?.into_owned();
+        if !self.checked.contains(&topic) {
+            self.check_topic(&topic)?;
+        }
+        self.value.clear();
+        let outcome = fmt.event(ev, time, &mut self.value);
+        let len = self.value.len() - usize::from(self.value.last() == Some(&b'\n'));
+        let key = record::key(&self.key, ev);
+        let mut headers = OwnedHeaders::new_with_capacity(2).insert(Header {
+            key: "sse.event",
+            value: Some(ev.kind()),
+        });
+        if !ev.id.is_empty() {
+            headers = headers.insert(Header {
+                key: "sse.id",
+                value: Some(ev.id),
+            });
+        }
+        let millis = time
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let mut rec = BaseRecord::with_opaque_to(&topic, Box::new(seq))
+            .payload(&self.value[..len])
+            .timestamp(millis)
+            .headers(headers);
+        if let Some(k) = &key {
+            rec = rec.key(k.as_ref());
+        }
+        loop {
+            match self.producer.send(rec) {
+                Ok(()) => break,
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                    rec = back;
+                    self.books.wait_for_room(&self.producer)?;
+                }
+                Err((e, _)) => {
+                    let why = e
+                        .rdkafka_error_code()
+                        .map_or_else(|| e.to_string(), describe);
+                    bail!("cannot send event {seq} to Kafka topic \"{topic}\": {why}");
+                }
+            }
+        }
+        self.books.stalled = None;
+        self.books.window.sent(seq);
+        Ok(outcome)
     }
+
+    /// Serve delivery reports that are ready, without waiting.
     pub fn poll(&mut self) -> Result<()> {
-        Ok(())
+        self.books.serve(&self.producer, Duration::ZERO);
+        self.books.check()
     }
+
     pub fn delivered(&self) -> u64 {
-        0
+        self.books.window.delivered()
     }
+
+    /// Wait up to the flush timeout for what is in flight; an error says how
+    /// many events were not delivered, and why.
     pub fn close(&mut self) -> Result<()> {
-        Ok(())
+        let b = &mut self.books;
+        if b.closed {
+            return Ok(());
+        }
+        b.closed = true;
+        let deadline = Instant::now() + b.flush_timeout;
+        loop {
+            // After a failure only the events before it can still move the
+            // window; those after it are lost to this run anyway.
+            let pinned = b
+                .failure
+                .as_ref()
+                .is_some_and(|(seq, _)| b.window.delivered() + 1 >= *seq);
+            let left = deadline.saturating_duration_since(Instant::now());
+            if b.window.waiting() == 0 || pinned || left.is_zero() {
+                break;
+            }
+            b.serve(&self.producer, left.min(QUEUE_FULL_WAIT));
+        }
+        let lost = b.window.waiting() + b.failed;
+        if lost == 0 {
+            return Ok(());
+        }
+        let events = if lost == 1 {
+            "event was"
+        } else {
+            "events were"
+        };
+        match (&b.failure, &b.last_error) {
+            (Some((_, why)), _) => bail!("{lost} {events} not delivered to Kafka: {why}"),
+            (None, Some(last)) => bail!(
+                "{lost} {events} not delivered to Kafka within --flush-timeout {}: {last}",
+                humantime::format_duration(b.flush_timeout)
+            ),
+            (None, None) => bail!(
+                "{lost} {events} not delivered to Kafka within --flush-timeout {}",
+                humantime::format_duration(b.flush_timeout)
+            ),
+        }
     }
+
     pub fn counts(&self) -> KafkaCounts {
-        KafkaCounts::default()
+        KafkaCounts {
+            delivered: self.books.delivered,
+            failed: self.books.failed,
+            in_flight: self.books.window.waiting(),
+        }
     }
 }
 
-/// librdkafka properties whose values are credentials.
-pub fn is_secret_property(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    n.contains("password")
-        || n.contains("secret")
-        || n.contains("jaas")
-        || n.ends_with(".pem") && n.contains("key")
+impl Books {
+    /// Let librdkafka run our callbacks (waiting up to `timeout` for the
+    /// first), then take in what they noted.
+    fn serve(&mut self, producer: &BaseProducer<Context>, timeout: Duration) {
+        producer.poll(timeout);
+        // One poll serves one event (a batch of delivery reports, a log
+        // line); keep going while there are more.
+        for _ in 0..10_000 {
+            let before = self.callbacks;
+            self.take_notes(producer);
+            if self.callbacks == before {
+                break;
+            }
+            producer.poll(Duration::ZERO);
+        }
+    }
+
+    fn take_notes(&mut self, producer: &BaseProducer<Context>) {
+        let mut notes = std::mem::take(&mut *producer.context().notes());
+        self.callbacks += notes.callbacks;
+        for line in notes.logs.drain(..) {
+            self.log.debug(&line);
+        }
+        if !notes.acked.is_empty() {
+            self.progress = Instant::now();
+        }
+        for seq in notes.acked {
+            self.window.acked(seq);
+            self.delivered += 1;
+        }
+        for (seq, why) in notes.failed {
+            self.window.failed(seq);
+            self.failed += 1;
+            if self.failure.is_none() {
+                let why = format!("Kafka did not take event {seq}: {why}");
+                self.failure = Some((seq, why));
+            }
+        }
+        if notes.last_error.is_some() {
+            self.last_error = notes.last_error;
+        } else if self.last_error.is_none() {
+            self.last_error = notes.all_down;
+        }
+        if notes.fatal && self.failure.is_none() {
+            let why = match producer.client().fatal_error() {
+                Some((code, text)) => format!("{text} ({})", describe(code)),
+                None => "fatal error".to_string(),
+            };
+            self.failure = Some((
+                self.window.delivered() + 1,
+                format!("Kafka producer: {why}"),
+            ));
+        }
+    }
+
+    /// The run must end after a permanent failure.
+    fn check(&self) -> Result<()> {
+        match &self.failure {
+            Some((_, why)) => Err(anyhow!("{why}")),
+            None => Ok(()),
+        }
+    }
+
+    /// librdkafka's queue is full: give the brokers time, and give up once
+    /// they have acknowledged nothing for the flush timeout — a stop request
+    /// waits for us, so this wait must end.
+    fn wait_for_room(&mut self, producer: &BaseProducer<Context>) -> Result<()> {
+        let now = Instant::now();
+        if self.stalled.is_none() {
+            self.stalled = Some(now);
+            self.progress = self.progress.max(now);
+        }
+        self.serve(producer, QUEUE_FULL_WAIT);
+        self.check()?;
+        let quiet = self.progress.elapsed();
+        if quiet >= STALL_WARNING && !self.warned && self.flush_timeout > STALL_WARNING {
+            self.warned = true;
+            self.log.warn(&format!(
+                "Kafka has acknowledged nothing for {}s and its queue is full ({} events in flight); waiting",
+                quiet.as_secs(),
+                self.window.waiting()
+            ));
+        }
+        if quiet >= self.flush_timeout {
+            let last = self
+                .last_error
+                .as_ref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default();
+            bail!(
+                "Kafka brokers {} acknowledged nothing for {} (--flush-timeout) while the producer queue was full ({} events in flight){last}",
+                self.brokers,
+                humantime::format_duration(self.flush_timeout),
+                self.window.waiting()
+            );
+        }
+        Ok(())
+    }
 }
+
+/// The metadata answer for `topic`: `found` is its error and partition count.
+fn topic_answer(
+    topic: &str,
+    brokers: &str,
+    found: Option<(Option<rdkafka::types::RDKafkaRespErr>, usize)>,
+) -> Result<()> {
+    use rdkafka::types::RDKafkaRespErr as E;
+    match found {
+        None | Some((Some(E::RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART), _)) | Some((None, 0)) => {
+            bail!("topic \"{topic}\" does not exist on {brokers} (create it, or check -t)")
+        }
+        Some((Some(E::RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED), _)) => {
+            bail!("not authorized to access topic \"{topic}\" on {brokers}")
+        }
+        // Anything else (a leader election, say) is librdkafka's to retry.
+        _ => Ok(()),
+    }
+}
+
+/// A property librdkafka refused, named without its value (it may be a
+/// secret, and is in the user's own file anyway).
+fn config_error(e: KafkaError) -> anyhow::Error {
+    match e {
+        KafkaError::ClientConfig(_, _, key, _) if is_secret_property(&key) => {
+            anyhow!("invalid Kafka property: invalid value for \"{key}\"")
+        }
+        KafkaError::ClientConfig(_, desc, _, _) => anyhow!("invalid Kafka property: {desc}"),
+        KafkaError::ClientCreation(why) => anyhow!("cannot create the Kafka producer: {why}"),
+        other => anyhow!("cannot create the Kafka producer: {other}"),
+    }
+}
+
+/// librdkafka properties whose values are credentials: never printed, and
+/// redacted from anything printed. The named ones are those librdkafka
+/// itself marks sensitive; the patterns catch the rest (and Java-client
+/// names such as sasl.jaas.config that people paste into -F files).
+pub fn is_secret_property(name: &str) -> bool {
+    let n = name.trim().to_ascii_lowercase();
+    matches!(
+        n.as_str(),
+        "sasl.username" | "sasl.oauthbearer.config" | "ssl_key" | "basic.auth.user.info"
+    ) || ["password", "secret", "passphrase", "jaas"]
+        .iter()
+        .any(|w| n.contains(w))
+        || (n.ends_with(".pem") && n.contains("key"))
+}
+
+#[cfg(test)]
+mod tests;
