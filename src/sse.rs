@@ -8,7 +8,13 @@
 //! spec's whole-stream decode because every delimiter the parser splits on is
 //! ASCII.
 
-use std::ops::ControlFlow;
+use std::mem;
+use std::ops::ControlFlow::{self, Continue};
+
+use memchr::{memchr, memchr2};
+
+/// What `feed` and the callback return: `Break` stops the parse.
+type Flow = ControlFlow<()>;
 
 /// Default for `--max-event-size`: 16 MiB.
 pub const DEFAULT_MAX_EVENT_SIZE: usize = 16 << 20;
@@ -53,26 +59,416 @@ pub enum Item<'a> {
     },
 }
 
-// TEMPORARY STUB (replaced by the real parser).
+/// The UTF-8 byte order mark, stripped once at the very start of a stream.
+const BOM: &[u8; 3] = b"\xEF\xBB\xBF";
+
+/// The longest known field name (`retry`); a longer one is an unknown field.
+const NAME_CAP: usize = 5;
+
+/// What a line's field name selects (`Comment`: the line starts with a colon).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Data,
+    Event,
+    Id,
+    Retry,
+    Comment,
+    Unknown,
+}
+
+impl Field {
+    fn from_name(name: &[u8]) -> Field {
+        match name {
+            b"data" => Field::Data,
+            b"event" => Field::Event,
+            b"id" => Field::Id,
+            b"retry" => Field::Retry,
+            _ => Field::Unknown,
+        }
+    }
+}
+
+/// Where the parser stands in a line that a chunk ended before its end: not
+/// in one, in its field name, or in its value (`fresh`: no value byte yet, so
+/// a leading space may still have to be stripped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Partial {
+    None,
+    Name,
+    Value { field: Field, fresh: bool },
+}
+
+/// The incremental event-stream parser. See [`Parser::feed`].
+///
+/// Lines complete inside one chunk are interpreted straight from the chunk.
+/// A line cut by the end of a chunk is carried over as a small state
+/// (`Partial`): its field name (at most 5 bytes kept), then its value,
+/// which for `data` is streamed into the data buffer and for `id`, `event`
+/// and comments is buffered up to the size cap, so memory stays bounded by
+/// about the cap whatever the input.
+#[derive(Debug, Clone)]
 pub struct Parser {
-    id: Vec<u8>,
+    /// The size cap: of one event's data, and of an `id`/`event`/comment value.
+    max: usize,
+    /// At a stream's start, how many BOM bytes matched so far; then `None`.
+    bom: Option<usize>,
+    /// The last chunk ended in CR: an LF opening the next one ends no line.
+    pending_cr: bool,
+    partial: Partial,
+    /// A partial line's field name: its first `NAME_CAP` bytes, its length.
+    name: [u8; NAME_CAP],
+    name_len: usize,
+    /// A partial line's value: its first `max` bytes (`id`, `event`, comment),
+    /// its length, whether it has a NUL, its `retry` digits (`None`: not all).
+    val: Vec<u8>,
+    val_len: usize,
+    val_nul: bool,
+    retry: Option<u64>,
+    /// The data buffer (at most `max` bytes) and the data bytes the pending
+    /// event reached (still counted once it is oversized).
+    data: Vec<u8>,
+    data_len: usize,
+    /// The pending event went over the cap; the longest over-long `id`/`event`.
+    oversized: bool,
+    over_len: usize,
+    event_type: Vec<u8>,
+    /// The last-event-ID buffer, valid only while `own_id` (an `id` field took
+    /// effect since the last dispatch); otherwise the buffer is `last_id`.
+    id_buf: Vec<u8>,
+    own_id: bool,
+    /// The last event ID string.
+    last_id: Vec<u8>,
 }
+
 impl Parser {
-    pub fn new(_max: usize) -> Parser {
-        Parser { id: Vec::new() }
+    /// A parser whose events may carry at most `max_event_size` bytes of data.
+    pub fn new(max_event_size: usize) -> Parser {
+        Parser {
+            max: max_event_size,
+            bom: Some(0),
+            pending_cr: false,
+            partial: Partial::None,
+            name: [0; NAME_CAP],
+            name_len: 0,
+            val: Vec::new(),
+            val_len: 0,
+            val_nul: false,
+            retry: None,
+            data: Vec::new(),
+            data_len: 0,
+            oversized: false,
+            over_len: 0,
+            event_type: Vec::new(),
+            id_buf: Vec::new(),
+            own_id: false,
+            last_id: Vec::new(),
+        }
     }
+
+    /// Set the last event ID (from --last-event-id or a state file) before feeding.
     pub fn set_last_event_id(&mut self, id: &[u8]) {
-        self.id = id.to_vec();
+        self.last_id.clear();
+        self.last_id.extend_from_slice(id);
+        self.own_id = false;
     }
+
+    /// The last event ID string as of the last dispatch (what a reconnect sends).
     pub fn last_event_id(&self) -> &[u8] {
-        &self.id
+        &self.last_id
     }
-    pub fn feed<F: FnMut(Item<'_>) -> ControlFlow<()>>(
-        &mut self,
-        _chunk: &[u8],
-        _f: F,
-    ) -> ControlFlow<()> {
-        ControlFlow::Continue(())
+
+    /// Feed the next chunk of the stream. Calls `f` for every item completed by this
+    /// chunk, in stream order. If `f` returns Break, stop at once and return Break
+    /// (the caller will not feed again). Otherwise returns Continue.
+    pub fn feed<F: FnMut(Item<'_>) -> Flow>(&mut self, chunk: &[u8], mut f: F) -> Flow {
+        let mut chunk = chunk;
+        if chunk.is_empty() {
+            return Continue(());
+        }
+        if let Some(matched) = self.bom {
+            let n = (BOM.len() - matched).min(chunk.len());
+            if chunk[..n] == BOM[matched..matched + n] {
+                if matched + n < BOM.len() {
+                    // The whole chunk is (still) a BOM prefix.
+                    self.bom = Some(matched + n);
+                    return Continue(());
+                }
+                chunk = &chunk[n..];
+            } else {
+                // Not a BOM: the bytes held back so far are the stream's first.
+                self.lines(&BOM[..matched], &mut f)?;
+            }
+            self.bom = None;
+        }
+        self.lines(chunk, &mut f)
     }
-    pub fn reset(&mut self) {}
+
+    /// The stream ended, or a new connection starts: discard any partial line and the
+    /// pending event (not dispatched), forget a pending CR, expect a BOM again at the
+    /// start of the next stream. Keeps the last event ID; the next stream's
+    /// last-event-ID buffer starts at that value (as Chromium/Firefox do).
+    pub fn reset(&mut self) {
+        self.bom = Some(0);
+        self.pending_cr = false;
+        self.partial = Partial::None;
+        self.release_val();
+        self.own_id = false;
+        self.clear_event();
+    }
+
+    /// Split a chunk (BOM already handled) into lines and interpret them.
+    fn lines<F: FnMut(Item<'_>) -> Flow>(&mut self, chunk: &[u8], f: &mut F) -> Flow {
+        // (`feed` passes no empty chunk, which would have to keep the CR pending.)
+        let mut pos = usize::from(mem::take(&mut self.pending_cr) && chunk.first() == Some(&b'\n'));
+        while pos < chunk.len() {
+            let rest = &chunk[pos..];
+            let Some(end) = memchr2(b'\n', b'\r', rest) else {
+                self.partial_bytes(rest);
+                break;
+            };
+            let line = &rest[..end];
+            let flow = if self.partial == Partial::None {
+                self.line(line, f)
+            } else {
+                self.partial_bytes(line);
+                self.finish_partial(f)
+            };
+            pos += end + 1;
+            if rest[end] == b'\r' {
+                match chunk.get(pos) {
+                    Some(b'\n') => pos += 1,
+                    Some(_) => {}
+                    None => self.pending_cr = true,
+                }
+            }
+            flow?;
+        }
+        Continue(())
+    }
+
+    /// Interpret a whole line, straight from the chunk.
+    fn line<F: FnMut(Item<'_>) -> Flow>(&mut self, line: &[u8], f: &mut F) -> Flow {
+        let (field, value) = match memchr(b':', line) {
+            None if line.is_empty() => return self.dispatch(f),
+            None => (Field::from_name(line), &line[line.len()..]),
+            Some(0) => (Field::Comment, &line[1..]),
+            Some(colon) => (Field::from_name(&line[..colon]), &line[colon + 1..]),
+        };
+        let value = value.strip_prefix(b" ").unwrap_or(value);
+        self.field(field, value, f)
+    }
+
+    /// Process one field with its whole value (leading space already stripped).
+    fn field<F: FnMut(Item<'_>) -> Flow>(&mut self, field: Field, value: &[u8], f: &mut F) -> Flow {
+        match field {
+            Field::Data => self.push_data(value, true),
+            Field::Event if value.len() > self.max => self.oversize(value.len()),
+            Field::Event => {
+                self.event_type.clear();
+                self.event_type.extend_from_slice(value);
+            }
+            Field::Id if memchr(0, value).is_some() => {}
+            Field::Id if value.len() > self.max => self.oversize(value.len()),
+            Field::Id => {
+                self.id_buf.clear();
+                self.id_buf.extend_from_slice(value);
+                self.own_id = true;
+            }
+            Field::Retry if !value.is_empty() => {
+                if let Some(ms) = retry_digits(Some(0), value) {
+                    return f(Item::Retry(ms));
+                }
+            }
+            Field::Comment if value.len() <= self.max => return f(Item::Comment(value)),
+            Field::Retry | Field::Comment | Field::Unknown => {}
+        }
+        Continue(())
+    }
+
+    /// Advance the partial line by `bytes` (which hold no line terminator).
+    fn partial_bytes(&mut self, mut bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        if self.partial == Partial::None {
+            if bytes[0] == b':' {
+                self.begin_value(Field::Comment);
+                bytes = &bytes[1..];
+            } else {
+                self.partial = Partial::Name;
+                self.name_len = 0;
+            }
+        }
+        if self.partial == Partial::Name {
+            let colon = memchr(b':', bytes);
+            let head = &bytes[..colon.unwrap_or(bytes.len())];
+            let at = self.name_len.min(NAME_CAP);
+            let room = (NAME_CAP - at).min(head.len());
+            self.name[at..at + room].copy_from_slice(&head[..room]);
+            self.name_len = self.name_len.saturating_add(head.len());
+            let Some(colon) = colon else { return };
+            let field = self.name_field();
+            self.begin_value(field);
+            bytes = &bytes[colon + 1..];
+        }
+        let Partial::Value { field, fresh } = self.partial else {
+            return;
+        };
+        if fresh && !bytes.is_empty() {
+            self.partial = Partial::Value {
+                field,
+                fresh: false,
+            };
+            bytes = bytes.strip_prefix(b" ").unwrap_or(bytes);
+        }
+        self.val_len = self.val_len.saturating_add(bytes.len());
+        match field {
+            Field::Data => self.push_data(bytes, false),
+            Field::Retry => self.retry = retry_digits(self.retry, bytes),
+            Field::Event | Field::Id | Field::Comment => {
+                let room = self.max.saturating_sub(self.val.len()).min(bytes.len());
+                reserve_capped(&mut self.val, room, self.max);
+                self.val.extend_from_slice(&bytes[..room]);
+                self.val_nul |= memchr(0, bytes).is_some();
+            }
+            Field::Unknown => {}
+        }
+    }
+
+    /// The partial line just ended: process its field.
+    fn finish_partial<F: FnMut(Item<'_>) -> Flow>(&mut self, f: &mut F) -> Flow {
+        let field = match mem::replace(&mut self.partial, Partial::None) {
+            Partial::None => return Continue(()),
+            // A line without a colon: the whole line is the name, the value is empty.
+            Partial::Name => return self.field(self.name_field(), b"", f),
+            Partial::Value { field, .. } => field,
+        };
+        match field {
+            Field::Data => self.push_data(b"", true),
+            Field::Retry if self.val_len > 0 => {
+                if let Some(ms) = self.retry {
+                    return f(Item::Retry(ms));
+                }
+            }
+            Field::Retry | Field::Unknown => {}
+            // Within the cap, `val` holds the whole value.
+            _ if self.val_len <= self.max => {
+                let val = mem::take(&mut self.val);
+                let flow = self.field(field, &val, f);
+                self.val = val;
+                self.release_val();
+                return flow;
+            }
+            // Over-long: a comment is dropped silently and an `id` with a NUL
+            // ignored; otherwise the event is dropped.
+            _ => {
+                if field == Field::Event || (field == Field::Id && !self.val_nul) {
+                    self.oversize(self.val_len);
+                }
+                self.release_val();
+            }
+        }
+        Continue(())
+    }
+
+    /// The field a partial line's buffered name selects.
+    fn name_field(&self) -> Field {
+        Field::from_name(self.name.get(..self.name_len).unwrap_or_default())
+    }
+
+    fn begin_value(&mut self, field: Field) {
+        self.partial = Partial::Value { field, fresh: true };
+        self.val.clear();
+        self.val_len = 0;
+        self.val_nul = false;
+        self.retry = Some(0);
+    }
+
+    /// Forget a partial value; give back a large buffer.
+    fn release_val(&mut self) {
+        if self.val.capacity() > 64 << 10 {
+            self.val = Vec::new();
+        } else {
+            self.val.clear();
+        }
+    }
+
+    /// Append (part of) a `data` value, and an LF if `lf`, within the cap.
+    fn push_data(&mut self, bytes: &[u8], lf: bool) {
+        self.data_len = self.data_len.saturating_add(bytes.len() + usize::from(lf));
+        if self.data_len > self.max && !self.oversized {
+            self.oversize(0);
+        }
+        if !self.oversized {
+            reserve_capped(&mut self.data, bytes.len() + usize::from(lf), self.max);
+            self.data.extend_from_slice(bytes);
+            if lf {
+                self.data.push(b'\n');
+            }
+        }
+    }
+
+    /// Mark the pending event oversized (`len`: an over-long value's) and free its data.
+    fn oversize(&mut self, len: usize) {
+        self.oversized = true;
+        self.over_len = self.over_len.max(len);
+        self.data = Vec::new();
+    }
+
+    /// A blank line: update the last event ID, then dispatch the pending event.
+    fn dispatch<F: FnMut(Item<'_>) -> Flow>(&mut self, f: &mut F) -> Flow {
+        let own = mem::take(&mut self.own_id);
+        if own {
+            mem::swap(&mut self.last_id, &mut self.id_buf);
+        }
+        let flow = if self.oversized {
+            f(Item::Dropped {
+                size: self.data_len.max(self.over_len),
+            })
+        } else if let Some((_lf, data)) = self.data.split_last() {
+            f(Item::Event(Event {
+                event_type: &self.event_type,
+                id: &self.last_id,
+                data,
+                has_own_id: own,
+            }))
+        } else {
+            Continue(())
+        };
+        self.clear_event();
+        flow
+    }
+
+    /// Reset the data and event type buffers and the size tracking.
+    fn clear_event(&mut self) {
+        self.data.clear();
+        self.data_len = 0;
+        self.oversized = false;
+        self.over_len = 0;
+        self.event_type.clear();
+    }
 }
+
+/// Fold ASCII digits into a saturating millisecond count; `None` once a
+/// non-digit is seen.
+fn retry_digits(acc: Option<u64>, digits: &[u8]) -> Option<u64> {
+    digits.iter().try_fold(acc?, |ms, &d| {
+        d.is_ascii_digit()
+            .then(|| ms.saturating_mul(10).saturating_add(u64::from(d - b'0')))
+    })
+}
+
+/// Make room for `extra` more bytes in `buf`, which never holds more than
+/// `max`: grow by doubling as usual, but not past `max`.
+fn reserve_capped(buf: &mut Vec<u8>, extra: usize, max: usize) {
+    let need = buf.len() + extra;
+    if need > buf.capacity() {
+        let want = need
+            .max(buf.capacity().saturating_mul(2))
+            .min(max.max(need));
+        buf.reserve_exact(want - buf.len());
+    }
+}
+
+#[cfg(test)]
+mod tests;
