@@ -1,0 +1,621 @@
+//! The Kafka sink end to end: the real ssetap binary sends events from a
+//! file or a live HTTP stream into a real broker (tansu), and an independent
+//! consumer reads them back. Each test has its own broker, so tests run in
+//! parallel and the fault tests can pause theirs with SIGSTOP.
+
+mod consume;
+mod server;
+mod tansu;
+
+use consume::{Record, assert_exactly_once_in_order, consume};
+use server::SseServer;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+use tansu::Tansu;
+
+const READ_LIMIT: Duration = Duration::from_secs(30);
+
+/// A directory for one test's files, removed at the end.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("ssetap-kafka-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        Scratch(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, text).expect("write scratch file");
+        p
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// One test event: data is JSON with its number `n`.
+fn event(n: u64, kind: Option<&str>, id: Option<&str>) -> String {
+    let mut s = String::new();
+    if let Some(k) = kind {
+        s.push_str(&format!("event: {k}\n"));
+    }
+    if let Some(id) = id {
+        s.push_str(&format!("id: {id}\n"));
+    }
+    s.push_str(&format!(
+        "data: {{\"n\":{n},\"meta\":{{\"domain\":\"d{}.example\"}}}}\n\n",
+        n % 3
+    ));
+    s
+}
+
+fn data(n: u64) -> String {
+    format!(
+        "{{\"n\":{n},\"meta\":{{\"domain\":\"d{}.example\"}}}}",
+        n % 3
+    )
+}
+
+fn ssetap(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ssetap"));
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+struct Finished {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    elapsed: Duration,
+}
+
+/// A running ssetap whose output is read as it comes (a full pipe would
+/// block it).
+struct Running {
+    child: Child,
+    started: Instant,
+    stdout: std::thread::JoinHandle<String>,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+fn drain(pipe: Option<impl std::io::Read + Send + 'static>) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut p) = pipe {
+            let _ = p.read_to_end(&mut bytes);
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+fn start(args: &[&str]) -> Running {
+    let started = Instant::now();
+    let mut child = ssetap(args).spawn().expect("spawn ssetap");
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    Running {
+        child,
+        started,
+        stdout,
+        stderr,
+    }
+}
+
+impl Running {
+    fn signal(&self, sig: libc::c_int) {
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, sig);
+        }
+    }
+
+    /// Wait for the exit, killing it (and failing) past `limit`.
+    fn finish(mut self, limit: Duration) -> Finished {
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                break status;
+            }
+            if self.started.elapsed() > limit {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!(
+                    "ssetap still running after {limit:?}; stderr: {}",
+                    self.stderr.join().unwrap_or_default()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Finished {
+            code: status.code(),
+            elapsed: self.started.elapsed(),
+            stdout: self.stdout.join().unwrap_or_default(),
+            stderr: self.stderr.join().unwrap_or_default(),
+        }
+    }
+}
+
+fn run(args: &[&str]) -> Finished {
+    start(args).finish(Duration::from_secs(60))
+}
+
+fn state(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+/// The `--stats` summary, the last line of stderr.
+fn stats(stderr: &str) -> serde_json::Value {
+    let line = stderr
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or_else(|| panic!("no --stats line in: {stderr}"));
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"))
+}
+
+fn by_n(mut records: Vec<Record>) -> Vec<Record> {
+    records.sort_by_key(Record::n);
+    records
+}
+
+#[test]
+fn a_file_arrives_once_in_order_with_value_headers_timestamp_and_state() {
+    let broker = Tansu::start();
+    let dir = Scratch::new("file");
+    broker.create_topic("file-events", 3);
+    // Two events before any id (no sse.id header), then ids and types.
+    let mut text = event(1, None, None) + &event(2, Some("edit"), None);
+    for n in 3..=200 {
+        let kind = if n % 2 == 0 { Some("edit") } else { None };
+        text += &event(n, kind, Some(&format!("id-{n}")));
+    }
+    let input = dir.write("in.sse", &text);
+    let state_file = dir.path("run.state");
+    let before = now_ms();
+    let b = broker.brokers();
+    let out = run(&[
+        input.to_str().unwrap(),
+        "-b",
+        &b,
+        "-t",
+        "file-events",
+        "--state-file",
+        state_file.to_str().unwrap(),
+        "--stats",
+    ]);
+    let after = now_ms();
+    assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
+    assert!(out.stdout.is_empty(), "Kafka mode writes no data to stdout");
+    let s = stats(&out.stderr);
+    assert_eq!(
+        (s["events"].as_u64(), s["delivered"].as_u64()),
+        (Some(200), Some(200))
+    );
+    assert_eq!(s["in_flight"].as_u64(), Some(0));
+    assert_eq!(state(&state_file), "{\"last_event_id\":\"id-200\"}\n");
+
+    let records = consume(&b, &["file-events"], 200, READ_LIMIT);
+    assert_exactly_once_in_order(&records, 200);
+    for r in by_n(records) {
+        let n = r.n();
+        assert_eq!(r.text(), data(n), "value is the data, without a newline");
+        assert_eq!(r.key, None, "--key none");
+        let kind: &[u8] = if n % 2 == 0 { b"edit" } else { b"message" };
+        assert_eq!(r.header("sse.event"), Some(kind), "event {n}");
+        let id = format!("id-{n}");
+        let want_id = (n >= 3).then_some(id.as_bytes());
+        assert_eq!(r.header("sse.id"), want_id, "event {n}");
+        let ts = r.timestamp.expect("a timestamp");
+        assert!(
+            before - 1000 <= ts && ts <= after + 1000,
+            "receive time {ts}"
+        );
+    }
+}
+
+#[test]
+fn event_types_are_routed_to_their_topics_and_keyed_by_type() {
+    let broker = Tansu::start();
+    let dir = Scratch::new("route");
+    broker.create_topic("r.edit", 2);
+    broker.create_topic("r.new", 1);
+    let mut text = String::new();
+    for n in 1..=60 {
+        text += &event(n, Some(if n % 3 == 0 { "new" } else { "edit" }), None);
+    }
+    let input = dir.write("in.sse", &text);
+    let b = broker.brokers();
+    let out = run(&[
+        input.to_str().unwrap(),
+        "-b",
+        &b,
+        "-t",
+        "r.{event}",
+        "--key",
+        "event",
+    ]);
+    assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
+    let records = consume(&b, &["r.edit", "r.new"], 60, READ_LIMIT);
+    assert_exactly_once_in_order(&records, 60);
+    for r in &records {
+        let kind = if r.n() % 3 == 0 { "new" } else { "edit" };
+        assert_eq!(r.topic, format!("r.{kind}"));
+        assert_eq!(r.key.as_deref(), Some(kind.as_bytes()));
+    }
+}
+
+#[test]
+fn a_routed_type_that_makes_an_illegal_topic_name_fails_clearly() {
+    let broker = Tansu::start();
+    let dir = Scratch::new("illegal");
+    broker.create_topic("i.ok", 1);
+    let text = event(1, Some("ok"), None) + &event(2, Some("not ok"), None);
+    let input = dir.write("in.sse", &text);
+    let b = broker.brokers();
+    let out = run(&[input.to_str().unwrap(), "-b", &b, "-t", "i.{event}"]);
+    assert_eq!(out.code, Some(1), "stderr: {}", out.stderr);
+    assert!(out.stderr.contains("\"i.not ok\""), "{}", out.stderr);
+    // What came before the bad event was still delivered.
+    assert_exactly_once_in_order(&consume(&b, &["i.ok"], 1, READ_LIMIT), 1);
+}
+
+#[test]
+fn keys_follow_the_key_flag() {
+    let broker = Tansu::start();
+    let dir = Scratch::new("keys");
+    let mut text = event(1, None, None);
+    for n in 2..=9 {
+        text += &event(n, None, Some(&format!("k{n}")));
+    }
+    let input = dir.write("in.sse", &text);
+    let b = broker.brokers();
+    type WantKey = fn(u64) -> Option<String>;
+    let cases: [(&str, WantKey); 4] = [
+        ("id", |n| (n >= 2).then(|| format!("k{n}"))),
+        ("/meta/domain", |n| Some(format!("d{}.example", n % 3))),
+        ("/n", |n| Some(n.to_string())),
+        ("/meta", |n| {
+            Some(format!("{{\"domain\":\"d{}.example\"}}", n % 3))
+        }),
+    ];
+    for (i, (key, want)) in cases.iter().enumerate() {
+        let topic = format!("keys-{i}");
+        broker.create_topic(&topic, 2);
+        let out = run(&[
+            input.to_str().unwrap(),
+            "-b",
+            &b,
+            "-t",
+            &topic,
+            "--key",
+            key,
+        ]);
+        assert_eq!(out.code, Some(0), "--key {key}: {}", out.stderr);
+        let records = consume(&b, &[&topic], 9, READ_LIMIT);
+        assert_exactly_once_in_order(&records, 9);
+        for r in records {
+            let got = r
+                .key
+                .as_deref()
+                .map(|k| String::from_utf8_lossy(k).into_owned());
+            assert_eq!(got, want(r.n()), "--key {key}, event {}", r.n());
+        }
+    }
+    // A pointer that misses, or data that is not JSON: no key.
+    broker.create_topic("keys-miss", 1);
+    let input = dir.write("plain.sse", "data: not json\n\n");
+    let out = run(&[
+        input.to_str().unwrap(),
+        "-b",
+        &b,
+        "-t",
+        "keys-miss",
+        "--key",
+        "/x",
+    ]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let records = consume(&b, &["keys-miss"], 1, READ_LIMIT);
+    assert_eq!(records.len(), 1);
+    assert_eq!(
+        (records[0].text().as_str(), records[0].key.clone()),
+        ("not json", None)
+    );
+}
+
+#[test]
+fn max_events_stops_after_n_and_delivers_them() {
+    let broker = Tansu::start();
+    let dir = Scratch::new("max");
+    broker.create_topic("max", 3);
+    let text: String = (1..=200)
+        .map(|n| event(n, None, Some(&n.to_string())))
+        .collect();
+    let input = dir.write("in.sse", &text);
+    let state_file = dir.path("max.state");
+    let b = broker.brokers();
+    let out = run(&[
+        input.to_str().unwrap(),
+        "-b",
+        &b,
+        "-t",
+        "max",
+        "-n",
+        "25",
+        "--state-file",
+        state_file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
+    assert_eq!(state(&state_file), "{\"last_event_id\":\"25\"}\n");
+    assert_exactly_once_in_order(&consume(&b, &["max"], 25, READ_LIMIT), 25);
+}
+
+#[test]
+fn a_missing_topic_fails_fast_with_a_clear_message() {
+    let broker = Tansu::start();
+    let dir = Scratch::new("missing");
+    let input = dir.write("in.sse", &event(1, None, None));
+    let b = broker.brokers();
+    let out = run(&[input.to_str().unwrap(), "-b", &b, "-t", "no-such-topic"]);
+    assert_eq!(out.code, Some(1), "stderr: {}", out.stderr);
+    let want = format!(
+        "ssetap: error: topic \"no-such-topic\" does not exist on {b} (create it, or check -t)"
+    );
+    assert!(out.stderr.contains(&want), "{}", out.stderr);
+    assert!(
+        out.elapsed < Duration::from_secs(8),
+        "took {:?}",
+        out.elapsed
+    );
+}
+
+#[test]
+fn unreachable_brokers_fail_within_the_flush_timeout_and_keep_the_state() {
+    let dir = Scratch::new("unreachable");
+    let input = dir.write("in.sse", &event(1, None, Some("new")));
+    let state_file = dir.write("keep.state", "{\"last_event_id\":\"old\"}\n");
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    let b = format!("127.0.0.1:{port}");
+    let out = run(&[
+        input.to_str().unwrap(),
+        "-b",
+        &b,
+        "-t",
+        "t",
+        "--flush-timeout",
+        "3s",
+        "--state-file",
+        state_file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, Some(1), "stderr: {}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(&format!("ssetap: error: cannot reach Kafka brokers {b}: ")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.elapsed < Duration::from_secs(15),
+        "took {:?}",
+        out.elapsed
+    );
+    assert_eq!(state(&state_file), "{\"last_event_id\":\"old\"}\n");
+}
+
+#[test]
+fn bad_properties_fail_and_secrets_never_reach_stderr() {
+    let dir = Scratch::new("secrets");
+    let input = dir.write("in.sse", &event(1, None, None));
+    let out = run(&[
+        input.to_str().unwrap(),
+        "-b",
+        "127.0.0.1:1",
+        "-t",
+        "t",
+        "--kafka-property",
+        "no.such.property=1",
+    ]);
+    assert_eq!(out.code, Some(1), "stderr: {}", out.stderr);
+    assert!(
+        out.stderr.contains("invalid Kafka property"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("no.such.property"), "{}", out.stderr);
+
+    // With -v and librdkafka's own debug output on, the password given in a
+    // -F file shows nowhere.
+    let secret = "hunter2-is-secret";
+    let props = dir.write(
+        "client.properties",
+        &format!(
+            "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n\
+             sasl.username=someone\nsasl.password={secret}\n"
+        ),
+    );
+    let out = run(&[
+        input.to_str().unwrap(),
+        "-b",
+        "127.0.0.1:1",
+        "-t",
+        "t",
+        "-F",
+        props.to_str().unwrap(),
+        "-v",
+        "--kafka-property",
+        "debug=conf,security,broker",
+        "--flush-timeout",
+        "2s",
+    ]);
+    assert_eq!(out.code, Some(1), "stderr: {}", out.stderr);
+    assert!(
+        out.stderr.contains("librdkafka"),
+        "-v shows librdkafka's lines: {}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains(secret), "{}", out.stderr);
+    assert!(!out.stdout.contains(secret));
+}
+
+/// Events n in `range` on the live stream, with ids.
+fn stream_events(server: &SseServer, range: std::ops::RangeInclusive<u64>, gap: Duration) {
+    for n in range {
+        assert!(
+            server.send(event(n, None, Some(&n.to_string()))),
+            "client gone"
+        );
+        if !gap.is_zero() {
+            std::thread::sleep(gap);
+        }
+    }
+}
+
+#[test]
+fn a_paused_broker_loses_nothing_and_duplicates_nothing() {
+    let broker = Tansu::start();
+    broker.create_topic("paused", 3);
+    let server = SseServer::start();
+    let b = broker.brokers();
+    let child = start(&[
+        &server.url,
+        "-b",
+        &b,
+        "-t",
+        "paused",
+        "--no-reconnect",
+        "--stats",
+    ]);
+    stream_events(&server, 1..=100, Duration::from_millis(2));
+    std::thread::sleep(Duration::from_millis(500));
+    broker.pause();
+    stream_events(&server, 101..=200, Duration::from_millis(10));
+    std::thread::sleep(Duration::from_secs(4));
+    broker.resume();
+    stream_events(&server, 201..=300, Duration::from_millis(2));
+    server.finish();
+    let out = child.finish(Duration::from_secs(50));
+    assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
+    assert_exactly_once_in_order(&consume(&b, &["paused"], 300, READ_LIMIT), 300);
+    let s = stats(&out.stderr);
+    assert_eq!(
+        (s["events"].as_u64(), s["delivered"].as_u64()),
+        (Some(300), Some(300))
+    );
+}
+
+#[test]
+fn sigint_mid_stream_delivers_everything_parsed_then_exits_130() {
+    let broker = Tansu::start();
+    let dir = Scratch::new("sigint");
+    broker.create_topic("sigint", 3);
+    let server = SseServer::start();
+    let state_file = dir.path("int.state");
+    let b = broker.brokers();
+    let started = Instant::now();
+    let child = start(&[
+        &server.url,
+        "-b",
+        &b,
+        "-t",
+        "sigint",
+        "--stats",
+        "--state-file",
+        state_file.to_str().unwrap(),
+    ]);
+    let mut n = 0;
+    while started.elapsed() < Duration::from_millis(1500) {
+        n += 1;
+        if !server.send(event(n, None, Some(&n.to_string()))) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.signal(libc::SIGINT);
+    // Keep streaming while it stops: it must not matter.
+    for _ in 0..50 {
+        n += 1;
+        if !server.send(event(n, None, Some(&n.to_string()))) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let out = child.finish(Duration::from_secs(40));
+    drop(server);
+    assert_eq!(out.code, Some(130), "stderr: {}", out.stderr);
+    let s = stats(&out.stderr);
+    let parsed = s["events"].as_u64().expect("events");
+    assert!(parsed > 0, "{s}");
+    assert_eq!(s["delivered"].as_u64(), Some(parsed), "{s}");
+    assert_eq!(s["in_flight"].as_u64(), Some(0), "{s}");
+    assert_eq!(
+        state(&state_file),
+        format!("{{\"last_event_id\":\"{parsed}\"}}\n")
+    );
+    assert_exactly_once_in_order(
+        &consume(&b, &["sigint"], parsed as usize, READ_LIMIT),
+        parsed,
+    );
+}
+
+#[test]
+fn a_delivery_failure_ends_the_run_and_the_state_names_the_last_delivered_event() {
+    let broker = Tansu::start();
+    let dir = Scratch::new("timeout");
+    broker.create_topic("timeout", 2);
+    let server = SseServer::start();
+    let state_file = dir.path("t.state");
+    let b = broker.brokers();
+    let child = start(&[
+        &server.url,
+        "-b",
+        &b,
+        "-t",
+        "timeout",
+        "--state-file",
+        state_file.to_str().unwrap(),
+        "--kafka-property",
+        "message.timeout.ms=2000",
+        "--flush-timeout",
+        "5s",
+    ]);
+    stream_events(&server, 1..=10, Duration::ZERO);
+    // All ten are in Kafka before the broker stops answering.
+    assert_exactly_once_in_order(&consume(&b, &["timeout"], 10, READ_LIMIT), 10);
+    broker.pause();
+    stream_events(&server, 11..=20, Duration::ZERO);
+    let out = child.finish(Duration::from_secs(40));
+    broker.resume();
+    drop(server);
+    assert_eq!(out.code, Some(1), "stderr: {}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("ssetap: error: Kafka did not take event "),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("timed out"), "{}", out.stderr);
+    assert_eq!(state(&state_file), "{\"last_event_id\":\"10\"}\n");
+}
