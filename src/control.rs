@@ -122,12 +122,9 @@ impl Control {
             if let Some(stop) = self.stopped() {
                 return Some(stop);
             }
-            let Some(left) = deadline
+            let left = deadline
                 .checked_duration_since(Instant::now())
-                .filter(|l| !l.is_zero())
-            else {
-                return None;
-            };
+                .filter(|l| !l.is_zero())?;
             guard = match self.wake.wait_timeout(guard, left) {
                 Ok((g, _)) => g,
                 Err(poisoned) => poisoned.into_inner().0,

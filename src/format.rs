@@ -1,43 +1,403 @@
-//! TEMPORARY STUB (replaced by the real formatter).
+//! format: turns parsed events into output bytes (NDJSON, raw data or canonical SSE), with jq-like colour for terminals. Pure: writes into a caller's buffer, no I/O.
+//!
+//! Every value is decoded as UTF-8 with replacement (invalid sequences become
+//! U+FFFD, as `String::from_utf8_lossy` does) without copying when it is
+//! valid. Nothing here allocates per event once the caller's buffer and the
+//! formatter's small state have grown to size.
+//!
+//! `json_data` asks whether the data is JSON with an allocation-free scanner
+//! (`json`) that accepts what `serde_json::from_slice::<Value>` accepts, at a
+//! fraction of the cost of building a `Value` (and without serde_json's
+//! `raw_value` feature or a direct serde dependency).
+
+mod color;
+mod json;
+#[cfg(test)]
+mod proptests;
+#[cfg(test)]
+mod tests;
+
+use std::io::Write as _;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
 use crate::sse::Event;
+use color::W;
+
+/// The output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// One JSON object per line: `{"event":…,"id":…,"data":…}`.
     Json,
+    /// The data alone, one event per line (multi-line data stays multi-line).
     Data,
+    /// Canonical SSE text that parses back to the same events.
     Sse,
 }
+
+/// How to format; `json_data`, `timestamp` and `color` apply to json only.
 #[derive(Debug, Clone)]
 pub struct FormatOptions {
     pub format: Format,
+    /// Embed the data as JSON when it is JSON (else keep it a string).
     pub json_data: bool,
+    /// Add the receive time as a last key `"time"`.
     pub timestamp: bool,
+    /// Colour like `jq -C`.
     pub color: bool,
 }
+
+/// What happened while formatting one event (for the caller's warnings and counters).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Outcome {
+    /// With `json_data`: the data was not JSON and was written as a string.
     pub not_json: bool,
 }
+
+/// Formats events one at a time into a caller's buffer.
 pub struct Formatter {
     opts: FormatOptions,
+    /// sse: the id last written (the reader's last event ID), raw bytes.
+    last_id: Vec<u8>,
+    /// json with `timestamp`: the formatted time of the last second seen.
+    clock: Clock,
 }
+
 impl Formatter {
     pub fn new(opts: FormatOptions) -> Formatter {
-        Formatter { opts }
+        Formatter {
+            opts,
+            last_id: Vec::new(),
+            clock: Clock::default(),
+        }
     }
+
     pub fn format(&self) -> Format {
         self.opts.format
     }
-    pub fn event(
-        &mut self,
-        ev: &Event<'_>,
-        _time: std::time::SystemTime,
-        out: &mut Vec<u8>,
-    ) -> Outcome {
-        out.extend_from_slice(ev.data);
-        out.push(b'\n');
-        Outcome::default()
+
+    /// Append one event to `out`, ending with '\n' (sse: ending with the blank line).
+    /// `time` is the receive time, used only with `timestamp` in json.
+    pub fn event(&mut self, ev: &Event<'_>, time: SystemTime, out: &mut Vec<u8>) -> Outcome {
+        match self.opts.format {
+            Format::Json => self.json_event(ev, time, out),
+            Format::Data => {
+                push_lossy(out, ev.data);
+                out.push(b'\n');
+                Outcome::default()
+            }
+            Format::Sse => {
+                self.sse_event(ev, out);
+                Outcome::default()
+            }
+        }
     }
+
+    /// Append one comment line (only called when the user asked for comments).
+    ///
+    /// json: `{"comment":"…"}`; data and sse: `: text` (a text holding line
+    /// breaks, which the parser never produces, becomes several comment lines).
     pub fn comment(&mut self, text: &[u8], out: &mut Vec<u8>) {
-        out.extend_from_slice(text);
+        match self.opts.format {
+            Format::Json => {
+                let mut w = W {
+                    out,
+                    color: self.opts.color,
+                };
+                w.open(b'{');
+                w.key(b"\"comment\"");
+                push_json_str(&mut w, text);
+                w.member_end(true);
+                w.close(b'}');
+                out.push(b'\n');
+            }
+            Format::Data | Format::Sse => {
+                for line in text.split(|&c| c == b'\n') {
+                    out.push(b':');
+                    if !line.is_empty() {
+                        out.push(b' ');
+                        push_lossy(out, line);
+                    }
+                    out.push(b'\n');
+                }
+            }
+        }
+    }
+
+    fn json_event(&mut self, ev: &Event<'_>, time: SystemTime, out: &mut Vec<u8>) -> Outcome {
+        let mut outcome = Outcome::default();
+        let mut w = W {
+            out,
+            color: self.opts.color,
+        };
+        w.open(b'{');
+        w.key(b"\"event\"");
+        push_json_str(&mut w, ev.kind());
+        w.member_end(true);
+        if !ev.id.is_empty() {
+            w.comma();
+            w.key(b"\"id\"");
+            push_json_str(&mut w, ev.id);
+            w.member_end(true);
+        }
+        w.comma();
+        w.key(b"\"data\"");
+        if !(self.opts.json_data && embed_json(&mut w, ev.data)) {
+            outcome.not_json = self.opts.json_data;
+            push_json_str(&mut w, ev.data);
+        }
+        w.member_end(true);
+        if self.opts.timestamp {
+            w.comma();
+            w.key(b"\"time\"");
+            w.str_start();
+            w.out.extend_from_slice(self.clock.rfc3339_millis(time));
+            w.str_end();
+            w.member_end(true);
+        }
+        w.close(b'}');
+        out.push(b'\n');
+        outcome
+    }
+
+    fn sse_event(&mut self, ev: &Event<'_>, out: &mut Vec<u8>) {
+        if !ev.event_type.is_empty() {
+            out.extend_from_slice(b"event: ");
+            push_lossy(out, ev.event_type);
+            out.push(b'\n');
+        }
+        if ev.id != self.last_id.as_slice() {
+            if ev.id.is_empty() {
+                out.extend_from_slice(b"id\n");
+            } else {
+                out.extend_from_slice(b"id: ");
+                push_lossy(out, ev.id);
+                out.push(b'\n');
+            }
+            self.last_id.clear();
+            self.last_id.extend_from_slice(ev.id);
+        }
+        // One field per line; the reader strips exactly one leading space, so
+        // "data: " + line keeps a line's own leading spaces. An empty line is
+        // a bare "data" (no trailing whitespace).
+        let data = ev.data;
+        let mut start = 0;
+        loop {
+            let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |n| start + n);
+            let line = &data[start..end];
+            if line.is_empty() {
+                out.extend_from_slice(b"data\n");
+            } else {
+                out.extend_from_slice(b"data: ");
+                push_lossy(out, line);
+                out.push(b'\n');
+            }
+            if end == data.len() {
+                break;
+            }
+            start = end + 1;
+        }
+        out.push(b'\n');
+    }
+}
+
+/// Writes `data` as an embedded JSON value when it is JSON; `false` (and
+/// nothing written) when it is not. A one-line text is copied as it is
+/// (without surrounding whitespace); a text with line breaks, or any text
+/// when colouring, is re-emitted compactly.
+fn embed_json(w: &mut W<'_>, data: &[u8]) -> bool {
+    if std::str::from_utf8(data).is_err() {
+        return false;
+    }
+    let Some(scan) = json::scan(data, &mut ()) else {
+        return false;
+    };
+    if w.color || scan.newline {
+        // Cannot fail: the same bytes were just accepted.
+        let _ = json::scan(data, w);
+    } else {
+        w.out.extend_from_slice(&data[scan.start..scan.end]);
+    }
+    true
+}
+
+/// Appends `b` decoded as UTF-8 with replacement.
+#[inline]
+fn push_lossy(out: &mut Vec<u8>, b: &[u8]) {
+    if std::str::from_utf8(b).is_ok() {
+        out.extend_from_slice(b);
+    } else {
+        for chunk in b.utf8_chunks() {
+            out.extend_from_slice(chunk.valid().as_bytes());
+            if !chunk.invalid().is_empty() {
+                out.extend_from_slice(REPLACEMENT);
+            }
+        }
+    }
+}
+
+/// U+FFFD in UTF-8.
+const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
+
+/// Appends `b` as a JSON string (decoded with replacement, then escaped).
+#[inline]
+fn push_json_str(w: &mut W<'_>, b: &[u8]) {
+    w.str_start();
+    if std::str::from_utf8(b).is_ok() {
+        push_escaped(w.out, b);
+    } else {
+        for chunk in b.utf8_chunks() {
+            push_escaped(w.out, chunk.valid().as_bytes());
+            if !chunk.invalid().is_empty() {
+                w.out.extend_from_slice(REPLACEMENT);
+            }
+        }
+    }
+    w.str_end();
+}
+
+/// For each byte: 0 when it goes out as it is, else the letter after the
+/// backslash of its escape (`u` for `\u00XX`).
+static ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = b'u';
+        c += 1;
+    }
+    t[0x08] = b'b';
+    t[0x09] = b't';
+    t[0x0A] = b'n';
+    t[0x0C] = b'f';
+    t[0x0D] = b'r';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
+/// Appends valid UTF-8 `b` with JSON escaping, copying runs of safe bytes.
+/// Eight bytes at a time: a word without hits is skipped at once, and every
+/// hit of a word is handled before moving on (in JSON-like data quotes are
+/// dense, so restarting the scan after each one would cost more).
+#[inline]
+fn push_escaped(out: &mut Vec<u8>, b: &[u8]) {
+    let mut copied = 0;
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..).and_then(|r| r.first_chunk::<8>()) {
+        let mut hits = escape_mask(u64::from_le_bytes(*chunk));
+        while hits != 0 {
+            let j = i + (hits.trailing_zeros() / 8) as usize;
+            // Bytes above the first hit may be false hits: check them.
+            if ESCAPE[usize::from(chunk[j - i])] != 0 {
+                out.extend_from_slice(&b[copied..j]);
+                push_escape(out, chunk[j - i]);
+                copied = j + 1;
+            }
+            hits &= hits - 1;
+        }
+        i += 8;
+    }
+    for (j, &c) in b.iter().enumerate().skip(i) {
+        if ESCAPE[usize::from(c)] != 0 {
+            out.extend_from_slice(&b[copied..j]);
+            push_escape(out, c);
+            copied = j + 1;
+        }
+    }
+    out.extend_from_slice(&b[copied..]);
+}
+
+/// Appends the escape of a byte whose `ESCAPE` entry is not 0.
+#[inline]
+fn push_escape(out: &mut Vec<u8>, c: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match ESCAPE[usize::from(c)] {
+        b'u' => out.extend_from_slice(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[usize::from(c >> 4)],
+            HEX[usize::from(c & 15)],
+        ]),
+        e => out.extend_from_slice(&[b'\\', e]),
+    }
+}
+
+/// For the eight bytes of `w` (little-endian), the high bit of each byte
+/// that is a control character, `"` or `\`. The lowest set bit is always a
+/// real hit; bits above a real hit may be false (borrows carry upwards).
+#[inline]
+fn escape_mask(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let ctrl = w.wrapping_sub(ONES * 0x20) & !w;
+    let q = w ^ (ONES * u64::from(b'"'));
+    let quote = q.wrapping_sub(ONES) & !q;
+    let s = w ^ (ONES * u64::from(b'\\'));
+    let slash = s.wrapping_sub(ONES) & !s;
+    (ctrl | quote | slash) & HIGH
+}
+
+/// The index of the first byte at or after `i` that JSON strings cannot hold
+/// as it is (a control character, `"` or `\`), or `b.len()`.
+#[inline]
+fn find_escape(b: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = b.get(i..).and_then(|r| r.first_chunk::<8>()) {
+        let hits = escape_mask(u64::from_le_bytes(*chunk));
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if ESCAPE[usize::from(c)] != 0 {
+            return i;
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// The latest time humantime can print (the end of year 9999).
+const MAX_TIME: Duration = Duration::new(253_402_300_799, 999_000_000);
+
+/// Caches the RFC 3339 text of the last second seen; within that second only
+/// the milliseconds change.
+struct Clock {
+    secs: u64,
+    text: Vec<u8>,
+}
+
+impl Default for Clock {
+    fn default() -> Clock {
+        Clock {
+            secs: u64::MAX,
+            text: Vec::new(),
+        }
+    }
+}
+
+impl Clock {
+    /// `time` as `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC), clamped to 1970..=9999.
+    fn rfc3339_millis(&mut self, time: SystemTime) -> &[u8] {
+        let since = time
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or(Duration::ZERO)
+            .min(MAX_TIME);
+        let ms = since.subsec_millis();
+        if since.as_secs() != self.secs || self.text.len() != 24 {
+            self.secs = since.as_secs();
+            self.text.clear();
+            let whole = UNIX_EPOCH + Duration::from_secs(self.secs);
+            // Writing to a Vec cannot fail, and the time is in humantime's range.
+            let _ = write!(self.text, "{}", humantime::format_rfc3339_millis(whole));
+        }
+        if let Some(digits) = self.text.get_mut(20..23) {
+            // ms < 1000, so each digit fits a u8.
+            digits[0] = b'0' + (ms / 100) as u8;
+            digits[1] = b'0' + (ms / 10 % 10) as u8;
+            digits[2] = b'0' + (ms % 10) as u8;
+        }
+        &self.text
     }
 }

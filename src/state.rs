@@ -27,7 +27,8 @@ impl StateFile {
             ),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => {
-                return Err(e).with_context(|| format!("cannot read state file {}", path.display()));
+                return Err(e)
+                    .with_context(|| format!("cannot read state file {}", path.display()));
             }
         };
         let probe = temp_path(path);

@@ -7,7 +7,7 @@ use std::time::Duration;
 pub fn duration(flag: &str, text: &str) -> Result<Duration, String> {
     let text = text.trim();
     if let Ok(secs) = text.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 && secs < 1e12 {
+        if (0.0..1e12).contains(&secs) {
             return Ok(Duration::from_secs_f64(secs));
         }
     }
