@@ -343,6 +343,38 @@ fn keys_follow_the_key_flag() {
 }
 
 #[test]
+fn json_format_puts_the_envelope_in_the_value() {
+    let broker = Tansu::start();
+    let dir = Scratch::new("json");
+    broker.create_topic("json", 1);
+    let text = event(1, Some("edit"), Some("a")) + &event(2, None, None);
+    let input = dir.write("in.sse", &text);
+    let b = broker.brokers();
+    let out = run(&[
+        input.to_str().unwrap(),
+        "-b",
+        &b,
+        "-t",
+        "json",
+        "-f",
+        "json",
+        "--json-data",
+    ]);
+    assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
+    let records = consume(&b, &["json"], 2, READ_LIMIT);
+    assert_eq!(records.len(), 2);
+    let want = [
+        format!("{{\"event\":\"edit\",\"id\":\"a\",\"data\":{}}}", data(1)),
+        // The id persists: the second event's last event ID is still "a".
+        format!(
+            "{{\"event\":\"message\",\"id\":\"a\",\"data\":{}}}",
+            data(2)
+        ),
+    ];
+    assert_eq!([records[0].text(), records[1].text()], want);
+}
+
+#[test]
 fn max_events_stops_after_n_and_delivers_them() {
     let broker = Tansu::start();
     let dir = Scratch::new("max");
