@@ -60,7 +60,11 @@ impl ClientContext for Context {
         if code == Some(RDKafkaErrorCode::Fatal) {
             n.fatal = true;
         }
-        n.logs.push(format!("librdkafka error: {reason}"));
+        // rdkafka 0.39's BaseProducer hands each error event to us twice.
+        let line = format!("librdkafka error: {reason}");
+        if n.logs.last() != Some(&line) {
+            n.logs.push(line);
+        }
         if code == Some(RDKafkaErrorCode::AllBrokersDown) {
             n.all_down = Some(reason.to_string());
         } else {
