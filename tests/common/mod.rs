@@ -1,0 +1,26 @@
+//! Shared by the integration tests: a scripted HTTP server on 127.0.0.1
+//! (`server`) and a runner for the built binary (`run`). Each test file
+//! uses part of it.
+#![allow(dead_code, unused_imports)]
+
+pub mod run;
+pub mod server;
+
+pub use run::{Out, Running, Scratch, run, run_with_stdin, ssetap};
+pub use server::{Reply, Request, Server, Step};
+
+/// One event in SSE text: optional type and id, then data lines.
+pub fn event(kind: Option<&str>, id: Option<&str>, data: &str) -> String {
+    let mut s = String::new();
+    if let Some(k) = kind {
+        s.push_str(&format!("event: {k}\n"));
+    }
+    if let Some(id) = id {
+        s.push_str(&format!("id: {id}\n"));
+    }
+    for line in data.split('\n') {
+        s.push_str(&format!("data: {line}\n"));
+    }
+    s.push('\n');
+    s
+}
