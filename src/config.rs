@@ -91,6 +91,8 @@ pub struct Config {
     pub stats: bool,
     /// Secret strings (passwords, tokens) that must never be printed.
     pub secrets: Vec<String>,
+    /// Warnings found while reading the configuration, shown at start.
+    pub warnings: Vec<String>,
 }
 
 /// What `from_cli` needs from the outside world, so it stays testable.
@@ -134,7 +136,8 @@ impl Config {
 
         let request = build_request(&cli, url_user, env, &mut secrets)?;
 
-        let kafka = build_kafka(&cli, &mut secrets)?;
+        let mut warnings = Vec::new();
+        let kafka = build_kafka(&cli, &mut secrets, &mut warnings)?;
         let format = match cli.format {
             Some(FormatArg::Json) => Format::Json,
             Some(FormatArg::Data) => Format::Data,
@@ -209,6 +212,7 @@ impl Config {
             verbose: cli.verbose,
             stats: cli.stats,
             secrets,
+            warnings,
         })
     }
 }
@@ -312,7 +316,11 @@ fn build_request(
     })
 }
 
-fn build_kafka(cli: &Cli, secrets: &mut Vec<String>) -> Result<Option<Kafka>> {
+fn build_kafka(
+    cli: &Cli,
+    secrets: &mut Vec<String>,
+    warnings: &mut Vec<String>,
+) -> Result<Option<Kafka>> {
     let wanted = cli.brokers.is_some()
         || cli.topic.is_some()
         || cli.kafka_config.is_some()
@@ -343,6 +351,15 @@ fn build_kafka(cli: &Cli, secrets: &mut Vec<String>) -> Result<Option<Kafka>> {
                 )));
             };
             properties.push((k.trim().to_string(), v.trim().to_string()));
+        }
+        let holds_secret = properties
+            .iter()
+            .any(|(k, v)| crate::kafka::is_secret_property(k) && !v.is_empty());
+        if holds_secret && values::readable_by_others(path) {
+            warnings.push(format!(
+                "{} holds secrets and others can read it; chmod 600 it",
+                path.display()
+            ));
         }
     }
     if let Some(b) = &cli.brokers {

@@ -50,6 +50,9 @@ pub fn main() -> i32 {
         }
     };
     let log = log::Log::new(cfg.quiet, cfg.verbose, cfg.secrets.clone());
+    for w in &cfg.warnings {
+        log.warn(w);
+    }
     let control = control::Control::new();
     if let Err(e) = control.install_signal_handler() {
         log.warn(&format!("cannot install the Ctrl-C handler: {e}"));

@@ -177,6 +177,13 @@ pub fn redact_url(text: &str) -> String {
     shown
 }
 
+/// A file that users other than its owner may read (group or other read
+/// bit set); false when its mode cannot be read.
+pub fn readable_by_others(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o044 != 0)
+}
+
 /// Header or parameter names whose values are credentials.
 pub fn is_secret_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
@@ -200,6 +207,22 @@ pub fn is_secret_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_is_readable_by_others_only_with_a_group_or_other_read_bit() {
+        use std::os::unix::fs::PermissionsExt;
+        let path = std::env::temp_dir().join(format!("ssetap-mode-{}", std::process::id()));
+        std::fs::write(&path, "x").expect("write");
+        let set = |mode| std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode));
+        set(0o600).expect("chmod");
+        assert!(!readable_by_others(&path));
+        set(0o640).expect("chmod");
+        assert!(readable_by_others(&path));
+        set(0o604).expect("chmod");
+        assert!(readable_by_others(&path));
+        let _ = std::fs::remove_file(&path);
+        assert!(!readable_by_others(&path));
+    }
 
     #[test]
     fn durations_accept_humantime_and_bare_seconds() {
