@@ -1,7 +1,7 @@
 //! A scripted HTTP/1.1 server on 127.0.0.1 for the integration tests.
 //!
-//! One thread accepts connections one after another; for each request the
-//! test's handler returns a `Reply`: a list of steps (write bytes, pause,
+//! One thread accepts connections and gives each its own thread; for each
+//! request (numbered in arrival order) the test's handler returns a `Reply`: a list of steps (write bytes, pause,
 //! close, reset, or hold the socket open and move on). Every request is
 //! recorded, so tests can check what ssetap sent (headers, body,
 //! `Last-Event-ID`) and when it connected.
@@ -47,8 +47,7 @@ pub enum Step {
     Close,
     /// Close with a TCP reset (RST) instead of FIN.
     Reset,
-    /// Keep the socket open without writing until the server is dropped;
-    /// the server moves on to the next connection.
+    /// Keep the socket open without writing until the server is dropped.
     Hold,
 }
 
@@ -193,34 +192,62 @@ impl Drop for Server {
 
 fn serve(
     listener: TcpListener,
-    mut handler: Handler,
+    handler: Handler,
     requests: Arc<Mutex<Vec<Request>>>,
     stop: Arc<AtomicBool>,
 ) {
-    let mut held = Vec::new();
-    let mut n = 0;
+    // Each connection has its own thread, so that a client that gives up
+    // on a slow or held connection finds the next one answered at once.
+    let handler = Arc::new(Mutex::new((handler, 0usize)));
+    let mut threads = Vec::new();
     while !stop.load(Ordering::SeqCst) {
-        let mut conn = match listener.accept() {
+        let conn = match listener.accept() {
             Ok((c, _)) => c,
             Err(_) => {
                 std::thread::sleep(Duration::from_millis(2));
                 continue;
             }
         };
-        let _ = conn.set_nonblocking(false);
-        let _ = conn.set_nodelay(true);
-        let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
-        let Some(req) = read_request(&mut conn) else {
-            continue;
-        };
+        let (handler, requests, stop) = (
+            Arc::clone(&handler),
+            Arc::clone(&requests),
+            Arc::clone(&stop),
+        );
+        threads.push(std::thread::spawn(move || {
+            connection(conn, &handler, &requests, &stop)
+        }));
+    }
+    for t in threads {
+        let _ = t.join();
+    }
+}
+
+fn connection(
+    mut conn: TcpStream,
+    handler: &Mutex<(Handler, usize)>,
+    requests: &Mutex<Vec<Request>>,
+    stop: &AtomicBool,
+) {
+    let _ = conn.set_nonblocking(false);
+    let _ = conn.set_nodelay(true);
+    let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
+    let Some(req) = read_request(&mut conn) else {
+        return;
+    };
+    let reply = {
+        let Ok(mut h) = handler.lock() else { return };
+        let n = h.1;
+        h.1 += 1;
         if let Ok(mut r) = requests.lock() {
             r.push(req.clone());
         }
-        let reply = handler(n, &req);
-        n += 1;
-        if let Some(conn) = play(conn, reply, &stop) {
-            held.push(conn);
+        (h.0)(n, &req)
+    };
+    if let Some(held) = play(conn, reply, stop) {
+        while !stop.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(10));
         }
+        drop(held);
     }
 }
 
