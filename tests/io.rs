@@ -1,0 +1,150 @@
+//! Recorded SSE from files and stdin, and every output format: json
+//! (with --json-data, --timestamp, --comments, colour), data and sse, the
+//! sse round trip, and the filters.
+
+mod common;
+
+use common::*;
+
+const SAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/wikimedia-recentchange.sse"
+);
+
+#[test]
+fn the_sample_file_gives_one_json_line_per_event() {
+    let out = run(&[SAMPLE]);
+    out.assert_code(0);
+    let events = out.json();
+    assert_eq!(events.len(), 60);
+    for (e, line) in events.iter().zip(out.lines()) {
+        assert!(line.starts_with(r#"{"event":""#), "{line}");
+        assert!(e["data"].is_string());
+    }
+}
+
+#[test]
+fn stdin_reads_the_same_as_the_file() {
+    let bytes = std::fs::read(SAMPLE).expect("sample");
+    let from_stdin = run_with_stdin(&["-"], &bytes);
+    from_stdin.assert_code(0);
+    assert_eq!(from_stdin.stdout, run(&[SAMPLE]).stdout);
+}
+
+#[test]
+fn sse_output_reads_back_as_the_same_events() {
+    let dir = Scratch::new("roundtrip");
+    let tricky =
+        "event: a\nid: 1\ndata: x\ndata:  y\r\n\r\n\u{feff}: c\nid\ndata\n\ndata: z\rretry: 5\r\r";
+    let src = dir.write("in.sse", tricky);
+    for input in [SAMPLE, src.to_str().unwrap()] {
+        let sse = run(&[input, "--format", "sse"]);
+        sse.assert_code(0);
+        let copy = dir.write("copy.sse", &sse.stdout);
+        let again = run(&[copy.to_str().unwrap(), "--format", "sse"]);
+        assert_eq!(again.stdout, sse.stdout, "sse output is canonical");
+        assert_eq!(run(&[copy.to_str().unwrap()]).stdout, run(&[input]).stdout);
+    }
+}
+
+#[test]
+fn data_format_writes_the_data_alone() {
+    let out = run_with_stdin(&["-", "-f", "data"], b"data: a\ndata: b\n\ndata: c\n\n");
+    out.assert_code(0);
+    assert_eq!(out.stdout(), "a\nb\nc\n");
+}
+
+#[test]
+fn json_data_embeds_json_and_keeps_other_data_as_a_string() {
+    let input = b"id: 5\ndata: {\"b\":1,\"a\":[true,null]}\n\ndata: not json\n\ndata: also not\n\n";
+    let out = run_with_stdin(&["-", "--json-data", "--stats"], input);
+    out.assert_code(0);
+    let lines = out.lines();
+    assert_eq!(
+        lines[0],
+        r#"{"event":"message","id":"5","data":{"b":1,"a":[true,null]}}"#
+    );
+    assert_eq!(
+        lines[1],
+        r#"{"event":"message","id":"5","data":"not json"}"#
+    );
+    assert_eq!(out.stderr.matches("not JSON").count(), 1, "{}", out.stderr);
+}
+
+#[test]
+fn timestamp_adds_the_receive_time_in_rfc3339_utc_with_milliseconds() {
+    let out = run_with_stdin(&["-", "--timestamp"], b"data: t\n\n");
+    out.assert_code(0);
+    let v = &out.json()[0];
+    let time = v["time"].as_str().expect("time");
+    // 2026-11-24T13:45:01.123Z
+    assert_eq!(time.len(), 24, "{time}");
+    assert!(time.ends_with('Z') && &time[10..11] == "T" && &time[19..20] == ".");
+    assert!(time.starts_with("20"), "{time}");
+    assert_eq!(
+        out.lines()[0].rfind("\"time\""),
+        out.lines()[0].find("\"time\"")
+    );
+}
+
+#[test]
+fn comments_are_emitted_only_when_asked() {
+    let input = b": keep-alive\ndata: d\n\n";
+    assert_eq!(run_with_stdin(&["-"], input).lines().len(), 1);
+    let out = run_with_stdin(&["-", "--comments"], input);
+    assert_eq!(out.lines()[0], r#"{"comment":"keep-alive"}"#);
+    assert_eq!(out.lines().len(), 2);
+}
+
+#[test]
+fn event_and_grep_filters_select_events() {
+    let input = b"event: edit\ndata: one\n\nevent: new\ndata: two\n\nevent: log\ndata: three\n\ndata: four\n\n";
+    let out = run_with_stdin(&["-", "-f", "data", "-e", "edit,new"], input);
+    assert_eq!(out.stdout(), "one\ntwo\n");
+    let out = run_with_stdin(&["-", "-f", "data", "-e", "log", "-e", "message"], input);
+    assert_eq!(out.stdout(), "three\nfour\n");
+    let out = run_with_stdin(&["-", "-f", "data", "--grep", "^t"], input);
+    assert_eq!(out.stdout(), "two\nthree\n");
+}
+
+#[test]
+fn colour_follows_the_flag_and_no_color() {
+    let input = b"data: {\"a\":1}\n\n";
+    let has_escape = |o: &Out| o.stdout.contains(&0x1b);
+    assert!(has_escape(&run_with_stdin(
+        &["-", "--color", "always"],
+        input
+    )));
+    assert!(has_escape(&run_with_stdin(
+        &["-", "--color", "always", "--json-data"],
+        input
+    )));
+    assert!(!has_escape(&run_with_stdin(
+        &["-", "--color", "never"],
+        input
+    )));
+    assert!(
+        !has_escape(&run_with_stdin(&["-"], input)),
+        "a pipe is never coloured"
+    );
+    let mut cmd = ssetap(&["-", "--color", "auto"]);
+    cmd.env("NO_COLOR", "1");
+    cmd.stdin(std::process::Stdio::piped());
+    let mut r = Running::start(cmd);
+    if let Some(mut stdin) = r.take_stdin() {
+        std::io::Write::write_all(&mut stdin, input).expect("stdin");
+    }
+    assert!(!has_escape(&r.finish(run::LIMIT)));
+}
+
+#[test]
+fn a_missing_input_file_is_one_line_and_exit_1() {
+    let out = run(&["/nonexistent/capture.sse"]);
+    out.assert_code(1);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("/nonexistent/capture.sse"),
+        "{}",
+        out.stderr
+    );
+}
