@@ -68,7 +68,8 @@ impl Reply {
         for (n, v) in headers {
             h.push_str(&format!("{n}: {v}\r\n"));
         }
-        h.push_str("\r\n");
+        // Each connection serves one request (a client must not reuse it).
+        h.push_str("Connection: close\r\n\r\n");
         Reply(vec![Step::Write(h.into_bytes())])
     }
 
