@@ -28,13 +28,14 @@ use std::io::IsTerminal;
 pub fn main() -> i32 {
     let cli = match <cli::Cli as clap::Parser>::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            eprintln!("ssetap: error: {} (see --help)", clap_one_line(&e));
+            return exit::USAGE;
+        }
         Err(e) => {
+            // --help and --version.
             let _ = e.print();
-            return if e.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
-            };
+            return exit::OK;
         }
     };
     let var = |name: &str| std::env::var(name).ok();
@@ -69,4 +70,13 @@ pub fn main() -> i32 {
             exit::code_for(&e)
         }
     }
+}
+
+/// clap's message as one line: its first paragraph (without the tips and
+/// the usage block), lines joined.
+fn clap_one_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let first = text.split("\n\n").next().unwrap_or_default();
+    let joined = first.split_whitespace().collect::<Vec<_>>().join(" ");
+    joined.strip_prefix("error: ").unwrap_or(&joined).to_string()
 }

@@ -1,0 +1,187 @@
+//! Secrets never appear in anything ssetap writes (stdout, stderr with -v,
+//! errors, --stats, the state file), however the run goes, while they do
+//! reach the server they were given for.
+
+mod common;
+
+use common::*;
+use std::process::Command;
+
+/// A server that fails, redirects, streams one event and then refuses:
+/// every code path that logs something.
+fn troublesome() -> Server {
+    Server::start(|n, req| match (n, req.path.as_str()) {
+        (0, _) => Reply::status(500, &[], "oops"),
+        (_, "/stream") => Reply::status(302, &[("Location", "/s2")], ""),
+        (_, "/s2") if n < 3 => Reply::sse().body(event(None, Some("7"), "x")),
+        _ => Reply::status(401, &[("WWW-Authenticate", "Basic")], "who are you"),
+    })
+}
+
+/// Run, then check no byte written contains any of `secrets`.
+fn assert_never_written(cmd: Command, state: &std::path::Path, secrets: &[&str]) -> Out {
+    let out = Running::start(cmd).finish(run::LIMIT);
+    let state = std::fs::read_to_string(state).unwrap_or_default();
+    for s in secrets {
+        assert!(!out.stderr.contains(s), "{s} on stderr:\n{}", out.stderr);
+        assert!(!out.stdout().contains(s), "{s} on stdout");
+        assert!(!state.contains(s), "{s} in the state file");
+    }
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    out
+}
+
+#[test]
+fn http_credentials_never_appear_in_output_logs_stats_or_state() {
+    let dir = Scratch::new("secrets-http");
+    let state = dir.path("s.json");
+    let st = state.to_str().unwrap();
+    let common = ["-v", "--stats", "--retry", "10ms", "--max-retries", "4"];
+    type Case<'a> = (Vec<String>, Vec<(&'a str, &'a str)>, Vec<&'a str>, &'a str);
+    let server = troublesome();
+    let port = server.addr().to_string();
+    let url = server.url();
+    let with_creds = url.replace("http://", "http://user:UrlPw6@");
+    let cases: Vec<Case> = vec![
+        (
+            vec![url.clone(), "-u".into(), "ann:S3cretPW1".into()],
+            vec![],
+            vec!["S3cretPW1", "YW5uOlMzY3JldFBXMQ"],
+            "Basic YW5uOlMzY3JldFBXMQ==",
+        ),
+        (
+            vec![url.clone(), "--bearer".into(), "Tok-secret2".into()],
+            vec![],
+            vec!["Tok-secret2"],
+            "Bearer Tok-secret2",
+        ),
+        (
+            vec![url.clone(), "-u".into(), "bob".into()],
+            vec![("SSETAP_PASSWORD", "EnvPw3")],
+            vec!["EnvPw3", "Ym9iOkVudlB3Mw"],
+            "Basic Ym9iOkVudlB3Mw==",
+        ),
+        (
+            vec![url.clone()],
+            vec![("SSETAP_BEARER_TOKEN", "EnvTok4")],
+            vec!["EnvTok4"],
+            "Bearer EnvTok4",
+        ),
+        (
+            vec![
+                url.clone(),
+                "-H".into(),
+                "Authorization: Bearer HdrSecret5".into(),
+                "-H".into(),
+                "X-Api-Key: KeySecret5".into(),
+                "-H".into(),
+                "Cookie: session=CookieSecret5".into(),
+            ],
+            vec![],
+            vec!["HdrSecret5", "KeySecret5", "CookieSecret5"],
+            "Bearer HdrSecret5",
+        ),
+        (
+            vec![with_creds],
+            vec![],
+            vec!["UrlPw6", "dXNlcjpVcmxQdzY"],
+            "Basic dXNlcjpVcmxQdzY=",
+        ),
+    ];
+    for (args, env, secrets, expected_auth) in cases {
+        let _ = std::fs::remove_file(&state);
+        // A fresh server on each case, at the address the case names.
+        let server = troublesome();
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| a.replace(&port, server.addr()))
+            .collect();
+        let mut a: Vec<&str> = args.iter().map(String::as_str).collect();
+        a.extend(common);
+        a.extend(["--state-file", st]);
+        let mut cmd = ssetap(&a);
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        let out = assert_never_written(cmd, &state, &secrets);
+        out.assert_code(1);
+        assert!(
+            out.stderr.contains("redacted"),
+            "-v shows that something was hidden"
+        );
+        let sent = server.requests();
+        assert!(
+            sent.iter()
+                .any(|r| r.header("authorization") == Some(expected_auth)),
+            "{expected_auth} never reached the server"
+        );
+        assert_eq!(out.json()[0]["data"], "x");
+    }
+}
+
+#[test]
+fn credentials_are_hidden_when_the_server_cannot_be_reached() {
+    let dir = Scratch::new("secrets-refused");
+    let state = dir.path("s.json");
+    // A port nothing listens on: bind, note it, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    let url = format!("http://ann:UrlPw7@127.0.0.1:{port}/stream");
+    let cmd = ssetap(&[
+        &url,
+        "--bearer",
+        "Tok8",
+        "-v",
+        "--stats",
+        "--retry",
+        "10ms",
+        "--max-retries",
+        "1",
+        "--state-file",
+        state.to_str().unwrap(),
+    ]);
+    let out = assert_never_written(cmd, &state, &["UrlPw7", "Tok8"]);
+    out.assert_code(1);
+}
+
+#[test]
+fn kafka_secrets_never_appear_even_with_verbose_librdkafka_logs() {
+    let dir = Scratch::new("secrets-kafka");
+    let props = dir.write(
+        "k.properties",
+        "security.protocol=SASL_PLAINTEXT\nsasl.mechanisms=PLAIN\n\
+         sasl.username=svc\nsasl.password=KafkaSecret9\n",
+    );
+    std::fs::set_permissions(&props, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .expect("chmod");
+    let sample = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/wikimedia-recentchange.sse"
+    );
+    let state = dir.path("s.json");
+    let cmd = ssetap(&[
+        sample,
+        "-b",
+        "127.0.0.1:9",
+        "-t",
+        "events",
+        "-F",
+        props.to_str().unwrap(),
+        "--kafka-property",
+        "ssl.key.password=KeyPw10",
+        "--flush-timeout",
+        "2s",
+        "-v",
+        "--stats",
+        "--state-file",
+        state.to_str().unwrap(),
+    ]);
+    let out = assert_never_written(cmd, &state, &["KafkaSecret9", "KeyPw10"]);
+    out.assert_code(1);
+    assert!(
+        out.stderr.contains("127.0.0.1:9"),
+        "the error names the brokers"
+    );
+}

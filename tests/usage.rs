@@ -1,0 +1,110 @@
+//! Bad input to the tool itself: one clear line on stderr and the
+//! documented exit code (2 usage, 1 for files and state that cannot be
+//! used), never a panic or a backtrace. Also --help and --version.
+
+mod common;
+
+use common::*;
+
+/// stderr is one line naming the problem, with no panic or backtrace.
+fn one_clear_line(out: &Out, names: &str) {
+    let err = &out.stderr;
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line expected:\n{err}");
+    assert!(lines[0].contains(names), "{names:?} not in: {err}");
+    assert!(lines[0].starts_with("ssetap: error:"), "{err}");
+}
+
+#[test]
+fn malformed_flags_are_usage_errors() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["x.sse", "--bogus"], "--bogus"),
+        (&["x.sse", "--retry", "abc"], "abc"),
+        (&["x.sse", "--max-event-size", "12QB"], "12QB"),
+        (&["x.sse", "--max-events", "-1"], "-1"),
+        (&["x.sse", "--color", "purple"], "purple"),
+        (&["x.sse", "--format", "xml"], "xml"),
+        (&["x.sse", "--grep", "("], "--grep"),
+        (&[], "URL"),
+        (&["http://h/", "-H", "X: a\r\nY: b"], "-H"),
+        (&["http://h/", "-H", "no colon here"], "-H"),
+        (&["ftp://example.com/stream"], "ftp"),
+        (&["x.sse", "-b", "127.0.0.1:9"], "--topic"),
+        (&["x.sse", "-t", "events"], "brokers"),
+        (
+            &[
+                "x.sse",
+                "-b",
+                "h:9",
+                "-t",
+                "t",
+                "--kafka-property",
+                "novalue",
+            ],
+            "novalue",
+        ),
+        (&["x.sse", "--key", "id"], "--key"),
+    ];
+    for (args, names) in cases {
+        let out = run(args);
+        assert_eq!(out.code, Some(2), "{args:?}: {}", out.stderr);
+        one_clear_line(&out, names);
+    }
+}
+
+#[test]
+fn files_named_by_flags_that_cannot_be_read_exit_1() {
+    let dir = Scratch::new("usage-files");
+    let corrupt = dir.write("bad.state", "{not json");
+    let corrupt = corrupt.to_str().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["http://127.0.0.1:9/", "-d", "@/nonexistent/body.json"],
+            "/nonexistent/body.json",
+        ),
+        (
+            &["http://127.0.0.1:9/", "--state-file", "/nonexistent/dir/s"],
+            "/nonexistent/dir/s",
+        ),
+        (
+            &["http://127.0.0.1:9/", "--state-file", corrupt],
+            "bad.state",
+        ),
+        (
+            &["x.sse", "-F", "/nonexistent/k.properties", "-t", "t"],
+            "k.properties",
+        ),
+    ];
+    for (args, names) in cases {
+        let out = run(args);
+        assert_eq!(out.code, Some(1), "{args:?}: {}", out.stderr);
+        one_clear_line(&out, names);
+    }
+}
+
+#[test]
+fn help_shows_examples_and_exit_codes_and_version_works() {
+    let out = run(&["--help"]);
+    out.assert_code(0);
+    let help = out.stdout();
+    for needle in [
+        "Examples:",
+        "Exit status:",
+        "130",
+        "143",
+        "--json-data",
+        "--state-file",
+    ] {
+        assert!(help.contains(needle), "--help lacks {needle}");
+    }
+    let out = run(&["--version"]);
+    out.assert_code(0);
+    assert_eq!(
+        out.stdout().trim(),
+        format!("ssetap {}", env!("CARGO_PKG_VERSION"))
+    );
+}
