@@ -4,6 +4,10 @@
 //! parallel and the fault tests can pause theirs with SIGSTOP.
 
 mod consume;
+mod resume;
+#[allow(dead_code)]
+#[path = "../common/server.rs"]
+mod scripted;
 mod server;
 mod tansu;
 
