@@ -1,0 +1,211 @@
+//! The end-to-end benchmark: `cargo bench --bench e2e`.
+//!
+//! Serves generated SSE over HTTP on 127.0.0.1 and measures, side by side
+//! in one run, curl's raw transfer, the `curl | sed` hack and ssetap's
+//! output formats (median of several runs after a warm-up, as ratios to
+//! curl, since this machine is shared and noisy); then the latency of a
+//! lone event, memory from 130 MB to 1.3 GB, and the Kafka sink against a
+//! bare producer. Prints a Markdown table (benches/RESULTS.md keeps one).
+//!
+//! Knobs: SSETAP_BENCH_RUNS (default 5), SSETAP_BENCH_QUICK=1 (inputs a
+//! tenth the size, no 1.3 GB run).
+
+mod inputs;
+mod kafka;
+mod latency;
+mod measure;
+mod serve;
+
+use measure::Sample;
+use std::sync::Arc;
+
+const BIN: &str = env!("CARGO_BIN_EXE_ssetap");
+
+struct Verdicts(Vec<(String, bool)>);
+
+impl Verdicts {
+    fn check(&mut self, what: String, ok: bool) {
+        self.0.push((what, ok));
+    }
+}
+
+fn row(name: &str, s: &Sample, events: u64, bytes: u64, curl: Option<&Sample>) {
+    let secs = s.wall.as_secs_f64();
+    let ratio = curl.map_or("–".to_string(), |c| {
+        format!("{:.2}×", secs / c.wall.as_secs_f64())
+    });
+    println!(
+        "| {name} | {:.0} | {:.0} | {:.2} M | {:.0} | {} | {ratio} |",
+        secs * 1e3,
+        s.cpu.as_secs_f64() * 1e3,
+        events as f64 / secs / 1e6,
+        bytes as f64 / secs / 1e6,
+        mib(s.rss_kib),
+    );
+}
+
+/// KiB as MiB, or a dash when GNU time was not there to measure it.
+fn mib(kib: u64) -> String {
+    if kib == 0 {
+        "–".into()
+    } else {
+        format!("{:.1}", kib as f64 / 1024.0)
+    }
+}
+
+fn main() {
+    // `cargo bench` passes --bench; nothing else is taken.
+    let quick = std::env::var_os("SSETAP_BENCH_QUICK").is_some();
+    let runs: usize = std::env::var("SSETAP_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let scale = if quick { 10 } else { 1 };
+    let have_curl = measure::have("curl");
+    let have_sed = measure::have("sed");
+    println!("# ssetap end-to-end benchmark\n");
+    println!("{}\n", machine());
+    println!(
+        "Median of {runs} runs after a warm-up; output to /dev/null; ratios are to curl's wall \
+         time. Served from a thread of the bench over HTTP/1.1 on 127.0.0.1.\n"
+    );
+    if !std::path::Path::new("/usr/bin/time").is_file() {
+        println!("(peak RSS needs GNU time: apt-get install time)\n");
+    }
+    let mut verdicts = Verdicts(Vec::new());
+    let inputs: Vec<(&str, Vec<u8>)> = vec![
+        ("big events (~900 B JSON)", inputs::big(130 / scale)),
+        ("tiny events", inputs::tiny(3_000_000 / scale as u64)),
+        ("multi-line CRLF", inputs::multiline(130 / scale)),
+    ];
+    for (name, body) in inputs {
+        let events = inputs::count_events(&body);
+        let bytes = body.len() as u64;
+        let url = serve::start(Arc::new(body), 1);
+        println!("## {name}: {events} events, {:.0} MB\n", bytes as f64 / 1e6);
+        println!("| contender | wall ms | CPU ms | events/s | MB/s | peak RSS MiB | vs curl |");
+        println!("|---|---|---|---|---|---|---|");
+        let curl = have_curl
+            .then(|| measure::median(&format!("curl -sN -o /dev/null {url}"), runs))
+            .flatten();
+        if let Some(c) = &curl {
+            row("curl -sN -o /dev/null", c, events, bytes, None);
+        }
+        let sed = (have_curl && have_sed)
+            .then(|| measure::median(&format!("curl -sN {url} | sed -n 's/^data: //p'"), runs))
+            .flatten();
+        if let Some(s) = &sed {
+            row("curl -sN \\| sed", s, events, bytes, curl.as_ref());
+        }
+        let mut formats = vec![
+            ("ssetap --format data", "--format data"),
+            ("ssetap (json)", ""),
+        ];
+        if !name.starts_with("multi") {
+            formats.push(("ssetap --json-data", "--json-data"));
+        }
+        for (label, flags) in formats {
+            let script = format!("{BIN} {url} --no-reconnect -q {flags}");
+            let Some(s) = measure::median(&script, runs) else {
+                continue;
+            };
+            row(label, &s, events, bytes, curl.as_ref());
+            if s.rss_kib > 0 {
+                verdicts.check(
+                    format!("{name}, {label}: peak RSS {} MiB ≤ 10 MiB", mib(s.rss_kib)),
+                    s.rss_kib <= 10 * 1024,
+                );
+            }
+            let ratio = |c: &Sample| s.wall.as_secs_f64() / c.wall.as_secs_f64();
+            match (name.starts_with("big"), flags, &curl) {
+                (true, "--format data", Some(c)) => verdicts.check(
+                    format!("big events, data: {:.2}× curl ≤ 1.3×", ratio(c)),
+                    ratio(c) <= 1.3,
+                ),
+                (true, "", Some(c)) => verdicts.check(
+                    format!("big events, json: {:.2}× curl ≤ 1.5×", ratio(c)),
+                    ratio(c) <= 1.5,
+                ),
+                _ => {}
+            }
+            if name.starts_with("tiny") && flags == "--format data" {
+                let rate = events as f64 / s.wall.as_secs_f64();
+                verdicts.check(
+                    format!("tiny events, data: {:.1} M events/s ≥ 10 M", rate / 1e6),
+                    rate >= 10e6,
+                );
+                if let Some(sed) = &sed {
+                    let r = s.wall.as_secs_f64() / sed.wall.as_secs_f64();
+                    verdicts.check(
+                        format!("tiny events, data: {r:.2}× curl|sed ≤ 0.5×"),
+                        r <= 0.5,
+                    );
+                }
+            }
+        }
+        println!();
+    }
+    scaling(quick, runs, &mut verdicts);
+    latency::report(BIN, &mut verdicts);
+    kafka::report(BIN, quick, &mut verdicts);
+    println!("## Targets\n");
+    for (what, ok) in &verdicts.0 {
+        println!("- {} {what}", if *ok { "PASS" } else { "MISS" });
+    }
+}
+
+/// Peak RSS and CPU per event of `--format data` for 130 MB and 1.3 GB.
+fn scaling(quick: bool, runs: usize, verdicts: &mut Verdicts) {
+    println!("## Scaling: the big-event stream, 130 MB and 1.3 GB, `--format data`\n");
+    if quick {
+        println!("(skipped in quick mode)\n");
+        return;
+    }
+    let body = Arc::new(inputs::big(130));
+    let events = inputs::count_events(&body);
+    println!("| stream | wall ms | CPU ns/event | peak RSS MiB |\n|---|---|---|---|");
+    let mut rss = Vec::new();
+    for repeat in [1, 10] {
+        let url = serve::start(Arc::clone(&body), repeat);
+        let runs = if repeat == 1 { runs } else { runs.min(3) };
+        let Some(s) = measure::median(&format!("{BIN} {url} --no-reconnect -q -f data"), runs)
+        else {
+            continue;
+        };
+        let n = events * repeat as u64;
+        println!(
+            "| {} MB | {:.0} | {:.0} | {} |",
+            body.len() * repeat / 1_000_000,
+            s.wall.as_secs_f64() * 1e3,
+            s.cpu.as_nanos() as f64 / n as f64,
+            mib(s.rss_kib)
+        );
+        rss.push(s.rss_kib);
+    }
+    println!();
+    if let [small, large] = rss[..] {
+        verdicts.check(
+            format!("RSS flat from 130 MB to 1.3 GB: {small} → {large} KiB"),
+            large <= small + 512,
+        );
+    }
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let nproc = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let date = std::process::Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    format!("{date}; nproc {nproc}; {cpu}")
+}
