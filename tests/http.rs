@@ -369,3 +369,41 @@ fn the_connection_log_and_verbose_headers_go_to_stderr() {
     assert_eq!(quiet.stderr, "");
     assert_eq!(quiet.stdout, out.stdout);
 }
+
+#[test]
+fn a_connection_that_delivered_an_event_resets_the_backoff() {
+    // Three failures (waits 100, 200, 400 ms less jitter), then an event,
+    // then a failure: the wait is back to 100 ms, not 800.
+    let server = Server::start(|n, _| match n {
+        3 => Reply::sse().body(event(None, None, "one")),
+        5 => Reply::sse().body(event(None, None, "two")),
+        _ => Reply::status(500, &[], ""),
+    });
+    let out = run(&[
+        &server.url(),
+        "--retry",
+        "100ms",
+        "--retry-max",
+        "10s",
+        "-n",
+        "2",
+    ]);
+    out.assert_code(0);
+    let at: Vec<_> = server.requests().iter().map(|r| r.at).collect();
+    let gap = |i: usize| at[i + 1] - at[i];
+    assert!(
+        gap(2) >= Duration::from_millis(290),
+        "third wait {:?}",
+        gap(2)
+    );
+    assert!(
+        gap(3) < Duration::from_millis(290),
+        "after an event {:?}",
+        gap(3)
+    );
+    assert!(
+        gap(4) >= Duration::from_millis(70),
+        "then doubling again {:?}",
+        gap(4)
+    );
+}

@@ -213,3 +213,29 @@ fn stats_summarise_the_run_as_json() {
     assert!(s["bytes"].as_u64().unwrap_or(0) > 20, "{s}");
     assert!(s["seconds"].as_f64().is_some(), "{s}");
 }
+
+#[test]
+fn stats_show_a_live_status_line_when_stderr_is_a_terminal() {
+    let server = Server::start(|_, _| {
+        let mut r = Reply::sse();
+        for n in 0..30 {
+            r = r
+                .body(event(None, None, &n.to_string()))
+                .pause(Duration::from_millis(100));
+        }
+        r
+    });
+    let mut cmd = ssetap(&[&server.url(), "--no-reconnect", "--stats", "-q"]);
+    cmd.env("SSETAP_TEST_STDERR_TTY", "1");
+    let out = Running::start(cmd).finish(run::LIMIT);
+    out.assert_code(0);
+    // A status line is redrawn in place (carriage return), then cleared
+    // before the summary.
+    assert!(out.stderr.contains('\r'), "{:?}", out.stderr);
+    assert!(out.stderr.contains(" events ("), "{:?}", out.stderr);
+    let summary = out.stderr.rsplit("\x1b[2K").next().unwrap_or_default();
+    let summary: serde_json::Value = serde_json::from_str(summary.trim()).expect("summary");
+    assert_eq!(summary["events"], 30);
+    let plain = run(&[&server.url(), "--no-reconnect", "--stats", "-q"]);
+    assert!(!plain.stderr.contains('\r'), "no status line into a pipe");
+}
