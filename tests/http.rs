@@ -51,12 +51,19 @@ fn headers_are_added_and_override_the_defaults() {
         "User-Agent: probe/1",
         "-H",
         "X-Extra: yes",
+        "-H",
+        "Cache-Control:",
     ]);
     out.assert_code(0);
     let r = &server.requests()[0];
     assert_eq!(r.header("user-agent"), Some("probe/1"));
     assert_eq!(r.header("x-extra"), Some("yes"));
     assert_eq!(r.header("accept-encoding"), None);
+    assert_eq!(
+        r.header("cache-control"),
+        None,
+        "-H 'Name:' removes it, as in curl"
+    );
 }
 
 #[test]
