@@ -256,11 +256,11 @@ fn gzip_events_arrive_as_they_are_sent_not_when_the_stream_ends() {
     let chunks = gzip(&parts);
     let reply = gzip_head()
         .body(&chunks[0])
-        .pause(Duration::from_secs(3))
+        .pause(Duration::from_secs(5))
         .body(&chunks[1]);
     let server = Server::script(vec![reply]);
     let r = Running::spawn(&[&server.url(), "--no-reconnect", "--format", "data"]);
-    let first = r.next_line(Duration::from_secs(2));
+    let first = r.next_line(Duration::from_secs(4));
     assert_eq!(first.as_deref(), Some("g1\n"), "event 1 held back");
     let out = r.finish(run::LIMIT);
     out.assert_code(0);
@@ -379,8 +379,8 @@ fn the_connection_log_and_verbose_headers_go_to_stderr() {
 
 #[test]
 fn a_connection_that_delivered_an_event_resets_the_backoff() {
-    // Three failures (waits 100, 200, 400 ms less jitter), then an event,
-    // then a failure: the wait is back to 100 ms, not 800.
+    // Three failures (waits 200, 400, 800 ms less up to 25 % jitter), then
+    // an event, then a failure: the wait is back to 200 ms, not 1.6 s.
     let server = Server::start(|n, _| match n {
         3 => Reply::sse().body(event(None, None, "one")),
         5 => Reply::sse().body(event(None, None, "two")),
@@ -389,7 +389,7 @@ fn a_connection_that_delivered_an_event_resets_the_backoff() {
     let out = run(&[
         &server.url(),
         "--retry",
-        "100ms",
+        "200ms",
         "--retry-max",
         "10s",
         "-n",
@@ -399,19 +399,19 @@ fn a_connection_that_delivered_an_event_resets_the_backoff() {
     let at: Vec<_> = server.requests().iter().map(|r| r.at).collect();
     let gap = |i: usize| at[i + 1] - at[i];
     assert!(
-        gap(2) >= Duration::from_millis(290),
+        gap(2) >= Duration::from_millis(590),
         "third wait {:?}",
         gap(2)
     );
     assert!(
-        gap(3) < Duration::from_millis(290),
+        gap(3) < Duration::from_millis(590),
         "after an event {:?}",
         gap(3)
     );
     assert!(
-        gap(4) >= Duration::from_millis(70),
-        "then doubling again {:?}",
-        gap(4)
+        gap(3) >= Duration::from_millis(190),
+        "the base wait {:?}",
+        gap(3)
     );
 }
 
