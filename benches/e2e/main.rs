@@ -8,7 +8,8 @@
 //! bare producer. Prints a Markdown table (benches/RESULTS.md keeps one).
 //!
 //! Knobs: SSETAP_BENCH_RUNS (default 5), SSETAP_BENCH_QUICK=1 (inputs a
-//! tenth the size, no 1.3 GB run).
+//! tenth the size, no 1.3 GB run), SSETAP_BENCH_ONLY=big,tiny,multi,scaling,
+//! latency,kafka (the sections to run; all by default).
 
 mod inputs;
 mod kafka;
@@ -21,6 +22,9 @@ use std::sync::Arc;
 
 const BIN: &str = env!("CARGO_BIN_EXE_ssetap");
 
+/// Builds an input at 1/scale of its full size.
+type MakeInput = fn(usize) -> Vec<u8>;
+
 struct Verdicts(Vec<(String, bool)>);
 
 impl Verdicts {
@@ -29,11 +33,9 @@ impl Verdicts {
     }
 }
 
-fn row(name: &str, s: &Sample, events: u64, bytes: u64, curl: Option<&Sample>) {
+fn row(name: &str, s: &Sample, events: u64, bytes: u64, vs_curl: Option<f64>) {
     let secs = s.wall.as_secs_f64();
-    let ratio = curl.map_or("–".to_string(), |c| {
-        format!("{:.2}×", secs / c.wall.as_secs_f64())
-    });
+    let ratio = vs_curl.map_or("–".to_string(), |r| format!("{r:.2}×"));
     println!(
         "| {name} | {:.0} | {:.0} | {:.2} M | {:.0} | {} | {ratio} |",
         secs * 1e3,
@@ -61,93 +63,123 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(5);
     let scale = if quick { 10 } else { 1 };
+    let only = std::env::var("SSETAP_BENCH_ONLY").unwrap_or_default();
+    let wanted = |section: &str| only.is_empty() || only.split(',').any(|s| s.trim() == section);
     let have_curl = measure::have("curl");
     let have_sed = measure::have("sed");
     println!("# ssetap end-to-end benchmark\n");
     println!("{}\n", machine());
     println!(
-        "Median of {runs} runs after a warm-up; output to /dev/null; ratios are to curl's wall \
-         time. Served from a thread of the bench over HTTP/1.1 on 127.0.0.1.\n"
+        "Median of {runs} runs after a warm-up, the contenders taking turns in each round; \
+         output to /dev/null; \"vs curl\" is the median over rounds of the contender's wall \
+         time over curl's in the same round. Served from a thread of the bench over HTTP/1.1 \
+         on 127.0.0.1; CPU is user + system time of the contender's processes (wait4); peak \
+         RSS is the largest process's (GNU time).\n"
     );
     if !std::path::Path::new("/usr/bin/time").is_file() {
         println!("(peak RSS needs GNU time: apt-get install time)\n");
     }
     let mut verdicts = Verdicts(Vec::new());
-    let inputs: Vec<(&str, Vec<u8>)> = vec![
-        ("big events (~900 B JSON)", inputs::big(130 / scale)),
-        ("tiny events", inputs::tiny(3_000_000 / scale as u64)),
-        ("multi-line CRLF", inputs::multiline(130 / scale)),
+    let inputs: [(&str, &str, MakeInput); 3] = [
+        ("big", "big events (~900 B JSON)", |s| inputs::big(130 / s)),
+        ("tiny", "tiny events", |s| {
+            inputs::tiny(3_000_000 / s as u64)
+        }),
+        ("multi", "multi-line CRLF", |s| inputs::multiline(130 / s)),
     ];
-    for (name, body) in inputs {
+    for (section, name, make) in inputs {
+        if !wanted(section) {
+            continue;
+        }
+        let body = make(scale);
         let events = inputs::count_events(&body);
         let bytes = body.len() as u64;
         let url = serve::start(Arc::new(body), 1);
         println!("## {name}: {events} events, {:.0} MB\n", bytes as f64 / 1e6);
         println!("| contender | wall ms | CPU ms | events/s | MB/s | peak RSS MiB | vs curl |");
         println!("|---|---|---|---|---|---|---|");
-        let curl = have_curl
-            .then(|| measure::median(&format!("curl -sN -o /dev/null {url}"), runs))
-            .flatten();
-        if let Some(c) = &curl {
-            row("curl -sN -o /dev/null", c, events, bytes, None);
-        }
-        let sed = (have_curl && have_sed)
-            .then(|| measure::median(&format!("curl -sN {url} | sed -n 's/^data: //p'"), runs))
-            .flatten();
-        if let Some(s) = &sed {
-            row("curl -sN \\| sed", s, events, bytes, curl.as_ref());
+        // (label, flags for ssetap or None, script)
+        let mut contenders: Vec<(&str, Option<&str>, String)> = Vec::new();
+        if have_curl {
+            contenders.push((
+                "curl -sN -o /dev/null",
+                None,
+                format!("curl -sN -o /dev/null {url}"),
+            ));
+            if have_sed {
+                let script = format!("curl -sN {url} | sed -n 's/^data: //p' > /dev/null");
+                contenders.push(("curl -sN \\| sed", None, script));
+            }
         }
         let mut formats = vec![
             ("ssetap --format data", "--format data"),
             ("ssetap (json)", ""),
         ];
-        if !name.starts_with("multi") {
+        if section != "multi" {
             formats.push(("ssetap --json-data", "--json-data"));
         }
         for (label, flags) in formats {
             let script = format!("{BIN} {url} --no-reconnect -q {flags}");
-            let Some(s) = measure::median(&script, runs) else {
+            contenders.push((label, Some(flags), script));
+        }
+        let scripts: Vec<String> = contenders.iter().map(|c| c.2.clone()).collect();
+        let results = measure::rounds(&scripts, runs);
+        let curl = have_curl.then(|| results[0].as_ref()).flatten();
+        let sed = (have_curl && have_sed)
+            .then(|| results[1].as_ref())
+            .flatten();
+        for ((label, flags, _), result) in contenders.iter().zip(&results) {
+            let Some(s) = result else {
+                println!("| {label} | (failed) | | | | | |");
                 continue;
             };
-            row(label, &s, events, bytes, curl.as_ref());
-            if s.rss_kib > 0 {
+            let vs_curl = curl.filter(|c| !std::ptr::eq(*c, s)).map(|c| s.ratio(c));
+            row(label, &s.median, events, bytes, vs_curl);
+            let Some(flags) = *flags else { continue };
+            if s.median.rss_kib > 0 {
                 verdicts.check(
-                    format!("{name}, {label}: peak RSS {} MiB ≤ 10 MiB", mib(s.rss_kib)),
-                    s.rss_kib <= 10 * 1024,
+                    format!(
+                        "{name}, {label}: peak RSS {} MiB ≤ 10 MiB",
+                        mib(s.median.rss_kib)
+                    ),
+                    s.median.rss_kib <= 10 * 1024,
                 );
             }
-            let ratio = |c: &Sample| s.wall.as_secs_f64() / c.wall.as_secs_f64();
-            match (name.starts_with("big"), flags, &curl) {
-                (true, "--format data", Some(c)) => verdicts.check(
-                    format!("big events, data: {:.2}× curl ≤ 1.3×", ratio(c)),
-                    ratio(c) <= 1.3,
-                ),
-                (true, "", Some(c)) => verdicts.check(
-                    format!("big events, json: {:.2}× curl ≤ 1.5×", ratio(c)),
-                    ratio(c) <= 1.5,
-                ),
-                _ => {}
-            }
-            if name.starts_with("tiny") && flags == "--format data" {
-                let rate = events as f64 / s.wall.as_secs_f64();
-                verdicts.check(
-                    format!("tiny events, data: {:.1} M events/s ≥ 10 M", rate / 1e6),
-                    rate >= 10e6,
-                );
-                if let Some(sed) = &sed {
-                    let r = s.wall.as_secs_f64() / sed.wall.as_secs_f64();
-                    verdicts.check(
-                        format!("tiny events, data: {r:.2}× curl|sed ≤ 0.5×"),
-                        r <= 0.5,
-                    );
+            match (section, flags, vs_curl) {
+                ("big", "--format data", Some(r)) => {
+                    verdicts.check(format!("big events, data: {r:.2}× curl ≤ 1.3×"), r <= 1.3)
                 }
+                ("big", "", Some(r)) => {
+                    verdicts.check(format!("big events, json: {r:.2}× curl ≤ 1.5×"), r <= 1.5)
+                }
+                ("tiny", "--format data", _) => {
+                    let rate = events as f64 / s.median.wall.as_secs_f64();
+                    verdicts.check(
+                        format!("tiny events, data: {:.1} M events/s ≥ 10 M", rate / 1e6),
+                        rate >= 10e6,
+                    );
+                    if let Some(sed) = sed {
+                        let r = s.ratio(sed);
+                        verdicts.check(
+                            format!("tiny events, data: {r:.2}× curl|sed ≤ 0.5×"),
+                            r <= 0.5,
+                        );
+                    }
+                }
+                _ => {}
             }
         }
         println!();
     }
-    scaling(quick, runs, &mut verdicts);
-    latency::report(BIN, &mut verdicts);
-    kafka::report(BIN, quick, &mut verdicts);
+    if wanted("scaling") {
+        scaling(quick, runs, &mut verdicts);
+    }
+    if wanted("latency") {
+        latency::report(BIN, &mut verdicts);
+    }
+    if wanted("kafka") {
+        kafka::report(BIN, quick, runs, &mut verdicts);
+    }
     println!("## Targets\n");
     for (what, ok) in &verdicts.0 {
         println!("- {} {what}", if *ok { "PASS" } else { "MISS" });

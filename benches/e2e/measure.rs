@@ -60,19 +60,77 @@ pub fn run(script: &str) -> Option<Sample> {
     })
 }
 
-/// One warm-up, then the median (by wall time) of `runs` runs; the RSS is
-/// the largest seen.
+/// The runs of one contender: the median sample (by wall time; CPU time
+/// its own median; the largest RSS seen) and every wall time by round.
+pub struct Series {
+    pub median: Sample,
+    pub walls: Vec<Duration>,
+}
+
+impl Series {
+    /// The median over rounds of this contender's wall time over `base`'s
+    /// in the same round: pairs taken close together, so a busy spell of
+    /// the machine weighs on both alike.
+    pub fn ratio(&self, base: &Series) -> f64 {
+        let mut r: Vec<f64> = self
+            .walls
+            .iter()
+            .zip(&base.walls)
+            .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
+            .collect();
+        r.sort_by(f64::total_cmp);
+        r.get(r.len() / 2).copied().unwrap_or(f64::NAN)
+    }
+}
+
+/// Runs each script once as a warm-up, then `runs` rounds in which every
+/// script runs once in turn. A script that fails gets `None`.
+pub fn rounds(scripts: &[String], runs: usize) -> Vec<Option<Series>> {
+    let mut samples: Vec<Option<Vec<Sample>>> = scripts
+        .iter()
+        .map(|s| run(s).map(|_| Vec::with_capacity(runs)))
+        .collect();
+    for _ in 0..runs {
+        for (script, all) in scripts.iter().zip(&mut samples) {
+            if let Some(v) = all {
+                match run(script) {
+                    Some(s) => v.push(s),
+                    None => *all = None,
+                }
+            }
+        }
+    }
+    samples
+        .into_iter()
+        .map(|all| {
+            let all = all.filter(|v| !v.is_empty())?;
+            let walls = all.iter().map(|s| s.wall).collect();
+            Some(Series {
+                median: median_of(all),
+                walls,
+            })
+        })
+        .collect()
+}
+
+/// One warm-up, then the median (by wall time) of `runs` runs.
 pub fn median(script: &str, runs: usize) -> Option<Sample> {
-    run(script)?;
-    let mut all: Vec<Sample> = (0..runs).map(|_| run(script)).collect::<Option<_>>()?;
+    rounds(&[script.to_string()], runs)
+        .pop()
+        .flatten()
+        .map(|s| s.median)
+}
+
+/// The median by wall time, with the median CPU time and the largest RSS.
+fn median_of(mut all: Vec<Sample>) -> Sample {
     let rss = all.iter().map(|s| s.rss_kib).max().unwrap_or(0);
-    all.sort_by_key(|s| s.wall);
-    let mut m = all[all.len() / 2];
     let mut cpus: Vec<Duration> = all.iter().map(|s| s.cpu).collect();
     cpus.sort();
+    all.sort_by_key(|s| s.wall);
+    let mut m = all[all.len() / 2];
     m.cpu = cpus[cpus.len() / 2];
     m.rss_kib = rss;
-    Some(m)
+    m
 }
 
 pub fn have(tool: &str) -> bool {
