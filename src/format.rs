@@ -11,6 +11,8 @@
 //! `raw_value` feature or a direct serde dependency).
 
 mod color;
+#[cfg(target_arch = "x86_64")]
+mod escape;
 mod json;
 #[cfg(test)]
 mod proptests;
@@ -242,9 +244,11 @@ const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
 #[inline]
 fn push_json_str(w: &mut W<'_>, b: &[u8]) {
     w.str_start();
-    if std::str::from_utf8(b).is_ok() {
-        push_escaped(w.out, b);
-    } else {
+    let start = w.out.len();
+    // Escaping does not depend on UTF-8 validity: escape first, and redo
+    // the rare text that turns out not to be UTF-8.
+    if !push_escaped(w.out, b) && std::str::from_utf8(b).is_err() {
+        w.out.truncate(start);
         for chunk in b.utf8_chunks() {
             push_escaped(w.out, chunk.valid().as_bytes());
             if !chunk.invalid().is_empty() {
@@ -274,12 +278,26 @@ static ESCAPE: [u8; 256] = {
     t
 };
 
+/// Appends `b` with JSON escaping (bytes from 0x80 go out as they are):
+/// with AVX2 32 bytes at a time (`escape`), else the portable loop below.
+/// Returns true when `b` is known to be all ASCII (so valid UTF-8).
+#[inline]
+fn push_escaped(out: &mut Vec<u8>, b: &[u8]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if escape::available() {
+        // SAFETY: the CPU has AVX2 and POPCNT, checked just above.
+        return unsafe { escape::push_escaped(out, b) };
+    }
+    push_escaped_swar(out, b);
+    false
+}
+
 /// Appends valid UTF-8 `b` with JSON escaping, copying runs of safe bytes.
 /// Eight bytes at a time: a word without hits is skipped at once, and every
 /// hit of a word is handled before moving on (in JSON-like data quotes are
 /// dense, so restarting the scan after each one would cost more).
 #[inline]
-fn push_escaped(out: &mut Vec<u8>, b: &[u8]) {
+fn push_escaped_swar(out: &mut Vec<u8>, b: &[u8]) {
     let mut copied = 0;
     let mut i = 0;
     while let Some(chunk) = b.get(i..).and_then(|r| r.first_chunk::<8>()) {
