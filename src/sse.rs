@@ -128,6 +128,12 @@ pub struct Parser {
     /// event reached (still counted once it is oversized).
     data: Vec<u8>,
     data_len: usize,
+    /// The pending event's data while it is one `data` line of the chunk
+    /// being parsed: that value's place in the chunk (the data buffer is
+    /// then empty and stands for the value plus an LF). The common event
+    /// is dispatched straight from the chunk, without a copy; anything
+    /// else (a second line, the chunk ending first) copies it into `data`.
+    data_in_chunk: Option<(usize, usize)>,
     /// The pending event went over the cap; the longest over-long `id`/`event`.
     oversized: bool,
     over_len: usize,
@@ -156,6 +162,7 @@ impl Parser {
             retry: None,
             data: Vec::new(),
             data_len: 0,
+            data_in_chunk: None,
             oversized: false,
             over_len: 0,
             event_type: Vec::new(),
@@ -223,13 +230,15 @@ impl Parser {
         while pos < chunk.len() {
             let rest = &chunk[pos..];
             let Some(end) = memchr2(b'\n', b'\r', rest) else {
+                self.keep_data(chunk);
                 self.partial_bytes(rest);
                 break;
             };
             let line = &rest[..end];
             let flow = if self.partial == Partial::None {
-                self.line(line, f)
+                self.line(chunk, line, f)
             } else {
+                self.keep_data(chunk);
                 self.partial_bytes(line);
                 self.finish_partial(f)
             };
@@ -241,20 +250,44 @@ impl Parser {
                     None => self.pending_cr = true,
                 }
             }
-            flow?;
+            if flow.is_break() {
+                self.keep_data(chunk);
+                return flow;
+            }
         }
+        self.keep_data(chunk);
         Continue(())
     }
 
-    /// Interpret a whole line, straight from the chunk.
-    fn line<F: FnMut(Item<'_>) -> Flow>(&mut self, line: &[u8], f: &mut F) -> Flow {
+    /// The chunk is about to go: copy pending data that lives in it.
+    fn keep_data(&mut self, chunk: &[u8]) {
+        if let Some((start, end)) = self.data_in_chunk.take() {
+            reserve_capped(&mut self.data, end - start + 1, self.max);
+            self.data.extend_from_slice(&chunk[start..end]);
+            self.data.push(b'\n');
+        }
+    }
+
+    /// Interpret a whole line of `chunk`, straight from the chunk.
+    fn line<F: FnMut(Item<'_>) -> Flow>(&mut self, chunk: &[u8], line: &[u8], f: &mut F) -> Flow {
         let (field, value) = match memchr(b':', line) {
-            None if line.is_empty() => return self.dispatch(f),
+            None if line.is_empty() => return self.dispatch(chunk, f),
             None => (Field::from_name(line), &line[line.len()..]),
             Some(0) => (Field::Comment, &line[1..]),
             Some(colon) => (Field::from_name(&line[..colon]), &line[colon + 1..]),
         };
         let value = value.strip_prefix(b" ").unwrap_or(value);
+        if field == Field::Data {
+            let len = value.len() + 1;
+            if self.data_len == 0 && len <= self.max {
+                // The first data line: leave it where it is.
+                let start = value.as_ptr() as usize - chunk.as_ptr() as usize;
+                self.data_in_chunk = Some((start, start + value.len()));
+                self.data_len = len;
+                return Continue(());
+            }
+            self.keep_data(chunk);
+        }
         self.field(field, value, f)
     }
 
@@ -411,12 +444,13 @@ impl Parser {
     /// Mark the pending event oversized (`len`: an over-long value's) and free its data.
     fn oversize(&mut self, len: usize) {
         self.oversized = true;
+        self.data_in_chunk = None;
         self.over_len = self.over_len.max(len);
         self.data = Vec::new();
     }
 
     /// A blank line: update the last event ID, then dispatch the pending event.
-    fn dispatch<F: FnMut(Item<'_>) -> Flow>(&mut self, f: &mut F) -> Flow {
+    fn dispatch<F: FnMut(Item<'_>) -> Flow>(&mut self, chunk: &[u8], f: &mut F) -> Flow {
         let own = mem::take(&mut self.own_id);
         if own {
             mem::swap(&mut self.last_id, &mut self.id_buf);
@@ -425,6 +459,13 @@ impl Parser {
             f(Item::Dropped {
                 size: self.data_len.max(self.over_len),
             })
+        } else if let Some((start, end)) = self.data_in_chunk {
+            f(Item::Event(Event {
+                event_type: &self.event_type,
+                id: &self.last_id,
+                data: &chunk[start..end],
+                has_own_id: own,
+            }))
         } else if let Some((_lf, data)) = self.data.split_last() {
             f(Item::Event(Event {
                 event_type: &self.event_type,
@@ -442,6 +483,7 @@ impl Parser {
     /// Reset the data and event type buffers and the size tracking.
     fn clear_event(&mut self) {
         self.data.clear();
+        self.data_in_chunk = None;
         self.data_len = 0;
         self.oversized = false;
         self.over_len = 0;
