@@ -5,10 +5,12 @@
 //! copies the run before it spends its time on small copies. Here 32 bytes
 //! are looked at at once and stored at once: without hits as they are, with
 //! quotes or backslashes by expanding each eight bytes with one byte shuffle
-//! that puts a backslash before every hit (a table of the 256 shuffles). A
-//! block with a control character, and the tail of the input, go byte by
-//! byte. The same pass notes whether every byte was ASCII, which spares the
-//! caller a UTF-8 validation pass.
+//! that puts a backslash before every hit (a table of the 256 shuffles). The
+//! tail of the input is copied into a padded block and handled the same
+//! way (most strings, the event type and id among them, are short); a
+//! block with a control character goes byte by byte. The same pass notes
+//! whether every byte was ASCII, which spares the caller a UTF-8
+//! validation pass.
 //!
 //! The caller (`super::push_escaped`) uses this when the CPU has AVX2 and
 //! the portable SWAR loop otherwise; both produce the same bytes.
@@ -18,7 +20,7 @@ use std::arch::x86_64::{
     __m128i, __m256i, _mm_loadu_si128, _mm_set1_epi8, _mm_shuffle_epi8, _mm_storeu_si128,
     _mm_unpackhi_epi64, _mm_unpacklo_epi64, _mm256_castsi256_si128, _mm256_cmpeq_epi8,
     _mm256_extracti128_si256, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,
-    _mm256_or_si256, _mm256_set1_epi8, _mm256_storeu_si256,
+    _mm256_or_si256, _mm256_set_epi64x, _mm256_set1_epi8, _mm256_storeu_si256,
 };
 
 /// Input bytes handled per reservation: the output may need six times as
@@ -26,8 +28,9 @@ use std::arch::x86_64::{
 const SEGMENT: usize = 4096;
 
 /// Room beyond the worst case for the stores that run past the bytes they
-/// count.
-const SLACK: usize = 32;
+/// count: a block's four 16-byte stores end at most 16 bytes past its
+/// output, and a short tail is stored as a whole padded block.
+const SLACK: usize = 64;
 
 /// For each 8-bit hit mask, the shuffle that spreads eight bytes (lanes
 /// 0..8) with a backslash (lane 8) before each hit; unused lanes are zeroed
@@ -71,62 +74,111 @@ pub(super) unsafe fn push_escaped(out: &mut Vec<u8>, b: &[u8]) -> bool {
         out.reserve(seg.len() * 6 + SLACK);
         let dst = out.as_mut_ptr();
         let mut o = out.len();
-        let mut i = 0;
-        // SAFETY: the CPU has AVX2 and POPCNT (the caller's promise). Loads
-        // read seg[i..i + 32], in bounds by the loop condition; EXPAND rows
-        // are 16 bytes. Every store lands in out's capacity: the reserve
-        // above left room for seg.len() * 6 + SLACK bytes past the length,
-        // each input byte advances `o` by at most 6, and no store writes
-        // more than 16 bytes past where `o` ends up after it. All bytes up
-        // to `o` are written when the length is set.
+        let mut blocks = seg.chunks_exact(32);
+        // SAFETY: the CPU has AVX2 and POPCNT (the caller's promise). Every
+        // store lands in out's capacity: the reserve above left room for
+        // seg.len() * 6 + SLACK bytes past the length, and `block` writes
+        // at most 6 bytes per real input byte plus SLACK. All bytes up to
+        // `o` are written when the length is set.
         unsafe {
-            let quote = _mm256_set1_epi8(b'"' as i8);
-            let slash = _mm256_set1_epi8(b'\\' as i8);
-            let ctrl_max = _mm256_set1_epi8(0x1F);
-            let slash16 = _mm_set1_epi8(b'\\' as i8);
-            while i + 32 <= seg.len() {
-                let x = _mm256_loadu_si256(seg.as_ptr().add(i).cast::<__m256i>());
-                high |= _mm256_movemask_epi8(x) as u32;
-                let ctrl = _mm256_cmpeq_epi8(_mm256_min_epu8(x, ctrl_max), x);
-                if _mm256_movemask_epi8(ctrl) != 0 {
-                    for &c in &seg[i..i + 32] {
-                        o = put(dst, o, c);
-                    }
-                    i += 32;
-                    continue;
-                }
-                let hits =
-                    _mm256_or_si256(_mm256_cmpeq_epi8(x, quote), _mm256_cmpeq_epi8(x, slash));
-                let m = _mm256_movemask_epi8(hits) as u32;
-                if m == 0 {
-                    _mm256_storeu_si256(dst.add(o).cast::<__m256i>(), x);
-                    o += 32;
-                    i += 32;
-                    continue;
-                }
-                let lo = _mm256_castsi256_si128(x);
-                let hi = _mm256_extracti128_si256::<1>(x);
-                for (half, bits) in [
-                    (_mm_unpacklo_epi64(lo, slash16), m & 0xFF),
-                    (_mm_unpackhi_epi64(lo, slash16), m >> 8 & 0xFF),
-                    (_mm_unpacklo_epi64(hi, slash16), m >> 16 & 0xFF),
-                    (_mm_unpackhi_epi64(hi, slash16), m >> 24),
-                ] {
-                    let shuffle = EXPAND[bits as usize].as_ptr().cast::<__m128i>();
-                    let spread = _mm_shuffle_epi8(half, _mm_loadu_si128(shuffle));
-                    _mm_storeu_si128(dst.add(o).cast::<__m128i>(), spread);
-                    o += 8 + bits.count_ones() as usize;
-                }
-                i += 32;
+            for chunk in &mut blocks {
+                let x = _mm256_loadu_si256(chunk.as_ptr().cast::<__m256i>());
+                o = block(dst, o, x, chunk, &mut high);
             }
-            for &c in &seg[i..] {
-                high |= u32::from(c >> 7);
-                o = put(dst, o, c);
+            let tail = blocks.remainder();
+            if !tail.is_empty() {
+                let [w0, w1, w2, w3] = padded_words(tail);
+                let x = _mm256_set_epi64x(w3 as i64, w2 as i64, w1 as i64, w0 as i64);
+                o = block(dst, o, x, tail, &mut high);
             }
             out.set_len(o);
         }
     }
     high == 0
+}
+
+/// A tail of fewer than 32 bytes as four little-endian words, padded with
+/// a byte that needs no escape. Built in registers from word reads: a
+/// block copied onto the stack and loaded whole would wait for the copy's
+/// small stores (a store-forwarding stall on every short string).
+#[inline(always)]
+fn padded_words(tail: &[u8]) -> [u64; 4] {
+    const PAD: u64 = u64::from_le_bytes([b'a'; 8]);
+    let t = tail.len();
+    let mut words = [PAD; 4];
+    for (k, word) in words.iter_mut().enumerate() {
+        let start = 8 * k;
+        if start >= t {
+            break;
+        }
+        let real = (t - start).min(8);
+        *word = if let Some(w) = tail.get(start..start + 8) {
+            u64::from_le_bytes(w.try_into().unwrap_or_default())
+        } else if t >= 8 {
+            // The last word, partial: read the eight bytes ending at the
+            // tail's end and shift the real ones down.
+            let w = u64::from_le_bytes(tail[t - 8..].try_into().unwrap_or_default());
+            w >> (8 * (8 - real)) | PAD << (8 * real)
+        } else {
+            let mut w = PAD;
+            for (j, &c) in tail.iter().enumerate() {
+                w = w & !(0xFF << (8 * j)) | u64::from(c) << (8 * j);
+            }
+            w
+        };
+    }
+    words
+}
+
+/// Escapes one block: `x` holds `real` in its first lanes (and bytes that
+/// need no escape after them). Writes at `dst + o`, returns the new `o`.
+///
+/// # Safety
+/// AVX2 and POPCNT; `dst + o` must have room for `real.len() * 6 + SLACK`
+/// bytes.
+#[target_feature(enable = "avx2,popcnt")]
+#[allow(unused_unsafe)]
+#[inline]
+unsafe fn block(dst: *mut u8, mut o: usize, x: __m256i, real: &[u8], high: &mut u32) -> usize {
+    // SAFETY: the caller's promises; EXPAND rows are 16 bytes. The stores
+    // below write 32 bytes, or four times 16 bytes at offsets that grow by
+    // 8 + hits, so at most 32 + hits + 16 <= real.len() * 2 + 48 bytes.
+    unsafe {
+        let m_high = _mm256_movemask_epi8(x) as u32;
+        *high |= m_high;
+        let ctrl_max = _mm256_set1_epi8(0x1F);
+        let ctrl = _mm256_cmpeq_epi8(_mm256_min_epu8(x, ctrl_max), x);
+        if _mm256_movemask_epi8(ctrl) != 0 {
+            for &c in real {
+                o = put(dst, o, c);
+            }
+            return o;
+        }
+        let quote = _mm256_set1_epi8(b'"' as i8);
+        let slash = _mm256_set1_epi8(b'\\' as i8);
+        let hits = _mm256_or_si256(_mm256_cmpeq_epi8(x, quote), _mm256_cmpeq_epi8(x, slash));
+        let m = _mm256_movemask_epi8(hits) as u32;
+        if m == 0 {
+            _mm256_storeu_si256(dst.add(o).cast::<__m256i>(), x);
+            return o + real.len();
+        }
+        let end = o + real.len() + m.count_ones() as usize;
+        let slash16 = _mm_set1_epi8(b'\\' as i8);
+        let lo = _mm256_castsi256_si128(x);
+        let hi = _mm256_extracti128_si256::<1>(x);
+        for (half, bits) in [
+            (_mm_unpacklo_epi64(lo, slash16), m & 0xFF),
+            (_mm_unpackhi_epi64(lo, slash16), m >> 8 & 0xFF),
+            (_mm_unpacklo_epi64(hi, slash16), m >> 16 & 0xFF),
+            (_mm_unpackhi_epi64(hi, slash16), m >> 24),
+        ] {
+            let shuffle = EXPAND[bits as usize].as_ptr().cast::<__m128i>();
+            let spread = _mm_shuffle_epi8(half, _mm_loadu_si128(shuffle));
+            _mm_storeu_si128(dst.add(o).cast::<__m128i>(), spread);
+            o += 8 + bits.count_ones() as usize;
+        }
+        end
+    }
 }
 
 /// Writes `c`, escaped if it must be, at `dst + o`; returns the new `o`.
@@ -136,22 +188,31 @@ pub(super) unsafe fn push_escaped(out: &mut Vec<u8>, b: &[u8]) -> bool {
 #[inline(always)]
 unsafe fn put(dst: *mut u8, o: usize, c: u8) -> usize {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let e = ESCAPE[usize::from(c)];
-    let bytes: &[u8] = match e {
-        0 => &[c],
-        b'u' => &[
-            b'\\',
-            b'u',
-            b'0',
-            b'0',
-            HEX[usize::from(c >> 4)],
-            HEX[usize::from(c & 15)],
-        ],
-        _ => &[b'\\', e],
-    };
-    // SAFETY: the caller guarantees room for 6 bytes; `bytes` has at most 6.
-    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), dst.add(o), bytes.len()) };
-    o + bytes.len()
+    // SAFETY: the caller guarantees room for 6 bytes.
+    unsafe {
+        match ESCAPE[usize::from(c)] {
+            0 => {
+                *dst.add(o) = c;
+                o + 1
+            }
+            b'u' => {
+                let hex = [
+                    b'\\',
+                    b'u',
+                    b'0',
+                    b'0',
+                    HEX[usize::from(c >> 4)],
+                    HEX[usize::from(c & 15)],
+                ];
+                dst.add(o).cast::<[u8; 6]>().write_unaligned(hex);
+                o + 6
+            }
+            e => {
+                dst.add(o).cast::<[u8; 2]>().write_unaligned([b'\\', e]);
+                o + 2
+            }
+        }
+    }
 }
 
 #[cfg(test)]
