@@ -77,6 +77,12 @@ impl Formatter {
         self.opts.format
     }
 
+    /// Is this event's output exactly its data and an LF (`--format data`,
+    /// valid UTF-8)? Then a sink may write the data from where it lies.
+    pub fn is_verbatim(&self, ev: &Event<'_>) -> bool {
+        self.opts.format == Format::Data && is_utf8(ev.data)
+    }
+
     /// Append one event to `out`, ending with '\n' (sse: ending with the blank line).
     /// `time` is the receive time, used only with `timestamp` in json.
     pub fn event(&mut self, ev: &Event<'_>, time: SystemTime, out: &mut Vec<u8>) -> Outcome {

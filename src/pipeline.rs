@@ -309,7 +309,12 @@ impl Run<'_> {
             if self.want_time {
                 self.now = SystemTime::now();
             }
-            let flow = parser.feed(&buf[..n], |item| self.item(item));
+            let chunk = &buf[..n];
+            let flow = parser.feed(chunk, |item| self.item(item, chunk));
+            // Output may still lie in the chunk, which the next read reuses.
+            if let Err(e) = self.sink.release(chunk) {
+                self.error.get_or_insert(e);
+            }
             self.note_id(parser.last_event_id());
             if let Some(e) = self.error.take() {
                 return End::Failed(e);
@@ -326,7 +331,7 @@ impl Run<'_> {
         }
     }
 
-    fn item(&mut self, item: Item<'_>) -> ControlFlow<()> {
+    fn item(&mut self, item: Item<'_>, chunk: &[u8]) -> ControlFlow<()> {
         match item {
             Item::Event(ev) => {
                 self.got_event = true;
@@ -342,7 +347,10 @@ impl Run<'_> {
                     }
                 }
                 self.seq += 1;
-                match self.sink.event(&ev, self.seq, self.now, &mut self.fmt) {
+                match self
+                    .sink
+                    .event(&ev, chunk, self.seq, self.now, &mut self.fmt)
+                {
                     Ok(outcome) => {
                         if outcome.not_json {
                             self.stats.not_json += 1;
@@ -367,7 +375,7 @@ impl Run<'_> {
             Item::Comment(text) => {
                 self.stats.comments += 1;
                 if self.cfg.comments {
-                    if let Err(e) = self.sink.comment(text, &mut self.fmt) {
+                    if let Err(e) = self.sink.comment(text, chunk, &mut self.fmt) {
                         self.error = Some(e);
                         return ControlFlow::Break(());
                     }

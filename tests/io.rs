@@ -1,6 +1,6 @@
 //! Recorded SSE from files and stdin, and every output format: json
 //! (with --json-data, --timestamp, --comments, colour), data and sse, the
-//! sse round trip, and the filters.
+//! sse round trip, the filters, and long data written from the read buffer.
 
 mod common;
 
@@ -147,4 +147,74 @@ fn a_missing_input_file_is_one_line_and_exit_1() {
         "{}",
         out.stderr
     );
+}
+
+/// Long one-line data is written from the read buffer (writev) rather than
+/// copied: the output must be the same bytes whatever the line ending, the
+/// chunking of the input (file reads, a pipe on stdin) or the neighbours.
+#[test]
+fn data_format_is_exact_for_long_events_across_reads_and_line_endings() {
+    let mut rng = fastrand::Rng::with_seed(11);
+    let (mut input, mut expected) = (Vec::new(), Vec::new());
+    for n in 0..4000 {
+        let len = [10, 255, 256, 257, 900, 5000, 70_000][rng.usize(..7)];
+        let mut line: Vec<u8> = (0..len).map(|_| rng.alphanumeric() as u8).collect();
+        line.splice(0..0, format!("{n}:").bytes());
+        let eol: &[u8] = [&b"\n"[..], b"\r\n", b"\r"][rng.usize(..3)];
+        match rng.u8(..8) {
+            // Invalid UTF-8: decoded with replacement, so copied.
+            0 => {
+                line.push(0xFF);
+                input.extend_from_slice(b"data: ");
+                input.extend_from_slice(&line);
+                input.extend_from_slice(eol);
+                line.pop();
+                expected.extend_from_slice(&line);
+                expected.extend_from_slice("\u{FFFD}".as_bytes());
+            }
+            // Two lines: joined in the data buffer.
+            1 => {
+                for part in [&line[..], b"second"] {
+                    input.extend_from_slice(b"data:");
+                    input.extend_from_slice(part);
+                    input.extend_from_slice(eol);
+                }
+                expected.extend_from_slice(&line);
+                expected.extend_from_slice(b"\nsecond");
+            }
+            // With a comment and an id around the data line.
+            2 => {
+                input.extend_from_slice(format!(": note\nid: {n}\ndata: ").as_bytes());
+                input.extend_from_slice(&line);
+                input.extend_from_slice(eol);
+                input.extend_from_slice(b"event: x");
+                input.extend_from_slice(eol);
+                expected.extend_from_slice(b": note\n");
+                expected.extend_from_slice(&line);
+            }
+            _ => {
+                input.extend_from_slice(b"data: ");
+                input.extend_from_slice(&line);
+                input.extend_from_slice(eol);
+                expected.extend_from_slice(&line);
+            }
+        }
+        input.extend_from_slice(eol);
+        expected.push(b'\n');
+    }
+    // A last event that never ends is not dispatched.
+    input.extend_from_slice(b"data: unfinished\n");
+    let dir = Scratch::new("verbatim");
+    let file = dir.write("long.sse", &input);
+    let args = ["--format", "data", "--comments"];
+    let from_file = run(&[&[file.to_str().unwrap()][..], &args].concat());
+    from_file.assert_code(0);
+    assert!(from_file.stdout == expected, "file input: output differs");
+    let from_stdin = run_with_stdin(&[&["-"][..], &args].concat(), &input);
+    from_stdin.assert_code(0);
+    assert!(from_stdin.stdout == expected, "stdin input: output differs");
+    let server = Server::script(vec![Reply::sse().body(&input)]);
+    let from_http = run(&[&[&server.url()[..], "--no-reconnect"][..], &args].concat());
+    from_http.assert_code(0);
+    assert!(from_http.stdout == expected, "HTTP input: output differs");
 }
