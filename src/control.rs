@@ -107,10 +107,10 @@ impl Control {
     pub fn watch_agent(&self, agent: &ureq::Agent) {
         *lock(&self.agent) = Some(agent.clone());
         // A stop that came before the agent existed must still reach it.
-        if self.stopped().is_some() {
-            if let Some(agent) = lock(&self.agent).take() {
-                agent.shutdown();
-            }
+        if self.stopped().is_some()
+            && let Some(agent) = lock(&self.agent).take()
+        {
+            agent.shutdown();
         }
     }
 

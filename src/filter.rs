@@ -32,15 +32,16 @@ impl Filter {
         if !self.events.is_empty() && !self.events.iter().any(|t| t.as_slice() == ev.kind()) {
             return Verdict::Filtered;
         }
-        if let Some(re) = &self.grep {
-            if !re.is_match(ev.data) {
-                return Verdict::Filtered;
-            }
+        if let Some(re) = &self.grep
+            && !re.is_match(ev.data)
+        {
+            return Verdict::Filtered;
         }
-        if let Some(d) = &mut self.dedup {
-            if ev.has_own_id && !d.first_time(ev.id) {
-                return Verdict::Duplicate;
-            }
+        if let Some(d) = &mut self.dedup
+            && ev.has_own_id
+            && !d.first_time(ev.id)
+        {
+            return Verdict::Duplicate;
         }
         Verdict::Pass
     }
@@ -67,10 +68,10 @@ impl Dedup {
         if self.seen.contains(id) {
             return false;
         }
-        if self.order.len() == self.cap {
-            if let Some(old) = self.order.pop_front() {
-                self.seen.remove(&old);
-            }
+        if self.order.len() == self.cap
+            && let Some(old) = self.order.pop_front()
+        {
+            self.seen.remove(&old);
         }
         self.order.push_back(id.to_vec());
         self.seen.insert(id.to_vec());

@@ -213,12 +213,12 @@ impl Run<'_> {
                 }
                 return Err(anyhow!("{shown}: {why}"));
             }
-            if let Some(max) = self.cfg.reconnect.max_retries {
-                if requests > max {
-                    return Err(anyhow!(
-                        "{shown}: {why}; giving up after {max} retries (--max-retries)"
-                    ));
-                }
+            if let Some(max) = self.cfg.reconnect.max_retries
+                && requests > max
+            {
+                return Err(anyhow!(
+                    "{shown}: {why}; giving up after {max} retries (--max-retries)"
+                ));
             }
             failures += 1;
             let delay = backoff::delay(
@@ -374,11 +374,11 @@ impl Run<'_> {
             }
             Item::Comment(text) => {
                 self.stats.comments += 1;
-                if self.cfg.comments {
-                    if let Err(e) = self.sink.comment(text, chunk, &mut self.fmt) {
-                        self.error = Some(e);
-                        return ControlFlow::Break(());
-                    }
+                if self.cfg.comments
+                    && let Err(e) = self.sink.comment(text, chunk, &mut self.fmt)
+                {
+                    self.error = Some(e);
+                    return ControlFlow::Break(());
                 }
             }
             Item::Retry(ms) => self.retry = Duration::from_millis(ms),

@@ -6,10 +6,10 @@ use std::time::Duration;
 /// `10s`, `500ms`, `1h30m` (humantime), or a bare number of seconds (`2.5`).
 pub fn duration(flag: &str, text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    if let Ok(secs) = text.parse::<f64>() {
-        if (0.0..1e12).contains(&secs) {
-            return Ok(Duration::from_secs_f64(secs));
-        }
+    if let Ok(secs) = text.parse::<f64>()
+        && (0.0..1e12).contains(&secs)
+    {
+        return Ok(Duration::from_secs_f64(secs));
     }
     humantime::parse_duration(text).map_err(|e| format!("{flag}: invalid duration '{text}': {e}"))
 }
@@ -56,10 +56,10 @@ pub fn header(text: &str) -> Result<HeaderArg, String> {
             && n.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
     };
-    if let Some(name) = text.strip_suffix(';') {
-        if valid_name(name) {
-            return Ok(HeaderArg::Set(name.to_string(), String::new()));
-        }
+    if let Some(name) = text.strip_suffix(';')
+        && valid_name(name)
+    {
+        return Ok(HeaderArg::Set(name.to_string(), String::new()));
     }
     let Some((name, value)) = text.split_once(':') else {
         return Err("-H: expected 'Name: value' (found no colon)".to_string());
@@ -129,12 +129,13 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         let hex = |c: u8| (c as char).to_digit(16);
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
         }
         out.push(b[i]);
         i += 1;
