@@ -13,6 +13,8 @@
 mod color;
 #[cfg(target_arch = "x86_64")]
 mod escape;
+#[cfg(target_arch = "x86_64")]
+mod escape512;
 mod json;
 #[cfg(test)]
 mod proptests;
@@ -296,14 +298,21 @@ static ESCAPE: [u8; 256] = {
 };
 
 /// Appends `b` with JSON escaping (bytes from 0x80 go out as they are):
-/// with AVX2 32 bytes at a time (`escape`), else the portable loop below.
-/// Returns true when `b` is known to be all ASCII (so valid UTF-8).
+/// with AVX-512 64 bytes at a time (`escape512`), with AVX2 32 bytes at a
+/// time (`escape`), else the portable loop below. Returns true when `b` is
+/// known to be all ASCII (so valid UTF-8).
 #[inline]
 fn push_escaped(out: &mut Vec<u8>, b: &[u8]) -> bool {
     #[cfg(target_arch = "x86_64")]
-    if escape::available() {
-        // SAFETY: the CPU has AVX2 and POPCNT, checked just above.
-        return unsafe { escape::push_escaped(out, b) };
+    {
+        if escape512::available() {
+            // SAFETY: the CPU has what escape512 needs, checked just above.
+            return unsafe { escape512::push_escaped(out, b) };
+        }
+        if escape::available() {
+            // SAFETY: the CPU has AVX2 and POPCNT, checked just above.
+            return unsafe { escape::push_escaped(out, b) };
+        }
     }
     push_escaped_swar(out, b);
     false

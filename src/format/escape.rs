@@ -186,7 +186,7 @@ unsafe fn block(dst: *mut u8, mut o: usize, x: __m256i, real: &[u8], high: &mut 
 /// # Safety
 /// `dst + o` must have room for 6 bytes.
 #[inline(always)]
-unsafe fn put(dst: *mut u8, o: usize, c: u8) -> usize {
+pub(super) unsafe fn put(dst: *mut u8, o: usize, c: u8) -> usize {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     // SAFETY: the caller guarantees room for 6 bytes.
     unsafe {

@@ -1,0 +1,203 @@
+//! escape512: JSON string escaping with AVX-512 (VBMI2), where the CPU has it.
+//!
+//! The same job as `escape` (AVX2), 64 bytes at a time: a block without
+//! hits is stored as it is; in a block with quotes or backslashes, each
+//! 32-byte half is spread out with one `vpexpandb`, which places the input
+//! bytes at the positions of a mask and fills the gaps, one before every
+//! hit, with backslashes (the mask comes from the hit bits with one `pdep`
+//! and one `pext`). The last bytes of the input are read with a
+//! masked load (lanes past the end are not read), so short strings take
+//! the same path. A block with a control character goes byte by byte.
+//!
+//! The caller (`super::push_escaped`) uses this when the CPU has AVX-512 F,
+//! BW and VBMI2 (and BMI2), else `escape`, else the portable loop; all three produce
+//! the same bytes.
+
+use super::escape::put;
+use std::arch::x86_64::{
+    __m512i, _mm512_cmpeq_epi8_mask, _mm512_extracti64x4_epi64, _mm512_mask_cmple_epu8_mask,
+    _mm512_mask_expand_epi8, _mm512_maskz_loadu_epi8, _mm512_movepi8_mask, _mm512_set1_epi8,
+    _mm512_storeu_si512, _mm512_zextsi256_si512, _pdep_u64, _pext_u64,
+};
+
+/// Input bytes handled per reservation (the output may be six times as long).
+const SEGMENT: usize = 4096;
+
+/// Room beyond the worst case for stores that run past the bytes they
+/// count: a block's stores end at most 128 bytes past its start.
+const SLACK: usize = 128;
+
+/// True when this CPU can run [`push_escaped`].
+#[inline]
+pub(super) fn available() -> bool {
+    std::is_x86_feature_detected!("avx512f")
+        && std::is_x86_feature_detected!("avx512bw")
+        && std::is_x86_feature_detected!("avx512vbmi2")
+        && std::is_x86_feature_detected!("bmi2")
+        && std::is_x86_feature_detected!("popcnt")
+}
+
+/// Appends `b` with JSON escaping (as `super::push_escaped_swar` does);
+/// returns whether every byte of `b` was ASCII.
+///
+/// # Safety
+/// The CPU must have AVX-512 F, BW, VBMI2, BMI2 and POPCNT ([`available`]).
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,bmi2,popcnt")]
+pub(super) unsafe fn push_escaped(out: &mut Vec<u8>, b: &[u8]) -> bool {
+    let mut high = 0u64;
+    let ctrl_max = _mm512_set1_epi8(0x1F);
+    let quote = _mm512_set1_epi8(b'"' as i8);
+    let slash = _mm512_set1_epi8(b'\\' as i8);
+    for seg in b.chunks(SEGMENT) {
+        out.reserve(seg.len() * 6 + SLACK);
+        let dst = out.as_mut_ptr();
+        let mut o = out.len();
+        // SAFETY: the CPU has the features (the caller's promise). The
+        // masked load reads only the lanes of `lanes`, all inside `seg`.
+        // Every store lands in out's capacity: the reserve above left room
+        // for seg.len() * 6 + SLACK bytes past the length; a block's bytes
+        // advance `o` by at most 6 each, and its stores end at most SLACK
+        // bytes past the `o` it started at. All bytes up to `o` are written
+        // when the length is set.
+        unsafe {
+            for block in seg.chunks(64) {
+                let n = block.len();
+                let lanes = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
+                let x = _mm512_maskz_loadu_epi8(lanes, block.as_ptr().cast::<i8>());
+                high |= _mm512_movepi8_mask(x);
+                if _mm512_mask_cmple_epu8_mask(lanes, x, ctrl_max) != 0 {
+                    for &c in block {
+                        o = put(dst, o, c);
+                    }
+                    continue;
+                }
+                let hits = _mm512_cmpeq_epi8_mask(x, quote) | _mm512_cmpeq_epi8_mask(x, slash);
+                if hits == 0 {
+                    _mm512_storeu_si512(dst.add(o).cast::<__m512i>(), x);
+                    o += n;
+                    continue;
+                }
+                let halves = [
+                    _mm512_extracti64x4_epi64::<0>(x),
+                    _mm512_extracti64x4_epi64::<1>(x),
+                ];
+                for (h, half) in halves.into_iter().enumerate() {
+                    let real = n.saturating_sub(32 * h).min(32);
+                    if real == 0 {
+                        break;
+                    }
+                    let bits = (hits >> (32 * h)) as u32;
+                    // Lanes past `real + bits` output bytes are not kept.
+                    let wide = _mm512_zextsi256_si512(half);
+                    let spread = _mm512_mask_expand_epi8(slash, data_lanes(bits), wide);
+                    _mm512_storeu_si512(dst.add(o).cast::<__m512i>(), spread);
+                    o += real + bits.count_ones() as usize;
+                }
+            }
+            out.set_len(o);
+        }
+    }
+    high == 0
+}
+
+/// For a 32-byte half whose hits are `bits`, the output lanes that take
+/// its bytes, in order: every lane but one before each hit, which keeps
+/// the backslash. Give each input byte two slots, a gap (used when it is a
+/// hit) and its own; the slots in use, packed down, are the output lanes,
+/// so `pext` of the own-slot pattern over the used slots is the answer.
+///
+/// # Safety
+/// The CPU must have BMI2.
+#[target_feature(enable = "bmi2")]
+#[inline]
+fn data_lanes(bits: u32) -> u64 {
+    const OWN: u64 = 0xAAAA_AAAA_AAAA_AAAA;
+    const GAP: u64 = 0x5555_5555_5555_5555;
+    let used = OWN | _pdep_u64(u64::from(bits), GAP);
+    _pext_u64(OWN, used)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::push_escaped_swar;
+
+    fn simd(b: &[u8]) -> Vec<u8> {
+        let mut out = b"prefix".to_vec();
+        // SAFETY: the tests return early unless the CPU has the features.
+        let ascii = unsafe { super::push_escaped(&mut out, b) };
+        assert_eq!(ascii, b.is_ascii(), "ASCII verdict for {b:?}");
+        out
+    }
+
+    fn swar(b: &[u8]) -> Vec<u8> {
+        let mut out = b"prefix".to_vec();
+        push_escaped_swar(&mut out, b);
+        out
+    }
+
+    #[test]
+    fn data_lanes_leave_a_gap_before_every_hit() {
+        if !super::available() {
+            eprintln!("skipped: this CPU has no AVX-512 VBMI2");
+            return;
+        }
+        // SAFETY: the CPU has BMI2, checked just above.
+        let data_lanes = |bits| unsafe { super::data_lanes(bits) };
+        assert_eq!(data_lanes(0), 0xFFFF_FFFF);
+        // Hits at 1 and 2: backslashes at 1 and 3, 34 bytes out.
+        assert_eq!(data_lanes(0b110), ((1 << 34) - 1) & !0b1010);
+        assert_eq!(data_lanes(u32::MAX), 0xAAAA_AAAA_AAAA_AAAA);
+    }
+
+    #[test]
+    fn escapes_like_the_portable_loop() {
+        if !super::available() {
+            eprintln!("skipped: this CPU has no AVX-512 VBMI2");
+            return;
+        }
+        assert_eq!(
+            simd(b"a\"b\\c\nd\x01e\x7f"),
+            b"prefixa\\\"b\\\\c\\nd\\u0001e\x7f"
+        );
+        for n in [1, 31, 32, 33, 63, 64, 65, 128, 129] {
+            assert_eq!(simd(&vec![b'"'; n]), swar(&vec![b'"'; n]));
+            assert_eq!(simd(&vec![b'\\'; n]), swar(&vec![b'\\'; n]));
+            assert_eq!(simd(&vec![0u8; n]), swar(&vec![0u8; n]));
+        }
+        assert_eq!(simd(b""), b"prefix");
+    }
+
+    #[test]
+    fn random_bytes_of_every_length_escape_like_the_portable_loop() {
+        if !super::available() {
+            eprintln!("skipped: this CPU has no AVX-512 VBMI2");
+            return;
+        }
+        let alphabet: &[u8] = b"\"\"\"\\\\\x00\x1f\n\r\t\x7f\x80\xffaz{}:, ";
+        let mut rng = fastrand::Rng::with_seed(9);
+        for len in 0..300 {
+            for _ in 0..50 {
+                let b: Vec<u8> = (0..len)
+                    .map(|_| match rng.u8(0..4) {
+                        0 => rng.u8(..),
+                        1 => b'x',
+                        _ => alphabet[rng.usize(..alphabet.len())],
+                    })
+                    .collect();
+                assert_eq!(simd(&b), swar(&b), "input {b:?}");
+            }
+        }
+        for len in [4095, 4096, 4097, 10_000, 70_000] {
+            let b: Vec<u8> = (0..len)
+                .map(|_| {
+                    if rng.u8(0..8) == 0 {
+                        b'"'
+                    } else {
+                        rng.u8(32..)
+                    }
+                })
+                .collect();
+            assert_eq!(simd(&b), swar(&b));
+        }
+    }
+}
