@@ -22,6 +22,7 @@ mod proptests;
 mod tests;
 
 use std::io::Write as _;
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::sse::Event;
@@ -299,23 +300,34 @@ static ESCAPE: [u8; 256] = {
 
 /// Appends `b` with JSON escaping (bytes from 0x80 go out as they are):
 /// with AVX-512 64 bytes at a time (`escape512`), with AVX2 32 bytes at a
-/// time (`escape`), else the portable loop below. Returns true when `b` is
-/// known to be all ASCII (so valid UTF-8).
+/// time (`escape`), else the portable loop below, chosen once per process.
+/// Returns true when `b` is known to be all ASCII (so valid UTF-8).
 #[inline]
 fn push_escaped(out: &mut Vec<u8>, b: &[u8]) -> bool {
+    static CHOICE: OnceLock<Escaper> = OnceLock::new();
+    let escape = CHOICE.get_or_init(choose_escaper);
+    // SAFETY: `choose_escaper` picks a vector version only where the CPU
+    // has what it needs.
+    unsafe { escape(out, b) }
+}
+
+/// An escaping function; unsafe to call unless the CPU can run it.
+type Escaper = unsafe fn(&mut Vec<u8>, &[u8]) -> bool;
+
+fn choose_escaper() -> Escaper {
     #[cfg(target_arch = "x86_64")]
     {
         if escape512::available() {
-            // SAFETY: the CPU has what escape512 needs, checked just above.
-            return unsafe { escape512::push_escaped(out, b) };
+            return escape512::push_escaped;
         }
         if escape::available() {
-            // SAFETY: the CPU has AVX2 and POPCNT, checked just above.
-            return unsafe { escape::push_escaped(out, b) };
+            return escape::push_escaped;
         }
     }
-    push_escaped_swar(out, b);
-    false
+    |out, b| {
+        push_escaped_swar(out, b);
+        false
+    }
 }
 
 /// Appends valid UTF-8 `b` with JSON escaping, copying runs of safe bytes.

@@ -53,7 +53,7 @@ pub(super) struct W<'a> {
 }
 
 impl W<'_> {
-    #[inline]
+    #[inline(always)]
     fn paint(&mut self, color: &[u8], text: &[u8]) {
         if self.color {
             self.out.extend_from_slice(color);
@@ -64,13 +64,13 @@ impl W<'_> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn container_color(obj: bool) -> &'static [u8] {
         if obj { OBJ } else { ARR }
     }
 
     /// Opens a non-empty array (`[`) or object (`{`).
-    #[inline]
+    #[inline(always)]
     pub(super) fn open(&mut self, bracket: u8) {
         if self.color {
             self.out
@@ -80,19 +80,19 @@ impl W<'_> {
     }
 
     /// Closes an array (`]`) or object (`}`).
-    #[inline]
+    #[inline(always)]
     pub(super) fn close(&mut self, bracket: u8) {
         self.paint(Self::container_color(bracket == b'}'), &[bracket]);
     }
 
     /// An empty container: `[]` or `{}`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn empty(&mut self, pair: &[u8]) {
         self.paint(Self::container_color(pair == b"{}"), pair);
     }
 
     /// Ends a member of an object (`obj`) or an array.
-    #[inline]
+    #[inline(always)]
     pub(super) fn member_end(&mut self, obj: bool) {
         if self.color {
             self.out.extend_from_slice(Self::container_color(obj));
@@ -100,13 +100,13 @@ impl W<'_> {
     }
 
     /// The comma between two members (coloured by the `member_end` before it).
-    #[inline]
+    #[inline(always)]
     pub(super) fn comma(&mut self) {
         self.out.push(b',');
     }
 
     /// An object key, given with its quotes and already escaped, and its colon.
-    #[inline]
+    #[inline(always)]
     pub(super) fn key(&mut self, quoted: &[u8]) {
         if self.color {
             self.out.extend_from_slice(RESET);
@@ -116,13 +116,13 @@ impl W<'_> {
     }
 
     /// A scalar given as its JSON text.
-    #[inline]
+    #[inline(always)]
     pub(super) fn scalar(&mut self, kind: Kind, text: &[u8]) {
         self.paint(kind.color(), text);
     }
 
     /// Starts a string value that the caller escapes into `out`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn str_start(&mut self) {
         if self.color {
             self.out.extend_from_slice(STR);
@@ -131,7 +131,7 @@ impl W<'_> {
     }
 
     /// Ends a string value started by `str_start`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn str_end(&mut self) {
         self.out.push(b'"');
         if self.color {

@@ -15,9 +15,10 @@
 
 use super::escape::put;
 use std::arch::x86_64::{
-    __m512i, _mm512_cmpeq_epi8_mask, _mm512_extracti64x4_epi64, _mm512_mask_cmple_epu8_mask,
-    _mm512_mask_expand_epi8, _mm512_maskz_loadu_epi8, _mm512_movepi8_mask, _mm512_set1_epi8,
-    _mm512_storeu_si512, _mm512_zextsi256_si512, _pdep_u64, _pext_u64,
+    __m512i, _mm512_cmpeq_epi8_mask, _mm512_extracti64x4_epi64, _mm512_loadu_si512,
+    _mm512_mask_cmple_epu8_mask, _mm512_mask_expand_epi8, _mm512_maskz_loadu_epi8,
+    _mm512_movepi8_mask, _mm512_set1_epi8, _mm512_storeu_si512, _mm512_zextsi256_si512, _pdep_u64,
+    _pext_u64,
 };
 
 /// Input bytes handled per reservation (the output may be six times as long).
@@ -63,7 +64,11 @@ pub(super) unsafe fn push_escaped(out: &mut Vec<u8>, b: &[u8]) -> bool {
             for block in seg.chunks(64) {
                 let n = block.len();
                 let lanes = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
-                let x = _mm512_maskz_loadu_epi8(lanes, block.as_ptr().cast::<i8>());
+                let x = if n == 64 {
+                    _mm512_loadu_si512(block.as_ptr().cast::<__m512i>())
+                } else {
+                    _mm512_maskz_loadu_epi8(lanes, block.as_ptr().cast::<i8>())
+                };
                 high |= _mm512_movepi8_mask(x);
                 if _mm512_mask_cmple_epu8_mask(lanes, x, ctrl_max) != 0 {
                     for &c in block {
