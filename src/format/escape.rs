@@ -6,11 +6,12 @@
 //! are looked at at once and stored at once: without hits as they are, with
 //! quotes or backslashes by expanding each eight bytes with one byte shuffle
 //! that puts a backslash before every hit (a table of the 256 shuffles). The
-//! tail of the input is copied into a padded block and handled the same
-//! way (most strings, the event type and id among them, are short); a
-//! block with a control character goes byte by byte. The same pass notes
-//! whether every byte was ASCII, which spares the caller a UTF-8
-//! validation pass.
+//! tail of the input is built, padded, into a block in registers and
+//! handled the same way (most strings, the event type and id among them,
+//! are short). LF, CR and tab are hits whose byte is first replaced by the
+//! letter of their escape; a block with another control character goes
+//! byte by byte. The same pass notes whether every byte was ASCII, which
+//! spares the caller a UTF-8 validation pass.
 //!
 //! The caller (`super::push_escaped`) uses this when the CPU has AVX2 and
 //! the portable SWAR loop otherwise; both produce the same bytes.
@@ -18,9 +19,10 @@
 use super::ESCAPE;
 use std::arch::x86_64::{
     __m128i, __m256i, _mm_loadu_si128, _mm_set1_epi8, _mm_shuffle_epi8, _mm_storeu_si128,
-    _mm_unpackhi_epi64, _mm_unpacklo_epi64, _mm256_castsi256_si128, _mm256_cmpeq_epi8,
-    _mm256_extracti128_si256, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,
-    _mm256_or_si256, _mm256_set_epi64x, _mm256_set1_epi8, _mm256_storeu_si256,
+    _mm_unpackhi_epi64, _mm_unpacklo_epi64, _mm256_andnot_si256, _mm256_blendv_epi8,
+    _mm256_castsi256_si128, _mm256_cmpeq_epi8, _mm256_extracti128_si256, _mm256_loadu_si256,
+    _mm256_min_epu8, _mm256_movemask_epi8, _mm256_or_si256, _mm256_set_epi64x, _mm256_set1_epi8,
+    _mm256_storeu_si256,
 };
 
 /// Input bytes handled per reservation: the output may need six times as
@@ -139,7 +141,7 @@ fn padded_words(tail: &[u8]) -> [u64; 4] {
 #[target_feature(enable = "avx2,popcnt")]
 #[allow(unused_unsafe)]
 #[inline]
-unsafe fn block(dst: *mut u8, mut o: usize, x: __m256i, real: &[u8], high: &mut u32) -> usize {
+unsafe fn block(dst: *mut u8, mut o: usize, mut x: __m256i, real: &[u8], high: &mut u32) -> usize {
     // SAFETY: the caller's promises; EXPAND rows are 16 bytes. The stores
     // below write 32 bytes, or four times 16 bytes at offsets that grow by
     // 8 + hits, so at most 32 + hits + 16 <= real.len() * 2 + 48 bytes.
@@ -148,15 +150,28 @@ unsafe fn block(dst: *mut u8, mut o: usize, x: __m256i, real: &[u8], high: &mut 
         *high |= m_high;
         let ctrl_max = _mm256_set1_epi8(0x1F);
         let ctrl = _mm256_cmpeq_epi8(_mm256_min_epu8(x, ctrl_max), x);
-        if _mm256_movemask_epi8(ctrl) != 0 {
-            for &c in real {
-                o = put(dst, o, c);
-            }
-            return o;
-        }
         let quote = _mm256_set1_epi8(b'"' as i8);
         let slash = _mm256_set1_epi8(b'\\' as i8);
-        let hits = _mm256_or_si256(_mm256_cmpeq_epi8(x, quote), _mm256_cmpeq_epi8(x, slash));
+        let mut hits = _mm256_or_si256(_mm256_cmpeq_epi8(x, quote), _mm256_cmpeq_epi8(x, slash));
+        if _mm256_movemask_epi8(ctrl) != 0 {
+            // LF, CR and tab (multi-line data) are hits too, each byte
+            // replaced by the letter of its escape; any other control
+            // character goes byte by byte.
+            let lf = _mm256_cmpeq_epi8(x, _mm256_set1_epi8(b'\n' as i8));
+            let cr = _mm256_cmpeq_epi8(x, _mm256_set1_epi8(b'\r' as i8));
+            let tab = _mm256_cmpeq_epi8(x, _mm256_set1_epi8(b'\t' as i8));
+            let named = _mm256_or_si256(lf, _mm256_or_si256(cr, tab));
+            if _mm256_movemask_epi8(_mm256_andnot_si256(named, ctrl)) != 0 {
+                for &c in real {
+                    o = put(dst, o, c);
+                }
+                return o;
+            }
+            x = _mm256_blendv_epi8(x, _mm256_set1_epi8(b'n' as i8), lf);
+            x = _mm256_blendv_epi8(x, _mm256_set1_epi8(b'r' as i8), cr);
+            x = _mm256_blendv_epi8(x, _mm256_set1_epi8(b't' as i8), tab);
+            hits = _mm256_or_si256(hits, named);
+        }
         let m = _mm256_movemask_epi8(hits) as u32;
         if m == 0 {
             _mm256_storeu_si256(dst.add(o).cast::<__m256i>(), x);

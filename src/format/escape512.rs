@@ -4,10 +4,11 @@
 //! hits is stored as it is; in a block with quotes or backslashes, each
 //! 32-byte half is spread out with one `vpexpandb`, which places the input
 //! bytes at the positions of a mask and fills the gaps, one before every
-//! hit, with backslashes (the mask comes from the hit bits with one `pdep`
+//! hit, with backslashes (LF, CR and tab are hits whose byte becomes the
+//! letter of their escape; the mask comes from the hit bits with one `pdep`
 //! and one `pext`). The last bytes of the input are read with a
 //! masked load (lanes past the end are not read), so short strings take
-//! the same path. A block with a control character goes byte by byte.
+//! the same path. A block with another control character goes byte by byte.
 //!
 //! The caller (`super::push_escaped`) uses this when the CPU has AVX-512 F,
 //! BW and VBMI2 (and BMI2), else `escape`, else the portable loop; all three produce
@@ -16,9 +17,9 @@
 use super::escape::put;
 use std::arch::x86_64::{
     __m512i, _mm512_cmpeq_epi8_mask, _mm512_extracti64x4_epi64, _mm512_loadu_si512,
-    _mm512_mask_cmple_epu8_mask, _mm512_mask_expand_epi8, _mm512_maskz_loadu_epi8,
-    _mm512_movepi8_mask, _mm512_set1_epi8, _mm512_storeu_si512, _mm512_zextsi256_si512, _pdep_u64,
-    _pext_u64,
+    _mm512_mask_cmple_epu8_mask, _mm512_mask_expand_epi8, _mm512_mask_mov_epi8,
+    _mm512_maskz_loadu_epi8, _mm512_movepi8_mask, _mm512_set1_epi8, _mm512_storeu_si512,
+    _mm512_zextsi256_si512, _pdep_u64, _pext_u64,
 };
 
 /// Input bytes handled per reservation (the output may be six times as long).
@@ -64,19 +65,32 @@ pub(super) unsafe fn push_escaped(out: &mut Vec<u8>, b: &[u8]) -> bool {
             for block in seg.chunks(64) {
                 let n = block.len();
                 let lanes = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
-                let x = if n == 64 {
+                let mut x = if n == 64 {
                     _mm512_loadu_si512(block.as_ptr().cast::<__m512i>())
                 } else {
                     _mm512_maskz_loadu_epi8(lanes, block.as_ptr().cast::<i8>())
                 };
                 high |= _mm512_movepi8_mask(x);
-                if _mm512_mask_cmple_epu8_mask(lanes, x, ctrl_max) != 0 {
-                    for &c in block {
-                        o = put(dst, o, c);
+                let mut hits = _mm512_cmpeq_epi8_mask(x, quote) | _mm512_cmpeq_epi8_mask(x, slash);
+                let ctrl = _mm512_mask_cmple_epu8_mask(lanes, x, ctrl_max);
+                if ctrl != 0 {
+                    // LF, CR and tab (multi-line data) are hits too, each
+                    // byte replaced by the letter of its escape; any other
+                    // control character goes byte by byte.
+                    let lf = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(b'\n' as i8));
+                    let cr = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(b'\r' as i8));
+                    let tab = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(b'\t' as i8));
+                    if ctrl & !(lf | cr | tab) != 0 {
+                        for &c in block {
+                            o = put(dst, o, c);
+                        }
+                        continue;
                     }
-                    continue;
+                    x = _mm512_mask_mov_epi8(x, lf, _mm512_set1_epi8(b'n' as i8));
+                    x = _mm512_mask_mov_epi8(x, cr, _mm512_set1_epi8(b'r' as i8));
+                    x = _mm512_mask_mov_epi8(x, tab, _mm512_set1_epi8(b't' as i8));
+                    hits |= ctrl;
                 }
-                let hits = _mm512_cmpeq_epi8_mask(x, quote) | _mm512_cmpeq_epi8_mask(x, slash);
                 if hits == 0 {
                     _mm512_storeu_si512(dst.add(o).cast::<__m512i>(), x);
                     o += n;
