@@ -266,6 +266,7 @@ impl Parser {
     }
 
     /// The chunk is about to go: copy pending data that lives in it.
+    #[inline]
     fn keep_data(&mut self, chunk: &[u8]) {
         if let Some((start, end)) = self.data_in_chunk.take() {
             reserve_capped(&mut self.data, end - start + 1, self.max);
@@ -276,12 +277,10 @@ impl Parser {
 
     /// Interpret a whole line of `chunk`, straight from the chunk.
     fn line<F: FnMut(Item<'_>) -> Flow>(&mut self, chunk: &[u8], line: &[u8], f: &mut F) -> Flow {
-        let (field, value) = match split_field(line) {
-            None if line.is_empty() => return self.dispatch(chunk, f),
-            None => (Field::from_name(line), &line[line.len()..]),
-            Some(0) => (Field::Comment, &line[1..]),
-            Some(colon) => (Field::from_name(&line[..colon]), &line[colon + 1..]),
-        };
+        if line.is_empty() {
+            return self.dispatch(chunk, f);
+        }
+        let (field, value) = split_field(line);
         let value = value.strip_prefix(b" ").unwrap_or(value);
         if field == Field::Data {
             let len = value.len() + 1;
@@ -497,17 +496,28 @@ impl Parser {
     }
 }
 
-/// The field name and value of a line: the line split at its first colon
-/// (`None`: it has none). The known names are checked first, so the usual
-/// line costs no search through its value.
+/// The field of a non-empty line and its value (before the one leading
+/// space is stripped): the line split at its first colon, or all name and
+/// an empty value when it has none. The known names are checked first, so
+/// the usual line costs no search through its value.
 #[inline]
-fn split_field(line: &[u8]) -> Option<usize> {
-    for known in [&b"data:"[..], b"id:", b"event:", b"retry:", b":"] {
-        if line.starts_with(known) {
-            return Some(known.len() - 1);
+fn split_field(line: &[u8]) -> (Field, &[u8]) {
+    const KNOWN: [(&[u8], Field); 5] = [
+        (b"data:", Field::Data),
+        (b"id:", Field::Id),
+        (b"event:", Field::Event),
+        (b"retry:", Field::Retry),
+        (b":", Field::Comment),
+    ];
+    for (prefix, field) in KNOWN {
+        if let Some(value) = line.strip_prefix(prefix) {
+            return (field, value);
         }
     }
-    memchr(b':', line)
+    match memchr(b':', line) {
+        None => (Field::from_name(line), &line[line.len()..]),
+        Some(colon) => (Field::from_name(&line[..colon]), &line[colon + 1..]),
+    }
 }
 
 /// Fold ASCII digits into a saturating millisecond count; `None` once a
