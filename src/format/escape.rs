@@ -13,8 +13,9 @@
 //! byte by byte. The same pass notes whether every byte was ASCII, which
 //! spares the caller a UTF-8 validation pass.
 //!
-//! The caller (`super::push_escaped`) uses this when the CPU has AVX2 and
-//! the portable SWAR loop otherwise; both produce the same bytes.
+//! The caller (`super::push_escaped`) uses this when the CPU has AVX2 but
+//! not what `escape512` needs, and the portable SWAR loop on other CPUs;
+//! all of them produce the same bytes.
 
 use super::ESCAPE;
 use std::arch::x86_64::{
