@@ -47,9 +47,6 @@ pub(super) fn available() -> bool {
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,bmi2,popcnt")]
 pub(super) unsafe fn push_escaped(out: &mut Vec<u8>, b: &[u8]) -> bool {
     let mut high = 0u64;
-    let ctrl_max = _mm512_set1_epi8(0x1F);
-    let quote = _mm512_set1_epi8(b'"' as i8);
-    let slash = _mm512_set1_epi8(b'\\' as i8);
     for seg in b.chunks(SEGMENT) {
         out.reserve(seg.len() * 6 + SLACK);
         let dst = out.as_mut_ptr();
@@ -62,61 +59,91 @@ pub(super) unsafe fn push_escaped(out: &mut Vec<u8>, b: &[u8]) -> bool {
         // bytes past the `o` it started at. All bytes up to `o` are written
         // when the length is set.
         unsafe {
-            for block in seg.chunks(64) {
-                let n = block.len();
-                let lanes = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
-                let mut x = if n == 64 {
-                    _mm512_loadu_si512(block.as_ptr().cast::<__m512i>())
-                } else {
-                    _mm512_maskz_loadu_epi8(lanes, block.as_ptr().cast::<i8>())
-                };
-                high |= _mm512_movepi8_mask(x);
-                let mut hits = _mm512_cmpeq_epi8_mask(x, quote) | _mm512_cmpeq_epi8_mask(x, slash);
-                let ctrl = _mm512_mask_cmple_epu8_mask(lanes, x, ctrl_max);
-                if ctrl != 0 {
-                    // LF, CR and tab (multi-line data) are hits too, each
-                    // byte replaced by the letter of its escape; any other
-                    // control character goes byte by byte.
-                    let lf = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(b'\n' as i8));
-                    let cr = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(b'\r' as i8));
-                    let tab = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(b'\t' as i8));
-                    if ctrl & !(lf | cr | tab) != 0 {
-                        for &c in block {
-                            o = put(dst, o, c);
-                        }
-                        continue;
-                    }
-                    x = _mm512_mask_mov_epi8(x, lf, _mm512_set1_epi8(b'n' as i8));
-                    x = _mm512_mask_mov_epi8(x, cr, _mm512_set1_epi8(b'r' as i8));
-                    x = _mm512_mask_mov_epi8(x, tab, _mm512_set1_epi8(b't' as i8));
-                    hits |= ctrl;
-                }
-                if hits == 0 {
-                    _mm512_storeu_si512(dst.add(o).cast::<__m512i>(), x);
-                    o += n;
-                    continue;
-                }
-                let halves = [
-                    _mm512_extracti64x4_epi64::<0>(x),
-                    _mm512_extracti64x4_epi64::<1>(x),
-                ];
-                for (h, half) in halves.into_iter().enumerate() {
-                    let real = n.saturating_sub(32 * h).min(32);
-                    if real == 0 {
-                        break;
-                    }
-                    let bits = (hits >> (32 * h)) as u32;
-                    // Lanes past `real + bits` output bytes are not kept.
-                    let wide = _mm512_zextsi256_si512(half);
-                    let spread = _mm512_mask_expand_epi8(slash, data_lanes(bits), wide);
-                    _mm512_storeu_si512(dst.add(o).cast::<__m512i>(), spread);
-                    o += real + bits.count_ones() as usize;
-                }
+            let mut blocks = seg.chunks_exact(64);
+            for block in &mut blocks {
+                let x = _mm512_loadu_si512(block.as_ptr().cast::<__m512i>());
+                o = escape_block(dst, o, x, u64::MAX, block, &mut high);
+            }
+            let tail = blocks.remainder();
+            if !tail.is_empty() {
+                let lanes = (1u64 << tail.len()) - 1;
+                let x = _mm512_maskz_loadu_epi8(lanes, tail.as_ptr().cast::<i8>());
+                o = escape_block(dst, o, x, lanes, tail, &mut high);
             }
             out.set_len(o);
         }
     }
     high == 0
+}
+
+/// Escapes one block: `x` holds `block` (64 bytes, or fewer with the
+/// other lanes zero; `lanes` marks the real ones). Writes at `dst + o` and
+/// returns the new `o`.
+///
+/// # Safety
+/// The CPU has what [`push_escaped`] needs; `dst + o` has room for
+/// `block.len() * 6 + SLACK` bytes.
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,bmi2,popcnt")]
+#[inline]
+unsafe fn escape_block(
+    dst: *mut u8,
+    mut o: usize,
+    mut x: __m512i,
+    lanes: u64,
+    block: &[u8],
+    high: &mut u64,
+) -> usize {
+    let n = block.len();
+    let ctrl_max = _mm512_set1_epi8(0x1F);
+    let quote = _mm512_set1_epi8(b'"' as i8);
+    let slash = _mm512_set1_epi8(b'\\' as i8);
+    // SAFETY: the caller's promises; the stores end at most SLACK bytes
+    // past the `o` this block starts at.
+    unsafe {
+        *high |= _mm512_movepi8_mask(x);
+        let mut hits = _mm512_cmpeq_epi8_mask(x, quote) | _mm512_cmpeq_epi8_mask(x, slash);
+        let ctrl = _mm512_mask_cmple_epu8_mask(lanes, x, ctrl_max);
+        if ctrl != 0 {
+            // LF, CR and tab (multi-line data) are hits too, each
+            // byte replaced by the letter of its escape; any other
+            // control character goes byte by byte.
+            let lf = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(b'\n' as i8));
+            let cr = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(b'\r' as i8));
+            let tab = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(b'\t' as i8));
+            if ctrl & !(lf | cr | tab) != 0 {
+                for &c in block {
+                    o = put(dst, o, c);
+                }
+                return o;
+            }
+            x = _mm512_mask_mov_epi8(x, lf, _mm512_set1_epi8(b'n' as i8));
+            x = _mm512_mask_mov_epi8(x, cr, _mm512_set1_epi8(b'r' as i8));
+            x = _mm512_mask_mov_epi8(x, tab, _mm512_set1_epi8(b't' as i8));
+            hits |= ctrl;
+        }
+        if hits == 0 {
+            _mm512_storeu_si512(dst.add(o).cast::<__m512i>(), x);
+            o += n;
+            return o;
+        }
+        let halves = [
+            _mm512_extracti64x4_epi64::<0>(x),
+            _mm512_extracti64x4_epi64::<1>(x),
+        ];
+        for (h, half) in halves.into_iter().enumerate() {
+            let real = n.saturating_sub(32 * h).min(32);
+            if real == 0 {
+                break;
+            }
+            let bits = (hits >> (32 * h)) as u32;
+            // Lanes past `real + bits` output bytes are not kept.
+            let wide = _mm512_zextsi256_si512(half);
+            let spread = _mm512_mask_expand_epi8(slash, data_lanes(bits), wide);
+            _mm512_storeu_si512(dst.add(o).cast::<__m512i>(), spread);
+            o += real + bits.count_ones() as usize;
+        }
+        o
+    }
 }
 
 /// For a 32-byte half whose hits are `bits`, the output lanes that take
