@@ -7,9 +7,10 @@
 //! lone event, memory from 130 MB to 1.3 GB, and the Kafka sink against a
 //! bare producer. Prints a Markdown table (benches/RESULTS.md keeps one).
 //!
-//! Knobs: SSETAP_BENCH_RUNS (default 5), SSETAP_BENCH_QUICK=1 (inputs a
-//! tenth the size, no 1.3 GB run), SSETAP_BENCH_ONLY=big,tiny,multi,scaling,
-//! latency,kafka (the sections to run; all by default).
+//! Knobs: SSETAP_BENCH_RUNS (default 11: on a shared, noisy machine the
+//! median of 11 rounds moves much less than that of 5), SSETAP_BENCH_QUICK=1
+//! (inputs a tenth the size, no 1.3 GB run), SSETAP_BENCH_ONLY=big,tiny,
+//! multi,scaling,latency,kafka (the sections to run; all by default).
 
 mod inputs;
 mod kafka;
@@ -61,7 +62,7 @@ fn main() {
     let runs: usize = std::env::var("SSETAP_BENCH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(5);
+        .unwrap_or(11);
     let scale = if quick { 10 } else { 1 };
     let only = std::env::var("SSETAP_BENCH_ONLY").unwrap_or_default();
     let wanted = |section: &str| only.is_empty() || only.split(',').any(|s| s.trim() == section);
