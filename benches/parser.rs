@@ -35,7 +35,7 @@ fn parser(c: &mut Criterion) {
     let mut group = c.benchmark_group("parser");
     group.sample_size(10);
     for (name, input) in &cases {
-        group.throughput(Throughput::Bytes(32 * input.len() as u64));
+        group.throughput(Throughput::Bytes(input.len() as u64));
         group.bench_function(*name, |b| b.iter(|| parse_all(black_box(input))));
     }
     group.finish();
