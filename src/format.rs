@@ -15,6 +15,8 @@ mod color;
 mod escape;
 #[cfg(target_arch = "x86_64")]
 mod escape512;
+#[cfg(all(test, target_arch = "x86_64"))]
+mod escape_tests;
 mod json;
 #[cfg(test)]
 mod proptests;
@@ -365,17 +367,22 @@ fn push_escaped_swar(out: &mut Vec<u8>, b: &[u8]) {
 /// Appends the escape of a byte whose `ESCAPE` entry is not 0.
 #[inline]
 fn push_escape(out: &mut Vec<u8>, c: u8) {
+    let (bytes, len) = escape_of(c);
+    out.extend_from_slice(&bytes[..len]);
+}
+
+/// How `c` goes out in a JSON string: the first `len` bytes of the array
+/// (`c` itself, `\x` or `\u00XX`).
+#[inline(always)]
+fn escape_of(c: u8) -> ([u8; 6], usize) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     match ESCAPE[usize::from(c)] {
-        b'u' => out.extend_from_slice(&[
-            b'\\',
-            b'u',
-            b'0',
-            b'0',
-            HEX[usize::from(c >> 4)],
-            HEX[usize::from(c & 15)],
-        ]),
-        e => out.extend_from_slice(&[b'\\', e]),
+        0 => ([c, 0, 0, 0, 0, 0], 1),
+        b'u' => {
+            let (hi, lo) = (HEX[usize::from(c >> 4)], HEX[usize::from(c & 15)]);
+            ([b'\\', b'u', b'0', b'0', hi, lo], 6)
+        }
+        e => ([b'\\', e, 0, 0, 0, 0], 2),
     }
 }
 

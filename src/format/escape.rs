@@ -17,7 +17,7 @@
 //! not what `escape512` needs, and the portable SWAR loop on other CPUs;
 //! all of them produce the same bytes.
 
-use super::ESCAPE;
+use super::escape_of;
 use std::arch::x86_64::{
     __m128i, __m256i, _mm_loadu_si128, _mm_set1_epi8, _mm_shuffle_epi8, _mm_storeu_si128,
     _mm_unpackhi_epi64, _mm_unpacklo_epi64, _mm256_andnot_si256, _mm256_blendv_epi8,
@@ -203,104 +203,8 @@ unsafe fn block(dst: *mut u8, mut o: usize, mut x: __m256i, real: &[u8], high: &
 /// `dst + o` must have room for 6 bytes.
 #[inline(always)]
 pub(super) unsafe fn put(dst: *mut u8, o: usize, c: u8) -> usize {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let (bytes, len) = escape_of(c);
     // SAFETY: the caller guarantees room for 6 bytes.
-    unsafe {
-        match ESCAPE[usize::from(c)] {
-            0 => {
-                *dst.add(o) = c;
-                o + 1
-            }
-            b'u' => {
-                let hex = [
-                    b'\\',
-                    b'u',
-                    b'0',
-                    b'0',
-                    HEX[usize::from(c >> 4)],
-                    HEX[usize::from(c & 15)],
-                ];
-                dst.add(o).cast::<[u8; 6]>().write_unaligned(hex);
-                o + 6
-            }
-            e => {
-                dst.add(o).cast::<[u8; 2]>().write_unaligned([b'\\', e]);
-                o + 2
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::push_escaped_swar;
-
-    fn simd(b: &[u8]) -> Vec<u8> {
-        let mut out = b"prefix".to_vec();
-        // SAFETY: the tests return early unless the CPU has AVX2 and POPCNT.
-        let ascii = unsafe { super::push_escaped(&mut out, b) };
-        assert_eq!(ascii, b.is_ascii(), "ASCII verdict for {b:?}");
-        out
-    }
-
-    fn swar(b: &[u8]) -> Vec<u8> {
-        let mut out = b"prefix".to_vec();
-        push_escaped_swar(&mut out, b);
-        out
-    }
-
-    #[test]
-    fn escapes_quotes_backslashes_and_control_characters_like_the_portable_loop() {
-        if !super::available() {
-            eprintln!("skipped: this CPU has no AVX2");
-            return;
-        }
-        assert_eq!(
-            simd(b"a\"b\\c\nd\x01e\x7f"),
-            b"prefixa\\\"b\\\\c\\nd\\u0001e\x7f"
-        );
-        assert_eq!(simd(&[b'"'; 40]), swar(&[b'"'; 40]));
-        assert_eq!(simd(&[b'\\'; 17]), swar(&[b'\\'; 17]));
-        assert_eq!(simd(&[0u8; 33]), swar(&[0u8; 33]));
-        assert_eq!(simd(b""), b"prefix");
-    }
-
-    #[test]
-    fn random_bytes_of_every_length_escape_like_the_portable_loop() {
-        if !super::available() {
-            eprintln!("skipped: this CPU has no AVX2");
-            return;
-        }
-        // Bytes that matter, weighted up: quotes, backslashes, controls,
-        // DEL and high bytes, mixed with plain ASCII.
-        let alphabet: &[u8] = b"\"\"\"\\\\\x00\x1f\n\r\t\x7f\x80\xffaz{}:, ";
-        let mut rng = fastrand::Rng::with_seed(5);
-        for len in 0..200 {
-            for _ in 0..50 {
-                let b: Vec<u8> = (0..len)
-                    .map(|_| match rng.u8(0..4) {
-                        0 => rng.u8(..),
-                        1 => b'x',
-                        _ => alphabet[rng.usize(..alphabet.len())],
-                    })
-                    .collect();
-                assert_eq!(simd(&b), swar(&b), "input {b:?}");
-            }
-        }
-    }
-
-    #[test]
-    fn inputs_longer_than_a_segment_escape_like_the_portable_loop() {
-        if !super::available() {
-            eprintln!("skipped: this CPU has no AVX2");
-            return;
-        }
-        let mut rng = fastrand::Rng::with_seed(7);
-        for len in [4095, 4096, 4097, 10_000, 70_000] {
-            let b: Vec<u8> = (0..len)
-                .map(|_| if rng.u8(0..8) == 0 { b'"' } else { rng.u8(..) })
-                .collect();
-            assert_eq!(simd(&b), swar(&b));
-        }
-    }
+    unsafe { dst.add(o).cast::<[u8; 6]>().write_unaligned(bytes) };
+    o + len
 }

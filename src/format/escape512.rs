@@ -165,22 +165,6 @@ fn data_lanes(bits: u32) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::push_escaped_swar;
-
-    fn simd(b: &[u8]) -> Vec<u8> {
-        let mut out = b"prefix".to_vec();
-        // SAFETY: the tests return early unless the CPU has the features.
-        let ascii = unsafe { super::push_escaped(&mut out, b) };
-        assert_eq!(ascii, b.is_ascii(), "ASCII verdict for {b:?}");
-        out
-    }
-
-    fn swar(b: &[u8]) -> Vec<u8> {
-        let mut out = b"prefix".to_vec();
-        push_escaped_swar(&mut out, b);
-        out
-    }
-
     #[test]
     fn data_lanes_leave_a_gap_before_every_hit() {
         if !super::available() {
@@ -193,57 +177,5 @@ mod tests {
         // Hits at 1 and 2: backslashes at 1 and 3, 34 bytes out.
         assert_eq!(data_lanes(0b110), ((1 << 34) - 1) & !0b1010);
         assert_eq!(data_lanes(u32::MAX), 0xAAAA_AAAA_AAAA_AAAA);
-    }
-
-    #[test]
-    fn escapes_like_the_portable_loop() {
-        if !super::available() {
-            eprintln!("skipped: this CPU has no AVX-512 VBMI2");
-            return;
-        }
-        assert_eq!(
-            simd(b"a\"b\\c\nd\x01e\x7f"),
-            b"prefixa\\\"b\\\\c\\nd\\u0001e\x7f"
-        );
-        for n in [1, 31, 32, 33, 63, 64, 65, 128, 129] {
-            assert_eq!(simd(&vec![b'"'; n]), swar(&vec![b'"'; n]));
-            assert_eq!(simd(&vec![b'\\'; n]), swar(&vec![b'\\'; n]));
-            assert_eq!(simd(&vec![0u8; n]), swar(&vec![0u8; n]));
-        }
-        assert_eq!(simd(b""), b"prefix");
-    }
-
-    #[test]
-    fn random_bytes_of_every_length_escape_like_the_portable_loop() {
-        if !super::available() {
-            eprintln!("skipped: this CPU has no AVX-512 VBMI2");
-            return;
-        }
-        let alphabet: &[u8] = b"\"\"\"\\\\\x00\x1f\n\r\t\x7f\x80\xffaz{}:, ";
-        let mut rng = fastrand::Rng::with_seed(9);
-        for len in 0..300 {
-            for _ in 0..50 {
-                let b: Vec<u8> = (0..len)
-                    .map(|_| match rng.u8(0..4) {
-                        0 => rng.u8(..),
-                        1 => b'x',
-                        _ => alphabet[rng.usize(..alphabet.len())],
-                    })
-                    .collect();
-                assert_eq!(simd(&b), swar(&b), "input {b:?}");
-            }
-        }
-        for len in [4095, 4096, 4097, 10_000, 70_000] {
-            let b: Vec<u8> = (0..len)
-                .map(|_| {
-                    if rng.u8(0..8) == 0 {
-                        b'"'
-                    } else {
-                        rng.u8(32..)
-                    }
-                })
-                .collect();
-            assert_eq!(simd(&b), swar(&b));
-        }
     }
 }
