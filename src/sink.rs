@@ -170,10 +170,7 @@ impl Stdout {
         if end > chunk.len() || !verbatim() {
             return false;
         }
-        if self.buf_from < self.buf.len() {
-            self.pieces.push(Piece::Buf(self.buf_from, self.buf.len()));
-        }
-        self.buf_from = self.buf.len();
+        self.end_buf_piece();
         if chunk.get(end) == Some(&b'\n') {
             self.pieces.push(Piece::Chunk(start, end + 1));
         } else {
@@ -185,14 +182,20 @@ impl Stdout {
         true
     }
 
+    /// The buffer's bytes since the last piece become a piece.
+    fn end_buf_piece(&mut self) {
+        if self.buf_from < self.buf.len() {
+            self.pieces.push(Piece::Buf(self.buf_from, self.buf.len()));
+        }
+        self.buf_from = self.buf.len();
+    }
+
     /// Write everything pending; `chunk` is the input the pieces refer to.
     fn write_out(&mut self, chunk: &[u8]) -> Result<()> {
         let result = if self.pieces.is_empty() {
             self.out.write_all(&self.buf)
         } else {
-            if self.buf_from < self.buf.len() {
-                self.pieces.push(Piece::Buf(self.buf_from, self.buf.len()));
-            }
+            self.end_buf_piece();
             self.write_pieces(chunk)
         };
         self.buf.clear();

@@ -227,7 +227,8 @@ impl Parser {
     fn lines<F: FnMut(Item<'_>) -> Flow>(&mut self, chunk: &[u8], f: &mut F) -> Flow {
         // (`feed` passes no empty chunk, which would have to keep the CR pending.)
         let mut pos = usize::from(mem::take(&mut self.pending_cr) && chunk.first() == Some(&b'\n'));
-        while pos < chunk.len() {
+        let mut flow = Continue(());
+        while pos < chunk.len() && flow.is_continue() {
             let rest = &chunk[pos..];
             // A blank line (one per event) needs no search.
             let end = if matches!(rest[0], b'\n' | b'\r') {
@@ -236,15 +237,17 @@ impl Parser {
                 memchr2(b'\n', b'\r', rest)
             };
             let Some(end) = end else {
+                // The line goes on in the next chunk: data before it first.
                 self.keep_data(chunk);
                 self.partial_bytes(rest);
                 break;
             };
             let line = &rest[..end];
-            let flow = if self.partial == Partial::None {
+            // (A partial line is only ever the chunk's first, before any
+            // data of this chunk is pending.)
+            flow = if self.partial == Partial::None {
                 self.line(chunk, line, f)
             } else {
-                self.keep_data(chunk);
                 self.partial_bytes(line);
                 self.finish_partial(f)
             };
@@ -256,13 +259,9 @@ impl Parser {
                     None => self.pending_cr = true,
                 }
             }
-            if flow.is_break() {
-                self.keep_data(chunk);
-                return flow;
-            }
         }
         self.keep_data(chunk);
-        Continue(())
+        flow
     }
 
     /// The chunk is about to go: copy pending data that lives in it.
