@@ -1,18 +1,18 @@
 complete -c ssetap -s H -l header -d 'Add a request header, \'Name: value\' (repeatable; overrides a default header of the same name)' -r
-complete -c ssetap -s u -l user -d 'Basic auth. Without \':PASSWORD\', the password comes from $SSETAP_PASSWORD' -r
+complete -c ssetap -s u -l user -d 'Basic auth. Without \':PASSWORD\', the password comes from $SSETAP_PASSWORD. Not with --bearer (one Authorization header)' -r
 complete -c ssetap -l bearer -d 'Send \'Authorization: Bearer TOKEN\'' -r
-complete -c ssetap -s X -l request -d 'HTTP method (default GET, or POST with --data)' -r
-complete -c ssetap -s d -l data -d 'Request body, or @FILE to read it from a file (@- for stdin). Sent again on every reconnect' -r
+complete -c ssetap -s X -l request -d 'HTTP method, any token as in curl (default GET, or POST with --data)' -r
+complete -c ssetap -s d -l data -d 'Request body, or @FILE to read it from a file (@- for stdin). A request with a body is sent once: the end of its stream ends the run (see --reconnect)' -r
 complete -c ssetap -l cacert -d 'Trust the CA certificates in this PEM file instead of the system\'s' -r -F
 complete -c ssetap -l connect-timeout -d 'Give up connecting after this long (e.g. 10s, 500ms; a bare number is seconds)' -r
 complete -c ssetap -l idle-timeout -d 'Reconnect when no byte at all (comments included) arrived for this long; 0 turns it off' -r
-complete -c ssetap -l retry -d 'Reconnection time; a server\'s \'retry:\' field replaces it' -r
+complete -c ssetap -l retry -d 'Reconnection time; a server\'s \'retry:\' field replaces it. No wait is shorter than 100ms, and the floor doubles with consecutive failures' -r
 complete -c ssetap -l retry-max -d 'Upper bound of the backoff, which doubles (with jitter) on consecutive failures' -r
 complete -c ssetap -l max-retries -d 'Reconnect at most N times (N+1 requests in all), then exit 1. Default: unlimited' -r
 complete -c ssetap -l last-event-id -d 'Send this Last-Event-ID on the first request (overrides --state-file)' -r
 complete -c ssetap -l state-file -d 'Keep the last event ID here across runs: read at start, replaced atomically once the events up to it were written (or acknowledged by Kafka)' -r -F
 complete -c ssetap -s f -l format -d 'Output format [default: json; data with --brokers]' -r -f -a "json\t'One JSON object per line: {"event":…,"id":…,"data":…}'
-data\t'The data field alone, one line per event'
+data\t'The data field alone, one event per line (multi-line data stays multi-line)'
 sse\t'Canonical SSE text, which ssetap reads back unchanged'"
 complete -c ssetap -l color -d 'Colour json output like jq. auto: only when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
@@ -29,12 +29,14 @@ complete -c ssetap -l key -d 'Record key: none, id, event, or a JSON pointer (/a
 complete -c ssetap -l kafka-property -d 'Set a librdkafka property (repeatable), e.g. compression.type=zstd' -r
 complete -c ssetap -s F -l kafka-config -d 'Read librdkafka properties from a file (key=value lines, # comments), like kcat -F. Put secrets here, in a file only you can read' -r -F
 complete -c ssetap -l flush-timeout -d 'At exit, wait this long for Kafka to acknowledge what is in flight' -r
-complete -c ssetap -l no-compression -d 'Do not ask for gzip (no Accept-Encoding header)'
+complete -c ssetap -l no-compression -d 'Do not ask for gzip (no Accept-Encoding header). Use it when a server that compresses without flushing delays events'
+complete -c ssetap -l ignore-content-type -d 'Accept a 200 response whatever its Content-Type (e.g. a .sse file on a static server), with a warning. Default: only text/event-stream'
 complete -c ssetap -s k -l insecure -d 'Do not verify TLS certificates (warns on stderr)'
 complete -c ssetap -l no-reconnect -d 'Exit when the stream ends instead of reconnecting'
-complete -c ssetap -l json-data -d 'Embed data that parses as JSON as JSON instead of a string'
+complete -c ssetap -l reconnect -d 'Send a request with a body (-d) again when its stream ends or is lost, with Last-Event-ID, as for GET (e.g. long-lived POST or REPORT subscriptions). Without it such a request is sent once'
+complete -c ssetap -l json-data -d 'Embed data that parses as JSON as JSON instead of a string (json)'
 complete -c ssetap -l timestamp -d 'Add "time": the receive time, RFC 3339 UTC with milliseconds (json)'
-complete -c ssetap -l comments -d 'Also output comment lines (json: {"comment":…})'
+complete -c ssetap -l comments -d 'Also output comment lines (json: {"comment":…}); stdout only'
 complete -c ssetap -s q -l quiet -d 'No connection messages on stderr (warnings and errors still appear)'
 complete -c ssetap -s v -l verbose -d 'Also show request and response headers (credentials redacted)'
 complete -c ssetap -l stats -d 'Print a JSON summary to stderr at exit, and a live status line when stderr is a terminal'

@@ -17,28 +17,28 @@ _ssetap() {
     _arguments "${_arguments_options[@]}" : \
 '*-H+[Add a request header, '\''Name\: value'\'' (repeatable; overrides a default header of the same name)]:HEADER:_default' \
 '*--header=[Add a request header, '\''Name\: value'\'' (repeatable; overrides a default header of the same name)]:HEADER:_default' \
-'-u+[Basic auth. Without '\''\:PASSWORD'\'', the password comes from \$SSETAP_PASSWORD]:USER[:PASSWORD]:_default' \
-'--user=[Basic auth. Without '\''\:PASSWORD'\'', the password comes from \$SSETAP_PASSWORD]:USER[:PASSWORD]:_default' \
+'(--bearer)-u+[Basic auth. Without '\''\:PASSWORD'\'', the password comes from \$SSETAP_PASSWORD. Not with --bearer (one Authorization header)]:USER[:PASSWORD]:_default' \
+'(--bearer)--user=[Basic auth. Without '\''\:PASSWORD'\'', the password comes from \$SSETAP_PASSWORD. Not with --bearer (one Authorization header)]:USER[:PASSWORD]:_default' \
 '--bearer=[Send '\''Authorization\: Bearer TOKEN'\'']:TOKEN:_default' \
-'-X+[HTTP method (default GET, or POST with --data)]:METHOD:_default' \
-'--request=[HTTP method (default GET, or POST with --data)]:METHOD:_default' \
-'-d+[Request body, or @FILE to read it from a file (@- for stdin). Sent again on every reconnect]:DATA|@FILE:_default' \
-'--data=[Request body, or @FILE to read it from a file (@- for stdin). Sent again on every reconnect]:DATA|@FILE:_default' \
+'-X+[HTTP method, any token as in curl (default GET, or POST with --data)]:METHOD:_default' \
+'--request=[HTTP method, any token as in curl (default GET, or POST with --data)]:METHOD:_default' \
+'-d+[Request body, or @FILE to read it from a file (@- for stdin). A request with a body is sent once\: the end of its stream ends the run (see --reconnect)]:DATA|@FILE:_default' \
+'--data=[Request body, or @FILE to read it from a file (@- for stdin). A request with a body is sent once\: the end of its stream ends the run (see --reconnect)]:DATA|@FILE:_default' \
 '--cacert=[Trust the CA certificates in this PEM file instead of the system'\''s]:FILE:_files' \
 '--connect-timeout=[Give up connecting after this long (e.g. 10s, 500ms; a bare number is seconds)]:DURATION:_default' \
 '--idle-timeout=[Reconnect when no byte at all (comments included) arrived for this long; 0 turns it off]:DURATION:_default' \
-'--retry=[Reconnection time; a server'\''s '\''retry\:'\'' field replaces it]:DURATION:_default' \
+'--retry=[Reconnection time; a server'\''s '\''retry\:'\'' field replaces it. No wait is shorter than 100ms, and the floor doubles with consecutive failures]:DURATION:_default' \
 '--retry-max=[Upper bound of the backoff, which doubles (with jitter) on consecutive failures]:DURATION:_default' \
 '--max-retries=[Reconnect at most N times (N+1 requests in all), then exit 1. Default\: unlimited]:N:_default' \
 '--last-event-id=[Send this Last-Event-ID on the first request (overrides --state-file)]:ID:_default' \
 '--state-file=[Keep the last event ID here across runs\: read at start, replaced atomically once the events up to it were written (or acknowledged by Kafka)]:PATH:_files' \
 '-f+[Output format \[default\: json; data with --brokers\]]:FORMAT:((json\:"One JSON object per line\: {"event"\:…,"id"\:…,"data"\:…}"
-data\:"The data field alone, one line per event"
+data\:"The data field alone, one event per line (multi-line data stays multi-line)"
 sse\:"Canonical SSE text, which ssetap reads back unchanged"))' \
 '--format=[Output format \[default\: json; data with --brokers\]]:FORMAT:((json\:"One JSON object per line\: {"event"\:…,"id"\:…,"data"\:…}"
-data\:"The data field alone, one line per event"
+data\:"The data field alone, one event per line (multi-line data stays multi-line)"
 sse\:"Canonical SSE text, which ssetap reads back unchanged"))' \
-'--color=[Colour json output like jq. auto\: only when stdout is a terminal and NO_COLOR is unset]:WHEN:(auto always never)' \
+'(-b --brokers -t --topic -F --kafka-config --kafka-property)--color=[Colour json output like jq. auto\: only when stdout is a terminal and NO_COLOR is unset]:WHEN:(auto always never)' \
 '*-e+[Only events of this type (repeatable or comma-separated; the default type is '\''message'\'')]:TYPE:_default' \
 '*--event=[Only events of this type (repeatable or comma-separated; the default type is '\''message'\'')]:TYPE:_default' \
 '--grep=[Only events whose data matches this regular expression]:REGEX:_default' \
@@ -56,13 +56,15 @@ sse\:"Canonical SSE text, which ssetap reads back unchanged"))' \
 '-F+[Read librdkafka properties from a file (key=value lines, # comments), like kcat -F. Put secrets here, in a file only you can read]:FILE:_files' \
 '--kafka-config=[Read librdkafka properties from a file (key=value lines, # comments), like kcat -F. Put secrets here, in a file only you can read]:FILE:_files' \
 '--flush-timeout=[At exit, wait this long for Kafka to acknowledge what is in flight]:DURATION:_default' \
-'--no-compression[Do not ask for gzip (no Accept-Encoding header)]' \
+'--no-compression[Do not ask for gzip (no Accept-Encoding header). Use it when a server that compresses without flushing delays events]' \
+'--ignore-content-type[Accept a 200 response whatever its Content-Type (e.g. a .sse file on a static server), with a warning. Default\: only text/event-stream]' \
 '-k[Do not verify TLS certificates (warns on stderr)]' \
 '--insecure[Do not verify TLS certificates (warns on stderr)]' \
 '--no-reconnect[Exit when the stream ends instead of reconnecting]' \
-'--json-data[Embed data that parses as JSON as JSON instead of a string]' \
+'(--no-reconnect)--reconnect[Send a request with a body (-d) again when its stream ends or is lost, with Last-Event-ID, as for GET (e.g. long-lived POST or REPORT subscriptions). Without it such a request is sent once]' \
+'--json-data[Embed data that parses as JSON as JSON instead of a string (json)]' \
 '--timestamp[Add "time"\: the receive time, RFC 3339 UTC with milliseconds (json)]' \
-'--comments[Also output comment lines (json\: {"comment"\:…})]' \
+'(-b --brokers -t --topic -F --kafka-config --kafka-property)--comments[Also output comment lines (json\: {"comment"\:…}); stdout only]' \
 '-q[No connection messages on stderr (warnings and errors still appear)]' \
 '--quiet[No connection messages on stderr (warnings and errors still appear)]' \
 '(-q --quiet)-v[Also show request and response headers (credentials redacted)]' \

@@ -5,8 +5,11 @@
 //! `value_name`; short flags are spelled out; defaults live here, validation
 //! and interpretation live in `config`.
 
-use clap::{ArgAction, Parser, ValueEnum};
+use crate::config::values;
+use crate::kafka::KeySpec;
+use clap::{ArgAction, ArgGroup, Parser, ValueEnum};
 use std::path::PathBuf;
+use std::time::Duration;
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -19,18 +22,20 @@ Examples:
 pub const EXIT_STATUS: &str = "\
 Exit status:
   0    done: --max-events or --duration reached, 204 No Content, end of file or
-       stdin, end of stream with --no-reconnect, stdout closed by its reader
+       stdin, end of stream with --no-reconnect or of a one-shot request (with a
+       body), stdout closed by its reader
   1    failure: fatal HTTP status or content type, retries exhausted, I/O error,
        Kafka delivery failure
   2    usage: bad flags or arguments
-  130  interrupted by SIGINT (everything parsed was written first)
+  129  hung up by SIGHUP (everything parsed was written first)
+  130  interrupted by SIGINT (likewise)
   143  terminated by SIGTERM (likewise)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
     /// One JSON object per line: {"event":…,"id":…,"data":…}
     Json,
-    /// The data field alone, one line per event
+    /// The data field alone, one event per line (multi-line data stays multi-line)
     Data,
     /// Canonical SSE text, which ssetap reads back unchanged
     Sse,
@@ -54,6 +59,7 @@ pub enum ColorArg {
 #[command(
     name = "ssetap",
     version,
+    group(ArgGroup::new("kafka").multiple(true).args(["brokers", "topic", "kafka_config", "kafka_properties"])),
     after_help = format!("{EXAMPLES}\n\n{EXIT_STATUS}"),
     max_term_width = 100
 )]
@@ -74,11 +80,12 @@ pub struct Cli {
     pub headers: Vec<String>,
 
     /// Basic auth. Without ':PASSWORD', the password comes from
-    /// $SSETAP_PASSWORD.
+    /// $SSETAP_PASSWORD. Not with --bearer (one Authorization header).
     #[arg(
         short = 'u',
         long,
         value_name = "USER[:PASSWORD]",
+        conflicts_with = "bearer",
         help_heading = "Request"
     )]
     pub user: Option<String>,
@@ -93,7 +100,7 @@ pub struct Cli {
     )]
     pub bearer: Option<String>,
 
-    /// HTTP method (default GET, or POST with --data).
+    /// HTTP method, any token as in curl (default GET, or POST with --data).
     #[arg(
         short = 'X',
         long = "request",
@@ -102,14 +109,21 @@ pub struct Cli {
     )]
     pub method: Option<String>,
 
-    /// Request body, or @FILE to read it from a file (@- for stdin). Sent
-    /// again on every reconnect.
+    /// Request body, or @FILE to read it from a file (@- for stdin). A request
+    /// with a body is sent once: the end of its stream ends the run (see
+    /// --reconnect).
     #[arg(short = 'd', long, value_name = "DATA|@FILE", help_heading = "Request")]
     pub data: Option<String>,
 
-    /// Do not ask for gzip (no Accept-Encoding header).
+    /// Do not ask for gzip (no Accept-Encoding header). Use it when a server
+    /// that compresses without flushing delays events.
     #[arg(long, help_heading = "Request")]
     pub no_compression: bool,
+
+    /// Accept a 200 response whatever its Content-Type (e.g. a .sse file on a
+    /// static server), with a warning. Default: only text/event-stream.
+    #[arg(long, help_heading = "Request")]
+    pub ignore_content_type: bool,
 
     /// Trust the CA certificates in this PEM file instead of the system's.
     #[arg(long, value_name = "FILE", help_heading = "Request")]
@@ -125,9 +139,10 @@ pub struct Cli {
         long,
         value_name = "DURATION",
         default_value = "10s",
+        value_parser = values::duration,
         help_heading = "Request"
     )]
-    pub connect_timeout: String,
+    pub connect_timeout: Duration,
 
     /// Reconnect when no byte at all (comments included) arrived for this long;
     /// 0 turns it off.
@@ -135,19 +150,22 @@ pub struct Cli {
         long,
         value_name = "DURATION",
         default_value = "5m",
+        value_parser = values::duration,
         help_heading = "Request"
     )]
-    pub idle_timeout: String,
+    pub idle_timeout: Duration,
 
     // ---- reconnecting ----
-    /// Reconnection time; a server's 'retry:' field replaces it.
+    /// Reconnection time; a server's 'retry:' field replaces it. No wait is
+    /// shorter than 100ms, and the floor doubles with consecutive failures.
     #[arg(
         long,
         value_name = "DURATION",
         default_value = "3s",
+        value_parser = values::duration,
         help_heading = "Reconnect"
     )]
-    pub retry: String,
+    pub retry: Duration,
 
     /// Upper bound of the backoff, which doubles (with jitter) on consecutive
     /// failures.
@@ -155,9 +173,10 @@ pub struct Cli {
         long,
         value_name = "DURATION",
         default_value = "30s",
+        value_parser = values::duration,
         help_heading = "Reconnect"
     )]
-    pub retry_max: String,
+    pub retry_max: Duration,
 
     /// Reconnect at most N times (N+1 requests in all), then exit 1. Default:
     /// unlimited.
@@ -167,6 +186,12 @@ pub struct Cli {
     /// Exit when the stream ends instead of reconnecting.
     #[arg(long, help_heading = "Reconnect")]
     pub no_reconnect: bool,
+
+    /// Send a request with a body (-d) again when its stream ends or is lost,
+    /// with Last-Event-ID, as for GET (e.g. long-lived POST or REPORT
+    /// subscriptions). Without it such a request is sent once.
+    #[arg(long, conflicts_with = "no_reconnect", help_heading = "Reconnect")]
+    pub reconnect: bool,
 
     /// Send this Last-Event-ID on the first request (overrides --state-file).
     #[arg(long, value_name = "ID", help_heading = "Reconnect")]
@@ -189,7 +214,7 @@ pub struct Cli {
     )]
     pub format: Option<FormatArg>,
 
-    /// Embed data that parses as JSON as JSON instead of a string.
+    /// Embed data that parses as JSON as JSON instead of a string (json).
     #[arg(long, help_heading = "Output")]
     pub json_data: bool,
 
@@ -204,12 +229,13 @@ pub struct Cli {
         value_enum,
         value_name = "WHEN",
         default_value = "auto",
+        conflicts_with = "kafka",
         help_heading = "Output"
     )]
     pub color: ColorArg,
 
-    /// Also output comment lines (json: {"comment":…}).
-    #[arg(long, help_heading = "Output")]
+    /// Also output comment lines (json: {"comment":…}); stdout only.
+    #[arg(long, conflicts_with = "kafka", help_heading = "Output")]
     pub comments: bool,
 
     /// Only events of this type (repeatable or comma-separated; the default
@@ -237,8 +263,8 @@ pub struct Cli {
     pub max_events: Option<u64>,
 
     /// Exit 0 after this long (e.g. 10m, 1h30m).
-    #[arg(long, value_name = "DURATION", help_heading = "Output")]
-    pub duration: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = values::duration, help_heading = "Output")]
+    pub duration: Option<Duration>,
 
     /// Drop (with a warning) events whose data is larger than this (e.g.
     /// 16MiB, 512KiB, 1000000).
@@ -246,9 +272,10 @@ pub struct Cli {
         long,
         value_name = "SIZE",
         default_value = "16MiB",
+        value_parser = values::size,
         help_heading = "Output"
     )]
-    pub max_event_size: String,
+    pub max_event_size: usize,
 
     // ---- Kafka ----
     /// Send events to these Kafka brokers instead of stdout.
@@ -270,9 +297,11 @@ pub struct Cli {
         long,
         value_name = "KEY",
         default_value = "none",
+        value_parser = values::key,
+        requires = "kafka",
         help_heading = "Kafka"
     )]
-    pub key: String,
+    pub key: KeySpec,
 
     /// Set a librdkafka property (repeatable), e.g. compression.type=zstd.
     #[arg(
@@ -292,9 +321,11 @@ pub struct Cli {
         long,
         value_name = "DURATION",
         default_value = "30s",
+        value_parser = values::duration,
+        requires = "kafka",
         help_heading = "Kafka"
     )]
-    pub flush_timeout: String,
+    pub flush_timeout: Duration,
 
     // ---- diagnostics ----
     /// No connection messages on stderr (warnings and errors still appear).

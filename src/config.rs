@@ -8,6 +8,9 @@ pub mod values;
 use crate::cli::{Cli, ColorArg, FormatArg};
 use crate::exit::UsageError;
 use crate::format::{Format, FormatOptions};
+use crate::http::Request;
+use crate::reconnect::{Policy, Resend};
+use crate::{filter, kafka};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -22,70 +25,20 @@ pub enum Input {
     File(PathBuf),
 }
 
-/// Everything about the HTTP request, ready to send.
-#[derive(Debug, Clone)]
-pub struct Request {
-    pub method: String,
-    /// Final header list, defaults included, `-H` applied.
-    pub headers: Vec<(String, String)>,
-    pub body: Option<Vec<u8>>,
-    pub cacert: Option<Vec<u8>>,
-    pub insecure: bool,
-    pub connect_timeout: Duration,
-    /// None = off.
-    pub idle_timeout: Option<Duration>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Reconnect {
-    pub enabled: bool,
-    pub retry: Duration,
-    pub retry_max: Duration,
-    pub max_retries: Option<u64>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Filter {
-    /// Event types to keep (empty = all).
-    pub events: Vec<Vec<u8>>,
-    pub grep: Option<regex::bytes::Regex>,
-    pub dedup: Option<usize>,
-}
-
-/// How a Kafka record's key is chosen.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeySpec {
-    None,
-    Id,
-    Event,
-    /// A JSON pointer into the data parsed as JSON.
-    Pointer(String),
-}
-
-#[derive(Debug, Clone)]
-pub struct Kafka {
-    pub topic: String,
-    pub key: KeySpec,
-    /// librdkafka properties, in order; later entries win. Includes our
-    /// defaults first, then -F, then -b, then --kafka-property.
-    pub properties: Vec<(String, String)>,
-    pub flush_timeout: Duration,
-}
-
 #[derive(Debug, Clone)]
 pub struct Config {
     pub input: Input,
     pub request: Request,
-    pub reconnect: Reconnect,
+    pub reconnect: Policy,
     pub format: FormatOptions,
     pub comments: bool,
-    pub filter: Filter,
+    pub filter: filter::Options,
     pub max_events: Option<u64>,
     pub duration: Option<Duration>,
     pub max_event_size: usize,
     pub last_event_id: Option<String>,
     pub state_file: Option<PathBuf>,
-    pub kafka: Option<Kafka>,
+    pub kafka: Option<kafka::Options>,
     pub quiet: bool,
     pub verbose: bool,
     pub stats: bool,
@@ -123,20 +76,24 @@ impl Config {
             Ok(p) => p.user,
             Err(_) => None,
         };
-
-        let dur = |flag: &str, text: &str| values::duration(flag, text).map_err(bad);
-        let idle = dur("--idle-timeout", &cli.idle_timeout)?;
-        let retry = dur("--retry", &cli.retry)?;
-        let retry_max = dur("--retry-max", &cli.retry_max)?.max(retry);
-        let duration = cli
-            .duration
-            .as_deref()
-            .map(|d| dur("--duration", d))
-            .transpose()?;
-
+        if url_user.is_some() && cli.bearer.is_some() {
+            return Err(bad(
+                "credentials in the URL and --bearer would send two Authorization headers; use one",
+            ));
+        }
         let request = build_request(&cli, url_user, env, &mut secrets)?;
 
         let mut warnings = Vec::new();
+        let resend = match (cli.no_reconnect, cli.reconnect, request.body.is_some()) {
+            (true, _, _) => Resend::Never,
+            (_, false, true) => Resend::OneShot,
+            (_, true, false) => {
+                warnings
+                    .push("--reconnect: a request without a body reconnects anyway".to_string());
+                Resend::Always
+            }
+            _ => Resend::Always,
+        };
         let kafka = build_kafka(&cli, &mut secrets, &mut warnings)?;
         let format = match cli.format {
             Some(FormatArg::Json) => Format::Json,
@@ -145,6 +102,19 @@ impl Config {
             None if kafka.is_some() => Format::Data,
             None => Format::Json,
         };
+        if format != Format::Json {
+            for (set, flag) in [
+                (cli.json_data, "--json-data"),
+                (cli.timestamp, "--timestamp"),
+            ] {
+                if set {
+                    return Err(bad(format!(
+                        "{flag} only applies to -f json (the output here is -f {})",
+                        format.name()
+                    )));
+                }
+            }
+        }
         let no_color = (env.var)("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = format == Format::Json
             && kafka.is_none()
@@ -158,8 +128,12 @@ impl Config {
             .grep
             .as_deref()
             .map(|re| {
-                regex::bytes::Regex::new(re)
-                    .map_err(|e| bad(format!("--grep: invalid regular expression: {e}")))
+                regex::bytes::Regex::new(re).map_err(|e| {
+                    bad(format!(
+                        "--grep: invalid regular expression: {}",
+                        values::regex_error(&e)
+                    ))
+                })
             })
             .transpose()?;
         let mut events = Vec::new();
@@ -180,15 +154,15 @@ impl Config {
         Ok(Config {
             input,
             request: Request {
-                connect_timeout: dur("--connect-timeout", &cli.connect_timeout)?,
-                idle_timeout: (!idle.is_zero()).then_some(idle),
+                connect_timeout: cli.connect_timeout,
+                idle_timeout: (!cli.idle_timeout.is_zero()).then_some(cli.idle_timeout),
                 ..request
             },
-            reconnect: Reconnect {
-                enabled: !cli.no_reconnect,
-                retry,
-                retry_max,
+            reconnect: Policy {
+                retry: cli.retry,
+                retry_max: cli.retry_max.max(cli.retry),
                 max_retries: cli.max_retries,
+                resend,
             },
             format: FormatOptions {
                 format,
@@ -197,14 +171,14 @@ impl Config {
                 color,
             },
             comments: cli.comments,
-            filter: Filter {
+            filter: filter::Options {
                 events,
                 grep,
                 dedup: cli.dedup,
             },
             max_events: cli.max_events,
-            duration,
-            max_event_size: values::size("--max-event-size", &cli.max_event_size).map_err(bad)?,
+            duration: cli.duration,
+            max_event_size: cli.max_event_size,
             last_event_id: cli.last_event_id,
             state_file: cli.state_file,
             kafka,
@@ -264,7 +238,7 @@ fn build_request(
         match values::header(h).map_err(bad)? {
             HeaderArg::Set(name, value) => {
                 headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
-                if values::is_secret_name(&name) && !value.is_empty() {
+                if crate::redact::is_secret_name(&name) && !value.is_empty() {
                     secrets.push(value.clone());
                 }
                 headers.push((name, value));
@@ -313,6 +287,7 @@ fn build_request(
         insecure: cli.insecure,
         connect_timeout: Duration::ZERO,
         idle_timeout: None,
+        any_content_type: cli.ignore_content_type,
     })
 }
 
@@ -320,15 +295,12 @@ fn build_kafka(
     cli: &Cli,
     secrets: &mut Vec<String>,
     warnings: &mut Vec<String>,
-) -> Result<Option<Kafka>> {
+) -> Result<Option<kafka::Options>> {
     let wanted = cli.brokers.is_some()
         || cli.topic.is_some()
         || cli.kafka_config.is_some()
         || !cli.kafka_properties.is_empty();
     if !wanted {
-        if cli.key != "none" {
-            return Err(bad("--key only applies to the Kafka sink (--brokers)"));
-        }
         return Ok(None);
     }
     let mut properties: Vec<(String, String)> = vec![
@@ -354,7 +326,7 @@ fn build_kafka(
         }
         let holds_secret = properties
             .iter()
-            .any(|(k, v)| crate::kafka::is_secret_property(k) && !v.is_empty());
+            .any(|(k, v)| crate::redact::is_secret_property(k) && !v.is_empty());
         if holds_secret && values::readable_by_others(path) {
             warnings.push(format!(
                 "{} holds secrets and others can read it; chmod 600 it",
@@ -374,7 +346,7 @@ fn build_kafka(
         properties.push((k.trim().to_string(), v.trim().to_string()));
     }
     for (k, v) in &properties {
-        if crate::kafka::is_secret_property(k) && !v.is_empty() {
+        if crate::redact::is_secret_property(k) && !v.is_empty() {
             secrets.push(v.clone());
         }
     }
@@ -389,23 +361,11 @@ fn build_kafka(
     let Some(topic) = cli.topic.clone().filter(|t| !t.is_empty()) else {
         return Err(bad("-t/--topic is required with Kafka (-b/-F)"));
     };
-    let key = match cli.key.as_str() {
-        "none" => KeySpec::None,
-        "id" => KeySpec::Id,
-        "event" => KeySpec::Event,
-        p if p.starts_with('/') => KeySpec::Pointer(p.to_string()),
-        other => {
-            return Err(bad(format!(
-                "--key: expected none, id, event or a JSON pointer like /meta/domain, got {other:?}"
-            )));
-        }
-    };
-    let flush_timeout = values::duration("--flush-timeout", &cli.flush_timeout).map_err(bad)?;
-    Ok(Some(Kafka {
+    Ok(Some(kafka::Options {
         topic,
-        key,
+        key: cli.key.clone(),
         properties,
-        flush_timeout,
+        flush_timeout: cli.flush_timeout,
     }))
 }
 

@@ -1,9 +1,18 @@
 //! filter: which events go on to the sink — `-e` event types, `--grep` on
 //! data, and `--dedup` of replayed IDs.
 
-use crate::config;
 use crate::sse::Event;
 use std::collections::{HashSet, VecDeque};
+
+/// What to let through; `config` builds it from the flags.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Event types to keep (empty = all).
+    pub events: Vec<Vec<u8>>,
+    pub grep: Option<regex::bytes::Regex>,
+    /// Remember this many own IDs to drop replays.
+    pub dedup: Option<usize>,
+}
 
 pub struct Filter {
     events: Vec<Vec<u8>>,
@@ -20,7 +29,7 @@ pub enum Verdict {
 }
 
 impl Filter {
-    pub fn new(cfg: &config::Filter) -> Filter {
+    pub fn new(cfg: &Options) -> Filter {
         Filter {
             events: cfg.events.clone(),
             grep: cfg.grep.clone(),
@@ -93,7 +102,7 @@ mod tests {
     }
 
     fn filter(events: &[&str], grep: Option<&str>, dedup: Option<usize>) -> Filter {
-        Filter::new(&config::Filter {
+        Filter::new(&Options {
             events: events.iter().map(|e| e.as_bytes().to_vec()).collect(),
             grep: grep.map(|g| regex::bytes::Regex::new(g).unwrap()),
             dedup,

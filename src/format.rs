@@ -41,6 +41,17 @@ pub enum Format {
     Sse,
 }
 
+impl Format {
+    /// The name `-f` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Data => "data",
+            Format::Sse => "sse",
+        }
+    }
+}
+
 /// How to format; `json_data`, `timestamp` and `color` apply to json only.
 #[derive(Debug, Clone)]
 pub struct FormatOptions {

@@ -2,6 +2,13 @@
 //! the request (again on every reconnect, with Last-Event-ID), classifies the
 //! response, and turns an event-stream body into a plain reader.
 //!
+//! Redirects are followed here, not by ureq, so that each rule is ours: at
+//! most 10; a `Location` resolved as RFC 3986 says (an empty one is the same
+//! URL, so a loop is caught); a redirect without one is a protocol error;
+//! credentials (Authorization, Cookie and other secret headers) go only to
+//! the origin they were given for; 303 (and 301/302 after a POST) turn the
+//! request into a GET without a body, as curl does.
+//!
 //! gzip is decoded here rather than by ureq: flate2's decoder parses the gzip
 //! header eagerly when it is constructed, and ureq constructs it as soon as
 //! the headers arrive; a read timeout in that first read is turned into a
@@ -9,11 +16,10 @@
 //! `WouldBlock` until the first compressed bytes are buffered, so the header
 //! is parsed lazily and every later error reaches us.
 
-use crate::config::Request;
 use anyhow::{Context, Result};
 use std::io::{self, BufRead, BufReader, Read};
 use std::time::Duration;
-use ureq::config::{AutoHeaderValue, RedirectAuthHeaders};
+use ureq::config::AutoHeaderValue;
 use ureq::http::{self as h, Response};
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 use ureq::{Agent, Body};
@@ -21,11 +27,45 @@ use ureq::{Agent, Body};
 /// Read buffer for the body; big enough that a fast stream costs few syscalls.
 pub const BODY_BUFFER: usize = 256 * 1024;
 
+/// Everything about the HTTP request, ready to send; `config` builds it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: String,
+    /// Final header list, defaults included, `-H` applied.
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+    pub cacert: Option<Vec<u8>>,
+    pub insecure: bool,
+    pub connect_timeout: Duration,
+    /// None = off.
+    pub idle_timeout: Option<Duration>,
+    /// Accept a 200 whatever its Content-Type.
+    pub any_content_type: bool,
+}
+
 #[derive(Clone)]
 pub struct Http {
     agent: Agent,
     url: String,
     req: Request,
+}
+
+/// Redirects followed per request.
+pub const MAX_REDIRECTS: usize = 10;
+
+/// A response, and the URL that gave it (after redirects).
+pub struct Sent {
+    pub response: Response<Body>,
+    pub url: String,
+}
+
+/// Why a request got no response to classify.
+#[derive(Debug)]
+pub enum SendError {
+    /// ureq's error (network, TLS, …), and the URL it happened at.
+    Ureq(ureq::Error, String),
+    /// The server's answer breaks the protocol: fatal, with this message.
+    Protocol(String),
 }
 
 /// What a response means for the run.
@@ -70,9 +110,9 @@ impl Http {
             .build();
         let agent: Agent = Agent::config_builder()
             .http_status_as_error(false)
-            .max_redirects(10)
-            .max_redirects_will_error(true)
-            .redirect_auth_headers(RedirectAuthHeaders::SameHost)
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .allow_non_standard_methods(true)
             .timeout_connect(Some(req.connect_timeout))
             .timeout_per_read(req.idle_timeout)
             .user_agent(AutoHeaderValue::None)
@@ -113,25 +153,176 @@ impl Http {
         headers
     }
 
-    /// Send the request and wait for the response head. Blocking; the
-    /// pipeline runs it on a helper thread so that a stop request does not
-    /// wait for a slow connect.
-    pub fn send(&self, last_event_id: &str) -> Result<Response<Body>, ureq::Error> {
-        let mut builder = h::Request::builder()
-            .method(self.req.method.as_str())
-            .uri(self.url.as_str());
-        for (n, v) in self.headers(last_event_id) {
+    /// Send the request and wait for the response head, following
+    /// redirects. Blocking; the pipeline runs it on a helper thread so that
+    /// a stop request does not wait for a slow connect.
+    pub fn send(&self, last_event_id: &str) -> Result<Sent, SendError> {
+        let mut url = self.url.clone();
+        let mut method = self.req.method.clone();
+        let mut body = self.req.body.as_deref();
+        let mut headers = self.headers(last_event_id);
+        for _ in 0..=MAX_REDIRECTS {
+            let resp = self
+                .send_one(&method, &url, &headers, body)
+                .map_err(|e| SendError::Ureq(e, url.clone()))?;
+            let status = resp.status().as_u16();
+            if !matches!(status, 301 | 302 | 303 | 307 | 308) {
+                return Ok(Sent {
+                    response: resp,
+                    url,
+                });
+            }
+            let location = resp
+                .headers()
+                .get("location")
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string());
+            let Some(location) = location else {
+                let reason = resp.status().canonical_reason().unwrap_or("");
+                return Err(SendError::Protocol(format!(
+                    "{}: HTTP {status} {reason} without a Location header",
+                    crate::redact::redact_url(&url)
+                )));
+            };
+            let next = resolve(&url, &location).map_err(|why| {
+                SendError::Protocol(format!(
+                    "{}: HTTP {status} to an unusable Location: {why}",
+                    crate::redact::redact_url(&url)
+                ))
+            })?;
+            if origin(&next) != origin(&url) {
+                headers.retain(|(n, _)| !crate::redact::is_secret_name(n));
+            }
+            if status == 303 || (matches!(status, 301 | 302) && method == "POST") {
+                method = "GET".into();
+                body = None;
+            }
+            url = next;
+        }
+        Err(SendError::Protocol(format!(
+            "{}: too many redirects (more than {MAX_REDIRECTS}; a redirect loop?)",
+            crate::redact::redact_url(&url)
+        )))
+    }
+
+    fn send_one(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+        body: Option<&[u8]>,
+    ) -> Result<Response<Body>, ureq::Error> {
+        let mut builder = h::Request::builder().method(method).uri(url);
+        for (n, v) in headers {
             builder = builder.header(n, v);
         }
-        match &self.req.body {
-            Some(body) => self.agent.run(builder.body(body.as_slice())?),
+        match body {
+            Some(body) => self.agent.run(builder.body(body)?),
             None => self.agent.run(builder.body(())?),
         }
     }
 }
 
+/// `reference` (a Location header) resolved against `base`, as RFC 3986
+/// §5.2 says: an empty reference is the base itself (without fragment).
+pub fn resolve(base: &str, reference: &str) -> Result<String, String> {
+    let base = base.split('#').next().unwrap_or(base);
+    let reference = reference.split('#').next().unwrap_or(reference);
+    let lower = reference.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return Ok(reference.to_string());
+    }
+    if let Some((scheme, _)) = reference.split_once(':')
+        && !scheme.is_empty()
+        && !scheme.contains(['/', '?'])
+        && scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+    {
+        return Err(format!("unsupported scheme in {reference:?}"));
+    }
+    let scheme_end = base.find("://").ok_or("the base URL has no scheme")? + 3;
+    let auth_end = base[scheme_end..]
+        .find(['/', '?'])
+        .map_or(base.len(), |i| scheme_end + i);
+    let (origin, rest) = base.split_at(auth_end);
+    let (path, query) = match rest.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (rest, None),
+    };
+    let joined = if reference.is_empty() {
+        return Ok(base.to_string());
+    } else if let Some(net) = reference.strip_prefix("//") {
+        format!("{}{net}", &base[..scheme_end])
+    } else if reference.starts_with('/') {
+        format!("{origin}{}", remove_dots(reference))
+    } else if let Some(q) = reference.strip_prefix('?') {
+        format!("{origin}{path}?{q}")
+    } else {
+        let dir = path.rfind('/').map_or("/", |i| &path[..=i]);
+        let (ref_path, ref_query) = match reference.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (reference, None),
+        };
+        let merged = remove_dots(&format!("{dir}{ref_path}"));
+        match ref_query {
+            Some(q) => format!("{origin}{merged}?{q}"),
+            None => format!("{origin}{merged}"),
+        }
+    };
+    let _ = query;
+    Ok(joined)
+}
+
+/// RFC 3986 §5.2.4 for a path (a query, if any, stays as it is).
+fn remove_dots(path: &str) -> String {
+    let (p, q) = match path.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path, None),
+    };
+    let mut out: Vec<&str> = Vec::new();
+    let segments: Vec<&str> = p.split('/').collect();
+    for (i, seg) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        match *seg {
+            "." => {
+                if last {
+                    out.push("");
+                }
+            }
+            ".." => {
+                if out.len() > 1 {
+                    out.pop();
+                }
+                if last {
+                    out.push("");
+                }
+            }
+            s => out.push(s),
+        }
+    }
+    let mut joined = out.join("/");
+    if !joined.starts_with('/') {
+        joined.insert(0, '/');
+    }
+    match q {
+        Some(q) => format!("{joined}?{q}"),
+        None => joined,
+    }
+}
+
+/// Scheme, host and port of a URL, lowercased: where credentials may go.
+fn origin(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    let host = &url[start..end];
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    format!("{}{}", &url[..start], host).to_ascii_lowercase()
+}
+
 /// Classify a response; for a stream, set up the body reader.
-pub fn answer(resp: Response<Body>) -> Answer {
+pub fn answer(resp: Response<Body>, any_content_type: bool) -> Answer {
     let status = resp.status().as_u16();
     let reason = resp.status().canonical_reason().unwrap_or("");
     let header = |name: &str| {
@@ -145,11 +336,18 @@ pub fn answer(resp: Response<Body>) -> Answer {
         .unwrap_or_default()
         .to_ascii_lowercase();
     match status {
-        200 if is_event_stream(&content_type) => {
+        200 if any_content_type || is_event_stream(&content_type) => {
+            let shown_type = if is_event_stream(&content_type) {
+                String::new()
+            } else {
+                format!(", Content-Type '{content_type}' accepted by --ignore-content-type")
+            };
             let body = resp.into_body().into_reader();
             match encoding.as_str() {
-                "" | "identity" => Answer::Stream(Box::new(body), "200".into()),
-                "gzip" | "x-gzip" => Answer::Stream(Box::new(gunzip(body)), "200, gzip".into()),
+                "" | "identity" => Answer::Stream(Box::new(body), format!("200{shown_type}")),
+                "gzip" | "x-gzip" => {
+                    Answer::Stream(Box::new(gunzip(body)), format!("200, gzip{shown_type}"))
+                }
                 other => Answer::Fatal(format!(
                     "HTTP 200 with an unsupported Content-Encoding '{other}' (ssetap decodes gzip)"
                 )),
@@ -163,7 +361,7 @@ pub fn answer(resp: Response<Body>) -> Answer {
             };
             let body = first_bytes(resp);
             Answer::Fatal(format!(
-                "HTTP 200 but Content-Type is {shown}, not text/event-stream{body}"
+                "HTTP 200 but Content-Type is {shown}, not text/event-stream (--ignore-content-type accepts it){body}"
             ))
         }
         204 => Answer::NoContent,
@@ -234,9 +432,20 @@ pub fn is_timeout(err: &io::Error) -> bool {
 /// A one-line reason for a failed request, with a hint where one helps.
 pub fn describe_error(err: &ureq::Error) -> (String, bool) {
     use ureq::Error as E;
+    // A fixed answer of the server (or our own setup) fails the same way
+    // every time: fatal. Network failures are worth another try.
     let fatal = matches!(
         err,
-        E::TooManyRedirects | E::RedirectFailed | E::BadUri(_) | E::InvalidProxyUrl | E::Http(_)
+        E::TooManyRedirects
+            | E::RedirectFailed
+            | E::BadUri(_)
+            | E::InvalidProxyUrl
+            | E::Http(_)
+            | E::Protocol(_)
+            | E::LargeResponseHeader(..)
+            | E::RequireHttpsOnly(_)
+            | E::Tls(_)
+            | E::TlsRequired
     );
     let mut text = match err {
         E::TooManyRedirects => "too many redirects (more than 10; a redirect loop?)".to_string(),
@@ -251,6 +460,26 @@ pub fn describe_error(err: &ureq::Error) -> (String, bool) {
         );
     }
     (text, fatal || tls_verify)
+}
+
+/// Did this error happen before the request could have reached the server
+/// (resolving, connecting)? Only then may a request with a body be sent
+/// again without `--reconnect`.
+pub fn before_sending(err: &ureq::Error) -> bool {
+    use ureq::Error as E;
+    use ureq::Timeout as T;
+    match err {
+        E::HostNotFound | E::ConnectionFailed => true,
+        E::Timeout(t) => matches!(t, T::Resolve | T::Connect),
+        E::Io(e) => matches!(
+            e.kind(),
+            io::ErrorKind::ConnectionRefused
+                | io::ErrorKind::HostUnreachable
+                | io::ErrorKind::NetworkUnreachable
+                | io::ErrorKind::AddrNotAvailable
+        ),
+        _ => false,
+    }
 }
 
 /// A gzip decoder that parses the header only once bytes are there.
@@ -313,6 +542,31 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn locations_resolve_as_rfc_3986_says() {
+        let base = "http://h:8/a/b/c?q=1#f";
+        let r = |l: &str| resolve(base, l).unwrap();
+        assert_eq!(r(""), "http://h:8/a/b/c?q=1");
+        assert_eq!(r("d"), "http://h:8/a/b/d");
+        assert_eq!(r("./d?x"), "http://h:8/a/b/d?x");
+        assert_eq!(r("../d"), "http://h:8/a/d");
+        assert_eq!(r("../../../../d"), "http://h:8/d");
+        assert_eq!(r("/x/./y/../z"), "http://h:8/x/z");
+        assert_eq!(r("?z=2"), "http://h:8/a/b/c?z=2");
+        assert_eq!(r("//other/p"), "http://other/p");
+        assert_eq!(r("HTTPS://x/y"), "HTTPS://x/y");
+        assert_eq!(r("#frag"), "http://h:8/a/b/c?q=1");
+        assert!(resolve(base, "ftp://x/").is_err());
+        assert_eq!(resolve("http://h", "s").unwrap(), "http://h/s");
+    }
+
+    #[test]
+    fn credentials_stay_with_their_origin() {
+        assert_eq!(origin("http://U:p@H:8/x"), origin("http://h:8/y?z"));
+        assert_ne!(origin("http://h:8/"), origin("http://h:9/"));
+        assert_ne!(origin("http://h/"), origin("https://h/"));
     }
 
     #[test]

@@ -9,10 +9,9 @@ mod context;
 mod record;
 mod window;
 
-use crate::config::{self, KeySpec};
-use crate::format::{Format, Formatter, Outcome};
 use crate::log::Log;
-use crate::sse::Event;
+use crate::redact::is_secret_property;
+use crate::sink::{Record, Value};
 use crate::stats::KafkaCounts;
 use anyhow::{Result, anyhow, bail};
 use context::{Context, describe};
@@ -23,6 +22,20 @@ use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use std::collections::HashSet;
 use std::time::{Duration, Instant, SystemTime};
 use window::Window;
+
+pub use record::KeySpec;
+
+/// What the Kafka sink needs to know; `config` builds it from the flags.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The `-t` template; `{event}` in it is replaced by each event's type.
+    pub topic: String,
+    pub key: KeySpec,
+    /// librdkafka properties, in order; later entries win.
+    pub properties: Vec<(String, String)>,
+    /// At exit, how long to wait for acknowledgements.
+    pub flush_timeout: Duration,
+}
 
 /// How long to wait for the brokers' answer to a metadata request (or the
 /// flush timeout, if that is shorter).
@@ -64,10 +77,7 @@ struct Books {
 }
 
 impl KafkaSink {
-    pub fn new(cfg: &config::Kafka, format: Format, log: &Log) -> Result<KafkaSink> {
-        // The record value is whatever the formatter makes of the event
-        // (`data` unless -f says otherwise); nothing here depends on which.
-        let _ = format;
+    pub fn new(cfg: &Options, log: &Log) -> Result<KafkaSink> {
         record::check_template(&cfg.topic)?;
         let secrets: Vec<String> = cfg
             .properties
@@ -166,21 +176,31 @@ impl KafkaSink {
         Ok(())
     }
 
-    pub fn event(
-        &mut self,
-        ev: &Event<'_>,
-        seq: u64,
-        time: SystemTime,
-        fmt: &mut Formatter,
-    ) -> Result<Outcome> {
+    /// Where the next record's value is built (cleared for each record).
+    #[inline]
+    pub fn buffer(&mut self) -> &mut Vec<u8> {
+        &mut self.value
+    }
+
+    /// Send one record (its value in `buffer()`, or verbatim bytes).
+    pub fn record(&mut self, rec: &Record<'_>) -> Result<()> {
+        let Some(ev) = rec.event else {
+            self.value.clear();
+            return Ok(()); // comments are not records in Kafka
+        };
+        let seq = rec.seq;
         self.books.check()?;
         let topic = record::topic(&self.topic, ev.kind())?.into_owned();
         if !self.checked.contains(&topic) {
             self.check_topic(&topic)?;
         }
-        self.value.clear();
-        let outcome = fmt.event(ev, time, &mut self.value);
-        let len = self.value.len() - usize::from(self.value.last() == Some(&b'\n'));
+        let value = match rec.value {
+            Value::Built(start) => {
+                let v = self.value.get(start..).unwrap_or_default();
+                v.strip_suffix(b"\n").unwrap_or(v)
+            }
+            Value::Verbatim(bytes) => bytes,
+        };
         let key = record::key(&self.key, ev);
         let mut headers = OwnedHeaders::new_with_capacity(2).insert(Header {
             key: "sse.event",
@@ -192,11 +212,12 @@ impl KafkaSink {
                 value: Some(ev.id),
             });
         }
-        let millis = time
+        let millis = rec
+            .time
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
         let mut rec = BaseRecord::with_opaque_to(&topic, Box::new(seq))
-            .payload(&self.value[..len])
+            .payload(value)
             .timestamp(millis)
             .headers(headers);
         if let Some(k) = &key {
@@ -219,7 +240,8 @@ impl KafkaSink {
         }
         self.books.stalled = None;
         self.books.window.sent(seq);
-        Ok(outcome)
+        self.value.clear();
+        Ok(())
     }
 
     /// Serve delivery reports that are ready, without waiting.
@@ -415,21 +437,6 @@ fn config_error(e: KafkaError) -> anyhow::Error {
         KafkaError::ClientCreation(why) => anyhow!("cannot create the Kafka producer: {why}"),
         other => anyhow!("cannot create the Kafka producer: {other}"),
     }
-}
-
-/// librdkafka properties whose values are credentials: never printed, and
-/// redacted from anything printed. The named ones are those librdkafka
-/// itself marks sensitive; the patterns catch the rest (and Java-client
-/// names such as sasl.jaas.config that people paste into -F files).
-pub fn is_secret_property(name: &str) -> bool {
-    let n = name.trim().to_ascii_lowercase();
-    matches!(
-        n.as_str(),
-        "sasl.username" | "sasl.oauthbearer.config" | "ssl_key" | "basic.auth.user.info"
-    ) || ["password", "secret", "passphrase", "jaas"]
-        .iter()
-        .any(|w| n.contains(w))
-        || (n.ends_with(".pem") && n.contains("key"))
 }
 
 #[cfg(test)]

@@ -1,11 +1,13 @@
 //! ssetap: Server-Sent Events to stdout or Kafka.
 //!
 //! The data flows one way: a source (`http`, or `source` for files and
-//! stdin) → the parser (`sse`) → `filter` → `format` → a `sink`, driven by
-//! `pipeline`. `cli` defines the flags, `config` turns them into a plain
-//! `Config` once, `exit` maps the outcome to an exit code.
+//! stdin) → the parser (`sse`) → `filter` → `format`, which builds records
+//! → a `sink`, driven by `pipeline`. Beside the data path: `reconnect`
+//! decides when to send the request again, `resume` which last event ID is
+//! safe to keep, `control` when to stop. `cli` defines the flags, `config`
+//! turns them into each component's own options once, `exit` maps the
+//! outcome to an exit code, `redact` keeps secrets out of what is shown.
 
-pub mod backoff;
 pub mod cli;
 pub mod config;
 pub mod control;
@@ -16,10 +18,12 @@ pub mod http;
 pub mod kafka;
 pub mod log;
 pub mod pipeline;
+pub mod reconnect;
+pub mod redact;
+pub mod resume;
 pub mod sink;
 pub mod source;
 pub mod sse;
-pub mod state;
 pub mod stats;
 
 use std::io::IsTerminal;

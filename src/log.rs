@@ -46,6 +46,11 @@ impl Log {
         }
     }
 
+    /// A connection message shown even with `-q`.
+    pub fn notice(&self, msg: &str) {
+        self.line(msg);
+    }
+
     /// Always shown.
     pub fn warn(&self, msg: &str) {
         self.line(&format!("warning: {msg}"));
@@ -99,24 +104,6 @@ impl Log {
     }
 }
 
-/// A header line for `-v`: credential-bearing header values are replaced.
-pub fn header_line(prefix: &str, name: &str, value: &str) -> String {
-    if crate::config::values::is_secret_name(name) {
-        let scheme = value
-            .split_once(' ')
-            .map(|(s, _)| format!("{s} "))
-            .unwrap_or_default();
-        let scheme = if matches!(scheme.trim(), "Basic" | "Bearer" | "Digest") {
-            scheme
-        } else {
-            String::new()
-        };
-        format!("{prefix} {name}: {scheme}[redacted]")
-    } else {
-        format!("{prefix} {name}: {value}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,21 +121,5 @@ mod tests {
         );
         // Too short to redact without destroying ordinary text.
         assert_eq!(log.redact("x marks"), "x marks");
-    }
-
-    #[test]
-    fn credential_headers_are_hidden_in_verbose_lines() {
-        assert_eq!(
-            header_line(">", "Authorization", "Bearer abc"),
-            "> Authorization: Bearer [redacted]"
-        );
-        assert_eq!(
-            header_line(">", "X-Api-Key", "abc"),
-            "> X-Api-Key: [redacted]"
-        );
-        assert_eq!(
-            header_line("<", "Content-Type", "text/event-stream"),
-            "< Content-Type: text/event-stream"
-        );
     }
 }

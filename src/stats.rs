@@ -32,7 +32,8 @@ pub struct KafkaCounts {
 }
 
 impl Stats {
-    pub fn summary(&self, elapsed: Duration) -> String {
+    /// The JSON line for `--stats`; `errors` are the failures at exit.
+    pub fn summary(&self, elapsed: Duration, errors: &[String]) -> String {
         let mut v = serde_json::json!({
             "events": self.events,
             "bytes": self.bytes,
@@ -48,6 +49,9 @@ impl Stats {
             v["delivered"] = k.delivered.into();
             v["failed"] = k.failed.into();
             v["in_flight"] = k.in_flight.into();
+        }
+        if !errors.is_empty() {
+            v["errors"] = errors.into();
         }
         v.to_string()
     }
@@ -130,7 +134,7 @@ mod tests {
             ..Stats::default()
         };
         let v: serde_json::Value =
-            serde_json::from_str(&s.summary(Duration::from_millis(1500))).unwrap();
+            serde_json::from_str(&s.summary(Duration::from_millis(1500), &[])).unwrap();
         for key in ["events", "bytes", "reconnects", "dropped", "seconds"] {
             assert!(v.get(key).is_some(), "{key}");
         }

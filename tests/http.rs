@@ -293,7 +293,7 @@ fn a_bearer_token_comes_from_the_flag_or_the_environment() {
 }
 
 #[test]
-fn a_post_body_is_sent_again_on_every_reconnect() {
+fn with_reconnect_a_post_body_is_sent_again_on_every_reconnect() {
     let server = Server::script(vec![
         Reply::sse().body(event(None, Some("1"), "first")),
         Reply::sse().body(event(None, Some("2"), "second")),
@@ -302,7 +302,7 @@ fn a_post_body_is_sent_again_on_every_reconnect() {
     let url = server.url();
     let mut a = args(&url, FAST);
     a.extend(["-d", body, "-H", "Content-Type: application/json"]);
-    a.extend(["--max-events", "2"]);
+    a.extend(["--max-events", "2", "--reconnect"]);
     run(&a).assert_code(0);
     let reqs = server.requests();
     assert_eq!(reqs.len(), 2);

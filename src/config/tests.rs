@@ -1,4 +1,5 @@
 use super::*;
+use crate::kafka::KeySpec;
 use clap::Parser as _;
 
 fn parse(args: &[&str]) -> Result<Config> {
@@ -8,7 +9,8 @@ fn parse(args: &[&str]) -> Result<Config> {
 fn parse_env(args: &[&str], vars: &[(&str, &str)]) -> Result<Config> {
     let mut argv = vec!["ssetap"];
     argv.extend_from_slice(args);
-    let cli = Cli::try_parse_from(argv).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // As in main: clap's errors are usage errors.
+    let cli = Cli::try_parse_from(argv).map_err(|e| bad(e.to_string()))?;
     let vars: Vec<(String, String)> = vars
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -1,23 +1,27 @@
 //! Parsing of flag values: durations, sizes, headers, URLs. Pure functions,
 //! each returning a message that names the problem.
 
+use crate::kafka::KeySpec;
+use crate::redact::redact_url;
 use std::time::Duration;
 
 /// `10s`, `500ms`, `1h30m` (humantime), or a bare number of seconds (`2.5`).
-pub fn duration(flag: &str, text: &str) -> Result<Duration, String> {
+/// A clap value parser: clap names the flag in its error.
+pub fn duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     if let Ok(secs) = text.parse::<f64>()
         && (0.0..1e12).contains(&secs)
     {
         return Ok(Duration::from_secs_f64(secs));
     }
-    humantime::parse_duration(text).map_err(|e| format!("{flag}: invalid duration '{text}': {e}"))
+    humantime::parse_duration(text)
+        .map_err(|e| format!("not a duration ({e}; examples: 10s, 500ms, 1h30m, 2.5)"))
 }
 
 /// `16MiB`, `512KiB`, `1M` (binary: K, M, G, KiB, MiB, GiB), `1MB` (decimal:
-/// KB, MB, GB) or a bare number of bytes.
-pub fn size(flag: &str, text: &str) -> Result<usize, String> {
-    let bad = || format!("{flag}: invalid size '{text}' (examples: 16MiB, 512KiB, 1000000)");
+/// KB, MB, GB) or a bare number of bytes. A clap value parser.
+pub fn size(text: &str) -> Result<usize, String> {
+    let bad = || "not a size (examples: 16MiB, 512KiB, 1000000)".to_string();
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
@@ -33,6 +37,38 @@ pub fn size(flag: &str, text: &str) -> Result<usize, String> {
         _ => return Err(bad()),
     };
     n.checked_mul(mult).filter(|&v| v > 0).ok_or_else(bad)
+}
+
+/// `--key`: none, id, event, or a JSON pointer. A clap value parser.
+pub fn key(text: &str) -> Result<KeySpec, String> {
+    match text {
+        "none" => Ok(KeySpec::None),
+        "id" => Ok(KeySpec::Id),
+        "event" => Ok(KeySpec::Event),
+        p if p.starts_with('/') => Ok(KeySpec::Pointer(p.to_string())),
+        _ => Err("expected none, id, event or a JSON pointer like /meta/domain".to_string()),
+    }
+}
+
+/// A regex syntax error on one line: regex's own message puts a caret under
+/// the pattern on a second line, which a one-line message would misalign,
+/// so the caret becomes a column number.
+pub fn regex_error(e: &regex::Error) -> String {
+    let regex::Error::Syntax(text) = e else {
+        return e.to_string();
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let caret = lines.iter().position(|l| l.trim_start().starts_with('^'));
+    let msg = lines.iter().find_map(|l| l.strip_prefix("error: "));
+    match (caret, msg) {
+        (Some(c), Some(msg)) if c > 0 => {
+            let pattern = lines[c - 1];
+            let indent = pattern.len() - pattern.trim_start().len();
+            let column = lines[c].find('^').unwrap_or(indent).saturating_sub(indent) + 1;
+            format!("{msg} at column {column} of {:?}", pattern.trim_start())
+        }
+        _ => text.split_whitespace().collect::<Vec<_>>().join(" "),
+    }
 }
 
 /// What a `-H` argument asks for.
@@ -143,66 +179,11 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The URL as it may be shown: no userinfo, and the values of query
-/// parameters that look like credentials replaced.
-pub fn redact_url(text: &str) -> String {
-    let (base, fragment) = match text.split_once('#') {
-        Some((b, f)) => (b, Some(f)),
-        None => (text, None),
-    };
-    let mut shown = match base.find("://") {
-        Some(i) => {
-            let rest = &base[i + 3..];
-            let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
-            match rest[..auth_end].rsplit_once('@') {
-                Some((_, host)) => format!("{}{}{}", &base[..i + 3], host, &rest[auth_end..]),
-                None => base.to_string(),
-            }
-        }
-        None => base.to_string(),
-    };
-    if let Some(q) = shown.find('?') {
-        let query: Vec<String> = shown[q + 1..]
-            .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((k, _)) if is_secret_name(k) => format!("{k}=[redacted]"),
-                _ => pair.to_string(),
-            })
-            .collect();
-        shown = format!("{}?{}", &shown[..q], query.join("&"));
-    }
-    if let Some(f) = fragment {
-        shown.push('#');
-        shown.push_str(f);
-    }
-    shown
-}
-
 /// A file that users other than its owner may read (group or other read
 /// bit set); false when its mode cannot be read.
 pub fn readable_by_others(path: &std::path::Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o044 != 0)
-}
-
-/// Header or parameter names whose values are credentials.
-pub fn is_secret_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    n == "cookie"
-        || n == "set-cookie"
-        || [
-            "auth",
-            "token",
-            "secret",
-            "password",
-            "passwd",
-            "key",
-            "session",
-            "signature",
-            "sig",
-        ]
-        .iter()
-        .any(|w| n.contains(w))
 }
 
 #[cfg(test)]
@@ -227,27 +208,43 @@ mod tests {
 
     #[test]
     fn durations_accept_humantime_and_bare_seconds() {
-        assert_eq!(duration("--retry", "3s"), Ok(Duration::from_secs(3)));
-        assert_eq!(duration("--retry", "500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(duration("--retry", "1h30m"), Ok(Duration::from_secs(5400)));
-        assert_eq!(duration("--retry", "2.5"), Ok(Duration::from_millis(2500)));
-        assert_eq!(duration("--retry", "0"), Ok(Duration::ZERO));
-        let err = duration("--retry", "soon").unwrap_err();
-        assert!(err.starts_with("--retry: invalid duration 'soon'"), "{err}");
-        assert!(duration("--retry", "-1").is_err());
+        assert_eq!(duration("3s"), Ok(Duration::from_secs(3)));
+        assert_eq!(duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(duration("2.5"), Ok(Duration::from_millis(2500)));
+        assert_eq!(duration("0"), Ok(Duration::ZERO));
+        let err = duration("soon").unwrap_err();
+        assert!(err.starts_with("not a duration"), "{err}");
+        assert!(duration("-1").is_err());
     }
 
     #[test]
     fn sizes_take_binary_and_decimal_units() {
-        assert_eq!(size("s", "16MiB"), Ok(16 << 20));
-        assert_eq!(size("s", "512KiB"), Ok(512 << 10));
-        assert_eq!(size("s", "1M"), Ok(1 << 20));
-        assert_eq!(size("s", "1MB"), Ok(1_000_000));
-        assert_eq!(size("s", "1000"), Ok(1000));
-        assert!(size("s", "0").is_err());
-        assert!(size("s", "lots").is_err());
-        assert!(size("s", "1XB").is_err());
-        assert!(size("s", "99999999999999999999G").is_err());
+        assert_eq!(size("16MiB"), Ok(16 << 20));
+        assert_eq!(size("512KiB"), Ok(512 << 10));
+        assert_eq!(size("1M"), Ok(1 << 20));
+        assert_eq!(size("1MB"), Ok(1_000_000));
+        assert_eq!(size("1000"), Ok(1000));
+        assert!(size("0").is_err());
+        assert!(size("lots").is_err());
+        assert!(size("1XB").is_err());
+        assert!(size("99999999999999999999G").is_err());
+    }
+
+    #[test]
+    fn regex_errors_name_the_column() {
+        let pattern = String::from("a(b");
+        let e = regex::Regex::new(&pattern).unwrap_err();
+        assert_eq!(regex_error(&e), "unclosed group at column 2 of \"a(b\"");
+    }
+
+    #[test]
+    fn keys() {
+        assert_eq!(key("none"), Ok(KeySpec::None));
+        assert_eq!(key("id"), Ok(KeySpec::Id));
+        assert_eq!(key("event"), Ok(KeySpec::Event));
+        assert_eq!(key("/a/b"), Ok(KeySpec::Pointer("/a/b".into())));
+        assert!(key("meta").is_err());
     }
 
     #[test]
@@ -283,14 +280,5 @@ mod tests {
         );
         assert!(http_url("http:///path").is_err());
         assert!(http_url("http://a b/").is_err());
-    }
-
-    #[test]
-    fn shown_urls_hide_credentials() {
-        assert_eq!(
-            redact_url("https://u:p@h/x?a=1&api_key=s3&token=t#f"),
-            "https://h/x?a=1&api_key=[redacted]&token=[redacted]#f"
-        );
-        assert_eq!(redact_url("http://h/?page=2"), "http://h/?page=2");
     }
 }

@@ -1,10 +1,19 @@
 //! How an event becomes a Kafka record's topic and key: pure functions over
 //! the event, no producer involved.
 
-use crate::config::KeySpec;
 use crate::sse::Event;
 use anyhow::{Result, bail};
 use std::borrow::Cow;
+
+/// How a record's key is chosen (`--key`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySpec {
+    None,
+    Id,
+    Event,
+    /// A JSON pointer into the data parsed as JSON.
+    Pointer(String),
+}
 
 /// The placeholder in `-t` that routes each event type to its own topic.
 pub const EVENT_PLACEHOLDER: &str = "{event}";

@@ -2,7 +2,8 @@
 //! install, and errors a real broker will not produce on demand.
 
 use super::*;
-use crate::format::FormatOptions;
+use crate::format::{Format, FormatOptions, Formatter};
+use crate::sse::Event;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Headers, Message};
 use rdkafka::mocking::MockCluster;
@@ -17,18 +18,49 @@ fn mock(topics: &[(&str, i32)]) -> MockCluster<'static, DefaultProducerContext> 
     cluster
 }
 
-fn cfg(brokers: &str, topic: &str, key: KeySpec, extra: &[(&str, &str)]) -> config::Kafka {
+fn cfg(brokers: &str, topic: &str, key: KeySpec, extra: &[(&str, &str)]) -> Options {
     let mut properties = vec![
         ("acks".to_string(), "all".to_string()),
         ("enable.idempotence".to_string(), "true".to_string()),
         ("bootstrap.servers".to_string(), brokers.to_string()),
     ];
     properties.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    config::Kafka {
+    Options {
         topic: topic.to_string(),
         key,
         properties,
         flush_timeout: Duration::from_secs(10),
+    }
+}
+
+/// Format an event into the sink's buffer and hand it over, as the
+/// pipeline does.
+trait SendEvent {
+    fn event(
+        &mut self,
+        ev: &Event<'_>,
+        seq: u64,
+        time: SystemTime,
+        fmt: &mut Formatter,
+    ) -> Result<()>;
+}
+
+impl SendEvent for KafkaSink {
+    fn event(
+        &mut self,
+        ev: &Event<'_>,
+        seq: u64,
+        time: SystemTime,
+        fmt: &mut Formatter,
+    ) -> Result<()> {
+        let start = self.buffer().len();
+        fmt.event(ev, time, self.buffer());
+        self.record(&Record {
+            seq,
+            value: Value::Built(start),
+            event: Some(ev),
+            time,
+        })
     }
 }
 
@@ -68,7 +100,6 @@ fn every_event_is_acknowledged_and_counted() {
     let cluster = mock(&[("t", 3)]);
     let mut sink = KafkaSink::new(
         &cfg(&cluster.bootstrap_servers(), "t", KeySpec::None, &[]),
-        Format::Data,
         &quiet(),
     )
     .unwrap();
@@ -96,7 +127,6 @@ fn records_carry_value_key_headers_and_timestamp() {
     let brokers = cluster.bootstrap_servers();
     let mut sink = KafkaSink::new(
         &cfg(&brokers, "rec", KeySpec::Pointer("/k".into()), &[]),
-        Format::Data,
         &quiet(),
     )
     .unwrap();
@@ -166,13 +196,9 @@ fn a_missing_topic_fails_at_start() {
         .unwrap();
     let brokers = cluster.bootstrap_servers();
     let start = Instant::now();
-    let err = KafkaSink::new(
-        &cfg(&brokers, "nope", KeySpec::None, &[]),
-        Format::Data,
-        &quiet(),
-    )
-    .err()
-    .expect("an error");
+    let err = KafkaSink::new(&cfg(&brokers, "nope", KeySpec::None, &[]), &quiet())
+        .err()
+        .expect("an error");
     assert!(start.elapsed() < Duration::from_secs(9));
     let text = format!("{err:#}");
     assert!(text.contains("topic \"nope\" does not exist on"), "{text}");
@@ -184,9 +210,7 @@ fn unreachable_brokers_fail_within_the_flush_timeout() {
     let mut c = cfg("127.0.0.1:1", "t", KeySpec::None, &[]);
     c.flush_timeout = Duration::from_secs(2);
     let start = Instant::now();
-    let err = KafkaSink::new(&c, Format::Data, &quiet())
-        .err()
-        .expect("an error");
+    let err = KafkaSink::new(&c, &quiet()).err().expect("an error");
     assert!(
         start.elapsed() < Duration::from_secs(8),
         "{:?}",
@@ -204,7 +228,6 @@ fn a_permanent_failure_ends_the_run_and_pins_delivered() {
     let cluster = mock(&[("perm", 1)]);
     let mut sink = KafkaSink::new(
         &cfg(&cluster.bootstrap_servers(), "perm", KeySpec::None, &[]),
-        Format::Data,
         &quiet(),
     )
     .unwrap();
@@ -217,7 +240,7 @@ fn a_permanent_failure_ends_the_run_and_pins_delivered() {
     assert_eq!(sink.delivered(), 5);
     let denied = [RDKafkaRespErr::RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED; 50];
     cluster.request_errors(RDKafkaApiKey::Produce, &denied);
-    let mut result = Ok(Outcome::default());
+    let mut result = Ok(());
     for seq in 6..=8 {
         result = sink.event(&ev(b"", b"", b"no"), seq, SystemTime::now(), &mut fmt);
     }
@@ -255,7 +278,6 @@ fn a_full_queue_waits_for_room_and_loses_nothing() {
             KeySpec::None,
             &[("queue.buffering.max.messages", "10")],
         ),
-        Format::Data,
         &quiet(),
     )
     .unwrap();
@@ -279,13 +301,13 @@ fn a_full_queue_with_silent_brokers_gives_up_after_the_flush_timeout() {
         &[("queue.buffering.max.messages", "5")],
     );
     c.flush_timeout = Duration::from_secs(2);
-    let mut sink = KafkaSink::new(&c, Format::Data, &quiet()).unwrap();
+    let mut sink = KafkaSink::new(&c, &quiet()).unwrap();
     for id in 1..=3 {
         cluster.broker_down(id).unwrap();
     }
     let mut fmt = formatter();
     let start = Instant::now();
-    let mut result = Ok(Outcome::default());
+    let mut result = Ok(());
     for seq in 1..=10 {
         result = sink.event(&ev(b"", b"", b"x"), seq, SystemTime::now(), &mut fmt);
         if result.is_err() {
@@ -319,7 +341,6 @@ fn routed_topics_are_checked_and_named_legally() {
             KeySpec::Event,
             &[],
         ),
-        Format::Data,
         &quiet(),
     )
     .unwrap();
@@ -350,9 +371,7 @@ fn an_invalid_property_is_named_and_a_secret_value_is_not() {
         KeySpec::None,
         &[("no.such.property", "1")],
     );
-    let err = KafkaSink::new(&c, Format::Data, &quiet())
-        .err()
-        .expect("an error");
+    let err = KafkaSink::new(&c, &quiet()).err().expect("an error");
     let text = format!("{err:#}");
     assert!(text.contains("no.such.property"), "{text}");
 

@@ -1,8 +1,9 @@
-//! state: the `--state-file`, which keeps the last event ID across runs.
+//! resume::file: the `--state-file`, which keeps the last event ID across runs.
 //! It is replaced atomically (temp file in the same directory, fsync, rename)
 //! and only ever names an ID whose events were written (or acknowledged).
 //! It holds the ID and nothing else: no URL, no header, no secret.
 
+use super::CheckpointStore;
 use anyhow::{Context, Result, bail};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -20,7 +21,7 @@ const MIN_INTERVAL: Duration = Duration::from_secs(1);
 impl StateFile {
     /// Opens the state file: reads the saved ID if the file exists, and checks
     /// now that its directory is writable, so that a run does not fail later.
-    pub fn open(path: &Path) -> Result<(StateFile, Option<String>)> {
+    pub fn open(path: &Path) -> Result<StateFile> {
         let id = match std::fs::read(path) {
             Ok(bytes) => Some(
                 parse(&bytes).with_context(|| format!("corrupt state file {}", path.display()))?,
@@ -35,16 +36,21 @@ impl StateFile {
         std::fs::File::create(&probe)
             .and_then(|_| std::fs::remove_file(&probe))
             .with_context(|| format!("cannot write state file {}", path.display()))?;
-        let state = StateFile {
+        Ok(StateFile {
             path: path.to_path_buf(),
-            saved: id.clone(),
+            saved: id,
             last_save: None,
-        };
-        Ok((state, id))
+        })
+    }
+}
+
+impl CheckpointStore for StateFile {
+    fn load(&mut self) -> Result<Option<String>> {
+        Ok(self.saved.clone())
     }
 
-    /// Saves `id` if it changed and the last save is a second old (or `now`).
-    pub fn save(&mut self, id: &str, force: bool) -> Result<()> {
+    /// Saves `id` if it changed and the last save is a second old (or `force`).
+    fn save(&mut self, id: &str, force: bool) -> Result<()> {
         if self.saved.as_deref() == Some(id) {
             return Ok(());
         }
@@ -113,21 +119,21 @@ mod tests {
     fn saves_and_reads_back() {
         let p = dir().join("a.state");
         let _ = std::fs::remove_file(&p);
-        let (mut s, id) = StateFile::open(&p).unwrap();
-        assert_eq!(id, None);
+        let mut s = StateFile::open(&p).unwrap();
+        assert_eq!(s.load().unwrap(), None);
         s.save("42", true).unwrap();
         assert_eq!(
             std::fs::read_to_string(&p).unwrap(),
             "{\"last_event_id\":\"42\"}\n"
         );
-        let (_, id) = StateFile::open(&p).unwrap();
-        assert_eq!(id.as_deref(), Some("42"));
+        let mut s = StateFile::open(&p).unwrap();
+        assert_eq!(s.load().unwrap().as_deref(), Some("42"));
     }
 
     #[test]
     fn saves_at_most_once_a_second_unless_forced() {
         let p = dir().join("b.state");
-        let (mut s, _) = StateFile::open(&p).unwrap();
+        let mut s = StateFile::open(&p).unwrap();
         s.save("1", false).unwrap();
         s.save("2", false).unwrap();
         assert!(std::fs::read_to_string(&p).unwrap().contains("\"1\""));

@@ -1,0 +1,222 @@
+//! pipeline::connect: the HTTP source's loop. Each attempt sends the
+//! request (on a helper thread: a TCP connect cannot be interrupted),
+//! classifies the answer, reads the stream, and reports how it ended; the
+//! `Reconnector` says whether and when to try again.
+
+use super::{End, Run};
+use crate::control::Stop;
+use crate::http::{self, Answer, Http, SendError, Sent};
+use crate::reconnect::{Ending, Next};
+use crate::redact::{header_line, redact_url};
+use crate::sse::Parser;
+use anyhow::{Result, anyhow};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// How an attempt turned out.
+enum Attempt {
+    /// The run is over: exit with this code.
+    Exit(i32),
+    /// The stream ended or never began; maybe try again.
+    Ended(Ending),
+}
+
+enum Connect {
+    Response(Box<Sent>),
+    Failed(SendError),
+    Stopped(Stop),
+}
+
+impl Run<'_> {
+    pub(super) fn http_loop(&mut self, parser: &mut Parser, url: &str) -> Result<i32> {
+        let http = Http::new(url, &self.cfg.request)?;
+        self.control.watch_agent(http.agent());
+        if self.cfg.request.insecure {
+            self.log
+                .warn("--insecure: TLS certificates are not verified");
+        }
+        let shown = redact_url(url);
+        let mut buf = vec![0u8; super::READ_SIZE];
+        loop {
+            let ending = match self.attempt(&http, parser, &mut buf)? {
+                Attempt::Exit(code) => return Ok(code),
+                Attempt::Ended(ending) => ending,
+            };
+            if let Some(stop) = self.control.stopped() {
+                return Ok(stop.exit_code());
+            }
+            match self.reconnect.after(&ending, fastrand::f64()) {
+                Next::Done(why) => {
+                    self.log.info(&why);
+                    return Ok(crate::exit::OK);
+                }
+                Next::GiveUp(why) => return Err(anyhow!("{shown}: {why}")),
+                Next::Wait(delay) => {
+                    self.say_retry(&ending, delay);
+                    self.settle()?;
+                    if let Some(stop) = self.control.sleep(delay) {
+                        return Ok(stop.exit_code());
+                    }
+                }
+            }
+        }
+    }
+
+    /// One request, and the stream it gives.
+    fn attempt(&mut self, http: &Http, parser: &mut Parser, buf: &mut [u8]) -> Result<Attempt> {
+        if let Some(stop) = self.control.stopped() {
+            return Ok(Attempt::Exit(stop.exit_code()));
+        }
+        self.reconnect.begin();
+        let last_id = String::from_utf8_lossy(parser.last_event_id()).into_owned();
+        self.show_request(http, &last_id);
+        let sent = match self.connect(http, &last_id) {
+            Connect::Stopped(stop) => return Ok(Attempt::Exit(stop.exit_code())),
+            Connect::Failed(SendError::Protocol(msg)) => return Err(anyhow!(msg)),
+            Connect::Failed(SendError::Ureq(err, at)) => {
+                let (text, fatal) = http::describe_error(&err);
+                if fatal {
+                    return Err(anyhow!("{}: {text}", redact_url(&at)));
+                }
+                let why = format!("cannot connect: {text}");
+                return Ok(Attempt::Ended(if http::before_sending(&err) {
+                    Ending::Refused { why, after: None }
+                } else {
+                    Ending::Lost(why)
+                }));
+            }
+            Connect::Response(sent) => sent,
+        };
+        self.show_response(&sent.response);
+        let shown = redact_url(&sent.url);
+        match http::answer(sent.response, self.cfg.request.any_content_type) {
+            Answer::Stream(mut body, info) => {
+                self.log.info(&format!("connected to {shown} ({info})"));
+                self.reconnect.streaming();
+                self.stream(parser, &mut body, buf)
+            }
+            Answer::NoContent => {
+                self.log
+                    .info("HTTP 204 No Content: the server has no more events");
+                Ok(Attempt::Exit(crate::exit::OK))
+            }
+            Answer::Retry { why, after } => Ok(Attempt::Ended(Ending::Refused { why, after })),
+            Answer::Fatal(msg) => Err(anyhow!("{shown}: {msg}")),
+        }
+    }
+
+    /// Read one response body to its end.
+    fn stream(
+        &mut self,
+        parser: &mut Parser,
+        body: &mut dyn std::io::Read,
+        buf: &mut [u8],
+    ) -> Result<Attempt> {
+        self.chunk.got_event = false;
+        parser.reset();
+        let end = self.read_stream(parser, body, buf);
+        if self.chunk.got_event {
+            self.reconnect.progress();
+        }
+        Ok(Attempt::Ended(match end {
+            End::Limit => return Ok(Attempt::Exit(crate::exit::OK)),
+            End::Stopped(stop) => return Ok(Attempt::Exit(stop.exit_code())),
+            End::Failed(e) => return Err(e),
+            End::Eof => Ending::Ended,
+            End::Lost(e) if http::is_timeout(&e) => {
+                let idle = self.cfg.request.idle_timeout.unwrap_or_default();
+                let idle = humantime::format_duration(idle);
+                Ending::Lost(format!("no data for {idle} (--idle-timeout)"))
+            }
+            End::Lost(e) => Ending::Lost(format!("connection lost: {e}")),
+        }))
+    }
+
+    /// Say that a reconnect is coming. With `-q`, a run that never reached
+    /// a stream still shows its first failure and every tenth, so that a
+    /// wrong port does not look like a hang.
+    fn say_retry(&self, ending: &Ending, delay: Duration) {
+        let why = match ending {
+            Ending::Ended => "the server ended the stream",
+            Ending::Lost(why) | Ending::Refused { why, .. } => why.as_str(),
+        };
+        let attempt = self.reconnect.reconnects() + 2;
+        let line = format!(
+            "{why}; reconnecting in {} (attempt {attempt})",
+            show_duration(delay)
+        );
+        let failures = self.reconnect.failures();
+        if !self.reconnect.ever_streamed() && failures % 10 == 1 {
+            self.log.notice(&line);
+        } else {
+            self.log.info(&line);
+        }
+    }
+
+    /// Send the request on a helper thread and wait for the response head,
+    /// checking for stop requests.
+    fn connect(&self, http: &Http, last_id: &str) -> Connect {
+        let (tx, rx) = mpsc::channel();
+        let h = http.clone();
+        let id = last_id.to_string();
+        std::thread::spawn(move || {
+            let _ = tx.send(h.send(&id));
+        });
+        loop {
+            match rx.recv_timeout(Duration::from_millis(20)) {
+                Ok(Ok(sent)) => return Connect::Response(Box::new(sent)),
+                Ok(Err(e)) => {
+                    return match self.control.stopped() {
+                        Some(stop) => Connect::Stopped(stop),
+                        None => Connect::Failed(e),
+                    };
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if let Some(stop) = self.control.stopped() {
+                        return Connect::Stopped(stop);
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    let err = ureq::Error::ConnectionFailed;
+                    return Connect::Failed(SendError::Ureq(err, String::new()));
+                }
+            }
+        }
+    }
+
+    fn show_request(&self, http: &Http, last_id: &str) {
+        if !self.log.verbose() {
+            return;
+        }
+        let lines = http.describe(last_id);
+        self.log.debug(&format!("> {}", redact_url(&lines[0])));
+        for line in &lines[1..] {
+            if let Some((n, v)) = line.split_once(": ") {
+                self.log.debug(&header_line(">", n, v));
+            }
+        }
+    }
+
+    fn show_response(&self, resp: &ureq::http::Response<ureq::Body>) {
+        if !self.log.verbose() {
+            return;
+        }
+        self.log
+            .debug(&format!("< {:?} {}", resp.version(), resp.status()));
+        for (name, value) in resp.headers() {
+            self.log.debug(&header_line(
+                "<",
+                name.as_str(),
+                &String::from_utf8_lossy(value.as_bytes()),
+            ));
+        }
+    }
+}
+
+fn show_duration(d: Duration) -> String {
+    if d < Duration::from_secs(10) {
+        format!("{:.1}s", d.as_secs_f64())
+    } else {
+        humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()
+    }
+}

@@ -1,0 +1,130 @@
+//! redact: what counts as a secret, and how things that may hold one are
+//! shown: header and parameter names, librdkafka properties, URLs, `-v`
+//! header lines. The log's own redaction of known secret values uses the
+//! list `config` collects with these rules.
+
+/// The URL as it may be shown: no userinfo, and the values of query
+/// parameters that look like credentials replaced.
+pub fn redact_url(text: &str) -> String {
+    let (base, fragment) = match text.split_once('#') {
+        Some((b, f)) => (b, Some(f)),
+        None => (text, None),
+    };
+    let mut shown = match base.find("://") {
+        Some(i) => {
+            let rest = &base[i + 3..];
+            let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
+            match rest[..auth_end].rsplit_once('@') {
+                Some((_, host)) => format!("{}{}{}", &base[..i + 3], host, &rest[auth_end..]),
+                None => base.to_string(),
+            }
+        }
+        None => base.to_string(),
+    };
+    if let Some(q) = shown.find('?') {
+        let query: Vec<String> = shown[q + 1..]
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((k, _)) if is_secret_name(k) => format!("{k}=[redacted]"),
+                _ => pair.to_string(),
+            })
+            .collect();
+        shown = format!("{}?{}", &shown[..q], query.join("&"));
+    }
+    if let Some(f) = fragment {
+        shown.push('#');
+        shown.push_str(f);
+    }
+    shown
+}
+
+/// Header or parameter names whose values are credentials.
+pub fn is_secret_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n == "cookie"
+        || n == "set-cookie"
+        || [
+            "auth",
+            "token",
+            "secret",
+            "password",
+            "passwd",
+            "key",
+            "session",
+            "signature",
+            "sig",
+        ]
+        .iter()
+        .any(|w| n.contains(w))
+}
+
+/// A header line for `-v`: credential-bearing header values are replaced.
+pub fn header_line(prefix: &str, name: &str, value: &str) -> String {
+    if is_secret_name(name) {
+        let scheme = value
+            .split_once(' ')
+            .map(|(s, _)| format!("{s} "))
+            .unwrap_or_default();
+        let scheme = if matches!(scheme.trim(), "Basic" | "Bearer" | "Digest") {
+            scheme
+        } else {
+            String::new()
+        };
+        format!("{prefix} {name}: {scheme}[redacted]")
+    } else {
+        format!("{prefix} {name}: {value}")
+    }
+}
+
+/// librdkafka properties whose values are credentials: never printed, and
+/// redacted from anything printed. The named ones are those librdkafka
+/// itself marks sensitive; the patterns catch the rest (and Java-client
+/// names such as sasl.jaas.config that people paste into -F files).
+pub fn is_secret_property(name: &str) -> bool {
+    let n = name.trim().to_ascii_lowercase();
+    matches!(
+        n.as_str(),
+        "sasl.username" | "sasl.oauthbearer.config" | "ssl_key" | "basic.auth.user.info"
+    ) || ["password", "secret", "passphrase", "jaas"]
+        .iter()
+        .any(|w| n.contains(w))
+        || (n.ends_with(".pem") && n.contains("key"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_urls_hide_credentials() {
+        assert_eq!(
+            redact_url("https://u:p@h/x?a=1&api_key=s3&token=t#f"),
+            "https://h/x?a=1&api_key=[redacted]&token=[redacted]#f"
+        );
+        assert_eq!(redact_url("http://h/?page=2"), "http://h/?page=2");
+    }
+
+    #[test]
+    fn credential_headers_are_hidden_in_verbose_lines() {
+        assert_eq!(
+            header_line(">", "Authorization", "Bearer abc"),
+            "> Authorization: Bearer [redacted]"
+        );
+        assert_eq!(
+            header_line(">", "X-Api-Key", "abc"),
+            "> X-Api-Key: [redacted]"
+        );
+        assert_eq!(
+            header_line("<", "Content-Type", "text/event-stream"),
+            "< Content-Type: text/event-stream"
+        );
+    }
+
+    #[test]
+    fn kafka_secret_properties() {
+        assert!(is_secret_property("sasl.password"));
+        assert!(is_secret_property("ssl.key.password"));
+        assert!(is_secret_property("sasl.jaas.config"));
+        assert!(!is_secret_property("bootstrap.servers"));
+    }
+}

@@ -1,0 +1,190 @@
+//! sink::stdout: records to a byte stream (stdout in the binary, any
+//! `Write` in tests). Records collect in one buffer, written with one
+//! `write` when the pipeline says no further complete event is waiting (or
+//! the buffer is full), so a busy stream costs few syscalls and a quiet one
+//! shows each event at once.
+//!
+//! A `Value::Verbatim` record whose bytes lie in the chunk being parsed is
+//! not copied: the sink notes where it lies and writes it from there with
+//! `writev`, before the pipeline reads the next chunk (`release`).
+//!
+//! `written()` only moves when a write returned success for everything
+//! pending; after a failed write nothing more counts as written.
+
+use super::{Record, Value};
+use anyhow::{Context, Result};
+use std::io::{IoSlice, Write};
+
+/// Write once this much is buffered, even mid-chunk.
+const HIGH_WATER: usize = 64 * 1024;
+
+/// At most this many pieces per `writev` (Linux allows 1024).
+const MAX_PIECES: usize = 512;
+
+pub struct Stdout<W> {
+    out: W,
+    buf: Vec<u8>,
+    /// What to write, in order, when some of it lies in the chunk: pieces
+    /// of `buf` and of the chunk (empty when everything is in `buf`).
+    pieces: Vec<Piece>,
+    /// Where in `buf` the bytes not yet in `pieces` start.
+    buf_from: usize,
+    /// Bytes of output in the chunk (the rest is in `buf`).
+    borrowed: usize,
+    /// The event number of the last record taken, and of the last one
+    /// known to be written.
+    taken: u64,
+    written: u64,
+    /// A write failed: what was pending is lost to this run, and nothing
+    /// after it counts as written.
+    failed: bool,
+}
+
+/// A stretch of output: bytes of the buffer or of the chunk.
+#[derive(Debug, Clone, Copy)]
+enum Piece {
+    Buf(usize, usize),
+    Chunk(usize, usize),
+}
+
+impl<W: Write> Stdout<W> {
+    pub fn new(out: W) -> Stdout<W> {
+        Stdout {
+            out,
+            buf: Vec::with_capacity(HIGH_WATER * 2),
+            pieces: Vec::new(),
+            buf_from: 0,
+            borrowed: 0,
+            taken: 0,
+            written: 0,
+            failed: false,
+        }
+    }
+
+    #[inline]
+    pub fn buffer(&mut self) -> &mut Vec<u8> {
+        &mut self.buf
+    }
+
+    /// Take one record: its value is already at the end of the buffer, or
+    /// is verbatim bytes (from the chunk where possible).
+    #[inline]
+    pub fn record(&mut self, rec: &Record<'_>, chunk: &[u8]) -> Result<()> {
+        if let Value::Verbatim(bytes) = rec.value
+            && !self.borrow(chunk, bytes)
+        {
+            self.buf.extend_from_slice(bytes);
+            self.buf.push(b'\n');
+        }
+        self.taken = self.taken.max(rec.seq);
+        if self.buf.len() + self.borrowed >= HIGH_WATER || self.pieces.len() >= MAX_PIECES {
+            self.write_out(chunk)?;
+        }
+        Ok(())
+    }
+
+    /// The caller is done with `chunk`: write what lies in it.
+    pub fn release(&mut self, chunk: &[u8]) -> Result<()> {
+        if self.pieces.is_empty() {
+            return Ok(());
+        }
+        self.write_out(chunk)
+    }
+
+    /// Write everything pending (nothing may lie in a chunk any more).
+    pub fn flush(&mut self) -> Result<()> {
+        self.write_out(&[])
+    }
+
+    /// Every record of the events numbered up to this one was written.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// The writer, for tests.
+    pub fn get_ref(&self) -> &W {
+        &self.out
+    }
+
+    /// Note `bytes` and an LF as output, if `bytes` lie in `chunk`.
+    fn borrow(&mut self, chunk: &[u8], bytes: &[u8]) -> bool {
+        let Some(start) = (bytes.as_ptr() as usize).checked_sub(chunk.as_ptr() as usize) else {
+            return false;
+        };
+        let end = start + bytes.len();
+        if end > chunk.len() {
+            return false;
+        }
+        self.end_buf_piece();
+        if chunk.get(end) == Some(&b'\n') {
+            self.pieces.push(Piece::Chunk(start, end + 1));
+        } else {
+            // The LF is ours: it starts the next piece of the buffer.
+            self.pieces.push(Piece::Chunk(start, end));
+            self.buf.push(b'\n');
+        }
+        self.borrowed += bytes.len();
+        true
+    }
+
+    /// The buffer's bytes since the last piece become a piece.
+    fn end_buf_piece(&mut self) {
+        if self.buf_from < self.buf.len() {
+            self.pieces.push(Piece::Buf(self.buf_from, self.buf.len()));
+        }
+        self.buf_from = self.buf.len();
+    }
+
+    /// Write everything pending; `chunk` is the input the pieces refer to.
+    fn write_out(&mut self, chunk: &[u8]) -> Result<()> {
+        let result = if self.failed {
+            // The failure was reported when it happened; drop the rest.
+            Ok(())
+        } else if self.pieces.is_empty() {
+            self.out.write_all(&self.buf)
+        } else {
+            self.end_buf_piece();
+            self.write_pieces(chunk)
+        };
+        self.buf.clear();
+        self.pieces.clear();
+        self.buf_from = 0;
+        self.borrowed = 0;
+        if self.failed {
+            return Ok(());
+        }
+        if let Err(e) = result {
+            self.failed = true;
+            return Err(e).context("cannot write to stdout");
+        }
+        self.written = self.taken;
+        Ok(())
+    }
+
+    fn write_pieces(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        let mut slices = Vec::with_capacity(self.pieces.len());
+        for p in &self.pieces {
+            let (bytes, a, b) = match *p {
+                Piece::Buf(a, b) => (&self.buf[..], a, b),
+                Piece::Chunk(a, b) => (chunk, a, b),
+            };
+            match bytes.get(a..b) {
+                Some(s) => slices.push(IoSlice::new(s)),
+                None => return Err(std::io::Error::other("output refers to a released chunk")),
+            }
+        }
+        let mut rest = &mut slices[..];
+        while !rest.is_empty() {
+            match self.out.write_vectored(rest) {
+                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(n) => IoSlice::advance_slices(&mut rest, n),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

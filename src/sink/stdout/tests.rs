@@ -1,0 +1,135 @@
+use super::*;
+use std::io;
+use std::time::SystemTime;
+
+/// A writer that takes `room` bytes, then fails every write.
+struct Full {
+    taken: Vec<u8>,
+    room: usize,
+}
+
+impl Write for Full {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = buf.len().min(self.room - self.taken.len());
+        if n == 0 {
+            return Err(io::Error::from_raw_os_error(libc::ENOSPC));
+        }
+        self.taken.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn built<W: Write>(s: &mut Stdout<W>, seq: u64, text: &str) -> Result<()> {
+    let start = s.buffer().len();
+    s.buffer().extend_from_slice(text.as_bytes());
+    s.buffer().push(b'\n');
+    let rec = Record {
+        seq,
+        value: Value::Built(start),
+        event: None,
+        time: SystemTime::UNIX_EPOCH,
+    };
+    s.record(&rec, &[])
+}
+
+fn verbatim<W: Write>(s: &mut Stdout<W>, seq: u64, chunk: &[u8], bytes: &[u8]) -> Result<()> {
+    let rec = Record {
+        seq,
+        value: Value::Verbatim(bytes),
+        event: None,
+        time: SystemTime::UNIX_EPOCH,
+    };
+    s.record(&rec, chunk)
+}
+
+#[test]
+fn records_are_written_at_flush_and_counted_then() {
+    let mut s = Stdout::new(Vec::new());
+    built(&mut s, 1, "a").unwrap();
+    built(&mut s, 2, "b").unwrap();
+    assert_eq!(s.written(), 0);
+    assert!(s.get_ref().is_empty());
+    s.flush().unwrap();
+    assert_eq!(s.written(), 2);
+    assert_eq!(s.get_ref(), b"a\nb\n");
+}
+
+#[test]
+fn verbatim_bytes_in_the_chunk_are_written_from_it_in_order() {
+    let chunk = b"data: one\n\ndata: two\n\n".to_vec();
+    let mut s = Stdout::new(Vec::new());
+    built(&mut s, 1, "{x}").unwrap();
+    verbatim(&mut s, 2, &chunk, &chunk[6..9]).unwrap();
+    verbatim(&mut s, 3, &chunk, &chunk[17..20]).unwrap();
+    let elsewhere = b"three".to_vec();
+    verbatim(&mut s, 4, &chunk, &elsewhere).unwrap();
+    s.release(&chunk).unwrap();
+    assert_eq!(s.written(), 4);
+    assert_eq!(s.get_ref(), b"{x}\none\ntwo\nthree\n");
+}
+
+#[test]
+fn a_failed_write_never_counts_and_nothing_after_it_does() {
+    let mut s = Stdout::new(Full {
+        taken: Vec::new(),
+        room: 0,
+    });
+    built(&mut s, 1, "a").unwrap();
+    let err = s.flush().unwrap_err();
+    assert!(
+        format!("{err:#}").contains("cannot write to stdout"),
+        "{err:#}"
+    );
+    assert_eq!(s.written(), 0);
+    built(&mut s, 2, "b").unwrap();
+    s.flush().unwrap();
+    assert_eq!(s.written(), 0, "a later flush must not count lost records");
+}
+
+#[test]
+fn a_partial_write_does_not_count_the_batch() {
+    let mut s = Stdout::new(Full {
+        taken: Vec::new(),
+        room: 5,
+    });
+    built(&mut s, 1, "abc").unwrap();
+    s.flush().unwrap();
+    assert_eq!(s.written(), 1);
+    built(&mut s, 2, "def").unwrap();
+    assert!(s.flush().is_err());
+    assert_eq!(s.written(), 1);
+    assert_eq!(s.get_ref().taken, b"abc\nd");
+}
+
+#[test]
+fn a_failed_writev_does_not_count() {
+    let chunk = vec![b'x'; 600];
+    let mut s = Stdout::new(Full {
+        taken: Vec::new(),
+        room: 100,
+    });
+    verbatim(&mut s, 1, &chunk, &chunk[..300]).unwrap();
+    assert!(s.release(&chunk).is_err());
+    assert_eq!(s.written(), 0);
+}
+
+#[test]
+fn a_full_buffer_is_written_mid_chunk() {
+    let mut s = Stdout::new(Vec::new());
+    let big = "y".repeat(HIGH_WATER);
+    built(&mut s, 1, &big).unwrap();
+    assert_eq!(s.written(), 1);
+    assert_eq!(s.get_ref().len(), HIGH_WATER + 1);
+}
+
+#[test]
+fn several_records_of_one_event_count_once_all_are_written() {
+    let mut s = Stdout::new(Vec::new());
+    built(&mut s, 1, "a").unwrap();
+    built(&mut s, 1, "b").unwrap();
+    s.flush().unwrap();
+    assert_eq!(s.written(), 1);
+}
