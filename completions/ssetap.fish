@@ -28,7 +28,7 @@ complete -c ssetap -s t -l topic -d 'Kafka topic; \'{event}\' in it is replaced 
 complete -c ssetap -l key -d 'Record key: none, id, event, or a JSON pointer (/a/b) into the data' -r
 complete -c ssetap -l kafka-property -d 'Set a librdkafka property (repeatable), e.g. compression.type=zstd' -r
 complete -c ssetap -s F -l kafka-config -d 'Read librdkafka properties from a file (key=value lines, # comments), like kcat -F. Put secrets here, in a file only you can read' -r -F
-complete -c ssetap -l flush-timeout -d 'At exit, wait this long for Kafka to acknowledge what is in flight' -r
+complete -c ssetap -l flush-timeout -d 'At exit, wait this long for Kafka to acknowledge what is in flight [default: 30s]' -r
 complete -c ssetap -l no-compression -d 'Do not ask for gzip (no Accept-Encoding header). Use it when a server that compresses without flushing delays events'
 complete -c ssetap -l ignore-content-type -d 'Accept a 200 response whatever its Content-Type (e.g. a .sse file on a static server), with a warning. Default: only text/event-stream'
 complete -c ssetap -s k -l insecure -d 'Do not verify TLS certificates (warns on stderr)'

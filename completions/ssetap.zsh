@@ -55,7 +55,7 @@ sse\:"Canonical SSE text, which ssetap reads back unchanged"))' \
 '*--kafka-property=[Set a librdkafka property (repeatable), e.g. compression.type=zstd]:KEY=VALUE:_default' \
 '-F+[Read librdkafka properties from a file (key=value lines, # comments), like kcat -F. Put secrets here, in a file only you can read]:FILE:_files' \
 '--kafka-config=[Read librdkafka properties from a file (key=value lines, # comments), like kcat -F. Put secrets here, in a file only you can read]:FILE:_files' \
-'--flush-timeout=[At exit, wait this long for Kafka to acknowledge what is in flight]:DURATION:_default' \
+'--flush-timeout=[At exit, wait this long for Kafka to acknowledge what is in flight \[default\: 30s\]]:DURATION:_default' \
 '--no-compression[Do not ask for gzip (no Accept-Encoding header). Use it when a server that compresses without flushing delays events]' \
 '--ignore-content-type[Accept a 200 response whatever its Content-Type (e.g. a .sse file on a static server), with a warning. Default\: only text/event-stream]' \
 '-k[Do not verify TLS certificates (warns on stderr)]' \

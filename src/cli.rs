@@ -298,7 +298,6 @@ pub struct Cli {
         value_name = "KEY",
         default_value = "none",
         value_parser = values::key,
-        requires = "kafka",
         help_heading = "Kafka"
     )]
     pub key: KeySpec,
@@ -316,16 +315,15 @@ pub struct Cli {
     #[arg(short = 'F', long, value_name = "FILE", help_heading = "Kafka")]
     pub kafka_config: Option<PathBuf>,
 
-    /// At exit, wait this long for Kafka to acknowledge what is in flight.
+    /// At exit, wait this long for Kafka to acknowledge what is in flight
+    /// [default: 30s].
     #[arg(
         long,
         value_name = "DURATION",
-        default_value = "30s",
         value_parser = values::duration,
-        requires = "kafka",
         help_heading = "Kafka"
     )]
-    pub flush_timeout: Duration,
+    pub flush_timeout: Option<Duration>,
 
     // ---- diagnostics ----
     /// No connection messages on stderr (warnings and errors still appear).

@@ -54,6 +54,9 @@ pub struct Env<'a> {
     pub stdout_is_terminal: bool,
 }
 
+/// `--flush-timeout` when not given (its help says so).
+const DEFAULT_FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
+
 fn bad(msg: impl Into<String>) -> anyhow::Error {
     UsageError(msg.into()).into()
 }
@@ -301,6 +304,14 @@ fn build_kafka(
         || cli.kafka_config.is_some()
         || !cli.kafka_properties.is_empty();
     if !wanted {
+        if cli.key != kafka::KeySpec::None {
+            return Err(bad("--key only applies to the Kafka sink (-b/--brokers)"));
+        }
+        if cli.flush_timeout.is_some() {
+            return Err(bad(
+                "--flush-timeout only applies to the Kafka sink (-b/--brokers)",
+            ));
+        }
         return Ok(None);
     }
     let mut properties: Vec<(String, String)> = vec![
@@ -365,7 +376,7 @@ fn build_kafka(
         topic,
         key: cli.key.clone(),
         properties,
-        flush_timeout: cli.flush_timeout,
+        flush_timeout: cli.flush_timeout.unwrap_or(DEFAULT_FLUSH_TIMEOUT),
     }))
 }
 

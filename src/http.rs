@@ -70,8 +70,13 @@ pub enum SendError {
 
 /// What a response means for the run.
 pub enum Answer {
-    /// 200 with text/event-stream: read events from this.
-    Stream(Box<dyn Read + Send>, String),
+    /// 200 with text/event-stream (or any type, if asked): read events
+    /// from `body`; `info` describes it, `warning` is said once.
+    Stream {
+        body: Box<dyn Read + Send>,
+        info: String,
+        warning: Option<String>,
+    },
     /// 204: the server says there is nothing more; exit 0.
     NoContent,
     /// 408, 429, 5xx: try again, after `after` if the server said so.
@@ -337,17 +342,23 @@ pub fn answer(resp: Response<Body>, any_content_type: bool) -> Answer {
         .to_ascii_lowercase();
     match status {
         200 if any_content_type || is_event_stream(&content_type) => {
-            let shown_type = if is_event_stream(&content_type) {
-                String::new()
-            } else {
-                format!(", Content-Type '{content_type}' accepted by --ignore-content-type")
-            };
+            let warning = (!is_event_stream(&content_type)).then(|| {
+                format!(
+                    "--ignore-content-type: reading a Content-Type '{content_type}' response as an event stream"
+                )
+            });
             let body = resp.into_body().into_reader();
             match encoding.as_str() {
-                "" | "identity" => Answer::Stream(Box::new(body), format!("200{shown_type}")),
-                "gzip" | "x-gzip" => {
-                    Answer::Stream(Box::new(gunzip(body)), format!("200, gzip{shown_type}"))
-                }
+                "" | "identity" => Answer::Stream {
+                    body: Box::new(body),
+                    info: "200".into(),
+                    warning,
+                },
+                "gzip" | "x-gzip" => Answer::Stream {
+                    body: Box::new(gunzip(body)),
+                    info: "200, gzip".into(),
+                    warning,
+                },
                 other => Answer::Fatal(format!(
                     "HTTP 200 with an unsupported Content-Encoding '{other}' (ssetap decodes gzip)"
                 )),

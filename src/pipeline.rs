@@ -333,7 +333,9 @@ impl Run<'_> {
             }
         };
         for e in [closed.err(), saved.err()].into_iter().flatten() {
-            if !crate::exit::is_broken_pipe(&e) {
+            let line = crate::exit::one_line(&e);
+            let known = failures.iter().any(|f| crate::exit::one_line(f) == line);
+            if !crate::exit::is_broken_pipe(&e) && !known {
                 failures.push(e);
             }
         }

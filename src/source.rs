@@ -14,20 +14,38 @@ use std::sync::Arc;
 
 pub fn file(path: &Path) -> Result<File> {
     let f = File::open(path).with_context(|| {
-        let hint = if path.to_string_lossy().contains('.')
-            && !path.exists()
-            && !path.to_string_lossy().contains('/')
-        {
-            " (URLs start with http:// or https://)"
-        } else {
-            ""
-        };
+        let hint = url_hint(&path.to_string_lossy())
+            .filter(|_| !path.exists())
+            .map(|url| format!(" (did you mean {url}?)"))
+            .unwrap_or_default();
         format!("cannot open {}{hint}", path.display())
     })?;
     if f.metadata().is_ok_and(|m| m.is_dir()) {
         anyhow::bail!("{} is a directory", path.display());
     }
     Ok(f)
+}
+
+/// A name that looks like a URL without its scheme (`localhost:8080/x`,
+/// `example.com/events`): the URL it probably meant.
+fn url_hint(name: &str) -> Option<String> {
+    let host_end = name.find('/').unwrap_or(name.len());
+    let authority = &name[..host_end];
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (authority, None),
+    };
+    let host_like = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        && (host == "localhost" || host.contains('.'))
+        && !host.starts_with('.')
+        && !host.ends_with('.');
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    // A plain file name such as events.sse is a file, not a host.
+    let looks_like_file = port.is_none() && host_end == name.len();
+    (host_like && port_ok && !looks_like_file).then(|| format!("http://{name}"))
 }
 
 pub struct Stdin {
@@ -66,5 +84,31 @@ impl Read for Stdin {
                 return self.fd.read(buf);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_look_like_urls_get_a_hint() {
+        let h = |s: &str| url_hint(s);
+        assert_eq!(
+            h("localhost:8080/events").as_deref(),
+            Some("http://localhost:8080/events")
+        );
+        assert_eq!(
+            h("example.com/v2/stream").as_deref(),
+            Some("http://example.com/v2/stream")
+        );
+        assert_eq!(
+            h("127.0.0.1:9000").as_deref(),
+            Some("http://127.0.0.1:9000")
+        );
+        assert_eq!(h("events.sse"), None);
+        assert_eq!(h("dir/events.sse"), None);
+        assert_eq!(h("./x.sse"), None);
+        assert_eq!(h("capture"), None);
     }
 }

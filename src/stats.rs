@@ -59,11 +59,11 @@ impl Stats {
     pub fn status_line(&self, elapsed: Duration) -> String {
         let secs = elapsed.as_secs_f64().max(0.001);
         let mut line = format!(
-            "{} events ({:.0}/s), {}, {} reconnects",
-            self.events,
+            "{} ({:.0}/s), {}, {}",
+            plural(self.events, "event", "events"),
             self.events as f64 / secs,
             human_bytes(self.bytes),
-            self.reconnects
+            plural(self.reconnects, "reconnect", "reconnects")
         );
         if self.dropped > 0 {
             line.push_str(&format!(", {} dropped", self.dropped));
@@ -76,6 +76,11 @@ impl Stats {
         }
         line
     }
+}
+
+/// "1 event", "2 events".
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Rate limiter for the live status line.

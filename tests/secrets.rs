@@ -131,8 +131,9 @@ fn credentials_are_hidden_when_the_server_cannot_be_reached() {
     let url = format!("http://ann:UrlPw7@127.0.0.1:{port}/stream");
     let cmd = ssetap(&[
         &url,
-        "--bearer",
-        "Tok8",
+        // Not --bearer: with URL credentials that is a usage error.
+        "-H",
+        "X-Api-Key: Tok8",
         "-v",
         "--stats",
         "--retry",

@@ -90,7 +90,16 @@ impl Run<'_> {
         self.show_response(&sent.response);
         let shown = redact_url(&sent.url);
         match http::answer(sent.response, self.cfg.request.any_content_type) {
-            Answer::Stream(mut body, info) => {
+            Answer::Stream {
+                mut body,
+                info,
+                warning,
+            } => {
+                if let Some(w) = warning
+                    && !self.reconnect.ever_streamed()
+                {
+                    self.log.warn(&w);
+                }
                 self.log.info(&format!("connected to {shown} ({info})"));
                 self.reconnect.streaming();
                 self.stream(parser, &mut body, buf)
