@@ -108,7 +108,7 @@ impl Http {
             .root_certs(roots)
             .disable_verification(req.insecure)
             .build();
-        let agent: Agent = Agent::config_builder()
+        let config = Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .max_redirects_will_error(false)
@@ -119,8 +119,8 @@ impl Http {
             .accept(AutoHeaderValue::None)
             .accept_encoding(AutoHeaderValue::None)
             .tls_config(tls)
-            .build()
-            .into();
+            .build();
+        let agent = crate::tls::agent(config)?;
         Ok(Http {
             agent,
             url: url.to_string(),
