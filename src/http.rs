@@ -432,6 +432,9 @@ pub fn is_timeout(err: &io::Error) -> bool {
 /// A one-line reason for a failed request, with a hint where one helps.
 pub fn describe_error(err: &ureq::Error) -> (String, bool) {
     use ureq::Error as E;
+    if let Some(text) = crate::tls::describe(err) {
+        return (text, true);
+    }
     // A fixed answer of the server (or our own setup) fails the same way
     // every time: fatal. Network failures are worth another try.
     let fatal = matches!(

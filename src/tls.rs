@@ -1,4 +1,5 @@
-//! tls: how ssetap checks a server's certificate.
+//! tls: how ssetap checks a server's certificate and how it words TLS
+//! failures.
 //!
 //! ureq 3.5 takes only root certificates in its `TlsConfig`, and webpki
 //! refuses a self-signed certificate as a server's own (`CaUsedAsEndEntity`:
@@ -11,6 +12,8 @@
 //! host name and its dates itself (as curl does; `der` reads the dates).
 //! Handshake signatures are always checked. Without `--cacert`, or with
 //! `--insecure`, ureq's own connector is used, unchanged.
+//!
+//! [`describe`] turns a rustls error inside a `ureq::Error` into one line.
 
 mod der;
 mod transport;
@@ -26,7 +29,7 @@ use rustls::{
 };
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 use ureq::Agent;
 use ureq::config::Config;
 use ureq::tls::RootCerts;
@@ -202,4 +205,148 @@ impl std::error::Error for NotInCacert {}
 
 fn not_in_cacert() -> Error {
     CertificateError::Other(OtherError(Arc::new(NotInCacert))).into()
+}
+
+/// The rustls error inside a ureq error: ureq passes it as is, or inside
+/// the I/O error of the handshake.
+fn rustls_error(err: &ureq::Error) -> Option<&Error> {
+    match err {
+        ureq::Error::Rustls(e) => Some(e),
+        ureq::Error::Io(e) => e.get_ref()?.downcast_ref::<Error>(),
+        _ => None,
+    }
+}
+
+/// One line for a TLS failure that ends the run (a certificate that does
+/// not verify, a server that does not speak TLS); None for anything else.
+pub fn describe(err: &ureq::Error) -> Option<String> {
+    const FAILED: &str = "TLS certificate verification failed";
+    const SKIP: &str = "skip checks with --insecure";
+    let cert = match rustls_error(err)? {
+        Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType) => {
+            return Some("the server did not answer TLS (is the URL http://?)".into());
+        }
+        Error::InvalidCertificate(cert) => cert,
+        _ => return None,
+    };
+    let text = match cert {
+        CertificateError::NotValidForNameContext {
+            expected,
+            presented,
+        } => format!(
+            "{FAILED}: the certificate is not valid for {}; it is for {} ({SKIP})",
+            expected.to_str(),
+            names(presented)
+        ),
+        CertificateError::ExpiredContext { not_after, .. } => format!(
+            "{FAILED}: the certificate expired at {} ({SKIP})",
+            date(*not_after)
+        ),
+        CertificateError::Expired => format!("{FAILED}: the certificate has expired ({SKIP})"),
+        CertificateError::NotValidYetContext { not_before, .. } => format!(
+            "{FAILED}: the certificate is not valid before {} ({SKIP})",
+            date(*not_before)
+        ),
+        CertificateError::Other(o) if o.0.is::<NotInCacert>() => {
+            format!("{FAILED}: {} ({SKIP})", o.0)
+        }
+        CertificateError::UnknownIssuer => format!(
+            "{FAILED}: the certificate's issuer is not trusted \
+             (trust its CA with --cacert FILE, or {SKIP})"
+        ),
+        CertificateError::Other(o) if is_ca_as_end_entity(o) => format!(
+            "{FAILED}: the certificate is self-signed or a CA's \
+             (trust it with --cacert FILE, or {SKIP})"
+        ),
+        other => format!(
+            "{FAILED}: {} ({SKIP})",
+            Error::InvalidCertificate(other.clone())
+        ),
+    };
+    Some(text)
+}
+
+/// webpki's names (`DnsName("a.example")`, `IpAddress(127.0.0.1)`) as a
+/// list: `a.example, 127.0.0.1`.
+fn names(presented: &[String]) -> String {
+    if presented.is_empty() {
+        return "no host name".into();
+    }
+    presented
+        .iter()
+        .map(|n| {
+            let inner = n
+                .strip_prefix("DnsName(")
+                .or_else(|| n.strip_prefix("IpAddress("))
+                .and_then(|s| s.strip_suffix(')'))
+                .unwrap_or(n);
+            inner.trim_matches('"').to_string()
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn date(t: UnixTime) -> String {
+    let at = SystemTime::UNIX_EPOCH + Duration::from_secs(t.as_secs());
+    humantime::format_rfc3339_seconds(at).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presented_names_read_plainly() {
+        let presented = vec![
+            "DnsName(\"other.example\")".to_string(),
+            "IpAddress(10.0.0.1)".to_string(),
+            "DirectoryName".to_string(),
+        ];
+        assert_eq!(names(&presented), "other.example, 10.0.0.1, DirectoryName");
+        assert_eq!(names(&[]), "no host name");
+    }
+
+    fn text(e: Error) -> String {
+        describe(&ureq::Error::Rustls(e)).unwrap_or_default()
+    }
+
+    #[test]
+    fn messages_say_what_is_wrong() {
+        let name = CertificateError::NotValidForNameContext {
+            expected: ServerName::try_from("127.0.0.1").unwrap(),
+            presented: vec!["DnsName(\"other.example\")".into()],
+        };
+        let t = text(name.into());
+        assert!(
+            t.contains("127.0.0.1") && t.contains("other.example"),
+            "{t}"
+        );
+
+        let expired = CertificateError::ExpiredContext {
+            time: UnixTime::since_unix_epoch(Duration::from_secs(1_700_000_000)),
+            not_after: UnixTime::since_unix_epoch(Duration::from_secs(1_577_923_200)),
+        };
+        let t = text(expired.into());
+        assert!(t.contains("expired at 2020-01-02T00:00:00Z"), "{t}");
+
+        let t = text(CertificateError::UnknownIssuer.into());
+        assert!(t.contains("--cacert") && t.contains("--insecure"), "{t}");
+        let t = text(not_in_cacert());
+        assert!(
+            t.contains("--cacert file") && !t.contains("--cacert FILE"),
+            "{t}"
+        );
+
+        let t = text(rustls::InvalidMessage::InvalidContentType.into());
+        assert_eq!(t, "the server did not answer TLS (is the URL http://?)");
+        assert_eq!(
+            describe(&ureq::Error::Rustls(Error::HandshakeNotComplete)),
+            None
+        );
+        let io = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            Error::from(CertificateError::UnknownIssuer),
+        );
+        assert!(describe(&ureq::Error::Io(io)).is_some());
+    }
 }
