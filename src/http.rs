@@ -113,7 +113,7 @@ impl Http {
             .root_certs(roots)
             .disable_verification(req.insecure)
             .build();
-        let agent: Agent = Agent::config_builder()
+        let config = Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .max_redirects_will_error(false)
@@ -124,8 +124,8 @@ impl Http {
             .accept(AutoHeaderValue::None)
             .accept_encoding(AutoHeaderValue::None)
             .tls_config(tls)
-            .build()
-            .into();
+            .build();
+        let agent = crate::tls::agent(config)?;
         Ok(Http {
             agent,
             url: url.to_string(),
@@ -443,6 +443,9 @@ pub fn is_timeout(err: &io::Error) -> bool {
 /// A one-line reason for a failed request, with a hint where one helps.
 pub fn describe_error(err: &ureq::Error) -> (String, bool) {
     use ureq::Error as E;
+    if let Some(text) = crate::tls::describe(err) {
+        return (text, true);
+    }
     // A fixed answer of the server (or our own setup) fails the same way
     // every time: fatal. Network failures are worth another try.
     let fatal = matches!(

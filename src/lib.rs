@@ -25,6 +25,7 @@ pub mod sink;
 pub mod source;
 pub mod sse;
 pub mod stats;
+pub mod tls;
 
 use std::io::IsTerminal;
 

@@ -1,15 +1,11 @@
 //! Hostile servers, part two: redirect loops, credentials and other hosts,
 //! Retry-After as an HTTP date, auth failures, and self-signed TLS (a
-//! rustls server with a CA made by the openssl command for each test).
+//! rustls server with a CA made by the openssl command for each test; the
+//! helpers are in common/tls.rs).
 
 mod common;
 
 use common::*;
-use std::io::{Read, Write};
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::Command;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 #[test]
@@ -107,125 +103,6 @@ fn unauthorized_forbidden_and_not_found_end_at_once() {
         assert_eq!(server.requests().len(), 1, "{status}");
         assert!(out.stderr.contains(&status.to_string()), "{}", out.stderr);
     }
-}
-
-/// A CA and a server certificate for 127.0.0.1 and localhost, made with
-/// the openssl command.
-fn make_certs(dir: &Scratch) -> (PathBuf, PathBuf, PathBuf) {
-    let ext = dir.write(
-        "ext.cnf",
-        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n\
-         extendedKeyUsage=serverAuth\n",
-    );
-    let p = |n: &str| dir.path(n).to_string_lossy().into_owned();
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-    ];
-    let steps: Vec<Vec<String>> = vec![
-        [
-            &["req", "-x509"][..],
-            &ec,
-            &["-keyout", &p("ca.key"), "-out", &p("ca.pem")],
-        ]
-        .concat()
-        .iter()
-        .map(|s| s.to_string())
-        .chain(["-days", "2", "-subj", "/CN=ssetap test CA"].map(String::from))
-        .collect(),
-        [
-            &["req"][..],
-            &ec,
-            &["-keyout", &p("srv.key"), "-out", &p("srv.csr")],
-        ]
-        .concat()
-        .iter()
-        .map(|s| s.to_string())
-        .chain(["-subj", "/CN=127.0.0.1"].map(String::from))
-        .collect(),
-        [
-            "x509",
-            "-req",
-            "-in",
-            &p("srv.csr"),
-            "-CA",
-            &p("ca.pem"),
-            "-CAkey",
-            &p("ca.key"),
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .chain(["-CAcreateserial", "-days", "2", "-out", &p("srv.pem")].map(String::from))
-        .chain(["-extfile".to_string(), ext.to_string_lossy().into_owned()])
-        .collect(),
-    ];
-    for args in steps {
-        let out = Command::new("openssl")
-            .args(&args)
-            .output()
-            .expect("run openssl");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    (dir.path("ca.pem"), dir.path("srv.pem"), dir.path("srv.key"))
-}
-
-/// An HTTPS server that answers every connection with one SSE event.
-fn tls_server(cert: &PathBuf, key: &PathBuf) -> String {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
-        .expect("cert pem")
-        .collect::<Result<_, _>>()
-        .expect("certs");
-    let key = PrivateKeyDer::from_pem_file(key).expect("key pem");
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("versions")
-    .with_no_client_auth()
-    .with_single_cert(certs, key)
-    .expect("server config");
-    let config = Arc::new(config);
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("https://{}/stream", listener.local_addr().expect("addr"));
-    std::thread::spawn(move || {
-        for tcp in listener.incoming().flatten() {
-            let config = Arc::clone(&config);
-            std::thread::spawn(move || {
-                let _ = tcp.set_read_timeout(Some(Duration::from_secs(10)));
-                let Ok(conn) = rustls::ServerConnection::new(config) else {
-                    return;
-                };
-                let mut tls = rustls::StreamOwned::new(conn, tcp);
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") {
-                    match tls.read(&mut byte) {
-                        Ok(1) => head.push(byte[0]),
-                        _ => return,
-                    }
-                }
-                let body = event(None, Some("1"), "secure");
-                let resp = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\
-                     Content-Length: {}\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = tls.write_all(resp.as_bytes());
-                tls.conn.send_close_notify();
-                let _ = tls.flush();
-            });
-        }
-    });
-    url
 }
 
 #[test]

@@ -1,13 +1,15 @@
 //! Shared by the integration tests: a scripted HTTP server on 127.0.0.1
-//! (`server`) and a runner for the built binary (`run`). Each test file
-//! uses part of it.
+//! (`server`), a runner for the built binary (`run`), and certificates and
+//! an HTTPS server (`tls`). Each test file uses part of it.
 #![allow(dead_code, unused_imports)]
 
 pub mod run;
 pub mod server;
+pub mod tls;
 
 pub use run::{Out, Running, Scratch, run, run_with_stdin, ssetap};
 pub use server::{Reply, Request, Server, Step};
+pub use tls::{make_certs, openssl, tls_server};
 
 /// One event in SSE text: optional type and id, then data lines.
 pub fn event(kind: Option<&str>, id: Option<&str>, data: &str) -> String {
