@@ -5,8 +5,8 @@
 //! `value_name`; short flags are spelled out; defaults live here, validation
 //! and interpretation live in `config`.
 
-use crate::config::values;
 use crate::kafka::KeySpec;
+use crate::values;
 use clap::{ArgAction, ArgGroup, Parser, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -125,7 +125,9 @@ pub struct Cli {
     #[arg(long, help_heading = "Request")]
     pub ignore_content_type: bool,
 
-    /// Trust the CA certificates in this PEM file instead of the system's.
+    /// Trust the CA certificates in this PEM file instead of the system's; a
+    /// self-signed server certificate in it is trusted as itself, as in curl
+    /// (its name and dates are still checked).
     #[arg(long, value_name = "FILE", help_heading = "Request")]
     pub cacert: Option<PathBuf>,
 

@@ -3,18 +3,16 @@
 //! module sees clap types. Malformed flags become `UsageError` (exit 2);
 //! files named by flags that cannot be read are I/O errors (exit 1).
 
-pub mod values;
-
 use crate::cli::{Cli, ColorArg, FormatArg};
 use crate::exit::UsageError;
 use crate::format::{Format, FormatOptions};
 use crate::http::Request;
 use crate::reconnect::{Policy, Resend};
+use crate::values::{self, HeaderArg};
 use crate::{filter, kafka};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use std::time::Duration;
-use values::HeaderArg;
 
 /// Where the stream comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,11 +21,6 @@ impl fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
-/// Shorthand for returning a usage error.
-pub fn usage<T>(msg: impl Into<String>) -> anyhow::Result<T> {
-    Err(UsageError(msg.into()).into())
-}
-
 /// Exit code for an error that ended the run.
 pub fn code_for(err: &anyhow::Error) -> i32 {
     if err.downcast_ref::<UsageError>().is_some() {
@@ -68,7 +63,7 @@ mod tests {
 
     #[test]
     fn usage_errors_exit_2_and_others_exit_1() {
-        assert_eq!(code_for(&usage::<()>("bad flag").unwrap_err()), USAGE);
+        assert_eq!(code_for(&UsageError("bad flag".into()).into()), USAGE);
         assert_eq!(code_for(&anyhow::anyhow!("io")), FAILURE);
     }
 

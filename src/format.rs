@@ -89,10 +89,6 @@ impl Formatter {
         }
     }
 
-    pub fn format(&self) -> Format {
-        self.opts.format
-    }
-
     /// Is this event's output exactly its data and an LF (`--format data`,
     /// valid UTF-8)? Then a sink may write the data from where it lies.
     pub fn is_verbatim(&self, ev: &Event<'_>) -> bool {

@@ -250,10 +250,7 @@ pub fn resolve(base: &str, reference: &str) -> Result<String, String> {
         .find(['/', '?'])
         .map_or(base.len(), |i| scheme_end + i);
     let (origin, rest) = base.split_at(auth_end);
-    let (path, query) = match rest.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
-        None => (rest, None),
-    };
+    let path = rest.split_once('?').map_or(rest, |(p, _)| p);
     let joined = if reference.is_empty() {
         return Ok(base.to_string());
     } else if let Some(net) = reference.strip_prefix("//") {
@@ -274,7 +271,6 @@ pub fn resolve(base: &str, reference: &str) -> Result<String, String> {
             None => format!("{origin}{merged}"),
         }
     };
-    let _ = query;
     Ok(joined)
 }
 
@@ -498,7 +494,7 @@ pub fn before_sending(err: &ureq::Error) -> bool {
 
 /// A gzip decoder that parses the header only once bytes are there.
 pub fn gunzip<R: Read>(body: R) -> impl Read {
-    let gate = Gate {
+    let gate = LazyStart {
         inner: BufReader::with_capacity(BODY_BUFFER, body),
         open: false,
     };
@@ -507,12 +503,12 @@ pub fn gunzip<R: Read>(body: R) -> impl Read {
     decoder
 }
 
-struct Gate<R> {
+struct LazyStart<R> {
     inner: BufReader<R>,
     open: bool,
 }
 
-impl<R: Read> Read for Gate<R> {
+impl<R: Read> Read for LazyStart<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let available = self.fill_buf()?;
         let n = available.len().min(buf.len());
@@ -522,7 +518,7 @@ impl<R: Read> Read for Gate<R> {
     }
 }
 
-impl<R: Read> BufRead for Gate<R> {
+impl<R: Read> BufRead for LazyStart<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         if self.open {
             self.inner.fill_buf()

@@ -1,7 +1,7 @@
 //! kafka: the Kafka sink. Owns the librdkafka producer (a synchronous
 //! `BaseProducer`; delivery reports are served inside `poll`, on our
 //! thread), turns each event into a record, waits when librdkafka's queue is
-//! full instead of dropping anything, and keeps the books on what the
+//! full instead of dropping anything, and keeps the deliveries on what the
 //! brokers acknowledged: `delivered` is the number below which everything is
 //! safely in Kafka, the only point the state file may move to.
 
@@ -10,8 +10,8 @@ mod record;
 mod window;
 
 use crate::log::Log;
+use crate::record::{Record, Value};
 use crate::redact::is_secret_property;
-use crate::sink::{Record, Value};
 use crate::stats::KafkaCounts;
 use anyhow::{Result, anyhow, bail};
 use context::{Context, describe};
@@ -53,11 +53,11 @@ pub struct KafkaSink {
     key: KeySpec,
     /// The formatted record value (reused).
     value: Vec<u8>,
-    books: Books,
+    deliveries: Deliveries,
 }
 
 /// Everything learnt from the producer's callbacks.
-struct Books {
+struct Deliveries {
     window: Window,
     delivered: u64,
     failed: u64,
@@ -110,7 +110,7 @@ impl KafkaSink {
             checked: HashSet::new(),
             key: cfg.key.clone(),
             value: Vec::new(),
-            books: Books {
+            deliveries: Deliveries {
                 window: Window::new(),
                 delivered: 0,
                 failed: 0,
@@ -136,12 +136,13 @@ impl KafkaSink {
     fn check_brokers(&mut self) -> Result<()> {
         let routed = self.topic.contains(record::EVENT_PLACEHOLDER);
         let wanted = (!routed).then_some(self.topic.as_str());
-        let timeout = METADATA_TIMEOUT.min(self.books.flush_timeout.max(Duration::from_secs(1)));
+        let timeout =
+            METADATA_TIMEOUT.min(self.deliveries.flush_timeout.max(Duration::from_secs(1)));
         let metadata = self.producer.client().fetch_metadata(wanted, timeout);
-        self.books.serve(&self.producer, Duration::ZERO);
-        let brokers = &self.books.brokers;
+        self.deliveries.serve(&self.producer, Duration::ZERO);
+        let brokers = &self.deliveries.brokers;
         let metadata = metadata.map_err(|e| {
-            let why = match &self.books.last_error {
+            let why = match &self.deliveries.last_error {
                 Some(last) => last.clone(),
                 None => e
                     .rdkafka_error_code()
@@ -165,12 +166,13 @@ impl KafkaSink {
     /// a definite answer fails the run; a broker that does not answer now is
     /// left to librdkafka's retries.
     fn check_topic(&mut self, topic: &str) -> Result<()> {
-        let timeout = METADATA_TIMEOUT.min(self.books.flush_timeout.max(Duration::from_secs(1)));
+        let timeout =
+            METADATA_TIMEOUT.min(self.deliveries.flush_timeout.max(Duration::from_secs(1)));
         let answer = self.producer.client().fetch_metadata(Some(topic), timeout);
         if let Ok(metadata) = answer {
             let found = metadata.topics().iter().find(|t| t.name() == topic);
             let found = found.map(|t| (t.error(), t.partitions().len()));
-            topic_answer(topic, &self.books.brokers, found)?;
+            topic_answer(topic, &self.deliveries.brokers, found)?;
         }
         self.checked.insert(topic.to_string());
         Ok(())
@@ -189,7 +191,7 @@ impl KafkaSink {
             return Ok(()); // comments are not records in Kafka
         };
         let seq = rec.seq;
-        self.books.check()?;
+        self.deliveries.check()?;
         let topic = record::topic(&self.topic, ev.kind())?.into_owned();
         if !self.checked.contains(&topic) {
             self.check_topic(&topic)?;
@@ -228,7 +230,7 @@ impl KafkaSink {
                 Ok(()) => break,
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     rec = back;
-                    self.books.wait_for_room(&self.producer)?;
+                    self.deliveries.wait_for_room(&self.producer)?;
                 }
                 Err((e, _)) => {
                     let why = e
@@ -238,26 +240,26 @@ impl KafkaSink {
                 }
             }
         }
-        self.books.stalled = None;
-        self.books.window.sent(seq);
+        self.deliveries.stalled = None;
+        self.deliveries.window.sent(seq);
         self.value.clear();
         Ok(())
     }
 
     /// Serve delivery reports that are ready, without waiting.
     pub fn poll(&mut self) -> Result<()> {
-        self.books.serve(&self.producer, Duration::ZERO);
-        self.books.check()
+        self.deliveries.serve(&self.producer, Duration::ZERO);
+        self.deliveries.check()
     }
 
     pub fn delivered(&self) -> u64 {
-        self.books.window.delivered()
+        self.deliveries.window.delivered()
     }
 
     /// Wait up to the flush timeout for what is in flight; an error says how
     /// many events were not delivered, and why.
     pub fn close(&mut self) -> Result<()> {
-        let b = &mut self.books;
+        let b = &mut self.deliveries;
         if b.closed {
             return Ok(());
         }
@@ -300,14 +302,14 @@ impl KafkaSink {
 
     pub fn counts(&self) -> KafkaCounts {
         KafkaCounts {
-            delivered: self.books.delivered,
-            failed: self.books.failed,
-            in_flight: self.books.window.waiting(),
+            delivered: self.deliveries.delivered,
+            failed: self.deliveries.failed,
+            in_flight: self.deliveries.window.waiting(),
         }
     }
 }
 
-impl Books {
+impl Deliveries {
     /// Let librdkafka run our callbacks (waiting up to `timeout` for the
     /// first), then take in what they noted.
     fn serve(&mut self, producer: &BaseProducer<Context>, timeout: Duration) {
@@ -316,7 +318,7 @@ impl Books {
         // line); keep going while there are more.
         for _ in 0..10_000 {
             let before = self.callbacks;
-            self.take_notes(producer);
+            self.collect_reports(producer);
             if self.callbacks == before {
                 break;
             }
@@ -324,7 +326,7 @@ impl Books {
         }
     }
 
-    fn take_notes(&mut self, producer: &BaseProducer<Context>) {
+    fn collect_reports(&mut self, producer: &BaseProducer<Context>) {
         let mut notes = std::mem::take(&mut *producer.context().notes());
         self.callbacks += notes.callbacks;
         for line in notes.logs.drain(..) {

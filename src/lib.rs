@@ -19,6 +19,7 @@ pub mod kafka;
 pub mod log;
 pub mod pipeline;
 pub mod reconnect;
+pub mod record;
 pub mod redact;
 pub mod resume;
 pub mod sink;
@@ -26,6 +27,7 @@ pub mod source;
 pub mod sse;
 pub mod stats;
 pub mod tls;
+pub mod values;
 
 use std::io::IsTerminal;
 

@@ -180,7 +180,7 @@ impl Run<'_> {
             if let Some(e) = self.chunk.error.take() {
                 return End::Failed(e);
             }
-            if let Err(e) = self.settle() {
+            if let Err(e) = self.checkpoint() {
                 return End::Failed(e);
             }
             if flow.is_break() {
@@ -293,7 +293,7 @@ impl Run<'_> {
     /// No complete event is waiting: flush the sink, move the resume point
     /// to what is delivered, save it (at most once a second), and refresh
     /// the live status line.
-    fn settle(&mut self) -> Result<()> {
+    fn checkpoint(&mut self) -> Result<()> {
         self.sink.flush()?;
         self.ledger.advance(self.sink.delivered());
         if let Some(store) = &mut self.store {

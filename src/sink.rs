@@ -9,36 +9,13 @@
 
 mod stdout;
 
+pub use crate::record::{Record, Value};
 pub use stdout::Stdout;
 
 use crate::kafka::KafkaSink;
-use crate::sse::Event;
 use crate::stats::KafkaCounts;
 use anyhow::Result;
 use std::fs::File;
-use std::time::SystemTime;
-
-/// One output record.
-pub struct Record<'a> {
-    /// The number of the event it came from (several records may share it).
-    pub seq: u64,
-    pub value: Value<'a>,
-    /// The event it came from: its type and ID (Kafka headers and topic
-    /// routing) and data (a `--key` pointer). None for a comment line.
-    pub event: Option<&'a Event<'a>>,
-    /// The receive time.
-    pub time: SystemTime,
-}
-
-/// Where a record's value lies.
-pub enum Value<'a> {
-    /// The sink's `buffer()` from this offset to its end, as the formatter
-    /// left it (ending with an LF, which Kafka drops).
-    Built(usize),
-    /// These bytes plus an LF; for stdout they may lie in the chunk being
-    /// parsed, and are then written from there (see `Stdout`).
-    Verbatim(&'a [u8]),
-}
 
 pub enum Sink {
     Stdout(Stdout<File>),

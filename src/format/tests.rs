@@ -292,7 +292,6 @@ fn comments() {
 #[test]
 fn appends_to_callers_buffer() {
     let mut f = Formatter::new(opts(Format::Data));
-    assert_eq!(f.format(), Format::Data);
     let mut out = b"before\n".to_vec();
     f.event(&ev(b"", b"", b"x"), SystemTime::now(), &mut out);
     assert_eq!(out, b"before\nx\n");

@@ -60,7 +60,7 @@ impl Window {
     /// The broker acknowledged event `seq`. Unknown or repeated numbers are
     /// ignored.
     pub fn acked(&mut self, seq: u64) {
-        if self.settle(seq, State::Acked) {
+        if self.set_state(seq, State::Acked) {
             while self.states.front() == Some(&State::Acked) {
                 self.states.pop_front();
                 self.base += 1;
@@ -71,7 +71,7 @@ impl Window {
     /// The broker will never acknowledge `seq` (a permanent failure): stop
     /// waiting for it, but never move past it.
     pub fn failed(&mut self, seq: u64) {
-        self.settle(seq, State::Failed);
+        self.set_state(seq, State::Failed);
     }
 
     /// Every event numbered up to this one is acknowledged.
@@ -84,7 +84,7 @@ impl Window {
         self.waiting
     }
 
-    fn settle(&mut self, seq: u64, to: State) -> bool {
+    fn set_state(&mut self, seq: u64, to: State) -> bool {
         let slot = seq
             .checked_sub(self.base)
             .and_then(|i| usize::try_from(i).ok())

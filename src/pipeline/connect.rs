@@ -53,7 +53,7 @@ impl Run<'_> {
                 Next::GiveUp(why) => return Err(anyhow!("{shown}: {why}")),
                 Next::Wait(delay) => {
                     self.say_retry(&ending, delay);
-                    self.settle()?;
+                    self.checkpoint()?;
                     if let Some(stop) = self.control.sleep(delay) {
                         return Ok(stop.exit_code());
                     }

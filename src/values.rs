@@ -1,5 +1,7 @@
-//! Parsing of flag values: durations, sizes, headers, URLs. Pure functions,
-//! each returning a message that names the problem.
+//! values: parsing of flag values — durations, sizes, `--key`, headers,
+//! URLs. Pure functions, each returning a message that names the problem;
+//! the typed ones are clap value parsers (clap names the flag), the rest
+//! are used by `config`.
 
 use crate::kafka::KeySpec;
 use crate::redact::redact_url;

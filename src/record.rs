@@ -1,0 +1,29 @@
+//! record: what the pipeline makes of an event for a sink — a value (built
+//! in the sink's buffer, or verbatim bytes that may lie in the read buffer),
+//! the event it came from, its number and its receive time. Shared by the
+//! pipeline and every sink; depends on nothing but the parser's `Event`.
+
+use crate::sse::Event;
+use std::time::SystemTime;
+
+/// One output record.
+pub struct Record<'a> {
+    /// The number of the event it came from (several records may share it).
+    pub seq: u64,
+    pub value: Value<'a>,
+    /// The event it came from: its type and ID (Kafka headers and topic
+    /// routing) and data (a `--key` pointer). None for a comment line.
+    pub event: Option<&'a Event<'a>>,
+    /// The receive time.
+    pub time: SystemTime,
+}
+
+/// Where a record's value lies.
+pub enum Value<'a> {
+    /// The sink's `buffer()` from this offset to its end, as the formatter
+    /// left it (ending with an LF, which Kafka drops).
+    Built(usize),
+    /// These bytes plus an LF; for stdout they may lie in the chunk being
+    /// parsed, and are then written from there (see `Stdout`).
+    Verbatim(&'a [u8]),
+}
