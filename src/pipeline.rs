@@ -158,6 +158,16 @@ impl Run<'_> {
                 }
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if crate::http::is_tick(&e) => {
+                    // A quiet stream: catch up with acknowledgements.
+                    if let Err(e) = self.checkpoint() {
+                        return End::Failed(e);
+                    }
+                    if let Some(stop) = self.control.stopped() {
+                        return End::Stopped(stop);
+                    }
+                    continue;
+                }
                 Err(e) => {
                     parser.reset();
                     return match self.control.stopped() {

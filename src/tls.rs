@@ -30,25 +30,23 @@ use rustls::{
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
-use ureq::Agent;
 use ureq::config::Config;
 use ureq::tls::RootCerts;
-use ureq::unversioned::resolver::DefaultResolver;
-use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
 
 use der::validity;
-use transport::CacertTls;
+pub use transport::CacertTls;
 
-/// The agent for this config: with `--cacert` (and verification on), our
-/// connector; otherwise ureq's default one.
-pub fn agent(config: Config) -> anyhow::Result<Agent> {
+/// With `--cacert` (and verification on), the TLS link of the connector
+/// chain that checks certificates our way; None means ureq's own (the
+/// platform verifier, or none with `--insecure`).
+pub fn cacert_connector(config: &Config) -> anyhow::Result<Option<CacertTls>> {
     let tls = config.tls_config();
     let certs = match tls.root_certs() {
         RootCerts::Specific(certs) if !tls.disable_verification() => certs
             .iter()
             .map(|c| CertificateDer::from(c.der().to_vec()))
             .collect::<Vec<_>>(),
-        _ => return Ok(Agent::new_with_config(config)),
+        _ => return Ok(None),
     };
     let verifier = CacertVerifier::new(certs)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -57,15 +55,7 @@ pub fn agent(config: Config) -> anyhow::Result<Agent> {
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
-    let connector =
-        ().chain(ConnectProxyConnector::default())
-            .chain(TcpConnector::default())
-            .chain(CacertTls(Arc::new(client)));
-    Ok(Agent::with_parts(
-        config,
-        connector,
-        DefaultResolver::default(),
-    ))
+    Ok(Some(CacertTls(Arc::new(client))))
 }
 
 /// Checks a server certificate against the `--cacert` file.

@@ -445,3 +445,45 @@ fn a_proxy_from_the_environment_is_used_and_no_proxy_is_respected() {
     assert_eq!(out.json()[0]["data"], "direct");
     assert_eq!(proxy.requests().len(), 1);
 }
+
+/// A quiet stream wakes the main thread about once a second (to serve
+/// Kafka's acknowledgements and the resume point); the read then resumes
+/// where it was: nothing is lost or doubled, plain or gzip, and the idle
+/// timeout still counts from the last byte.
+#[test]
+fn quiet_pauses_mid_event_lose_nothing_plain_or_gzip() {
+    let a = "data: first half\n".to_string();
+    let b = "data: second half\n\n".to_string();
+    let plain = Reply::sse()
+        .body(&a)
+        .pause(Duration::from_millis(3500))
+        .body(&b);
+    let mut zipped = gzip_head();
+    for (i, p) in gzip(&[a, b]).into_iter().enumerate() {
+        if i == 1 {
+            zipped = zipped.pause(Duration::from_millis(3500));
+        }
+        zipped = zipped.body(p);
+    }
+    for reply in [plain, zipped] {
+        let server = Server::script(vec![reply]);
+        let out = run(&[&server.url(), "--no-reconnect", "--idle-timeout", "10s"]);
+        out.assert_code(0);
+        let data: Vec<String> = out.json().iter().map(|v| v["data"].to_string()).collect();
+        assert_eq!(data, ["\"first half\\nsecond half\""]);
+    }
+    let server = Server::script(vec![
+        Reply::sse()
+            .body(event(None, None, "x"))
+            .pause(Duration::from_secs(30)),
+    ]);
+    let t = std::time::Instant::now();
+    let out = run(&[&server.url(), "--no-reconnect", "--idle-timeout", "2500ms"]);
+    out.assert_code(1);
+    assert!(out.stderr.contains("--idle-timeout"), "{}", out.stderr);
+    let took = t.elapsed();
+    assert!(
+        took >= Duration::from_millis(2400) && took < Duration::from_secs(6),
+        "{took:?}"
+    );
+}

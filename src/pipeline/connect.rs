@@ -102,6 +102,7 @@ impl Run<'_> {
                 }
                 self.log.info(&format!("connected to {shown} ({info})"));
                 self.reconnect.streaming();
+                http.start_ticking();
                 self.stream(parser, &mut body, buf)
             }
             Answer::NoContent => {
