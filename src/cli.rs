@@ -205,6 +205,28 @@ pub struct Cli {
     #[arg(long, value_name = "PATH", help_heading = "Reconnect")]
     pub state_file: Option<PathBuf>,
 
+    /// Keep the resume point in this Kafka topic instead of a file (with -b):
+    /// read at start, written once Kafka acknowledged the events up to it.
+    /// Create it with 1 partition and cleanup.policy=compact.
+    #[arg(
+        long,
+        value_name = "TOPIC",
+        conflicts_with = "state_file",
+        requires = "kafka",
+        help_heading = "Reconnect"
+    )]
+    pub state_topic: Option<String>,
+
+    /// This stream's key in --state-topic [default: the URL without
+    /// credentials and the -t template].
+    #[arg(
+        long,
+        value_name = "KEY",
+        requires = "state_topic",
+        help_heading = "Reconnect"
+    )]
+    pub state_key: Option<String>,
+
     // ---- filtering and output ----
     /// Output format [default: json; data with --brokers].
     #[arg(
@@ -326,6 +348,12 @@ pub struct Cli {
         help_heading = "Kafka"
     )]
     pub flush_timeout: Option<Duration>,
+
+    /// Send an event Kafka refuses for good (too large, an illegal or missing
+    /// routed topic, invalid or against policy) to this topic instead of
+    /// failing the run; headers ssetap.error and ssetap.topic say why and where.
+    #[arg(long, value_name = "TOPIC", requires = "kafka", help_heading = "Kafka")]
+    pub dead_letter_topic: Option<String>,
 
     // ---- diagnostics ----
     /// No connection messages on stderr (warnings and errors still appear).

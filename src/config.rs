@@ -35,7 +35,8 @@ pub struct Config {
     pub duration: Option<Duration>,
     pub max_event_size: usize,
     pub last_event_id: Option<String>,
-    pub state_file: Option<PathBuf>,
+    /// Where the resume point is kept, if anywhere.
+    pub state: Option<StateStore>,
     pub kafka: Option<kafka::Options>,
     pub quiet: bool,
     pub verbose: bool,
@@ -44,6 +45,13 @@ pub struct Config {
     pub secrets: Vec<String>,
     /// Warnings found while reading the configuration, shown at start.
     pub warnings: Vec<String>,
+}
+
+/// Where the resume point is kept (one place per run).
+#[derive(Debug, Clone)]
+pub enum StateStore {
+    File(PathBuf),
+    Topic(kafka::StateOptions),
 }
 
 /// What `from_cli` needs from the outside world, so it stays testable.
@@ -152,6 +160,7 @@ impl Config {
             return Err(bad("--data @- and the input - both want stdin"));
         }
 
+        let state = state_store(&cli, &input, kafka.as_ref());
         Ok(Config {
             input,
             request: Request {
@@ -181,7 +190,7 @@ impl Config {
             duration: cli.duration,
             max_event_size: cli.max_event_size,
             last_event_id: cli.last_event_id,
-            state_file: cli.state_file,
+            state,
             kafka,
             quiet: cli.quiet,
             verbose: cli.verbose,
@@ -375,6 +384,30 @@ fn build_kafka(
         key: cli.key.clone(),
         properties,
         flush_timeout: cli.flush_timeout.unwrap_or(DEFAULT_FLUSH_TIMEOUT),
+        dead_letter_topic: cli.dead_letter_topic.clone(),
+    }))
+}
+
+/// `--state-file`, or `--state-topic` with its key (clap keeps them apart
+/// and ties the topic to Kafka).
+fn state_store(cli: &Cli, input: &Input, kafka: Option<&kafka::Options>) -> Option<StateStore> {
+    if let Some(path) = &cli.state_file {
+        return Some(StateStore::File(path.clone()));
+    }
+    let (topic, k) = (cli.state_topic.as_ref()?, kafka?);
+    let url = match input {
+        Input::Url(u) => crate::redact::redact_url(u),
+        Input::File(p) => p.display().to_string(),
+        Input::Stdin => "-".to_string(),
+    };
+    Some(StateStore::Topic(kafka::StateOptions {
+        topic: topic.clone(),
+        key: cli
+            .state_key
+            .clone()
+            .unwrap_or_else(|| kafka::default_key(&url, &k.topic)),
+        url,
+        data_topic: k.topic.clone(),
     }))
 }
 

@@ -6,7 +6,9 @@
 //! safely in Kafka, the only point the state file may move to.
 
 mod context;
+mod dead;
 mod record;
+mod state;
 mod window;
 
 use crate::log::Log;
@@ -15,6 +17,7 @@ use crate::redact::is_secret_property;
 use crate::stats::KafkaCounts;
 use anyhow::{Result, anyhow, bail};
 use context::{Context, describe};
+use dead::DeadLetters;
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
@@ -24,6 +27,7 @@ use std::time::{Duration, Instant, SystemTime};
 use window::Window;
 
 pub use record::KeySpec;
+pub use state::{StateOptions, StateTopic, default_key};
 
 /// What the Kafka sink needs to know; `config` builds it from the flags.
 #[derive(Debug, Clone)]
@@ -35,6 +39,8 @@ pub struct Options {
     pub properties: Vec<(String, String)>,
     /// At exit, how long to wait for acknowledgements.
     pub flush_timeout: Duration,
+    /// Where refused records go instead of failing the run.
+    pub dead_letter_topic: Option<String>,
 }
 
 /// How long to wait for the brokers' answer to a metadata request (or the
@@ -47,9 +53,11 @@ const STALL_WARNING: Duration = Duration::from_secs(5);
 
 pub struct KafkaSink {
     producer: BaseProducer<Context>,
-    /// The `-t` template, and the topics already checked to exist.
+    /// The `-t` template, the topics already checked to exist, and (with a
+    /// dead-letter topic) those found missing.
     topic: String,
     checked: HashSet<String>,
+    missing: HashSet<String>,
     key: KeySpec,
     /// The formatted record value (reused).
     value: Vec<u8>,
@@ -74,6 +82,7 @@ struct Deliveries {
     brokers: String,
     log: Log,
     closed: bool,
+    dead: Option<DeadLetters>,
 }
 
 impl KafkaSink {
@@ -108,6 +117,7 @@ impl KafkaSink {
             producer,
             topic: cfg.topic.clone(),
             checked: HashSet::new(),
+            missing: HashSet::new(),
             key: cfg.key.clone(),
             value: Vec::new(),
             deliveries: Deliveries {
@@ -124,9 +134,26 @@ impl KafkaSink {
                 brokers,
                 log: Log::new(false, log.verbose(), secrets),
                 closed: false,
+                dead: cfg
+                    .dead_letter_topic
+                    .clone()
+                    .map(|t| DeadLetters::new(t, &cfg.properties)),
             },
         };
         sink.check_brokers()?;
+        if let Some(dlq) = cfg.dead_letter_topic.as_deref() {
+            let timeout = METADATA_TIMEOUT.min(cfg.flush_timeout.max(Duration::from_secs(1)));
+            let found = match sink.producer.client().fetch_metadata(Some(dlq), timeout) {
+                Ok(m) => m
+                    .topics()
+                    .iter()
+                    .find(|t| t.name() == dlq)
+                    .map(|t| (t.error(), t.partitions().len())),
+                Err(_) => None,
+            };
+            topic_answer(dlq, &sink.deliveries.brokers, found)
+                .map_err(|e| anyhow!("--dead-letter-topic: {e}"))?;
+        }
         Ok(sink)
     }
 
@@ -192,10 +219,10 @@ impl KafkaSink {
         };
         let seq = rec.seq;
         self.deliveries.check()?;
-        let topic = record::topic(&self.topic, ev.kind())?.into_owned();
-        if !self.checked.contains(&topic) {
-            self.check_topic(&topic)?;
-        }
+        let topic = match self.route(ev) {
+            Ok(topic) => topic,
+            Err((intended, why)) => return self.refuse(seq, rec, intended, why),
+        };
         let value = match rec.value {
             Value::Built(start) => {
                 let v = self.value.get(start..).unwrap_or_default();
@@ -218,24 +245,26 @@ impl KafkaSink {
             .time
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-        let mut rec = BaseRecord::with_opaque_to(&topic, Box::new(seq))
+        let mut out = BaseRecord::with_opaque_to(&topic, Box::new(seq))
             .payload(value)
             .timestamp(millis)
             .headers(headers);
         if let Some(k) = &key {
-            rec = rec.key(k.as_ref());
+            out = out.key(k.as_ref());
         }
         loop {
-            match self.producer.send(rec) {
+            match self.producer.send(out) {
                 Ok(()) => break,
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
-                    rec = back;
+                    out = back;
                     self.deliveries.wait_for_room(&self.producer)?;
                 }
                 Err((e, _)) => {
-                    let why = e
-                        .rdkafka_error_code()
-                        .map_or_else(|| e.to_string(), describe);
+                    let code = e.rdkafka_error_code();
+                    let why = code.map_or_else(|| e.to_string(), describe);
+                    if code.is_some_and(dead::is_refusal) && self.deliveries.dead.is_some() {
+                        return self.refuse(seq, rec, topic, why);
+                    }
                     bail!("cannot send event {seq} to Kafka topic \"{topic}\": {why}");
                 }
             }
@@ -246,9 +275,68 @@ impl KafkaSink {
         Ok(())
     }
 
+    /// The topic for an event, checked to exist; or where it was meant to
+    /// go and why it cannot, when that is for good and there is a
+    /// dead-letter topic to take it.
+    fn route(&mut self, ev: &crate::sse::Event<'_>) -> Result<String, (String, String)> {
+        let dlq = self.deliveries.dead.is_some();
+        let topic = match record::topic(&self.topic, ev.kind()) {
+            Ok(t) => t.into_owned(),
+            Err(e) if dlq => {
+                let intended = self.topic.replace(
+                    record::EVENT_PLACEHOLDER,
+                    &String::from_utf8_lossy(ev.kind()),
+                );
+                return Err((intended, format!("{e:#}")));
+            }
+            Err(e) => return Err((String::new(), format!("{e:#}"))),
+        };
+        if self.missing.contains(&topic) {
+            return Err((topic.clone(), format!("topic \"{topic}\" does not exist")));
+        }
+        if !self.checked.contains(&topic)
+            && let Err(e) = self.check_topic(&topic)
+        {
+            if dlq {
+                self.missing.insert(topic.clone());
+            }
+            return Err((topic, format!("{e:#}")));
+        }
+        Ok(topic)
+    }
+
+    /// Kafka refuses event `seq` for good: send it to the dead-letter
+    /// topic, or fail the run without one.
+    fn refuse(&mut self, seq: u64, rec: &Record<'_>, topic: String, why: String) -> Result<()> {
+        let Some(ev) = rec.event.filter(|_| self.deliveries.dead.is_some()) else {
+            self.value.clear();
+            bail!("{why}");
+        };
+        let value = match rec.value {
+            Value::Built(start) => {
+                let v = self.value.get(start..).unwrap_or_default();
+                v.strip_suffix(b"\n").unwrap_or(v).to_vec()
+            }
+            Value::Verbatim(bytes) => bytes.to_vec(),
+        };
+        self.value.clear();
+        let refused = dead::Refused {
+            seq,
+            topic,
+            reason: why,
+            key: record::key(&self.key, ev).map(|k| k.into_owned()),
+            value,
+            event: ev.kind().to_vec(),
+            id: ev.id.to_vec(),
+        };
+        self.deliveries.window.sent(seq);
+        self.deliveries.send_dead(&self.producer, refused)
+    }
+
     /// Serve delivery reports that are ready, without waiting.
     pub fn poll(&mut self) -> Result<()> {
         self.deliveries.serve(&self.producer, Duration::ZERO);
+        self.deliveries.retry_dead(&self.producer)?;
         self.deliveries.check()
     }
 
@@ -305,6 +393,7 @@ impl KafkaSink {
             delivered: self.deliveries.delivered,
             failed: self.deliveries.failed,
             in_flight: self.deliveries.window.waiting(),
+            dead_lettered: self.deliveries.dead.as_ref().map(|d| d.count),
         }
     }
 }
@@ -339,6 +428,20 @@ impl Deliveries {
             self.window.acked(seq);
             self.delivered += 1;
         }
+        for seq in notes.dead_acked {
+            self.window.acked(seq);
+            if let Some(d) = &mut self.dead {
+                d.count += 1;
+            }
+        }
+        for r in notes.refused {
+            match &mut self.dead {
+                Some(d) => d.pending.push(r),
+                None => notes
+                    .failed
+                    .push((r.seq, format!("topic \"{}\": {}", r.topic, r.reason))),
+            }
+        }
         for (seq, why) in notes.failed {
             self.window.failed(seq);
             self.failed += 1;
@@ -362,6 +465,49 @@ impl Deliveries {
                 format!("Kafka producer: {why}"),
             ));
         }
+    }
+
+    /// Send one dead letter; a full queue waits for room as a data record
+    /// does.
+    fn send_dead(&mut self, producer: &BaseProducer<Context>, r: dead::Refused) -> Result<()> {
+        if let Some(d) = &mut self.dead {
+            d.pending.push(r);
+        }
+        while self.dead.as_ref().is_some_and(|d| !d.pending.is_empty()) {
+            if self.retry_dead(producer)? {
+                break;
+            }
+            self.wait_for_room(producer)?;
+        }
+        Ok(())
+    }
+
+    /// Send the dead letters waiting; true when all went.
+    fn retry_dead(&mut self, producer: &BaseProducer<Context>) -> Result<bool> {
+        let Some(d) = &mut self.dead else {
+            return Ok(true);
+        };
+        while let Some(r) = d.pending.first() {
+            match producer.send(d.record(r)) {
+                Ok(()) => {
+                    d.pending.remove(0);
+                }
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
+                    return Ok(false);
+                }
+                Err((e, _)) => {
+                    let why = e
+                        .rdkafka_error_code()
+                        .map_or_else(|| e.to_string(), describe);
+                    bail!(
+                        "cannot send event {} to --dead-letter-topic \"{}\": {why}",
+                        r.seq,
+                        d.topic
+                    );
+                }
+            }
+        }
+        Ok(true)
     }
 
     /// The run must end after a permanent failure.

@@ -12,11 +12,11 @@
 
 mod connect;
 
-use crate::config::{Config, Input};
+use crate::config::{Config, Input, StateStore};
 use crate::control::{Control, Stop};
 use crate::filter::{Filter, Verdict};
 use crate::format::Formatter;
-use crate::kafka::KafkaSink;
+use crate::kafka::{KafkaSink, StateTopic};
 use crate::log::Log;
 use crate::reconnect::Reconnector;
 use crate::resume::{CheckpointStore, Ledger, StateFile};
@@ -79,14 +79,17 @@ struct Screen {
 }
 
 pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
-    let mut store: Option<Box<dyn CheckpointStore>> = match &cfg.state_file {
-        Some(path) => Some(Box::new(StateFile::open(path)?)),
-        None => None,
-    };
+    let mut store = open_store(cfg, log)?;
     let saved = match &mut store {
         Some(s) => s.load()?,
         None => None,
     };
+    if let (Some(StateStore::Topic(t)), None) = (&cfg.state, &saved) {
+        log.info(&format!(
+            "no resume point for key {:?} in --state-topic \"{}\": starting from the live edge",
+            t.key, t.topic
+        ));
+    }
     let first_id = cfg.last_event_id.clone().or(saved).unwrap_or_default();
     let sink = match &cfg.kafka {
         Some(k) => Sink::Kafka(Box::new(KafkaSink::new(k, log)?)),
@@ -132,6 +135,19 @@ pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
         }
     };
     run.finish(result)
+}
+
+/// The resume point's store, if the run keeps one.
+fn open_store(cfg: &Config, log: &Log) -> Result<Option<Box<dyn CheckpointStore>>> {
+    Ok(match (&cfg.state, &cfg.kafka) {
+        (Some(StateStore::File(path)), _) => Some(Box::new(StateFile::open(path)?)),
+        (Some(StateStore::Topic(t)), Some(k)) => {
+            log.debug(&format!("--state-topic \"{}\", key {:?}", t.topic, t.key));
+            let topic = StateTopic::open(&k.properties, t.clone(), k.flush_timeout)?;
+            Some(Box::new(topic))
+        }
+        _ => None,
+    })
 }
 
 impl Run<'_> {
@@ -307,7 +323,7 @@ impl Run<'_> {
         self.sink.flush()?;
         self.ledger.advance(self.sink.delivered());
         if let Some(store) = &mut self.store {
-            store.save(self.ledger.safe_id(), false)?;
+            store.save(self.ledger.safe_id(), self.sink.delivered(), false)?;
         }
         if self.cfg.stats && self.log.stderr_is_terminal() && self.screen.ticker.due() {
             self.fill_stats();
@@ -329,7 +345,7 @@ impl Run<'_> {
         let closed = self.sink.close();
         self.ledger.advance(self.sink.delivered());
         let saved = match &mut self.store {
-            Some(store) => store.save(self.ledger.safe_id(), true),
+            Some(store) => store.save(self.ledger.safe_id(), self.sink.delivered(), true),
             None => Ok(()),
         };
         self.log.clear_status();

@@ -22,8 +22,9 @@ use std::collections::VecDeque;
 pub trait CheckpointStore {
     /// The saved ID, if there is one.
     fn load(&mut self) -> Result<Option<String>>;
-    /// Save `id`: at most about once a second unless `force` (at exit).
-    fn save(&mut self, id: &str, force: bool) -> Result<()>;
+    /// Save `id`, the newest ID whose events are delivered (`delivered` of
+    /// them this run): at most about once a second unless `force` (at exit).
+    fn save(&mut self, id: &str, delivered: u64, force: bool) -> Result<()>;
 }
 
 /// Which last event ID is safe to save.

@@ -29,6 +29,8 @@ pub struct KafkaCounts {
     pub delivered: u64,
     pub failed: u64,
     pub in_flight: u64,
+    /// With a dead-letter topic: events sent there and acknowledged.
+    pub dead_lettered: Option<u64>,
 }
 
 impl Stats {
@@ -49,6 +51,9 @@ impl Stats {
             v["delivered"] = k.delivered.into();
             v["failed"] = k.failed.into();
             v["in_flight"] = k.in_flight.into();
+            if let Some(d) = k.dead_lettered {
+                v["dead_lettered"] = d.into();
+            }
         }
         if !errors.is_empty() {
             v["errors"] = errors.into();

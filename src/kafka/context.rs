@@ -3,10 +3,11 @@
 //! thread, but rdkafka wants the context `Send + Sync`, so they only note
 //! things down; the sink collects the notes after each poll.
 
+use super::dead::{DEAD_BIT, Refused, is_refusal};
 use rdkafka::ClientContext;
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::Message;
+use rdkafka::message::{Headers, Message};
 use rdkafka::producer::{DeliveryResult, ProducerContext};
 use std::sync::{Mutex, MutexGuard};
 
@@ -22,6 +23,11 @@ pub struct Notes {
     pub acked: Vec<u64>,
     /// Events that failed for good, with why.
     pub failed: Vec<(u64, String)>,
+    /// Records refused for a reason retrying cannot fix (for the
+    /// dead-letter topic), copied.
+    pub refused: Vec<Refused>,
+    /// Dead letters the broker acknowledged (their event numbers).
+    pub dead_acked: Vec<u64>,
     /// librdkafka log lines, for `-v`.
     pub logs: Vec<String>,
     /// The latest global error (e.g. a broker that cannot be reached), kept
@@ -79,15 +85,35 @@ impl ProducerContext for Context {
     fn delivery(&self, result: &DeliveryResult<'_>, seq: Box<u64>) {
         let mut n = self.notes();
         n.callbacks += 1;
+        let dead = *seq & DEAD_BIT != 0;
+        let seq = *seq & !DEAD_BIT;
         match result {
-            Ok(_) => n.acked.push(*seq),
+            Ok(_) if dead => n.dead_acked.push(seq),
+            Ok(_) => n.acked.push(seq),
             Err((err, msg)) => {
-                let why = match err.rdkafka_error_code() {
-                    Some(code) => describe(code),
-                    None => err.to_string(),
-                };
-                n.failed
-                    .push((*seq, format!("topic \"{}\": {why}", msg.topic())));
+                let code = err.rdkafka_error_code();
+                let why = code.map_or_else(|| err.to_string(), describe);
+                if !dead && code.is_some_and(is_refusal) {
+                    let header = |name: &str| {
+                        msg.headers()
+                            .and_then(|h| h.iter().find(|h| h.key == name))
+                            .and_then(|h| h.value)
+                            .map(<[u8]>::to_vec)
+                            .unwrap_or_default()
+                    };
+                    n.refused.push(Refused {
+                        seq,
+                        topic: msg.topic().to_string(),
+                        reason: why,
+                        key: msg.key().map(<[u8]>::to_vec),
+                        value: msg.payload().unwrap_or_default().to_vec(),
+                        event: header("sse.event"),
+                        id: header("sse.id"),
+                    });
+                } else {
+                    n.failed
+                        .push((seq, format!("topic \"{}\": {why}", msg.topic())));
+                }
             }
         }
     }

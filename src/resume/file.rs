@@ -50,7 +50,7 @@ impl CheckpointStore for StateFile {
     }
 
     /// Saves `id` if it changed and the last save is a second old (or `force`).
-    fn save(&mut self, id: &str, force: bool) -> Result<()> {
+    fn save(&mut self, id: &str, _delivered: u64, force: bool) -> Result<()> {
         if self.saved.as_deref() == Some(id) {
             return Ok(());
         }
@@ -121,7 +121,7 @@ mod tests {
         let _ = std::fs::remove_file(&p);
         let mut s = StateFile::open(&p).unwrap();
         assert_eq!(s.load().unwrap(), None);
-        s.save("42", true).unwrap();
+        s.save("42", 0, true).unwrap();
         assert_eq!(
             std::fs::read_to_string(&p).unwrap(),
             "{\"last_event_id\":\"42\"}\n"
@@ -134,10 +134,10 @@ mod tests {
     fn saves_at_most_once_a_second_unless_forced() {
         let p = dir().join("b.state");
         let mut s = StateFile::open(&p).unwrap();
-        s.save("1", false).unwrap();
-        s.save("2", false).unwrap();
+        s.save("1", 0, false).unwrap();
+        s.save("2", 0, false).unwrap();
         assert!(std::fs::read_to_string(&p).unwrap().contains("\"1\""));
-        s.save("3", true).unwrap();
+        s.save("3", 0, true).unwrap();
         assert!(std::fs::read_to_string(&p).unwrap().contains("\"3\""));
     }
 

@@ -1,0 +1,158 @@
+//! kafka::dead: the dead-letter topic (`--dead-letter-topic`). An event whose
+//! record Kafka refuses for a reason retrying cannot fix — too large, an
+//! illegal or missing `{event}`-routed topic, invalid or against the
+//! broker's policy — goes there instead of failing the run. The dead-letter
+//! record keeps the original key and `sse.*` headers, adds `ssetap.error`
+//! (why) and `ssetap.topic` (where it was meant to go), and carries the
+//! formatted event, cut to fit (`ssetap.truncated`) when it was too large.
+//! It counts as delivered for the resume point once acknowledged.
+//!
+//! Failures that retrying could fix (timeouts, unreachable brokers, not
+//! enough replicas, authorization on the data topic) are never
+//! dead-lettered.
+
+use rdkafka::error::RDKafkaErrorCode;
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::BaseRecord;
+
+/// Set in a record's opaque number when it is a dead letter.
+pub const DEAD_BIT: u64 = 1 << 63;
+
+/// librdkafka's default `message.max.bytes`.
+const DEFAULT_MAX_BYTES: usize = 1_000_000;
+/// Room kept for the key, headers and record overhead when cutting a value.
+const OVERHEAD: usize = 4096;
+
+/// Does this delivery error refuse the record for good?
+pub fn is_refusal(code: RDKafkaErrorCode) -> bool {
+    use RDKafkaErrorCode as C;
+    matches!(
+        code,
+        C::MessageSizeTooLarge
+            | C::InvalidMessageSize
+            | C::InvalidMessage
+            | C::InvalidRecord
+            | C::PolicyViolation
+            | C::InvalidTopic
+            | C::MessageBatchTooLarge
+    )
+}
+
+/// A refused record, copied so that it can be sent again elsewhere.
+#[derive(Debug, Clone)]
+pub struct Refused {
+    pub seq: u64,
+    /// Where it was meant to go, and why it could not.
+    pub topic: String,
+    pub reason: String,
+    pub key: Option<Vec<u8>>,
+    pub value: Vec<u8>,
+    /// The event's type and ID (its `sse.*` headers).
+    pub event: Vec<u8>,
+    pub id: Vec<u8>,
+}
+
+/// The dead-letter topic and its counts.
+#[derive(Debug)]
+pub struct DeadLetters {
+    pub topic: String,
+    max_bytes: usize,
+    /// Acknowledged dead letters.
+    pub count: u64,
+    /// Refusals waiting to be sent (the queue was full).
+    pub pending: Vec<Refused>,
+}
+
+impl DeadLetters {
+    pub fn new(topic: String, properties: &[(String, String)]) -> DeadLetters {
+        let max_bytes = properties
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "message.max.bytes")
+            .and_then(|(_, v)| v.trim().parse().ok())
+            .unwrap_or(DEFAULT_MAX_BYTES);
+        DeadLetters {
+            topic,
+            max_bytes,
+            count: 0,
+            pending: Vec::new(),
+        }
+    }
+
+    /// The value as sent: cut to fit, and whether it was cut.
+    pub fn fit<'v>(&self, value: &'v [u8]) -> (&'v [u8], bool) {
+        let room = self.max_bytes.saturating_sub(OVERHEAD);
+        if value.len() <= room {
+            (value, false)
+        } else {
+            (&value[..room], true)
+        }
+    }
+
+    /// The dead-letter record for `r`; `original_len` is set when the value
+    /// was cut.
+    pub fn record<'a>(&'a self, r: &'a Refused) -> BaseRecord<'a, [u8], [u8], Box<u64>> {
+        let (value, cut) = self.fit(&r.value);
+        let mut headers = OwnedHeaders::new_with_capacity(5)
+            .insert(Header {
+                key: "sse.event",
+                value: Some(r.event.as_slice()),
+            })
+            .insert(Header {
+                key: "ssetap.error",
+                value: Some(r.reason.as_bytes()),
+            })
+            .insert(Header {
+                key: "ssetap.topic",
+                value: Some(r.topic.as_bytes()),
+            });
+        if !r.id.is_empty() {
+            headers = headers.insert(Header {
+                key: "sse.id",
+                value: Some(r.id.as_slice()),
+            });
+        }
+        if cut {
+            headers = headers.insert(Header {
+                key: "ssetap.truncated",
+                value: Some(r.value.len().to_string().as_bytes()),
+            });
+        }
+        let mut rec = BaseRecord::with_opaque_to(&self.topic, Box::new(r.seq | DEAD_BIT))
+            .payload(value)
+            .headers(headers);
+        if let Some(k) = &r.key {
+            rec = rec.key(k.as_slice());
+        }
+        rec
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_are_the_errors_retrying_cannot_fix() {
+        assert!(is_refusal(RDKafkaErrorCode::MessageSizeTooLarge));
+        assert!(is_refusal(RDKafkaErrorCode::PolicyViolation));
+        assert!(is_refusal(RDKafkaErrorCode::InvalidRecord));
+        assert!(!is_refusal(RDKafkaErrorCode::MessageTimedOut));
+        assert!(!is_refusal(RDKafkaErrorCode::NotEnoughReplicas));
+        assert!(!is_refusal(RDKafkaErrorCode::TopicAuthorizationFailed));
+        assert!(!is_refusal(RDKafkaErrorCode::AllBrokersDown));
+    }
+
+    #[test]
+    fn a_value_too_large_is_cut_to_fit() {
+        let d = DeadLetters::new(
+            "dlq".into(),
+            &[("message.max.bytes".into(), "10000".into())],
+        );
+        let big = vec![b'x'; 20_000];
+        let (v, cut) = d.fit(&big);
+        assert!(cut && v.len() == 10_000 - OVERHEAD);
+        let (v, cut) = d.fit(b"small");
+        assert!(!cut && v == b"small");
+    }
+}
