@@ -422,12 +422,11 @@ fn with_dlq(mut o: Options, dlq: &str) -> Options {
     o
 }
 
-/// Every record in `topic`, from the start: (key, value, headers).
-fn read_all(
-    brokers: &str,
-    topic: &str,
-    want: usize,
-) -> Vec<(Option<Vec<u8>>, Vec<u8>, Vec<(String, Vec<u8>)>)> {
+/// A record as read back: key, value, headers.
+type Read = (Option<Vec<u8>>, Vec<u8>, Vec<(String, Vec<u8>)>);
+
+/// Every record in `topic`, from the start.
+fn read_all(brokers: &str, topic: &str, want: usize) -> Vec<Read> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", brokers)
         .set("group.id", format!("read-{topic}"))
