@@ -1,6 +1,7 @@
 //! control: how a run is asked to stop from outside the data path — SIGINT,
-//! SIGTERM, SIGHUP and the `--duration` timer. It owns the signal handlers
-//! and the side threads that turn these into a stop request: a flag plus a wake-up for whatever the main
+//! SIGTERM, SIGHUP, the `--duration` timer, and stdout's reader going away
+//! (`| head`). It owns the signal handlers and the side threads that turn
+//! these into a stop request: a flag plus a wake-up for whatever the main
 //! thread is blocked in — `ureq::Agent::shutdown` for a socket read, a
 //! condvar for the backoff sleep; the connect wait and the stdin reader poll
 //! the flag. The main thread notices the flag and ends the run the normal
@@ -8,7 +9,10 @@
 //! with the first signal's code. None of these threads touches data.
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use std::fs::File;
 use std::io;
+use std::os::fd::{AsFd, AsRawFd};
+use std::os::unix::fs::FileTypeExt;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -21,15 +25,19 @@ const SIGNALS: [i32; 3] = [SIGINT, SIGTERM, SIGHUP];
 pub enum Stop {
     /// `--duration` ran out: a normal end.
     Duration,
+    /// Stdout is a pipe whose reader went away: a normal end, as for a
+    /// write that meets the broken pipe.
+    OutputClosed,
     /// SIGINT, SIGTERM or SIGHUP, by number.
     Signal(i32),
 }
 
 impl Stop {
-    /// 0 for the duration limit, 128 + the signal number for a signal.
+    /// 0 for the duration limit and a closed stdout, 128 + the signal
+    /// number for a signal.
     pub fn exit_code(self) -> i32 {
         match self {
-            Stop::Duration => crate::exit::OK,
+            Stop::Duration | Stop::OutputClosed => crate::exit::OK,
             Stop::Signal(n) => 128 + n,
         }
     }
@@ -38,6 +46,7 @@ impl Stop {
         match code {
             0 => None,
             -1 => Some(Stop::Duration),
+            -2 => Some(Stop::OutputClosed),
             n => Some(Stop::Signal(n)),
         }
     }
@@ -45,6 +54,7 @@ impl Stop {
     fn code(self) -> i32 {
         match self {
             Stop::Duration => -1,
+            Stop::OutputClosed => -2,
             Stop::Signal(n) => n,
         }
     }
@@ -95,6 +105,34 @@ impl Control {
                 }
             })?;
         Ok(())
+    }
+
+    /// When stdout is a pipe or socket, end the run (exit 0) as soon as its
+    /// reader goes away, even while no event comes to write: `ssetap URL |
+    /// head -n 1` on a quiet stream. A side thread waits in poll(2) for
+    /// POLLERR/POLLHUP, which a pipe reports to the writer once the read end
+    /// is closed. Files, /dev/null and terminals are left alone (poll says
+    /// nothing for the first two; a terminal's hang-up comes as SIGHUP).
+    pub fn watch_stdout(self: &Arc<Self>) {
+        let Ok(fd) = io::stdout().as_fd().try_clone_to_owned() else {
+            return;
+        };
+        let out = File::from(fd);
+        let watched = out.metadata().is_ok_and(|m| {
+            let kind = m.file_type();
+            kind.is_fifo() || kind.is_socket()
+        });
+        if !watched {
+            return;
+        }
+        let control = Arc::clone(self);
+        let _ = std::thread::Builder::new()
+            .name("stdout-watch".into())
+            .spawn(move || {
+                if reader_gone(&out) {
+                    control.request(Stop::OutputClosed);
+                }
+            });
     }
 
     /// End the run after `limit` (the `--duration` flag), from a timer thread.
@@ -181,6 +219,33 @@ fn on_signal(first: &AtomicI32, sig: i32) -> Option<i32> {
     }
 }
 
+/// Wait until `out` (a pipe or socket) reports that its reader is gone.
+/// False when poll fails or reports the descriptor invalid.
+fn reader_gone(out: &File) -> bool {
+    loop {
+        let mut pfd = libc::pollfd {
+            fd: out.as_raw_fd(),
+            // POLLERR and POLLHUP are always reported; nothing else is wanted.
+            events: 0,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd for a descriptor we own, count 1.
+        let ready = unsafe { libc::poll(&mut pfd, 1, -1) };
+        if ready < 0 {
+            if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return false;
+        }
+        if pfd.revents & (libc::POLLERR | libc::POLLHUP) != 0 {
+            return true;
+        }
+        if pfd.revents != 0 {
+            return false;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,12 +275,17 @@ mod tests {
     }
 
     #[test]
-    fn every_reason_round_trips() {
+    fn a_closed_stdout_is_a_normal_end_and_every_reason_round_trips() {
+        assert_eq!(Stop::OutputClosed.exit_code(), 0);
         assert_eq!(Stop::Signal(libc::SIGHUP).exit_code(), 129);
         assert_eq!(Stop::Signal(libc::SIGINT).exit_code(), 130);
-        for stop in [Stop::Duration, Stop::Signal(2)] {
+        for stop in [Stop::Duration, Stop::OutputClosed, Stop::Signal(2)] {
             assert_eq!(Stop::from_code(stop.code()), Some(stop));
         }
+        let c = Control::new();
+        c.request(Stop::OutputClosed);
+        c.request(Stop::Signal(2));
+        assert_eq!(c.stopped(), Some(Stop::OutputClosed));
     }
 
     #[test]
@@ -230,6 +300,14 @@ mod tests {
         let first = AtomicI32::new(0);
         assert_eq!(on_signal(&first, libc::SIGHUP), None);
         assert_eq!(on_signal(&first, libc::SIGHUP), Some(129));
+    }
+
+    #[test]
+    fn a_pipe_whose_reader_closed_is_seen_as_gone() {
+        let (reader, writer) = io::pipe().unwrap();
+        let writer = File::from(std::os::fd::OwnedFd::from(writer));
+        drop(reader);
+        assert!(reader_gone(&writer));
     }
 
     #[test]

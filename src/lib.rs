@@ -65,6 +65,9 @@ pub fn main() -> i32 {
     if let Err(e) = control.install_signal_handler() {
         log.warn(&format!("cannot install the signal handlers: {e}"));
     }
+    if cfg.kafka.is_none() {
+        control.watch_stdout();
+    }
     if let Some(limit) = cfg.duration {
         control.stop_after(limit);
     }

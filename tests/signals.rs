@@ -1,11 +1,12 @@
 //! Stop requests from outside the data path, against the built binary: a
-//! second signal while the orderly end is stuck, and SIGHUP.
+//! second signal while the orderly end is stuck, SIGHUP, and stdout's reader
+//! going away while the stream is quiet (`| head -n 1`).
 
 mod common;
 
 use common::*;
-use std::io::Read;
-use std::process::Child;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Wait for `child` to exit, at most `limit`; kill it and fail past that.
@@ -108,4 +109,100 @@ fn sighup_while_blocked_in_a_read_exits_129_with_everything_written() {
     let out = r.finish(run::LIMIT);
     out.assert_code(129);
     assert_eq!(out.lines(), ["e1", "e2", "e3", "e4", "e5"]);
+}
+
+/// Runs `ssetap` with its stdout piped into `head -n 1`, as a shell would;
+/// returns ssetap's exit status, its stderr, the time from head's exit to
+/// ssetap's, and what head printed.
+fn into_head(
+    mut cmd: Command,
+    feed: impl FnOnce(&mut Child),
+) -> (Option<i32>, String, Duration, String) {
+    let mut child = cmd.spawn().expect("spawn ssetap");
+    let out = child.stdout.take().expect("stdout");
+    // The Command (and with it our copy of the pipe's read end) is dropped
+    // at the end of this statement: head holds the only one.
+    let mut head = Command::new("head")
+        .args(["-n", "1"])
+        .stdin(Stdio::from(out))
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn head");
+    feed(&mut child);
+    let mut line = String::new();
+    if let Some(o) = head.stdout.take() {
+        let _ = BufReader::new(o).read_line(&mut line);
+    }
+    let head_status = wait_exit(&mut head, Duration::from_secs(20), "head");
+    assert!(head_status.success());
+    let gone = Instant::now();
+    let status = wait_exit(&mut child, Duration::from_secs(10), "after head exited");
+    let took = gone.elapsed();
+    (status.code(), stderr_of(&mut child), took, line)
+}
+
+#[test]
+fn piped_into_head_a_quiet_stream_ends_once_head_exits() {
+    let server = Server::script(vec![Reply::sse().body(event(None, None, "only")).hold()]);
+    let (code, stderr, took, line) =
+        into_head(ssetap(&[&server.url(), "-q", "--format", "data"]), |_| {});
+    assert_eq!(line, "only\n");
+    assert_eq!(code, Some(0), "stderr: {stderr}");
+    assert_eq!(stderr, "");
+    assert!(
+        took < Duration::from_secs(2),
+        "exit took {took:?} after head"
+    );
+}
+
+#[test]
+fn piped_into_head_a_quiet_stdin_ends_once_head_exits() {
+    let mut cmd = ssetap(&["-", "-q", "--format", "data"]);
+    cmd.stdin(Stdio::piped());
+    let mut stdin = None;
+    let (code, stderr, took, line) = into_head(cmd, |child| {
+        let mut input = child.stdin.take().expect("stdin");
+        input.write_all(b"data: one\n\n").expect("write stdin");
+        // Keep stdin open and quiet: no EOF ends the run.
+        stdin = Some(input);
+    });
+    drop(stdin);
+    assert_eq!(line, "one\n");
+    assert_eq!(code, Some(0), "stderr: {stderr}");
+    assert_eq!(stderr, "");
+    assert!(
+        took < Duration::from_secs(2),
+        "exit took {took:?} after head"
+    );
+}
+
+/// Stdout that is not a pipe is not watched: a quiet stream runs until
+/// `--duration`. (`-q`: with the info lines gone, stderr must be empty.)
+fn quiet_run_into(stdout: Stdio) -> Out {
+    let server = Server::script(vec![Reply::sse().body(event(None, None, "q")).hold()]);
+    let mut cmd = ssetap(&[&server.url(), "-q", "--format", "data", "--duration", "1s"]);
+    cmd.stdout(stdout);
+    let out = Running::start(cmd).finish(run::LIMIT);
+    out.assert_code(0);
+    assert_eq!(out.stderr, "");
+    assert!(
+        out.elapsed >= Duration::from_millis(900),
+        "ended early: {:?}",
+        out.elapsed
+    );
+    out
+}
+
+#[test]
+fn stdout_to_a_regular_file_runs_until_the_duration() {
+    let dir = Scratch::new("sig-file");
+    let path = dir.path("out.txt");
+    let file = std::fs::File::create(&path).expect("create");
+    quiet_run_into(Stdio::from(file));
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), "q\n");
+}
+
+#[test]
+fn stdout_to_dev_null_runs_until_the_duration() {
+    quiet_run_into(Stdio::null());
 }
