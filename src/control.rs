@@ -1,27 +1,43 @@
 //! control: how a run is asked to stop from outside the data path — SIGINT,
-//! SIGTERM and the `--duration` timer. A stop request is a flag plus a wake-up
-//! for whatever the main thread is blocked in: `ureq::Agent::shutdown` for a
-//! socket read, a condvar for the backoff sleep. The main thread notices the
-//! flag and ends the run the normal way, so what was parsed is still written.
+//! SIGTERM, SIGHUP, the `--duration` timer, and stdout's reader going away
+//! (`| head`). It owns the signal handlers and the side threads that turn
+//! these into a stop request: a flag plus a wake-up for whatever the main
+//! thread is blocked in — `ureq::Agent::shutdown` for a socket read, a
+//! condvar for the backoff sleep; the connect wait and the stdin reader poll
+//! the flag. The main thread notices the flag and ends the run the normal
+//! way, so what was parsed is still written. A second signal exits at once,
+//! with the first signal's code. None of these threads touches data.
 
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use std::fs::File;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd};
+use std::os::unix::fs::FileTypeExt;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
+
+/// The signals that ask a run to stop.
+const SIGNALS: [i32; 3] = [SIGINT, SIGTERM, SIGHUP];
 
 /// Why a run was asked to stop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stop {
     /// `--duration` ran out: a normal end.
     Duration,
+    /// Stdout is a pipe whose reader went away: a normal end, as for a
+    /// write that meets the broken pipe.
+    OutputClosed,
     /// SIGINT, SIGTERM or SIGHUP, by number.
     Signal(i32),
 }
 
 impl Stop {
-    /// 0 for the duration limit, 128 + the signal number for a signal.
+    /// 0 for the duration limit and a closed stdout, 128 + the signal
+    /// number for a signal.
     pub fn exit_code(self) -> i32 {
         match self {
-            Stop::Duration => crate::exit::OK,
+            Stop::Duration | Stop::OutputClosed => crate::exit::OK,
             Stop::Signal(n) => 128 + n,
         }
     }
@@ -30,6 +46,7 @@ impl Stop {
         match code {
             0 => None,
             -1 => Some(Stop::Duration),
+            -2 => Some(Stop::OutputClosed),
             n => Some(Stop::Signal(n)),
         }
     }
@@ -37,6 +54,7 @@ impl Stop {
     fn code(self) -> i32 {
         match self {
             Stop::Duration => -1,
+            Stop::OutputClosed => -2,
             Stop::Signal(n) => n,
         }
     }
@@ -55,17 +73,66 @@ impl Control {
         Arc::new(Control::default())
     }
 
-    /// Route SIGINT/SIGTERM here. A second signal exits at once: the user
-    /// asked twice, and something is stuck.
-    pub fn install_signal_handler(self: &Arc<Self>) -> anyhow::Result<()> {
-        let control = Arc::clone(self);
-        ctrlc::try_set_handler(move || {
-            if let Some(Stop::Signal(_)) = control.stopped() {
-                std::process::exit(last_signal().exit_code());
+    /// Route SIGINT, SIGTERM and SIGHUP here. The handler itself only notes
+    /// the first signal (or exits, on a later one); a small thread woken by
+    /// signal-hook turns the first into a stop request, which needs locks.
+    pub fn install_signal_handler(self: &Arc<Self>) -> io::Result<()> {
+        for sig in SIGNALS {
+            // SAFETY: the action runs inside a signal handler; it only does
+            // a compare-exchange on a static atomic and, on a later signal,
+            // `_exit` (signal_hook::low_level::exit): both async-signal-safe.
+            // It is registered before `Signals` below, so signal-hook runs it
+            // first and the thread finds FIRST set.
+            unsafe {
+                signal_hook::low_level::register(sig, move || {
+                    if let Some(code) = on_signal(&FIRST, sig) {
+                        signal_hook::low_level::exit(code);
+                    }
+                })?;
             }
-            control.request(last_signal());
-        })?;
+        }
+        let mut signals = signal_hook::iterator::Signals::new(SIGNALS)?;
+        let control = Arc::clone(self);
+        std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || {
+                for sig in signals.forever() {
+                    let first = match FIRST.load(Ordering::SeqCst) {
+                        0 => sig,
+                        n => n,
+                    };
+                    control.request(Stop::Signal(first));
+                }
+            })?;
         Ok(())
+    }
+
+    /// When stdout is a pipe or socket, end the run (exit 0) as soon as its
+    /// reader goes away, even while no event comes to write: `ssetap URL |
+    /// head -n 1` on a quiet stream. A side thread waits in poll(2) for
+    /// POLLERR/POLLHUP, which a pipe reports to the writer once the read end
+    /// is closed. Files, /dev/null and terminals are left alone (poll says
+    /// nothing for the first two; a terminal's hang-up comes as SIGHUP).
+    pub fn watch_stdout(self: &Arc<Self>) {
+        let Ok(fd) = io::stdout().as_fd().try_clone_to_owned() else {
+            return;
+        };
+        let out = File::from(fd);
+        let watched = out.metadata().is_ok_and(|m| {
+            let kind = m.file_type();
+            kind.is_fifo() || kind.is_socket()
+        });
+        if !watched {
+            return;
+        }
+        let control = Arc::clone(self);
+        let _ = std::thread::Builder::new()
+            .name("stdout-watch".into())
+            .spawn(move || {
+                if reader_gone(&out) {
+                    control.request(Stop::OutputClosed);
+                }
+            });
     }
 
     /// End the run after `limit` (the `--duration` flag), from a timer thread.
@@ -137,58 +204,44 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The signal that fired last: ctrlc's handler does not say which one, so
-/// `install_signal_markers` records SIGTERM and SIGHUP in front of it; no
-/// mark means SIGINT.
-fn last_signal() -> Stop {
-    match MARKED.load(Ordering::SeqCst) {
-        0 => Stop::Signal(libc::SIGINT),
-        n => Stop::Signal(n),
+/// The first stop signal to arrive, 0 before any. Process-wide, as signal
+/// dispositions are.
+static FIRST: AtomicI32 = AtomicI32::new(0);
+
+/// What the handler does with signal `sig`: the first one is noted in
+/// `first` (None: the thread requests the stop); any later one means the user
+/// asked twice and something is stuck, so exit now with the code of the
+/// first.
+fn on_signal(first: &AtomicI32, sig: i32) -> Option<i32> {
+    match first.compare_exchange(0, sig, Ordering::SeqCst, Ordering::SeqCst) {
+        Ok(_) => None,
+        Err(prev) => Some(Stop::Signal(prev).exit_code()),
     }
 }
 
-static MARKED: AtomicI32 = AtomicI32::new(0);
-static PREVIOUS: [std::sync::atomic::AtomicUsize; 2] = [
-    std::sync::atomic::AtomicUsize::new(0),
-    std::sync::atomic::AtomicUsize::new(0),
-];
-const MARKED_SIGNALS: [libc::c_int; 2] = [libc::SIGTERM, libc::SIGHUP];
-
-extern "C" fn mark(sig: libc::c_int) {
-    MARKED.store(sig, Ordering::SeqCst);
-    let slot = MARKED_SIGNALS.iter().position(|&s| s == sig).unwrap_or(0);
-    let prev = PREVIOUS[slot].load(Ordering::SeqCst);
-    if prev != 0 {
-        // SAFETY: PREVIOUS holds the address of the plain (non-SA_SIGINFO)
-        // handler that sigaction reported, ctrlc's; calling it is what the
-        // kernel would have done.
-        let f: extern "C" fn(libc::c_int) = unsafe { std::mem::transmute(prev) };
-        f(sig);
-    }
-}
-
-/// Put a marker in front of ctrlc's SIGTERM and SIGHUP handlers. Call after
-/// `install_signal_handler`.
-pub fn install_signal_markers() {
-    for (slot, &sig) in MARKED_SIGNALS.iter().enumerate() {
-        // SAFETY: we read the current disposition and, when it is a plain
-        // handler, install ours with the same flags and mask; ours only
-        // touches atomics and then calls the previous handler.
-        unsafe {
-            let mut old: libc::sigaction = std::mem::zeroed();
-            if libc::sigaction(sig, std::ptr::null(), &mut old) != 0
-                || old.sa_sigaction == libc::SIG_DFL
-                || old.sa_sigaction == libc::SIG_IGN
-                || old.sa_flags & libc::SA_SIGINFO != 0
-            {
+/// Wait until `out` (a pipe or socket) reports that its reader is gone.
+/// False when poll fails or reports the descriptor invalid.
+fn reader_gone(out: &File) -> bool {
+    loop {
+        let mut pfd = libc::pollfd {
+            fd: out.as_raw_fd(),
+            // POLLERR and POLLHUP are always reported; nothing else is wanted.
+            events: 0,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd for a descriptor we own, count 1.
+        let ready = unsafe { libc::poll(&mut pfd, 1, -1) };
+        if ready < 0 {
+            if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
                 continue;
             }
-            PREVIOUS[slot].store(old.sa_sigaction, Ordering::SeqCst);
-            let mut new: libc::sigaction = std::mem::zeroed();
-            new.sa_sigaction = mark as extern "C" fn(libc::c_int) as usize;
-            new.sa_flags = old.sa_flags;
-            new.sa_mask = old.sa_mask;
-            libc::sigaction(sig, &new, std::ptr::null_mut());
+            return false;
+        }
+        if pfd.revents & (libc::POLLERR | libc::POLLHUP) != 0 {
+            return true;
+        }
+        if pfd.revents != 0 {
+            return false;
         }
     }
 }
@@ -219,6 +272,42 @@ mod tests {
         assert_eq!(c.stopped(), Some(Stop::Duration));
         assert_eq!(Stop::Duration.exit_code(), 0);
         assert_eq!(Stop::Signal(15).exit_code(), 143);
+    }
+
+    #[test]
+    fn a_closed_stdout_is_a_normal_end_and_every_reason_round_trips() {
+        assert_eq!(Stop::OutputClosed.exit_code(), 0);
+        assert_eq!(Stop::Signal(libc::SIGHUP).exit_code(), 129);
+        assert_eq!(Stop::Signal(libc::SIGINT).exit_code(), 130);
+        for stop in [Stop::Duration, Stop::OutputClosed, Stop::Signal(2)] {
+            assert_eq!(Stop::from_code(stop.code()), Some(stop));
+        }
+        let c = Control::new();
+        c.request(Stop::OutputClosed);
+        c.request(Stop::Signal(2));
+        assert_eq!(c.stopped(), Some(Stop::OutputClosed));
+    }
+
+    #[test]
+    fn a_second_signal_exits_with_the_first_signals_code() {
+        let first = AtomicI32::new(0);
+        assert_eq!(on_signal(&first, libc::SIGINT), None);
+        assert_eq!(on_signal(&first, libc::SIGTERM), Some(130));
+        assert_eq!(on_signal(&first, libc::SIGHUP), Some(130));
+        let first = AtomicI32::new(0);
+        assert_eq!(on_signal(&first, libc::SIGTERM), None);
+        assert_eq!(on_signal(&first, libc::SIGINT), Some(143));
+        let first = AtomicI32::new(0);
+        assert_eq!(on_signal(&first, libc::SIGHUP), None);
+        assert_eq!(on_signal(&first, libc::SIGHUP), Some(129));
+    }
+
+    #[test]
+    fn a_pipe_whose_reader_closed_is_seen_as_gone() {
+        let (reader, writer) = io::pipe().unwrap();
+        let writer = File::from(std::os::fd::OwnedFd::from(writer));
+        drop(reader);
+        assert!(reader_gone(&writer));
     }
 
     #[test]

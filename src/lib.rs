@@ -63,9 +63,11 @@ pub fn main() -> i32 {
     }
     let control = control::Control::new();
     if let Err(e) = control.install_signal_handler() {
-        log.warn(&format!("cannot install the Ctrl-C handler: {e}"));
+        log.warn(&format!("cannot install the signal handlers: {e}"));
     }
-    control::install_signal_markers();
+    if cfg.kafka.is_none() {
+        control.watch_stdout();
+    }
     if let Some(limit) = cfg.duration {
         control.stop_after(limit);
     }

@@ -7,8 +7,7 @@ use crate::control::Control;
 use anyhow::{Context, Result};
 use std::fs::File;
 use std::io::{self, Read};
-use std::mem::ManuallyDrop;
-use std::os::fd::FromRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -49,25 +48,33 @@ fn url_hint(name: &str) -> Option<String> {
 }
 
 pub struct Stdin {
-    fd: ManuallyDrop<File>,
+    /// A duplicate of fd 0 (closing it leaves fd 0 open), or why there is
+    /// none: reported by the first read.
+    fd: io::Result<File>,
     control: Arc<Control>,
 }
 
 pub fn stdin(control: Arc<Control>) -> Stdin {
-    // SAFETY: fd 0 stays open for the life of the process; ManuallyDrop
-    // keeps us from closing it.
-    let fd = ManuallyDrop::new(unsafe { File::from_raw_fd(0) });
+    let fd = io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(File::from)
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot open stdin: {e}")));
     Stdin { fd, control }
 }
 
 impl Read for Stdin {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let fd = match &mut self.fd {
+            Ok(fd) => fd,
+            Err(e) => return Err(io::Error::new(e.kind(), e.to_string())),
+        };
         loop {
             if self.control.stopped().is_some() {
                 return Err(io::Error::other("stopped"));
             }
             let mut pfd = libc::pollfd {
-                fd: 0,
+                fd: fd.as_raw_fd(),
                 events: libc::POLLIN,
                 revents: 0,
             };
@@ -81,7 +88,7 @@ impl Read for Stdin {
                 return Err(err);
             }
             if ready > 0 {
-                return self.fd.read(buf);
+                return fd.read(buf);
             }
         }
     }
