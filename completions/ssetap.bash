@@ -23,7 +23,7 @@ _ssetap() {
 
     case "${cmd}" in
         ssetap)
-            opts="-H -u -X -d -k -f -e -n -b -t -F -q -v -h -V --header --user --bearer --request --data --no-compression --ignore-content-type --cacert --insecure --connect-timeout --idle-timeout --retry --retry-max --max-retries --no-reconnect --reconnect --last-event-id --state-file --format --json-data --timestamp --color --comments --event --grep --dedup --max-events --duration --max-event-size --brokers --topic --key --kafka-property --kafka-config --flush-timeout --quiet --verbose --stats --help --version"
+            opts="-H -u -X -d -k -f -e -n -b -t -F -q -v -h -V --header --user --bearer --request --data --no-compression --ignore-content-type --cacert --insecure --connect-timeout --idle-timeout --retry --retry-max --max-retries --no-reconnect --reconnect --last-event-id --state-file --state-topic --state-key --format --json-data --timestamp --color --comments --event --grep --dedup --max-events --duration --max-event-size --brokers --topic --key --kafka-property --kafka-config --flush-timeout --dead-letter-topic --quiet --verbose --stats --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -94,6 +94,14 @@ _ssetap() {
                     return 0
                     ;;
                 --state-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-topic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -174,6 +182,10 @@ _ssetap() {
                     return 0
                     ;;
                 --flush-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dead-letter-topic)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -11,6 +11,8 @@ complete -c ssetap -l retry-max -d 'Upper bound of the backoff, which doubles (w
 complete -c ssetap -l max-retries -d 'Reconnect at most N times (N+1 requests in all), then exit 1. Default: unlimited' -r
 complete -c ssetap -l last-event-id -d 'Send this Last-Event-ID on the first request (overrides --state-file)' -r
 complete -c ssetap -l state-file -d 'Keep the last event ID here across runs: read at start, replaced atomically once the events up to it were written (or acknowledged by Kafka)' -r -F
+complete -c ssetap -l state-topic -d 'Keep the resume point in this Kafka topic instead of a file (with -b): read at start, written once Kafka acknowledged the events up to it. Create it with 1 partition and cleanup.policy=compact' -r
+complete -c ssetap -l state-key -d 'This stream\'s key in --state-topic [default: the URL without credentials and the -t template]' -r
 complete -c ssetap -s f -l format -d 'Output format [default: json; data with --brokers]' -r -f -a "json\t'One JSON object per line: {"event":…,"id":…,"data":…}'
 data\t'The data field alone, one event per line (multi-line data stays multi-line)'
 sse\t'Canonical SSE text, which ssetap reads back unchanged'"
@@ -29,6 +31,7 @@ complete -c ssetap -l key -d 'Record key: none, id, event, or a JSON pointer (/a
 complete -c ssetap -l kafka-property -d 'Set a librdkafka property (repeatable), e.g. compression.type=zstd' -r
 complete -c ssetap -s F -l kafka-config -d 'Read librdkafka properties from a file (key=value lines, # comments), like kcat -F. Put secrets here, in a file only you can read' -r -F
 complete -c ssetap -l flush-timeout -d 'At exit, wait this long for Kafka to acknowledge what is in flight [default: 30s]' -r
+complete -c ssetap -l dead-letter-topic -d 'Send an event Kafka refuses for good (too large, an illegal or missing routed topic, invalid or against policy) to this topic instead of failing the run; headers ssetap.error and ssetap.topic say why and where' -r
 complete -c ssetap -l no-compression -d 'Do not ask for gzip (no Accept-Encoding header). Use it when a server that compresses without flushing delays events'
 complete -c ssetap -l ignore-content-type -d 'Accept a 200 response whatever its Content-Type (e.g. a .sse file on a static server), with a warning. Default: only text/event-stream'
 complete -c ssetap -s k -l insecure -d 'Do not verify TLS certificates (warns on stderr)'

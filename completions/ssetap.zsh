@@ -32,6 +32,8 @@ _ssetap() {
 '--max-retries=[Reconnect at most N times (N+1 requests in all), then exit 1. Default\: unlimited]:N:_default' \
 '--last-event-id=[Send this Last-Event-ID on the first request (overrides --state-file)]:ID:_default' \
 '--state-file=[Keep the last event ID here across runs\: read at start, replaced atomically once the events up to it were written (or acknowledged by Kafka)]:PATH:_files' \
+'(--state-file)--state-topic=[Keep the resume point in this Kafka topic instead of a file (with -b)\: read at start, written once Kafka acknowledged the events up to it. Create it with 1 partition and cleanup.policy=compact]:TOPIC:_default' \
+'--state-key=[This stream'\''s key in --state-topic \[default\: the URL without credentials and the -t template\]]:KEY:_default' \
 '-f+[Output format \[default\: json; data with --brokers\]]:FORMAT:((json\:"One JSON object per line\: {"event"\:…,"id"\:…,"data"\:…}"
 data\:"The data field alone, one event per line (multi-line data stays multi-line)"
 sse\:"Canonical SSE text, which ssetap reads back unchanged"))' \
@@ -56,6 +58,7 @@ sse\:"Canonical SSE text, which ssetap reads back unchanged"))' \
 '-F+[Read librdkafka properties from a file (key=value lines, # comments), like kcat -F. Put secrets here, in a file only you can read]:FILE:_files' \
 '--kafka-config=[Read librdkafka properties from a file (key=value lines, # comments), like kcat -F. Put secrets here, in a file only you can read]:FILE:_files' \
 '--flush-timeout=[At exit, wait this long for Kafka to acknowledge what is in flight \[default\: 30s\]]:DURATION:_default' \
+'--dead-letter-topic=[Send an event Kafka refuses for good (too large, an illegal or missing routed topic, invalid or against policy) to this topic instead of failing the run; headers ssetap.error and ssetap.topic say why and where]:TOPIC:_default' \
 '--no-compression[Do not ask for gzip (no Accept-Encoding header). Use it when a server that compresses without flushing delays events]' \
 '--ignore-content-type[Accept a 200 response whatever its Content-Type (e.g. a .sse file on a static server), with a warning. Default\: only text/event-stream]' \
 '-k[Do not verify TLS certificates (warns on stderr)]' \

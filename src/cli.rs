@@ -29,7 +29,9 @@ Exit status:
   2    usage: bad flags or arguments
   129  hung up by SIGHUP (everything parsed was written first)
   130  interrupted by SIGINT (likewise)
-  143  terminated by SIGTERM (likewise)";
+  143  terminated by SIGTERM (likewise)
+  A second signal while the first is being handled exits at once, with the
+  first signal's code.";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {

@@ -20,8 +20,9 @@ pub const DEAD_BIT: u64 = 1 << 63;
 
 /// librdkafka's default `message.max.bytes`.
 const DEFAULT_MAX_BYTES: usize = 1_000_000;
-/// Room kept for the key, headers and record overhead when cutting a value.
-const OVERHEAD: usize = 4096;
+/// Room kept for the record's own overhead (besides its key and headers)
+/// when cutting a value.
+const OVERHEAD: usize = 512;
 
 /// Does this delivery error refuse the record for good?
 pub fn is_refusal(code: RDKafkaErrorCode) -> bool {
@@ -79,20 +80,27 @@ impl DeadLetters {
         }
     }
 
-    /// The value as sent: cut to fit, and whether it was cut.
-    pub fn fit<'v>(&self, value: &'v [u8]) -> (&'v [u8], bool) {
-        let room = self.max_bytes.saturating_sub(OVERHEAD);
-        if value.len() <= room {
-            (value, false)
+    /// The value as sent: cut to fit beside the key and headers, and
+    /// whether it was cut.
+    pub fn fit<'v>(&self, r: &'v Refused) -> (&'v [u8], bool) {
+        let beside = r.key.as_ref().map_or(0, Vec::len)
+            + r.event.len()
+            + r.id.len()
+            + r.reason.len()
+            + r.topic.len()
+            + 128;
+        let room = self.max_bytes.saturating_sub(OVERHEAD + beside);
+        if r.value.len() <= room {
+            (&r.value, false)
         } else {
-            (&value[..room], true)
+            (&r.value[..room], true)
         }
     }
 
     /// The dead-letter record for `r`; `original_len` is set when the value
     /// was cut.
     pub fn record<'a>(&'a self, r: &'a Refused) -> BaseRecord<'a, [u8], [u8], Box<u64>> {
-        let (value, cut) = self.fit(&r.value);
+        let (value, cut) = self.fit(r);
         let mut headers = OwnedHeaders::new_with_capacity(5)
             .insert(Header {
                 key: "sse.event",
@@ -149,10 +157,27 @@ mod tests {
             "dlq".into(),
             &[("message.max.bytes".into(), "10000".into())],
         );
-        let big = vec![b'x'; 20_000];
+        let big = refused(&[b'x'; 20_000]);
         let (v, cut) = d.fit(&big);
-        assert!(cut && v.len() == 10_000 - OVERHEAD);
-        let (v, cut) = d.fit(b"small");
+        assert!(
+            cut && v.len() < 10_000 - OVERHEAD && v.len() > 9_000,
+            "{}",
+            v.len()
+        );
+        let small = refused(b"small");
+        let (v, cut) = d.fit(&small);
         assert!(!cut && v == b"small");
+    }
+
+    fn refused(value: &[u8]) -> Refused {
+        Refused {
+            seq: 1,
+            topic: "t".into(),
+            reason: "too large".into(),
+            key: Some(b"k".to_vec()),
+            value: value.to_vec(),
+            event: b"message".to_vec(),
+            id: b"7".to_vec(),
+        }
     }
 }

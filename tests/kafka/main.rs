@@ -9,6 +9,7 @@ mod resume;
 #[path = "../common/server.rs"]
 mod scripted;
 mod server;
+mod state_topic;
 mod tansu;
 
 use consume::{Record, assert_exactly_once_in_order, consume};
@@ -107,15 +108,21 @@ fn drain(pipe: Option<impl std::io::Read + Send + 'static>) -> std::thread::Join
 }
 
 fn start(args: &[&str]) -> Running {
-    let started = Instant::now();
-    let mut child = ssetap(args).spawn().expect("spawn ssetap");
-    let stdout = drain(child.stdout.take());
-    let stderr = drain(child.stderr.take());
-    Running {
-        child,
-        started,
-        stdout,
-        stderr,
+    Running::from(ssetap(args))
+}
+
+impl From<Command> for Running {
+    fn from(mut cmd: Command) -> Running {
+        let started = Instant::now();
+        let mut child = cmd.spawn().expect("spawn ssetap");
+        let stdout = drain(child.stdout.take());
+        let stderr = drain(child.stderr.take());
+        Running {
+            child,
+            started,
+            stdout,
+            stderr,
+        }
     }
 }
 
