@@ -59,7 +59,7 @@ mod redirect;
 pub mod tick;
 
 use redirect::{origin, resolve};
-pub use tick::{Ticking, is_tick};
+pub use tick::Ticking;
 
 /// Redirects followed per request.
 pub const MAX_REDIRECTS: usize = 10;

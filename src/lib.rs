@@ -26,6 +26,7 @@ pub mod sink;
 pub mod source;
 pub mod sse;
 pub mod stats;
+pub mod tick;
 pub mod tls;
 pub mod values;
 

@@ -174,7 +174,7 @@ impl Run<'_> {
                 }
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) if crate::http::is_tick(&e) => {
+                Err(e) if crate::tick::is_tick(&e) => {
                     // A quiet stream: catch up with acknowledgements.
                     if let Err(e) = self.checkpoint() {
                         return End::Failed(e);

@@ -1,6 +1,7 @@
 //! source: the non-HTTP inputs — a file of recorded SSE, or stdin. Stdin is
 //! read through poll(2) with a short timeout so that a stop request (Ctrl-C,
-//! `--duration`) ends the run even while nothing arrives on the pipe. The
+//! `--duration`) ends the run even while nothing arrives on the pipe, and a
+//! quiet pipe ticks once a second (`tick`). The
 //! HTTP source lives in `http`.
 
 use crate::control::Control;
@@ -69,9 +70,13 @@ impl Read for Stdin {
             Ok(fd) => fd,
             Err(e) => return Err(io::Error::new(e.kind(), e.to_string())),
         };
+        let since = std::time::Instant::now();
         loop {
             if self.control.stopped().is_some() {
                 return Err(io::Error::other("stopped"));
+            }
+            if since.elapsed() >= crate::tick::TICK {
+                return Err(crate::tick::error());
             }
             let mut pfd = libc::pollfd {
                 fd: fd.as_raw_fd(),

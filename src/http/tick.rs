@@ -1,23 +1,17 @@
 //! http::tick: wakes the main thread about once a second while a stream is
 //! quiet. A transport wrapper caps each body read at `TICK`; when that cap,
-//! not the idle timeout, ran out, the read ends with a `WouldBlock` error
-//! the pipeline takes as "nothing yet": it serves Kafka's acknowledgements,
-//! moves the resume point and returns to the read, which resumes where it
-//! was (ureq keeps the call and its buffers across a failed read). The cap
+//! not the idle timeout, ran out, the read ends with `crate::tick`'s error,
+//! which the pipeline takes as "nothing yet", and the next read resumes
+//! where this one was (ureq keeps the call and its buffers across a failed
+//! read). The cap
 //! applies only once the pipeline says a body is being read (`Ticking`), so
 //! a slow response head still gets the whole idle timeout.
 
-use std::io;
+use crate::tick::TICK;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, NextTimeout, Transport};
-
-/// How often a quiet stream wakes the main thread.
-pub const TICK: Duration = Duration::from_secs(1);
-
-/// The message of the `WouldBlock` error a tick ends a read with.
-pub const TICK_MESSAGE: &str = "no data yet (tick)";
 
 /// Whether body reads tick now; shared by the agent's transports and the
 /// pipeline.
@@ -32,11 +26,6 @@ impl Ticking {
     fn on(&self) -> bool {
         self.0.load(Ordering::Relaxed)
     }
-}
-
-/// Is this read error a tick (no data yet, the stream is fine)?
-pub fn is_tick(err: &io::Error) -> bool {
-    err.kind() == io::ErrorKind::WouldBlock && err.to_string() == TICK_MESSAGE
 }
 
 /// The last link of the connector chain: wraps the transport.
@@ -96,9 +85,9 @@ impl<T: Transport> Transport for TickTransport<T> {
                 self.last_input = Instant::now();
                 Ok(got)
             }
-            Err(ureq::Error::Timeout(_)) if idle_left.is_none_or(|left| left > TICK) => Err(
-                ureq::Error::Io(io::Error::new(io::ErrorKind::WouldBlock, TICK_MESSAGE)),
-            ),
+            Err(ureq::Error::Timeout(_)) if idle_left.is_none_or(|left| left > TICK) => {
+                Err(ureq::Error::Io(crate::tick::error()))
+            }
             Err(e) => Err(e),
         }
     }
@@ -109,23 +98,5 @@ impl<T: Transport> Transport for TickTransport<T> {
 
     fn is_tls(&self) -> bool {
         self.inner.is_tls()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_our_wouldblock_is_a_tick() {
-        assert!(is_tick(&io::Error::new(
-            io::ErrorKind::WouldBlock,
-            TICK_MESSAGE
-        )));
-        assert!(!is_tick(&io::Error::from(io::ErrorKind::WouldBlock)));
-        assert!(!is_tick(&io::Error::new(
-            io::ErrorKind::TimedOut,
-            TICK_MESSAGE
-        )));
     }
 }

@@ -285,3 +285,43 @@ fn refused_events_go_to_the_dead_letter_topic_and_the_run_goes_on() {
     assert_eq!(routed.header("ssetap.topic"), Some(&b"w.bad type"[..]));
     assert_eq!(routed.n(), 3);
 }
+
+#[test]
+fn a_quiet_stdin_moves_the_state_file_too() {
+    use std::io::Write;
+    let broker = Tansu::start();
+    broker.create_topic("data", 1);
+    let b = broker.brokers();
+    let dir = Scratch::new("st-stdin");
+    let file = dir.path("stdin.state");
+    let mut cmd = super::ssetap(&[
+        "-",
+        "-b",
+        &b,
+        "-t",
+        "data",
+        "--state-file",
+        file.to_str().unwrap(),
+    ]);
+    cmd.stdin(std::process::Stdio::piped());
+    let mut r = super::Running::from(cmd);
+    let mut stdin = r.child.stdin.take().expect("stdin");
+    for i in 1..=3 {
+        stdin
+            .write_all(event(i, None, Some(&i.to_string())).as_bytes())
+            .unwrap();
+    }
+    stdin.flush().unwrap();
+    let t = Instant::now();
+    let mut saved = String::new();
+    while t.elapsed() < Duration::from_secs(10) {
+        saved = std::fs::read_to_string(&file).unwrap_or_default();
+        if saved.contains("\"3\"") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(stdin);
+    let _ = r.finish(Duration::from_secs(30));
+    assert!(saved.contains("\"3\""), "state: {saved:?}");
+}
