@@ -275,64 +275,6 @@ impl KafkaSink {
         Ok(())
     }
 
-    /// The topic for an event, checked to exist; or where it was meant to
-    /// go and why it cannot, when that is for good and there is a
-    /// dead-letter topic to take it.
-    fn route(&mut self, ev: &crate::sse::Event<'_>) -> Result<String, (String, String)> {
-        let dlq = self.deliveries.dead.is_some();
-        let topic = match record::topic(&self.topic, ev.kind()) {
-            Ok(t) => t.into_owned(),
-            Err(e) if dlq => {
-                let intended = self.topic.replace(
-                    record::EVENT_PLACEHOLDER,
-                    &String::from_utf8_lossy(ev.kind()),
-                );
-                return Err((intended, format!("{e:#}")));
-            }
-            Err(e) => return Err((String::new(), format!("{e:#}"))),
-        };
-        if self.missing.contains(&topic) {
-            return Err((topic.clone(), format!("topic \"{topic}\" does not exist")));
-        }
-        if !self.checked.contains(&topic)
-            && let Err(e) = self.check_topic(&topic)
-        {
-            if dlq {
-                self.missing.insert(topic.clone());
-            }
-            return Err((topic, format!("{e:#}")));
-        }
-        Ok(topic)
-    }
-
-    /// Kafka refuses event `seq` for good: send it to the dead-letter
-    /// topic, or fail the run without one.
-    fn refuse(&mut self, seq: u64, rec: &Record<'_>, topic: String, why: String) -> Result<()> {
-        let Some(ev) = rec.event.filter(|_| self.deliveries.dead.is_some()) else {
-            self.value.clear();
-            bail!("{why}");
-        };
-        let value = match rec.value {
-            Value::Built(start) => {
-                let v = self.value.get(start..).unwrap_or_default();
-                v.strip_suffix(b"\n").unwrap_or(v).to_vec()
-            }
-            Value::Verbatim(bytes) => bytes.to_vec(),
-        };
-        self.value.clear();
-        let refused = dead::Refused {
-            seq,
-            topic,
-            reason: why,
-            key: record::key(&self.key, ev).map(|k| k.into_owned()),
-            value,
-            event: ev.kind().to_vec(),
-            id: ev.id.to_vec(),
-        };
-        self.deliveries.window.sent(seq);
-        self.deliveries.send_dead(&self.producer, refused)
-    }
-
     /// Serve delivery reports that are ready, without waiting.
     pub fn poll(&mut self) -> Result<()> {
         self.deliveries.serve(&self.producer, Duration::ZERO);
@@ -465,49 +407,6 @@ impl Deliveries {
                 format!("Kafka producer: {why}"),
             ));
         }
-    }
-
-    /// Send one dead letter; a full queue waits for room as a data record
-    /// does.
-    fn send_dead(&mut self, producer: &BaseProducer<Context>, r: dead::Refused) -> Result<()> {
-        if let Some(d) = &mut self.dead {
-            d.pending.push(r);
-        }
-        while self.dead.as_ref().is_some_and(|d| !d.pending.is_empty()) {
-            if self.retry_dead(producer)? {
-                break;
-            }
-            self.wait_for_room(producer)?;
-        }
-        Ok(())
-    }
-
-    /// Send the dead letters waiting; true when all went.
-    fn retry_dead(&mut self, producer: &BaseProducer<Context>) -> Result<bool> {
-        let Some(d) = &mut self.dead else {
-            return Ok(true);
-        };
-        while let Some(r) = d.pending.first() {
-            match producer.send(d.record(r)) {
-                Ok(()) => {
-                    d.pending.remove(0);
-                }
-                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
-                    return Ok(false);
-                }
-                Err((e, _)) => {
-                    let why = e
-                        .rdkafka_error_code()
-                        .map_or_else(|| e.to_string(), describe);
-                    bail!(
-                        "cannot send event {} to --dead-letter-topic \"{}\": {why}",
-                        r.seq,
-                        d.topic
-                    );
-                }
-            }
-        }
-        Ok(true)
     }
 
     /// The run must end after a permanent failure.

@@ -11,9 +11,13 @@
 //! enough replicas, authorization on the data topic) are never
 //! dead-lettered.
 
-use rdkafka::error::RDKafkaErrorCode;
+use super::context::{Context, describe};
+use super::{Deliveries, KafkaSink, record};
+use crate::record::{Record, Value};
+use anyhow::{Result, bail};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::BaseRecord;
+use rdkafka::producer::{BaseProducer, BaseRecord};
 
 /// Set in a record's opaque number when it is a dead letter.
 pub const DEAD_BIT: u64 = 1 << 63;
@@ -133,6 +137,117 @@ impl DeadLetters {
             rec = rec.key(k.as_slice());
         }
         rec
+    }
+}
+
+impl KafkaSink {
+    /// The topic for an event, checked to exist; or where it was meant to
+    /// go and why it cannot, when that is for good and there is a
+    /// dead-letter topic to take it.
+    pub(super) fn route(&mut self, ev: &crate::sse::Event<'_>) -> Result<String, (String, String)> {
+        let dlq = self.deliveries.dead.is_some();
+        let topic = match record::topic(&self.topic, ev.kind()) {
+            Ok(t) => t.into_owned(),
+            Err(e) if dlq => {
+                let intended = self.topic.replace(
+                    record::EVENT_PLACEHOLDER,
+                    &String::from_utf8_lossy(ev.kind()),
+                );
+                return Err((intended, format!("{e:#}")));
+            }
+            Err(e) => return Err((String::new(), format!("{e:#}"))),
+        };
+        if self.missing.contains(&topic) {
+            return Err((topic.clone(), format!("topic \"{topic}\" does not exist")));
+        }
+        if !self.checked.contains(&topic)
+            && let Err(e) = self.check_topic(&topic)
+        {
+            if dlq {
+                self.missing.insert(topic.clone());
+            }
+            return Err((topic, format!("{e:#}")));
+        }
+        Ok(topic)
+    }
+
+    /// Kafka refuses event `seq` for good: send it to the dead-letter
+    /// topic, or fail the run without one.
+    pub(super) fn refuse(
+        &mut self,
+        seq: u64,
+        rec: &Record<'_>,
+        topic: String,
+        why: String,
+    ) -> Result<()> {
+        let Some(ev) = rec.event.filter(|_| self.deliveries.dead.is_some()) else {
+            self.value.clear();
+            bail!("{why}");
+        };
+        let value = match rec.value {
+            Value::Built(start) => {
+                let v = self.value.get(start..).unwrap_or_default();
+                v.strip_suffix(b"\n").unwrap_or(v).to_vec()
+            }
+            Value::Verbatim(bytes) => bytes.to_vec(),
+        };
+        self.value.clear();
+        let refused = Refused {
+            seq,
+            topic,
+            reason: why,
+            key: record::key(&self.key, ev).map(|k| k.into_owned()),
+            value,
+            event: ev.kind().to_vec(),
+            id: ev.id.to_vec(),
+        };
+        self.deliveries.window.sent(seq);
+        self.deliveries.send_dead(&self.producer, refused)
+    }
+}
+
+impl Deliveries {
+    /// Send one dead letter; a full queue waits for room as a data record
+    /// does.
+    pub(super) fn send_dead(&mut self, producer: &BaseProducer<Context>, r: Refused) -> Result<()> {
+        if let Some(d) = &mut self.dead {
+            d.pending.push(r);
+        }
+        while self.dead.as_ref().is_some_and(|d| !d.pending.is_empty()) {
+            if self.retry_dead(producer)? {
+                break;
+            }
+            self.wait_for_room(producer)?;
+        }
+        Ok(())
+    }
+
+    /// Send the dead letters waiting; true when all went.
+    pub(super) fn retry_dead(&mut self, producer: &BaseProducer<Context>) -> Result<bool> {
+        let Some(d) = &mut self.dead else {
+            return Ok(true);
+        };
+        while let Some(r) = d.pending.first() {
+            match producer.send(d.record(r)) {
+                Ok(()) => {
+                    d.pending.remove(0);
+                }
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
+                    return Ok(false);
+                }
+                Err((e, _)) => {
+                    let why = e
+                        .rdkafka_error_code()
+                        .map_or_else(|| e.to_string(), describe);
+                    bail!(
+                        "cannot send event {} to --dead-letter-topic \"{}\": {why}",
+                        r.seq,
+                        d.topic
+                    );
+                }
+            }
+        }
+        Ok(true)
     }
 }
 
