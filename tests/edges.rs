@@ -358,3 +358,12 @@ fn help_lists_sighup() {
     let out = run(&["--help"]);
     assert!(out.stdout().contains("129"), "{}", out.stdout());
 }
+
+#[test]
+fn a_protocol_error_from_the_server_is_fatal_not_retried() {
+    let server =
+        Server::start(|_, _| Reply(vec![Step::Write(b"NOT HTTP AT ALL\r\n\r\n".to_vec())]));
+    let out = run(&[&server.url(), "--retry", "50ms"]);
+    out.assert_code(1);
+    assert_eq!(server.requests().len(), 1, "{}", out.stderr);
+}
