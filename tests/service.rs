@@ -361,6 +361,36 @@ fn systemd_unit_verifies() {
     );
 }
 
+#[test]
+fn reads_wake_each_second_without_losing_the_stream_over_tls() {
+    // A quiet spell of 2.5 s is two or three read timeouts (the one-second
+    // wake-ups); the stream goes on over the same TLS connection.
+    let dir = Scratch::new("wake-tls");
+    let (ca, cert, key) = common::make_certs(&dir);
+    let url = common::tls_server_paced(&cert, &key, Some(Duration::from_millis(2500)));
+    // Our connector chain (--cacert) and ureq's own (--insecure).
+    let ca = ca.to_str().unwrap();
+    for trust in [["--cacert", ca], ["--insecure", "-q"]] {
+        let out = common::run(&[
+            &url,
+            trust[0],
+            trust[1],
+            "--no-reconnect",
+            "--idle-timeout",
+            "10s",
+            "--stats-interval",
+            "1s",
+        ]);
+        out.assert_code(0);
+        let data: Vec<Value> = out.json().iter().map(|v| v["data"].clone()).collect();
+        assert_eq!(data, ["secure", "late"], "{}", out.stderr);
+        assert_eq!(out.stats()["reconnects"], 0);
+        // Stats lines during the quiet spell: the main loop woke up.
+        let lines = out.stderr.lines().filter(|l| l.starts_with('{')).count();
+        assert!(lines >= 3, "{trust:?}: {}", out.stderr);
+    }
+}
+
 /// CPU seconds (user + system) a process has used, from /proc.
 fn cpu_seconds(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc stat");
