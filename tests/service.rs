@@ -391,8 +391,27 @@ fn reads_wake_each_second_without_losing_the_stream_over_tls() {
     }
 }
 
-/// CPU seconds (user + system) a process has used, from /proc.
+/// CPU seconds a process has used: the scheduler's run time of each of
+/// its threads where the kernel shows it (precise), else user + system
+/// time from /proc/PID/stat (counted in clock ticks).
 fn cpu_seconds(pid: u32) -> f64 {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("/proc tasks");
+    let mut ms = 0.0;
+    let mut precise = false;
+    for task in tasks.flatten() {
+        let sched = std::fs::read_to_string(task.path().join("sched")).unwrap_or_default();
+        if let Some(line) = sched.lines().find(|l| l.starts_with("se.sum_exec_runtime")) {
+            precise = true;
+            ms += line
+                .rsplit(' ')
+                .next()
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0);
+        }
+    }
+    if precise {
+        return ms / 1000.0;
+    }
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc stat");
     let after = &stat[stat.rfind(')').expect("comm") + 2..];
     let fields: Vec<&str> = after.split(' ').collect();

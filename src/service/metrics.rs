@@ -258,6 +258,27 @@ mod tests {
     }
 
     #[test]
+    fn kafka_figures_appear_with_the_kafka_sink() {
+        let mut s = snap();
+        s.stats.kafka = Some(crate::stats::KafkaCounts {
+            delivered: 7,
+            failed: 1,
+            in_flight: 2,
+            dead_lettered: Some(3),
+        });
+        let text = render(&s);
+        for line in [
+            "\nssetap_kafka_delivered_total 7\n",
+            "\nssetap_kafka_failed_total 1\n",
+            "\nssetap_kafka_in_flight 2\n",
+            "\nssetap_dead_lettered_total 3\n",
+            "# TYPE ssetap_kafka_in_flight gauge\n",
+        ] {
+            assert!(text.contains(line), "{line:?} in\n{text}");
+        }
+    }
+
+    #[test]
     fn health_tolerates_twice_retry_max() {
         let mut s = snap();
         let t0 = s.down_since;
