@@ -81,6 +81,15 @@ fn scrape_until(
     }
 }
 
+/// End a run (their --duration is only a safety net): SIGTERM, and the
+/// orderly end it asks for.
+fn stop(run: Running) -> common::Out {
+    run.signal(libc::SIGTERM);
+    let out = run.finish(common::run::LIMIT);
+    out.assert_code(143);
+    out
+}
+
 fn num(m: &serde_json::Map<String, Value>, name: &str) -> f64 {
     m.get(name)
         .and_then(Value::as_f64)
@@ -113,13 +122,12 @@ fn metrics_parse_and_agree_with_the_final_stats() {
         "10",
         "--stats",
         "--duration",
-        "4s",
+        "60s",
     ]);
     let m = scrape_until(port, "five events", |m| {
         m.get("ssetap_events_total").and_then(Value::as_f64) == Some(5.0)
     });
-    let out = run.finish(common::run::LIMIT);
-    out.assert_code(0);
+    let out = stop(run);
     let stats = out.stats();
     for (metric, key) in [
         ("ssetap_events_total", "events"),
@@ -167,7 +175,7 @@ fn connected_follows_a_server_that_drops_and_comes_back() {
         "--retry",
         "1s",
         "--duration",
-        "6s",
+        "60s",
         "-q",
     ]);
     scrape_until(port, "connected", |m| connected(m) == 1.0);
@@ -177,7 +185,7 @@ fn connected_follows_a_server_that_drops_and_comes_back() {
     scrape_until(port, "second event", |m| {
         num(m, "ssetap_events_total") == 2.0
     });
-    run.finish(common::run::LIMIT).assert_code(0);
+    stop(run);
 }
 
 #[test]
@@ -195,7 +203,7 @@ fn healthz_is_200_while_connected_and_503_once_refused_too_long() {
         "--retry-max",
         "1s",
         "--duration",
-        "8s",
+        "60s",
         "-q",
     ]);
     scrape_until(port, "connected", |m| connected(m) == 1.0);
@@ -221,7 +229,7 @@ fn healthz_is_200_while_connected_and_503_once_refused_too_long() {
     assert_eq!(line.trim_end().lines().count(), 1, "{line:?}");
     assert!(line.contains("twice --retry-max"), "{line}");
     assert!(line.to_lowercase().contains("refused"), "{line}");
-    run.finish(common::run::LIMIT).assert_code(0);
+    stop(run);
 }
 
 #[test]
@@ -427,13 +435,13 @@ fn a_quiet_stream_with_metrics_costs_under_half_a_percent_of_a_core() {
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let url = server.url();
-    let run = Running::spawn(&[&url, "--metrics", &addr, "--duration", "9s", "-q"]);
+    let run = Running::spawn(&[&url, "--metrics", &addr, "--duration", "60s", "-q"]);
     scrape_until(port, "connected", |m| connected(m) == 1.0);
     std::thread::sleep(Duration::from_millis(500));
     let (t0, c0) = (Instant::now(), cpu_seconds(run.pid()));
     std::thread::sleep(Duration::from_secs(6));
     let share = (cpu_seconds(run.pid()) - c0) / t0.elapsed().as_secs_f64();
-    run.finish(common::run::LIMIT).assert_code(0);
+    stop(run);
     eprintln!("idle CPU: {:.3}% of a core", share * 100.0);
     assert!(share < 0.005, "idle CPU {:.3}% of a core", share * 100.0);
 }
