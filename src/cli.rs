@@ -370,6 +370,44 @@ pub struct Cli {
     /// stderr is a terminal.
     #[arg(long, help_heading = "Diagnostics")]
     pub stats: bool,
+
+    /// Also print the --stats JSON line every DURATION (e.g. 1m), terminal
+    /// or not; implies --stats.
+    #[arg(long, value_name = "DURATION", value_parser = values::duration, help_heading = "Service")]
+    pub stats_interval: Option<Duration>,
+
+    /// How stderr lines look: text, or json (one {"time","level","msg"}
+    /// object per line, secrets redacted; a --stats line is
+    /// {"msg":"stats","stats":{…}}).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        default_value = "text",
+        help_heading = "Service"
+    )]
+    pub log_format: LogFormatArg,
+
+    /// Serve Prometheus metrics at http://ADDR/metrics (ADDR: 127.0.0.1:9464,
+    /// or :9464 for every interface), and GET /healthz: 200 while connected
+    /// or reconnecting for less than twice --retry-max, else 503 with the
+    /// reason. Counters: ssetap_events_total, ssetap_bytes_total,
+    /// ssetap_comments_total, ssetap_filtered_total, ssetap_dropped_total,
+    /// ssetap_duplicates_total, ssetap_reconnects_total, and with Kafka
+    /// ssetap_kafka_delivered_total, ssetap_kafka_failed_total (and
+    /// ssetap_dead_lettered_total with --dead-letter-topic). Gauges:
+    /// ssetap_connected (0/1), ssetap_kafka_in_flight (Kafka),
+    /// ssetap_last_event_timestamp_seconds (lag = now minus this),
+    /// ssetap_retry_seconds, ssetap_build_info{version}. The figures are at
+    /// most a second old and those at exit equal --stats.
+    #[arg(long, value_name = "ADDR", value_parser = values::listen_addr, help_heading = "Service")]
+    pub metrics: Option<std::net::SocketAddr>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormatArg {
+    Text,
+    Json,
 }
 
 /// The clap command, for the man page and completions generators.

@@ -41,6 +41,11 @@ pub struct Config {
     pub quiet: bool,
     pub verbose: bool,
     pub stats: bool,
+    /// `--stats-interval`.
+    pub stats_interval: Option<Duration>,
+    pub log_format: crate::log::LogFormat,
+    /// `--metrics`: where to serve /metrics and /healthz.
+    pub metrics: Option<std::net::SocketAddr>,
     /// Secret strings (passwords, tokens) that must never be printed.
     pub secrets: Vec<String>,
     /// Warnings found while reading the configuration, shown at start.
@@ -153,6 +158,9 @@ impl Config {
             }
             events.push(e.as_bytes().to_vec());
         }
+        if cli.stats_interval.is_some_and(|d| d.is_zero()) {
+            return Err(bad("--stats-interval: must be longer than 0"));
+        }
         if cli.dedup == Some(0) {
             return Err(bad("--dedup: N must be at least 1"));
         }
@@ -194,10 +202,20 @@ impl Config {
             kafka,
             quiet: cli.quiet,
             verbose: cli.verbose,
-            stats: cli.stats,
+            stats: cli.stats || cli.stats_interval.is_some(),
+            stats_interval: cli.stats_interval,
+            log_format: log_format(cli.log_format),
+            metrics: cli.metrics,
             secrets,
             warnings,
         })
+    }
+}
+
+pub fn log_format(arg: crate::cli::LogFormatArg) -> crate::log::LogFormat {
+    match arg {
+        crate::cli::LogFormatArg::Text => crate::log::LogFormat::Text,
+        crate::cli::LogFormatArg::Json => crate::log::LogFormat::Json,
     }
 }
 

@@ -4,9 +4,11 @@
 //! stdin) → the parser (`sse`) → `filter` → `format`, which builds records
 //! → a `sink`, driven by `pipeline`. Beside the data path: `reconnect`
 //! decides when to send the request again, `resume` which last event ID is
-//! safe to keep, `control` when to stop. `cli` defines the flags, `config`
-//! turns them into each component's own options once, `exit` maps the
-//! outcome to an exit code, `redact` keeps secrets out of what is shown.
+//! safe to keep, `control` when to stop, `service` what a running ssetap
+//! shows of itself (metrics, health, systemd notifications). `cli` defines
+//! the flags, `config` turns them into each component's own options once,
+//! `exit` maps the outcome to an exit code, `redact` keeps secrets out of
+//! what is shown, `log` writes every stderr line.
 
 pub mod cli;
 pub mod config;
@@ -22,6 +24,7 @@ pub mod reconnect;
 pub mod record;
 pub mod redact;
 pub mod resume;
+pub mod service;
 pub mod sink;
 pub mod source;
 pub mod sse;
@@ -37,7 +40,13 @@ pub fn main() -> i32 {
     let cli = match <cli::Cli as clap::Parser>::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
-            eprintln!("ssetap: error: {} (see --help)", clap_one_line(&e));
+            let format = if asks_for_json_log(std::env::args()) {
+                log::LogFormat::Json
+            } else {
+                log::LogFormat::Text
+            };
+            let log = log::Log::with_format(format, false, false, Vec::new());
+            log.error(&format!("{} (see --help)", clap_one_line(&e)));
             return exit::USAGE;
         }
         Err(e) => {
@@ -51,14 +60,16 @@ pub fn main() -> i32 {
         var: &var,
         stdout_is_terminal: std::io::stdout().is_terminal(),
     };
+    let format = config::log_format(cli.log_format);
     let cfg = match config::Config::from_cli(cli, &env) {
         Ok(cfg) => cfg,
         Err(e) => {
-            eprintln!("ssetap: error: {}", exit::one_line(&e));
+            let log = log::Log::with_format(format, false, false, Vec::new());
+            log.error(&exit::one_line(&e));
             return exit::code_for(&e);
         }
     };
-    let log = log::Log::new(cfg.quiet, cfg.verbose, cfg.secrets.clone());
+    let log = log::Log::with_format(cfg.log_format, cfg.quiet, cfg.verbose, cfg.secrets.clone());
     for w in &cfg.warnings {
         log.warn(w);
     }
@@ -80,6 +91,19 @@ pub fn main() -> i32 {
             exit::code_for(&e)
         }
     }
+}
+
+/// `--log-format json` among arguments clap refused, so that even that
+/// error is a JSON line.
+fn asks_for_json_log(args: impl Iterator<Item = String>) -> bool {
+    let mut prev = String::new();
+    for arg in args {
+        if arg == "--log-format=json" || (prev == "--log-format" && arg == "json") {
+            return true;
+        }
+        prev = arg;
+    }
+    false
 }
 
 /// clap's message as one line: its first paragraph (without the tips and

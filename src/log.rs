@@ -1,12 +1,31 @@
 //! log: everything ssetap says on stderr — connection changes, warnings,
-//! `-v` headers and the live `--stats` line. Every line passes through
-//! `redact`, so a secret given on the command line, in the environment or in
-//! a `-F` file cannot reach the terminal, whatever error text carries it.
+//! `-v` headers, the `--stats` lines and the live status line. Every line
+//! passes through `redact`, so a secret given on the command line, in the
+//! environment or in a `-F` file cannot reach the terminal, whatever error
+//! text carries it.
+//!
+//! `--log-format json` makes every line one JSON object for journald, Loki
+//! or Datadog: `{"time":RFC 3339 UTC,"level":…,"msg":…}`, levels `debug`,
+//! `info`, `notice`, `warning` and `error`; a `--stats` line is
+//! `{"time","level":"info","msg":"stats","stats":{…}}`. The message is
+//! redacted before it is encoded, and there is no live status line.
 
 use std::cell::Cell;
 use std::io::{IsTerminal, Write};
+use std::time::SystemTime;
+
+/// How stderr lines look (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// `ssetap: message`, as a person reads it.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
 
 pub struct Log {
+    format: LogFormat,
     quiet: bool,
     verbose: bool,
     secrets: Vec<String>,
@@ -16,12 +35,22 @@ pub struct Log {
 }
 
 impl Log {
-    pub fn new(quiet: bool, verbose: bool, mut secrets: Vec<String>) -> Log {
+    pub fn new(quiet: bool, verbose: bool, secrets: Vec<String>) -> Log {
+        Log::with_format(LogFormat::Text, quiet, verbose, secrets)
+    }
+
+    pub fn with_format(
+        format: LogFormat,
+        quiet: bool,
+        verbose: bool,
+        mut secrets: Vec<String>,
+    ) -> Log {
         // Longest first, so that a secret containing another is hidden whole.
         secrets.retain(|s| s.len() >= 3);
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         secrets.dedup();
         Log {
+            format,
             quiet,
             verbose,
             secrets,
@@ -29,6 +58,10 @@ impl Log {
             stderr_tty: std::io::stderr().is_terminal()
                 || std::env::var_os("SSETAP_TEST_STDERR_TTY").is_some(),
         }
+    }
+
+    pub fn is_json(&self) -> bool {
+        self.format == LogFormat::Json
     }
 
     pub fn verbose(&self) -> bool {
@@ -42,34 +75,51 @@ impl Log {
     /// Connection changes: suppressed by `-q`.
     pub fn info(&self, msg: &str) {
         if !self.quiet {
-            self.line(msg);
+            self.line("info", msg);
         }
     }
 
     /// A connection message shown even with `-q`.
     pub fn notice(&self, msg: &str) {
-        self.line(msg);
+        self.line("notice", msg);
     }
 
     /// Always shown.
     pub fn warn(&self, msg: &str) {
-        self.line(&format!("warning: {msg}"));
+        self.line("warning", msg);
     }
 
     pub fn error(&self, msg: &str) {
-        self.line(&format!("error: {msg}"));
+        self.line("error", msg);
     }
 
     /// `-v` only.
     pub fn debug(&self, msg: &str) {
         if self.verbose {
-            self.line(msg);
+            self.line("debug", msg);
         }
+    }
+
+    /// A `--stats` summary: the JSON line itself, or (json) inside one.
+    pub fn stats(&self, summary: &serde_json::Value) {
+        self.clear_status();
+        let text = match self.format {
+            LogFormat::Text => self.redact(&summary.to_string()),
+            LogFormat::Json => {
+                let redacted = self.redact(&summary.to_string());
+                let stats = serde_json::from_str(&redacted).unwrap_or(serde_json::Value::Null);
+                let mut v = self.object("info", "stats");
+                v["stats"] = stats;
+                v.to_string()
+            }
+        };
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "{text}");
     }
 
     /// Replace the live status line (stderr terminal only).
     pub fn status(&self, text: &str) {
-        if !self.stderr_tty {
+        if !self.stderr_tty || self.is_json() {
             return;
         }
         let mut err = std::io::stderr().lock();
@@ -86,10 +136,23 @@ impl Log {
         }
     }
 
-    fn line(&self, msg: &str) {
+    fn line(&self, level: &str, msg: &str) {
         self.clear_status();
+        let text = match self.format {
+            LogFormat::Text if matches!(level, "warning" | "error") => {
+                format!("ssetap: {level}: {}", self.redact(msg))
+            }
+            LogFormat::Text => format!("ssetap: {}", self.redact(msg)),
+            LogFormat::Json => self.object(level, msg).to_string(),
+        };
         let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "ssetap: {}", self.redact(msg));
+        let _ = writeln!(err, "{text}");
+    }
+
+    /// `{"time","level","msg"}` with the message redacted.
+    fn object(&self, level: &str, msg: &str) -> serde_json::Value {
+        let time = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
+        serde_json::json!({"time": time, "level": level, "msg": self.redact(msg)})
     }
 
     /// The text with every known secret replaced by `[redacted]`.
@@ -121,5 +184,14 @@ mod tests {
         );
         // Too short to redact without destroying ordinary text.
         assert_eq!(log.redact("x marks"), "x marks");
+    }
+
+    #[test]
+    fn json_objects_are_redacted_before_encoding() {
+        let log = Log::with_format(LogFormat::Json, false, false, vec!["se\"cret".into()]);
+        let v = log.object("warning", "token se\"cret refused");
+        assert_eq!(v["msg"], "token [redacted] refused");
+        assert_eq!(v["level"], "warning");
+        assert!(v["time"].as_str().is_some_and(|t| t.ends_with('Z')));
     }
 }

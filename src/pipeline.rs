@@ -20,15 +20,16 @@ use crate::kafka::{KafkaSink, StateTopic};
 use crate::log::Log;
 use crate::reconnect::Reconnector;
 use crate::resume::{CheckpointStore, Ledger, StateFile};
+use crate::service::Service;
 use crate::sink::{Record, Sink, Value};
 use crate::source;
 use crate::sse::{Event, Item, Parser};
-use crate::stats::{Stats, Ticker};
+use crate::stats::Stats;
 use anyhow::{Result, anyhow};
 use std::io::{self, Read};
 use std::ops::ControlFlow;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::SystemTime;
 
 /// Bytes asked for per read.
 const READ_SIZE: usize = crate::http::BODY_BUFFER;
@@ -58,7 +59,8 @@ struct Run<'a> {
     store: Option<Box<dyn CheckpointStore>>,
     reconnect: Reconnector,
     chunk: ChunkState,
-    screen: Screen,
+    /// Status line, stats lines, metrics, systemd.
+    service: Service,
 }
 
 /// What the parser callback notes about the chunk being parsed.
@@ -71,14 +73,8 @@ struct ChunkState {
     got_event: bool,
 }
 
-/// What the run shows on stderr besides messages.
-struct Screen {
-    start: Instant,
-    ticker: Ticker,
-    warned_not_json: bool,
-}
-
 pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
+    let service = Service::start(cfg, log)?;
     let mut store = open_store(cfg, log)?;
     let saved = match &mut store {
         Some(s) => s.load()?,
@@ -113,12 +109,9 @@ pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
             error: None,
             got_event: false,
         },
-        screen: Screen {
-            start: Instant::now(),
-            ticker: Ticker::new(),
-            warned_not_json: false,
-        },
+        service,
     };
+    run.service.ready();
     let result = if cfg.max_events == Some(0) {
         Ok(crate::exit::OK)
     } else {
@@ -153,6 +146,7 @@ fn open_store(cfg: &Config, log: &Log) -> Result<Option<Box<dyn CheckpointStore>
 impl Run<'_> {
     /// A file or stdin: one stream, read to its end.
     fn one_stream(&mut self, parser: &mut Parser, input: &mut dyn Read) -> Result<i32> {
+        self.service.connected();
         let mut buf = vec![0u8; READ_SIZE];
         match self.read_stream(parser, input, &mut buf) {
             End::Eof | End::Limit => Ok(crate::exit::OK),
@@ -309,8 +303,8 @@ impl Run<'_> {
     /// (not for the `[DONE]` that OpenAI-style streams end with).
     fn not_json(&mut self, data: &[u8]) {
         self.stats.not_json += 1;
-        if data != b"[DONE]" && !self.screen.warned_not_json {
-            self.screen.warned_not_json = true;
+        if data != b"[DONE]" && !self.service.warned_not_json {
+            self.service.warned_not_json = true;
             self.log.warn(
                 "--json-data: an event's data is not JSON; it stays a string (--stats counts them)",
             );
@@ -318,20 +312,26 @@ impl Run<'_> {
     }
 
     /// No complete event is waiting: flush the sink, move the resume point
-    /// to what is delivered, save it (at most once a second), and refresh
-    /// the live status line.
+    /// to what is delivered, save it (at most once a second), and let the
+    /// service publish (metrics, watchdog, status and stats lines). Runs
+    /// after every chunk, before every reconnect wait, and at least once a
+    /// `TICK` on a quiet stream.
     fn checkpoint(&mut self) -> Result<()> {
         self.sink.flush()?;
         self.ledger.advance(self.sink.delivered());
         if let Some(store) = &mut self.store {
             store.save(self.ledger.safe_id(), self.sink.delivered(), false)?;
         }
-        if self.cfg.stats && self.log.stderr_is_terminal() && self.screen.ticker.due() {
-            self.fill_stats();
-            self.log
-                .status(&self.stats.status_line(self.screen.start.elapsed()));
-        }
+        self.heartbeat();
         Ok(())
+    }
+
+    /// The service's part of a checkpoint, also run while a request waits
+    /// for its answer.
+    fn heartbeat(&mut self) {
+        self.fill_stats();
+        self.service
+            .checkpoint(&self.stats, self.reconnect.retry(), self.log);
     }
 
     fn fill_stats(&mut self) {
@@ -366,16 +366,15 @@ impl Run<'_> {
                 failures.push(e);
             }
         }
+        self.fill_stats();
+        self.service.stopping(&self.stats, self.reconnect.retry());
         if self.cfg.stats {
-            self.fill_stats();
             let errors: Vec<String> = failures
                 .iter()
                 .map(|e| self.log.redact(&crate::exit::one_line(e)))
                 .collect();
-            eprintln!(
-                "{}",
-                self.stats.summary(self.screen.start.elapsed(), &errors)
-            );
+            self.log
+                .stats(&self.stats.summary_value(self.service.elapsed(), &errors));
         }
         let mut failures = failures.into_iter();
         match (failures.next(), code) {

@@ -36,6 +36,11 @@ pub struct KafkaCounts {
 impl Stats {
     /// The JSON line for `--stats`; `errors` are the failures at exit.
     pub fn summary(&self, elapsed: Duration, errors: &[String]) -> String {
+        self.summary_value(elapsed, errors).to_string()
+    }
+
+    /// The `--stats` summary as a JSON value.
+    pub fn summary_value(&self, elapsed: Duration, errors: &[String]) -> serde_json::Value {
         let mut v = serde_json::json!({
             "events": self.events,
             "bytes": self.bytes,
@@ -58,7 +63,7 @@ impl Stats {
         if !errors.is_empty() {
             v["errors"] = errors.into();
         }
-        v.to_string()
+        v
     }
 
     pub fn status_line(&self, elapsed: Duration) -> String {

@@ -188,6 +188,22 @@ pub fn readable_by_others(path: &std::path::Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o044 != 0)
 }
 
+/// `--metrics`: `HOST:PORT` with an IP address (`127.0.0.1:9464`,
+/// `[::1]:9464`), `localhost:PORT`, or `:PORT` for every interface.
+pub fn listen_addr(s: &str) -> Result<std::net::SocketAddr, String> {
+    use std::net::{Ipv4Addr, SocketAddr};
+    let s = s.trim();
+    let bad = || format!("expected HOST:PORT such as 127.0.0.1:9464 or :9464, got {s:?}");
+    let port = |p: &str| p.parse::<u16>().map_err(|_| bad());
+    if let Some(p) = s.strip_prefix(':') {
+        return Ok(SocketAddr::from((Ipv4Addr::UNSPECIFIED, port(p)?)));
+    }
+    if let Some(p) = s.strip_prefix("localhost:") {
+        return Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, port(p)?)));
+    }
+    s.parse().map_err(|_| bad())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,5 +298,18 @@ mod tests {
         );
         assert!(http_url("http:///path").is_err());
         assert!(http_url("http://a b/").is_err());
+    }
+
+    #[test]
+    fn listen_addresses() {
+        assert_eq!(listen_addr(":9464").unwrap().to_string(), "0.0.0.0:9464");
+        assert_eq!(
+            listen_addr("localhost:1").unwrap().to_string(),
+            "127.0.0.1:1"
+        );
+        assert_eq!(listen_addr("[::1]:80").unwrap().to_string(), "[::1]:80");
+        assert!(listen_addr("9464").is_err());
+        assert!(listen_addr("example.com:80").is_err());
+        assert!(listen_addr(":99999").is_err());
     }
 }

@@ -1,7 +1,10 @@
 //! pipeline::connect: the HTTP source's loop. Each attempt sends the
 //! request (on a helper thread: a TCP connect cannot be interrupted),
 //! classifies the answer, reads the stream, and reports how it ended; the
-//! `Reconnector` says whether and when to try again.
+//! `Reconnector` says whether and when to try again. The service hears here
+//! when a stream begins and ends; while a request waits for its answer and
+//! during the wait before a reconnect the loop still passes a heartbeat at
+//! least once a `TICK`.
 
 use super::{End, Run};
 use crate::control::Stop;
@@ -42,6 +45,8 @@ impl Run<'_> {
                 Attempt::Exit(code) => return Ok(code),
                 Attempt::Ended(ending) => ending,
             };
+            let why = self.log.redact(ending_text(&ending));
+            self.service.disconnected(&why);
             if let Some(stop) = self.control.stopped() {
                 return Ok(stop.exit_code());
             }
@@ -54,11 +59,30 @@ impl Run<'_> {
                 Next::Wait(delay) => {
                     self.say_retry(&ending, delay);
                     self.checkpoint()?;
-                    if let Some(stop) = self.control.sleep(delay) {
+                    if let Some(stop) = self.wait(delay)? {
                         return Ok(stop.exit_code());
                     }
                 }
             }
+        }
+    }
+
+    /// Sleep before a reconnect, a `TICK` at a time with a checkpoint
+    /// between, unless a stop request comes first.
+    fn wait(&mut self, delay: Duration) -> Result<Option<Stop>> {
+        let deadline = std::time::Instant::now() + delay;
+        loop {
+            let now = std::time::Instant::now();
+            let Some(left) = deadline
+                .checked_duration_since(now)
+                .filter(|l| !l.is_zero())
+            else {
+                return Ok(None);
+            };
+            if let Some(stop) = self.control.sleep(left.min(crate::tick::TICK)) {
+                return Ok(Some(stop));
+            }
+            self.checkpoint()?;
         }
     }
 
@@ -103,6 +127,7 @@ impl Run<'_> {
                 self.log.info(&format!("connected to {shown} ({info})"));
                 self.reconnect.streaming();
                 http.start_ticking();
+                self.service.connected();
                 self.stream(parser, &mut body, buf)
             }
             Answer::NoContent => {
@@ -146,10 +171,7 @@ impl Run<'_> {
     /// a stream still shows its first failure and every tenth, so that a
     /// wrong port does not look like a hang.
     fn say_retry(&self, ending: &Ending, delay: Duration) {
-        let why = match ending {
-            Ending::Ended => "the server ended the stream",
-            Ending::Lost(why) | Ending::Refused { why, .. } => why.as_str(),
-        };
+        let why = ending_text(ending);
         let attempt = self.reconnect.reconnects() + 2;
         let line = format!(
             "{why}; reconnecting in {} (attempt {attempt})",
@@ -165,7 +187,7 @@ impl Run<'_> {
 
     /// Send the request on a helper thread and wait for the response head,
     /// checking for stop requests.
-    fn connect(&self, http: &Http, last_id: &str) -> Connect {
+    fn connect(&mut self, http: &Http, last_id: &str) -> Connect {
         let (tx, rx) = mpsc::channel();
         let h = http.clone();
         let id = last_id.to_string();
@@ -185,6 +207,7 @@ impl Run<'_> {
                     if let Some(stop) = self.control.stopped() {
                         return Connect::Stopped(stop);
                     }
+                    self.heartbeat();
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
                     let err = ureq::Error::ConnectionFailed;
@@ -220,6 +243,13 @@ impl Run<'_> {
                 &String::from_utf8_lossy(value.as_bytes()),
             ));
         }
+    }
+}
+
+fn ending_text(ending: &Ending) -> &str {
+    match ending {
+        Ending::Ended => "the server ended the stream",
+        Ending::Lost(why) | Ending::Refused { why, .. } => why.as_str(),
     }
 }
 

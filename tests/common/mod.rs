@@ -9,7 +9,7 @@ pub mod tls;
 
 pub use run::{Out, Running, Scratch, run, run_with_stdin, ssetap};
 pub use server::{Reply, Request, Server, Step};
-pub use tls::{make_certs, openssl, tls_server};
+pub use tls::{make_certs, openssl, tls_server, tls_server_paced};
 
 /// One event in SSE text: optional type and id, then data lines.
 pub fn event(kind: Option<&str>, id: Option<&str>, data: &str) -> String {

@@ -84,6 +84,12 @@ pub fn make_certs(dir: &Scratch) -> (PathBuf, PathBuf, PathBuf) {
 
 /// An HTTPS server that answers every connection with one SSE event.
 pub fn tls_server(cert: &Path, key: &Path) -> String {
+    tls_server_paced(cert, key, None)
+}
+
+/// Like `tls_server`; with `pause`, a second event ("late") follows the
+/// first after that long on the same connection.
+pub fn tls_server_paced(cert: &Path, key: &Path, pause: Option<Duration>) -> String {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
@@ -120,12 +126,18 @@ pub fn tls_server(cert: &Path, key: &Path) -> String {
                     }
                 }
                 let body = event(None, Some("1"), "secure");
+                let late = pause.map(|_| event(None, Some("2"), "late"));
                 let resp = format!(
                     "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\
                      Content-Length: {}\r\n\r\n{body}",
-                    body.len()
+                    body.len() + late.as_ref().map_or(0, String::len)
                 );
                 let _ = tls.write_all(resp.as_bytes());
+                if let (Some(pause), Some(late)) = (pause, late) {
+                    let _ = tls.flush();
+                    std::thread::sleep(pause);
+                    let _ = tls.write_all(late.as_bytes());
+                }
                 tls.conn.send_close_notify();
                 let _ = tls.flush();
             });

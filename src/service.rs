@@ -1,0 +1,184 @@
+//! service: what a running ssetap shows of itself besides its output — the
+//! live `--stats` line on a terminal, the `--stats-interval` lines, the
+//! `--metrics` endpoint (`/metrics`, `/healthz`) and systemd's notification
+//! socket. The pipeline calls [`Service::checkpoint`] at each of its
+//! checkpoints and says when a stream begins and ends; everything here is
+//! decided on the main thread. The main loop passes a checkpoint at least
+//! once a [`TICK`](crate::tick::TICK) even on a quiet stream (`tick`)
+//! and while it waits to reconnect, so "fresh" means: at most a second old.
+//!
+//! systemd (only when `NOTIFY_SOCKET` is set): `READY=1` once the run has
+//! started (before the first connection: a server that is down must not
+//! fail the unit's start), `WATCHDOG=1` with a `STATUS=` line once a second
+//! from the main loop — never from a side thread, so a hung main loop stops
+//! it and the watchdog fires — and `STOPPING=1` at the end.
+
+mod metrics;
+
+use crate::config::Config;
+use crate::log::Log;
+use crate::stats::{Stats, Ticker, plural};
+use anyhow::Result;
+use metrics::Board;
+use sd_notify::NotifyState;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+pub use metrics::{Snapshot, health, render};
+
+pub struct Service {
+    start: Instant,
+    /// The live status line (`--stats` on a terminal), refreshed 4×/s.
+    live: Option<Ticker>,
+    /// `--metrics`: the board its thread serves.
+    board: Option<Arc<Board>>,
+    /// `NOTIFY_SOCKET` was set at start.
+    notify: bool,
+    /// `--stats-interval` and when its next line is due.
+    interval: Option<(Duration, Instant)>,
+    /// When the next once-a-second duty (watchdog, status) is due.
+    next_tick: Instant,
+    /// Events seen (written, filtered, duplicate or dropped) at the last
+    /// publication, to notice a new one.
+    seen: u64,
+    /// Reading a stream now.
+    connected: bool,
+    /// `--json-data` has warned about data that is not JSON.
+    pub warned_not_json: bool,
+}
+
+impl Service {
+    /// Start what the flags ask for; `--metrics` binds its address here.
+    pub fn start(cfg: &Config, log: &Log) -> Result<Service> {
+        let start = Instant::now();
+        let board = match cfg.metrics {
+            Some(addr) => {
+                let board = Arc::new(Board::new(cfg.reconnect.retry_max.saturating_mul(2)));
+                let bound = metrics::serve(addr, Arc::clone(&board))?;
+                log.info(&format!("metrics on http://{bound}/metrics and /healthz"));
+                Some(board)
+            }
+            None => None,
+        };
+        let live = (cfg.stats && log.stderr_is_terminal() && !log.is_json()).then(Ticker::new);
+        Ok(Service {
+            start,
+            live,
+            board,
+            notify: std::env::var_os("NOTIFY_SOCKET").is_some(),
+            interval: cfg.stats_interval.map(|d| (d, start + d)),
+            next_tick: start,
+            seen: 0,
+            connected: false,
+            warned_not_json: false,
+        })
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    /// The run has started.
+    pub fn ready(&self) {
+        self.notify(&[NotifyState::Ready, NotifyState::Status("started")]);
+    }
+
+    /// A checkpoint of the main loop: publish the figures; once a second
+    /// pet the watchdog; print what is due on stderr.
+    pub fn checkpoint(&mut self, stats: &Stats, retry: Duration, log: &Log) {
+        let now = Instant::now();
+        self.publish(stats, retry);
+        if let Some(ticker) = &mut self.live
+            && ticker.due()
+        {
+            log.status(&stats.status_line(now - self.start));
+        }
+        if now < self.next_tick {
+            return;
+        }
+        self.next_tick = now + crate::tick::TICK;
+        if self.notify {
+            let status = self.status(stats);
+            self.notify(&[NotifyState::Watchdog, NotifyState::Status(&status)]);
+        }
+        if let Some((every, next)) = &mut self.interval
+            && now >= *next
+        {
+            *next = (*next + *every).max(now);
+            log.stats(&stats.summary_value(now - self.start, &[]));
+        }
+    }
+
+    fn publish(&mut self, stats: &Stats, retry: Duration) {
+        let Some(board) = &self.board else {
+            return;
+        };
+        let seen = stats.events + stats.filtered + stats.duplicates + stats.dropped;
+        let mut s = board.lock();
+        if seen != self.seen {
+            self.seen = seen;
+            s.last_event = Some(SystemTime::now());
+        }
+        s.stats = stats.clone();
+        s.retry = retry;
+    }
+
+    /// A stream began.
+    pub fn connected(&mut self) {
+        self.connected = true;
+        if let Some(board) = &self.board {
+            board.lock().connected = true;
+        }
+    }
+
+    /// The stream ended or a request failed; `why` is shown by `/healthz`
+    /// (already redacted).
+    pub fn disconnected(&mut self, why: &str) {
+        let was = std::mem::replace(&mut self.connected, false);
+        if let Some(board) = &self.board {
+            let mut s = board.lock();
+            s.connected = false;
+            if was {
+                s.down_since = Instant::now();
+            }
+            s.reason = why.replace(['\n', '\r'], " ");
+        }
+    }
+
+    /// The run is over: the final figures (the same as `--stats`), and
+    /// `STOPPING=1`.
+    pub fn stopping(&mut self, stats: &Stats, retry: Duration) {
+        self.publish(stats, retry);
+        self.disconnected("stopping");
+        let status = format!("stopping; {}", self.counts(stats));
+        self.notify(&[NotifyState::Stopping, NotifyState::Status(&status)]);
+    }
+
+    fn status(&self, stats: &Stats) -> String {
+        let state = if self.connected {
+            "connected"
+        } else {
+            "reconnecting"
+        };
+        format!("{state}; {}", self.counts(stats))
+    }
+
+    fn counts(&self, stats: &Stats) -> String {
+        let mut line = format!(
+            "{}, {}",
+            plural(stats.events, "event", "events"),
+            plural(stats.reconnects, "reconnect", "reconnects")
+        );
+        if let Some(k) = stats.kafka {
+            line.push_str(&format!(", {} delivered, {} failed", k.delivered, k.failed));
+        }
+        line
+    }
+
+    fn notify(&self, states: &[NotifyState]) {
+        if self.notify {
+            // Best effort: a manager that went away is not our failure.
+            let _ = sd_notify::notify(states);
+        }
+    }
+}

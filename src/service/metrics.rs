@@ -1,0 +1,294 @@
+//! service::metrics: the `--metrics` endpoint. The main thread publishes a
+//! [`Snapshot`] into the shared [`Board`] at every checkpoint (after every
+//! chunk read, before every reconnect wait, and at least once a second
+//! while a stream is quiet: see `tick`); one thread of ours answers
+//! `GET /metrics` (Prometheus text format 0.0.4) and `GET /healthz` from the
+//! last snapshot, with tiny_http (which adds its acceptor thread and a small
+//! pool of connection threads, all asleep while nobody scrapes). Those
+//! threads only read the board; they never touch the data.
+
+use crate::stats::Stats;
+use anyhow::{Result, anyhow};
+use std::fmt::Write;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime};
+
+/// What the main thread last published.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub stats: Stats,
+    /// The current reconnection time.
+    pub retry: Duration,
+    /// When the last event was parsed (filtered or not).
+    pub last_event: Option<SystemTime>,
+    /// Reading a stream now.
+    pub connected: bool,
+    /// Since when the stream is not connected (the start, at first).
+    pub down_since: Instant,
+    /// Why the last connection ended or failed (redacted).
+    pub reason: String,
+}
+
+/// The snapshot, shared with the serving thread.
+pub struct Board {
+    snapshot: Mutex<Snapshot>,
+    /// Twice `--retry-max`: how long `/healthz` tolerates reconnecting.
+    grace: Duration,
+}
+
+impl Board {
+    pub fn new(grace: Duration) -> Board {
+        Board {
+            snapshot: Mutex::new(Snapshot {
+                stats: Stats::default(),
+                retry: Duration::ZERO,
+                last_event: None,
+                connected: false,
+                down_since: Instant::now(),
+                reason: "not connected yet".into(),
+            }),
+            grace,
+        }
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, Snapshot> {
+        self.snapshot
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Bind `addr` and serve the board on a thread; returns the bound address.
+pub fn serve(addr: SocketAddr, board: Arc<Board>) -> Result<SocketAddr> {
+    let server = tiny_http::Server::http(addr)
+        .map_err(|e| anyhow!("--metrics: cannot listen on {addr}: {e}"))?;
+    let bound = server.server_addr().to_ip().unwrap_or(addr);
+    std::thread::Builder::new()
+        .name("metrics".into())
+        .stack_size(128 * 1024)
+        .spawn(move || {
+            for req in server.incoming_requests() {
+                answer(req, &board);
+            }
+        })
+        .map_err(|e| anyhow!("--metrics: cannot start its thread: {e}"))?;
+    Ok(bound)
+}
+
+fn answer(req: tiny_http::Request, board: &Board) {
+    let path = req.url().split('?').next().unwrap_or_default();
+    let get = matches!(
+        req.method(),
+        tiny_http::Method::Get | tiny_http::Method::Head
+    );
+    let (status, ctype, body) = match path {
+        "/metrics" if get => (200, "text/plain; version=0.0.4; charset=utf-8", {
+            render(&board.lock())
+        }),
+        "/healthz" if get => {
+            let (status, line) = health(&board.lock(), board.grace, Instant::now());
+            (status, "text/plain; charset=utf-8", line + "\n")
+        }
+        "/metrics" | "/healthz" => (405, "text/plain", "use GET\n".into()),
+        _ => (404, "text/plain", "try /metrics or /healthz\n".into()),
+    };
+    let mut resp = tiny_http::Response::from_string(body).with_status_code(status);
+    if let Ok(h) = tiny_http::Header::from_bytes(&b"Content-Type"[..], ctype.as_bytes()) {
+        resp.add_header(h);
+    }
+    let _ = req.respond(resp);
+}
+
+/// `/healthz`: 200 while connected or reconnecting for less than `grace`,
+/// else 503; the line says why.
+pub fn health(s: &Snapshot, grace: Duration, now: Instant) -> (u16, String) {
+    if s.connected {
+        return (200, "ok: connected".into());
+    }
+    let down = now.saturating_duration_since(s.down_since);
+    let secs = format!("{:.1}s", down.as_secs_f64());
+    if down < grace {
+        (200, format!("ok: reconnecting for {secs}: {}", s.reason))
+    } else {
+        let limit = humantime::format_duration(grace);
+        (
+            503,
+            format!(
+                "down: disconnected for {secs}, over {limit} (twice --retry-max): {}",
+                s.reason
+            )
+            .replace(['\n', '\r'], " "),
+        )
+    }
+}
+
+/// The Prometheus text for a snapshot. Names are fixed (README, `--help`).
+pub fn render(s: &Snapshot) -> String {
+    let st = &s.stats;
+    let mut out = String::with_capacity(2048);
+    let mut counter = |name: &str, help: &str, v: u64| {
+        let _ = write!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}\n"
+        );
+    };
+    counter(
+        "ssetap_events_total",
+        "Events written to the sink (after filtering).",
+        st.events,
+    );
+    counter(
+        "ssetap_bytes_total",
+        "Bytes of event stream read (after decompression).",
+        st.bytes,
+    );
+    counter(
+        "ssetap_comments_total",
+        "Comment lines received.",
+        st.comments,
+    );
+    counter(
+        "ssetap_filtered_total",
+        "Events removed by -e/--grep.",
+        st.filtered,
+    );
+    counter(
+        "ssetap_dropped_total",
+        "Events over --max-event-size, dropped.",
+        st.dropped,
+    );
+    counter(
+        "ssetap_duplicates_total",
+        "Events removed by --dedup.",
+        st.duplicates,
+    );
+    counter(
+        "ssetap_reconnects_total",
+        "Requests sent after the first.",
+        st.reconnects,
+    );
+    if let Some(k) = st.kafka {
+        counter(
+            "ssetap_kafka_delivered_total",
+            "Records acknowledged by Kafka.",
+            k.delivered,
+        );
+        counter(
+            "ssetap_kafka_failed_total",
+            "Records Kafka failed to deliver.",
+            k.failed,
+        );
+        if let Some(d) = k.dead_lettered {
+            counter(
+                "ssetap_dead_lettered_total",
+                "Events sent to --dead-letter-topic and acknowledged.",
+                d,
+            );
+        }
+    }
+    let mut gauge = |name: &str, help: &str, v: String| {
+        let _ = write!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}\n"
+        );
+    };
+    gauge(
+        "ssetap_connected",
+        "1 while a stream is being read, else 0.",
+        u8::from(s.connected).to_string(),
+    );
+    if let Some(k) = st.kafka {
+        gauge(
+            "ssetap_kafka_in_flight",
+            "Records sent to Kafka, not yet acknowledged.",
+            k.in_flight.to_string(),
+        );
+    }
+    let last = s
+        .last_event
+        .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+        .map_or(0.0, |d| d.as_secs_f64());
+    gauge(
+        "ssetap_last_event_timestamp_seconds",
+        "Unix time the last event was received (0: none yet); lag is now minus this.",
+        format!("{last:.3}"),
+    );
+    gauge(
+        "ssetap_retry_seconds",
+        "The current reconnection time (--retry, or the server's retry: field).",
+        format!("{:.3}", s.retry.as_secs_f64()),
+    );
+    let _ = write!(
+        out,
+        "# HELP ssetap_build_info Always 1; the version is in the label.\n\
+         # TYPE ssetap_build_info gauge\n\
+         ssetap_build_info{{version=\"{}\"}} 1\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snap() -> Snapshot {
+        Board::new(Duration::from_secs(2)).lock().clone()
+    }
+
+    #[test]
+    fn every_documented_name_is_there_once() {
+        let text = render(&snap());
+        for name in [
+            "ssetap_events_total",
+            "ssetap_bytes_total",
+            "ssetap_connected",
+            "ssetap_retry_seconds",
+            "ssetap_last_event_timestamp_seconds",
+        ] {
+            assert_eq!(
+                text.matches(&format!("\n{name} ")).count(),
+                1,
+                "{name}\n{text}"
+            );
+        }
+        assert!(text.contains("ssetap_build_info{version=\""), "{text}");
+        assert!(!text.contains("kafka"), "no Kafka sink, no Kafka metrics");
+    }
+
+    #[test]
+    fn kafka_figures_appear_with_the_kafka_sink() {
+        let mut s = snap();
+        s.stats.kafka = Some(crate::stats::KafkaCounts {
+            delivered: 7,
+            failed: 1,
+            in_flight: 2,
+            dead_lettered: Some(3),
+        });
+        let text = render(&s);
+        for line in [
+            "\nssetap_kafka_delivered_total 7\n",
+            "\nssetap_kafka_failed_total 1\n",
+            "\nssetap_kafka_in_flight 2\n",
+            "\nssetap_dead_lettered_total 3\n",
+            "# TYPE ssetap_kafka_in_flight gauge\n",
+        ] {
+            assert!(text.contains(line), "{line:?} in\n{text}");
+        }
+    }
+
+    #[test]
+    fn health_tolerates_twice_retry_max() {
+        let mut s = snap();
+        let t0 = s.down_since;
+        let grace = Duration::from_secs(2);
+        assert_eq!(health(&s, grace, t0 + Duration::from_secs(1)).0, 200);
+        s.reason = "cannot connect: refused".into();
+        let (code, line) = health(&s, grace, t0 + Duration::from_secs(3));
+        assert_eq!(code, 503);
+        assert!(line.contains("refused") && !line.contains('\n'), "{line}");
+        s.connected = true;
+        assert_eq!(health(&s, grace, t0 + Duration::from_secs(9)).0, 200);
+    }
+}
