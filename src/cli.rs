@@ -284,6 +284,15 @@ pub struct Cli {
     #[arg(long, value_name = "N", help_heading = "Output")]
     pub dedup: Option<usize>,
 
+    /// Run this jq program (jaq, embedded) on each event that passed -e,
+    /// --grep and --dedup. Its input is {"event","id","data"} (plus "time"
+    /// with --timestamp), data parsed as JSON when it is JSON; each output is
+    /// one record (compact JSON; with -f data, and in Kafka, a string is
+    /// written raw); no output drops the event. An event the program fails on
+    /// is skipped (counted as jq_errors).
+    #[arg(long, value_name = "FILTER", help_heading = "Output")]
+    pub jq: Option<String>,
+
     /// Exit 0 after N events (counted after filtering).
     #[arg(short = 'n', long, value_name = "N", help_heading = "Output")]
     pub max_events: Option<u64>,

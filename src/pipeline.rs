@@ -16,9 +16,11 @@ use crate::config::{Config, Input, StateStore};
 use crate::control::{Control, Stop};
 use crate::filter::{Filter, Verdict};
 use crate::format::Formatter;
+use crate::jq;
 use crate::kafka::{KafkaSink, StateTopic};
 use crate::log::Log;
 use crate::reconnect::Reconnector;
+use crate::record::Key;
 use crate::resume::{CheckpointStore, Ledger, StateFile};
 use crate::sink::{Record, Sink, Value};
 use crate::source;
@@ -50,6 +52,9 @@ struct Run<'a> {
     control: Arc<Control>,
     filter: Filter,
     fmt: Formatter,
+    /// `--jq`: the program, and where each output's Kafka key is built.
+    jq: Option<jq::Program>,
+    key: Vec<u8>,
     sink: Sink,
     /// Counters; `stats.events` is also the number of the last event
     /// handed to the sink (its `seq`).
@@ -76,6 +81,7 @@ struct Screen {
     start: Instant,
     ticker: Ticker,
     warned_not_json: bool,
+    warned_jq: bool,
 }
 
 pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
@@ -95,6 +101,10 @@ pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
         Some(k) => Sink::Kafka(Box::new(KafkaSink::new(k, log)?)),
         None => Sink::stdout()?,
     };
+    let jq = match &cfg.jq {
+        Some(opts) => Some(jq::Program::compile(&opts.filter).map_err(anyhow::Error::msg)?),
+        None => None,
+    };
     let mut parser = Parser::new(cfg.max_event_size);
     parser.set_last_event_id(first_id.as_bytes());
     let mut run = Run {
@@ -103,6 +113,8 @@ pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
         control,
         filter: Filter::new(&cfg.filter),
         fmt: Formatter::new(cfg.format.clone()),
+        jq,
+        key: Vec::new(),
         sink,
         stats: Stats::default(),
         ledger: Ledger::new(&first_id),
@@ -117,6 +129,7 @@ pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
             start: Instant::now(),
             ticker: Ticker::new(),
             warned_not_json: false,
+            warned_jq: false,
         },
     };
     let result = if cfg.max_events == Some(0) {
@@ -268,6 +281,9 @@ impl Run<'_> {
     /// One event that passed the filter becomes its record.
     #[inline]
     fn hand_over(&mut self, ev: &Event<'_>, chunk: &[u8]) -> Result<()> {
+        if self.jq.is_some() {
+            return self.hand_over_jq(ev, chunk);
+        }
         let seq = self.stats.events + 1;
         let time = self.chunk.now;
         let value = if self.sink.takes_verbatim() && self.fmt.is_verbatim(ev) {
@@ -285,8 +301,73 @@ impl Run<'_> {
             value,
             event: Some(ev),
             time,
+            last: true,
+            key: Key::FromEvent,
         };
         self.sink.record(&rec, chunk)?;
+        self.stats.events = seq;
+        Ok(())
+    }
+
+    /// `--jq`: one event that passed the filter becomes one record per
+    /// output of the program, all with its number; none drops it (counted
+    /// as filtered), a failure skips it (counted as a jq error).
+    fn hand_over_jq(&mut self, ev: &Event<'_>, chunk: &[u8]) -> Result<()> {
+        let Some(program) = &mut self.jq else {
+            return Ok(());
+        };
+        let opts = self.cfg.jq.as_ref();
+        let raw = opts.is_some_and(|o| o.raw);
+        let time = self.chunk.now;
+        let stamp = opts
+            .is_some_and(|o| o.timestamp)
+            .then(|| self.fmt.time_text(time));
+        let input = jq::input(ev, stamp);
+        let outs = match program.run(input) {
+            Ok(outs) => outs,
+            Err(why) => {
+                self.stats.jq_errors += 1;
+                if !self.screen.warned_jq {
+                    self.screen.warned_jq = true;
+                    let id = String::from_utf8_lossy(ev.id);
+                    self.log.warn(&format!(
+                        "--jq failed on event {id:?}: {why}; such events are skipped (--stats counts them as jq_errors)"
+                    ));
+                }
+                return Ok(());
+            }
+        };
+        if outs.is_empty() {
+            self.stats.filtered += 1;
+            return Ok(());
+        }
+        let pointer = match self.cfg.kafka.as_ref().map(|k| &k.key) {
+            Some(crate::kafka::KeySpec::Pointer(p)) => Some(p.as_str()),
+            _ => None,
+        };
+        let seq = self.stats.events + 1;
+        for (i, v) in outs.iter().enumerate() {
+            let buf = self.sink.buffer();
+            let start = buf.len();
+            jq::write_output(v, raw, buf);
+            buf.push(b'\n');
+            let key = match pointer {
+                Some(p) => {
+                    self.key.clear();
+                    Key::Given(jq::key_of(v, p, &mut self.key).then_some(self.key.as_slice()))
+                }
+                None => Key::FromEvent,
+            };
+            let rec = Record {
+                seq,
+                value: Value::Built(start),
+                event: Some(ev),
+                time,
+                last: i + 1 == outs.len(),
+                key,
+            };
+            self.sink.record(&rec, chunk)?;
+        }
         self.stats.events = seq;
         Ok(())
     }
@@ -300,6 +381,8 @@ impl Run<'_> {
             value: Value::Built(start),
             event: None,
             time: self.chunk.now,
+            last: true,
+            key: Key::FromEvent,
         };
         self.sink.record(&rec, chunk)
     }
