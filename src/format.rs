@@ -18,6 +18,9 @@ mod escape512;
 #[cfg(all(test, target_arch = "x86_64"))]
 mod escape_tests;
 mod json;
+
+pub(crate) use color::Kind;
+pub(crate) use json::{Emit, scan as scan_json};
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]

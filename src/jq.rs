@@ -10,6 +10,7 @@
 //! a vector reused across events) and only handed on when the program ran
 //! to its end.
 
+mod build;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -115,9 +116,7 @@ pub fn input(ev: &Event<'_>, time: Option<&[u8]>) -> Val {
     if !ev.id.is_empty() {
         map.insert(key(b"id"), text(ev.id));
     }
-    let data = crate::format::json_span(ev.data)
-        .and_then(|(start, end)| jaq_json::read::parse_single(&ev.data[start..end]).ok())
-        .unwrap_or_else(|| text(ev.data));
+    let data = build::data(ev.data).unwrap_or_else(|| text(ev.data));
     map.insert(key(b"data"), data);
     if let Some(t) = time {
         map.insert(key(b"time"), text(t));

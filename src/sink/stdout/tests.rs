@@ -141,7 +141,7 @@ fn several_records_of_one_event_count_once_all_are_written() {
 #[test]
 fn an_event_counts_as_written_only_with_its_last_record() {
     let mut s = Stdout::new(Vec::new());
-    let mut part = |s: &mut Stdout<Vec<u8>>, seq: u64, last: bool| {
+    let part = |s: &mut Stdout<Vec<u8>>, seq: u64, last: bool| {
         let start = s.buffer().len();
         s.buffer().extend_from_slice(b"x\n");
         let rec = Record {
