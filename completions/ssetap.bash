@@ -23,7 +23,7 @@ _ssetap() {
 
     case "${cmd}" in
         ssetap)
-            opts="-H -u -X -d -k -f -e -n -b -t -F -q -v -h -V --header --user --bearer --request --data --no-compression --ignore-content-type --cacert --insecure --connect-timeout --idle-timeout --retry --retry-max --max-retries --no-reconnect --reconnect --last-event-id --state-file --state-topic --state-key --format --json-data --timestamp --color --comments --event --grep --dedup --max-events --duration --max-event-size --brokers --topic --key --kafka-property --kafka-config --flush-timeout --dead-letter-topic --quiet --verbose --stats --stats-interval --log-format --metrics --help --version"
+            opts="-H -u -X -d -k -f -e -n -b -t -F -q -v -h -V --header --user --bearer --request --data --no-compression --ignore-content-type --cacert --insecure --connect-timeout --idle-timeout --retry --retry-max --max-retries --no-reconnect --reconnect --last-event-id --state-file --state-topic --state-key --format --json-data --timestamp --color --comments --event --grep --dedup --jq --max-events --duration --max-event-size --brokers --topic --key --kafka-property --kafka-config --flush-timeout --dead-letter-topic --quiet --verbose --stats --stats-interval --log-format --metrics --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -130,6 +130,10 @@ _ssetap() {
                     return 0
                     ;;
                 --dedup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

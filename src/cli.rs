@@ -284,6 +284,15 @@ pub struct Cli {
     #[arg(long, value_name = "N", help_heading = "Output")]
     pub dedup: Option<usize>,
 
+    /// Run this jq program (jaq, embedded) on each event that passed -e,
+    /// --grep and --dedup. Its input is {"event","id","data"} (plus "time"
+    /// with --timestamp), data parsed as JSON when it is JSON; each output is
+    /// one record (compact JSON; with -f data, and in Kafka, a string is
+    /// written raw); no output drops the event. An event the program fails on
+    /// is skipped (counted as jq_errors).
+    #[arg(long, value_name = "FILTER", help_heading = "Output")]
+    pub jq: Option<String>,
+
     /// Exit 0 after N events (counted after filtering).
     #[arg(short = 'n', long, value_name = "N", help_heading = "Output")]
     pub max_events: Option<u64>,
@@ -393,7 +402,8 @@ pub struct Cli {
     /// or reconnecting for less than twice --retry-max, else 503 with the
     /// reason. Counters: ssetap_events_total, ssetap_bytes_total,
     /// ssetap_comments_total, ssetap_filtered_total, ssetap_dropped_total,
-    /// ssetap_duplicates_total, ssetap_reconnects_total, and with Kafka
+    /// ssetap_duplicates_total, ssetap_jq_errors_total,
+    /// ssetap_reconnects_total, and with Kafka
     /// ssetap_kafka_delivered_total, ssetap_kafka_failed_total (and
     /// ssetap_dead_lettered_total with --dead-letter-topic). Gauges:
     /// ssetap_connected (0/1), ssetap_kafka_in_flight (Kafka),

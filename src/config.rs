@@ -9,7 +9,7 @@ use crate::format::{Format, FormatOptions};
 use crate::http::Request;
 use crate::reconnect::{Policy, Resend};
 use crate::values::{self, HeaderArg};
-use crate::{filter, kafka};
+use crate::{filter, jq, kafka};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -38,6 +38,9 @@ pub struct Config {
     /// Where the resume point is kept, if anywhere.
     pub state: Option<StateStore>,
     pub kafka: Option<kafka::Options>,
+    /// `--jq`: the program run on each event (it replaces the format's
+    /// shaping of events; `format` still says how strings are written).
+    pub jq: Option<jq::Options>,
     pub quiet: bool,
     pub verbose: bool,
     pub stats: bool,
@@ -116,7 +119,8 @@ impl Config {
             None if kafka.is_some() => Format::Data,
             None => Format::Json,
         };
-        if format != Format::Json {
+        let jq = build_jq(&cli, format)?;
+        if format != Format::Json && jq.is_none() {
             for (set, flag) in [
                 (cli.json_data, "--json-data"),
                 (cli.timestamp, "--timestamp"),
@@ -132,6 +136,7 @@ impl Config {
         let no_color = (env.var)("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = format == Format::Json
             && kafka.is_none()
+            && jq.is_none()
             && match cli.color {
                 ColorArg::Always => true,
                 ColorArg::Never => false,
@@ -200,6 +205,7 @@ impl Config {
             last_event_id: cli.last_event_id,
             state,
             kafka,
+            jq,
             quiet: cli.quiet,
             verbose: cli.verbose,
             stats: cli.stats || cli.stats_interval.is_some(),
@@ -426,6 +432,28 @@ fn state_store(cli: &Cli, input: &Input, kafka: Option<&kafka::Options>) -> Opti
             .unwrap_or_else(|| kafka::default_key(&url, &k.topic)),
         url,
         data_topic: k.topic.clone(),
+    }))
+}
+
+/// `--jq`: the program must compile; its outputs are json or raw strings
+/// (`-f data`), never SSE.
+fn build_jq(cli: &Cli, format: Format) -> Result<Option<jq::Options>> {
+    let Some(filter) = &cli.jq else {
+        return Ok(None);
+    };
+    if format == Format::Sse {
+        return Err(bad(
+            "--jq writes JSON (-f json) or raw strings (-f data), not -f sse",
+        ));
+    }
+    if cli.comments {
+        return Err(bad("--comments does not go with --jq"));
+    }
+    jq::Program::compile(filter).map_err(bad)?;
+    Ok(Some(jq::Options {
+        filter: filter.clone(),
+        raw: format == Format::Data,
+        timestamp: cli.timestamp,
     }))
 }
 

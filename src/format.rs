@@ -18,6 +18,9 @@ mod escape512;
 #[cfg(all(test, target_arch = "x86_64"))]
 mod escape_tests;
 mod json;
+
+pub(crate) use color::Kind;
+pub(crate) use json::{Emit, scan as scan_json};
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]
@@ -110,6 +113,11 @@ impl Formatter {
                 Outcome::default()
             }
         }
+    }
+
+    /// The receive time as `--timestamp` writes it (RFC 3339, UTC, ms).
+    pub fn time_text(&mut self, time: SystemTime) -> &[u8] {
+        self.clock.rfc3339_millis(time)
     }
 
     /// Append one comment line (only called when the user asked for comments).
@@ -240,6 +248,25 @@ fn embed_json(w: &mut W<'_>, data: &[u8]) -> bool {
     true
 }
 
+/// Where the JSON text lies in `data` (without surrounding whitespace),
+/// when `data` is JSON as `--json-data` decides.
+pub fn json_span(data: &[u8]) -> Option<(usize, usize)> {
+    if !is_utf8(data) {
+        return None;
+    }
+    json::scan(data, &mut ()).map(|s| (s.start, s.end))
+}
+
+/// Appends `b` decoded as UTF-8 with replacement.
+pub fn push_text(out: &mut Vec<u8>, b: &[u8]) {
+    push_lossy(out, b);
+}
+
+/// Appends `b` as a JSON string, quoted (decoded with replacement).
+pub fn push_json_text(out: &mut Vec<u8>, b: &[u8]) {
+    push_json_str(&mut W { out, color: false }, b);
+}
+
 /// Appends `b` decoded as UTF-8 with replacement.
 #[inline]
 fn push_lossy(out: &mut Vec<u8>, b: &[u8]) {
@@ -259,7 +286,7 @@ fn push_lossy(out: &mut Vec<u8>, b: &[u8]) {
 /// times faster than `std::str::from_utf8` on the ASCII that most data is;
 /// a short text (where simdutf8 hands over to std) is first tried as ASCII.
 #[inline]
-fn is_utf8(b: &[u8]) -> bool {
+pub fn is_utf8(b: &[u8]) -> bool {
     if b.len() < 64 && b.is_ascii() {
         return true;
     }

@@ -12,7 +12,7 @@ mod state;
 mod window;
 
 use crate::log::Log;
-use crate::record::{Record, Value};
+use crate::record::{Key, Record, Value};
 use crate::redact::is_secret_property;
 use crate::stats::KafkaCounts;
 use anyhow::{Result, anyhow, bail};
@@ -230,7 +230,11 @@ impl KafkaSink {
             }
             Value::Verbatim(bytes) => bytes,
         };
-        let key = record::key(&self.key, ev);
+        let key = match rec.key {
+            Key::FromEvent => record::key(&self.key, ev),
+            Key::Given(k) => k.map(std::borrow::Cow::Borrowed),
+        };
+        let last = rec.last;
         let mut headers = OwnedHeaders::new_with_capacity(2).insert(Header {
             key: "sse.event",
             value: Some(ev.kind()),
@@ -270,7 +274,7 @@ impl KafkaSink {
             }
         }
         self.deliveries.stalled = None;
-        self.deliveries.window.sent(seq);
+        self.deliveries.window.sent(seq, last);
         self.value.clear();
         Ok(())
     }

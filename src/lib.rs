@@ -17,6 +17,7 @@ pub mod exit;
 pub mod filter;
 pub mod format;
 pub mod http;
+pub mod jq;
 pub mod kafka;
 pub mod log;
 pub mod pipeline;

@@ -16,9 +16,11 @@ use crate::config::{Config, Input, StateStore};
 use crate::control::{Control, Stop};
 use crate::filter::{Filter, Verdict};
 use crate::format::Formatter;
+use crate::jq;
 use crate::kafka::{KafkaSink, StateTopic};
 use crate::log::Log;
 use crate::reconnect::Reconnector;
+use crate::record::Key;
 use crate::resume::{CheckpointStore, Ledger, StateFile};
 use crate::service::Service;
 use crate::sink::{Record, Sink, Value};
@@ -51,6 +53,7 @@ struct Run<'a> {
     control: Arc<Control>,
     filter: Filter,
     fmt: Formatter,
+    jq: Option<JqStage>,
     sink: Sink,
     /// Counters; `stats.events` is also the number of the last event
     /// handed to the sink (its `seq`).
@@ -73,6 +76,14 @@ struct ChunkState {
     got_event: bool,
 }
 
+/// `--jq`: the program, where each output's Kafka key is built, and
+/// whether a failure was already reported.
+struct JqStage {
+    program: jq::Program,
+    key: Vec<u8>,
+    warned: bool,
+}
+
 pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
     let service = Service::start(cfg, log)?;
     let mut store = open_store(cfg, log)?;
@@ -91,6 +102,14 @@ pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
         Some(k) => Sink::Kafka(Box::new(KafkaSink::new(k, log)?)),
         None => Sink::stdout()?,
     };
+    let jq = match &cfg.jq {
+        Some(opts) => Some(JqStage {
+            program: jq::Program::compile(&opts.filter).map_err(anyhow::Error::msg)?,
+            key: Vec::new(),
+            warned: false,
+        }),
+        None => None,
+    };
     let mut parser = Parser::new(cfg.max_event_size);
     parser.set_last_event_id(first_id.as_bytes());
     let mut run = Run {
@@ -99,6 +118,7 @@ pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
         control,
         filter: Filter::new(&cfg.filter),
         fmt: Formatter::new(cfg.format.clone()),
+        jq,
         sink,
         stats: Stats::default(),
         ledger: Ledger::new(&first_id),
@@ -262,6 +282,9 @@ impl Run<'_> {
     /// One event that passed the filter becomes its record.
     #[inline]
     fn hand_over(&mut self, ev: &Event<'_>, chunk: &[u8]) -> Result<()> {
+        if self.jq.is_some() {
+            return self.hand_over_jq(ev, chunk);
+        }
         let seq = self.stats.events + 1;
         let time = self.chunk.now;
         let value = if self.sink.takes_verbatim() && self.fmt.is_verbatim(ev) {
@@ -279,11 +302,76 @@ impl Run<'_> {
             value,
             event: Some(ev),
             time,
+            last: true,
+            key: Key::FromEvent,
         };
         // Counted before the sink answers: a record it refuses still numbers
         // its event, so the ledger never takes that event's ID as covered.
         self.stats.events = seq;
         self.sink.record(&rec, chunk)
+    }
+
+    /// `--jq`: one event that passed the filter becomes one record per
+    /// output of the program, all with its number; none drops it (counted
+    /// as filtered), a failure skips it (counted as a jq error).
+    fn hand_over_jq(&mut self, ev: &Event<'_>, chunk: &[u8]) -> Result<()> {
+        let Some(stage) = &mut self.jq else {
+            return Ok(());
+        };
+        let opts = self.cfg.jq.as_ref();
+        let raw = opts.is_some_and(|o| o.raw);
+        let time = self.chunk.now;
+        let stamp = opts
+            .is_some_and(|o| o.timestamp)
+            .then(|| self.fmt.time_text(time));
+        let input = jq::input(ev, stamp);
+        let outs = match stage.program.run(input) {
+            Ok(outs) => outs,
+            Err(why) => {
+                self.stats.jq_errors += 1;
+                if !stage.warned {
+                    stage.warned = true;
+                    let id = String::from_utf8_lossy(ev.id);
+                    self.log.warn(&format!(
+                        "--jq failed on event {id:?}: {why}; such events are skipped (--stats counts them as jq_errors)"
+                    ));
+                }
+                return Ok(());
+            }
+        };
+        if outs.is_empty() {
+            self.stats.filtered += 1;
+            return Ok(());
+        }
+        let pointer = match self.cfg.kafka.as_ref().map(|k| &k.key) {
+            Some(crate::kafka::KeySpec::Pointer(p)) => Some(p.as_str()),
+            _ => None,
+        };
+        let seq = self.stats.events + 1;
+        for (i, v) in outs.iter().enumerate() {
+            let buf = self.sink.buffer();
+            let start = buf.len();
+            jq::write_output(v, raw, buf);
+            buf.push(b'\n');
+            let key = match pointer {
+                Some(p) => {
+                    stage.key.clear();
+                    Key::Given(jq::key_of(v, p, &mut stage.key).then_some(stage.key.as_slice()))
+                }
+                None => Key::FromEvent,
+            };
+            let rec = Record {
+                seq,
+                value: Value::Built(start),
+                event: Some(ev),
+                time,
+                last: i + 1 == outs.len(),
+                key,
+            };
+            self.sink.record(&rec, chunk)?;
+        }
+        self.stats.events = seq;
+        Ok(())
     }
 
     fn comment(&mut self, text: &[u8], chunk: &[u8]) -> Result<()> {
@@ -295,6 +383,8 @@ impl Run<'_> {
             value: Value::Built(start),
             event: None,
             time: self.chunk.now,
+            last: true,
+            key: Key::FromEvent,
         };
         self.sink.record(&rec, chunk)
     }

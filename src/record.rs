@@ -16,6 +16,22 @@ pub struct Record<'a> {
     pub event: Option<&'a Event<'a>>,
     /// The receive time.
     pub time: SystemTime,
+    /// No further record of this event follows (its event counts as
+    /// written or acknowledged only once this one and all before it are).
+    pub last: bool,
+    /// The Kafka key when the pipeline resolved it (`--jq` with a `--key`
+    /// pointer, resolved in the output value); else the sink derives it
+    /// from the event.
+    pub key: Key<'a>,
+}
+
+/// Who decides a record's Kafka key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key<'a> {
+    /// The sink, from the event and `--key`.
+    FromEvent,
+    /// The pipeline: this key, or none.
+    Given(Option<&'a [u8]>),
 }
 
 /// Where a record's value lies.

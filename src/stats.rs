@@ -13,13 +13,15 @@ pub struct Stats {
     pub reconnects: u64,
     /// Events over --max-event-size, dropped.
     pub dropped: u64,
-    /// Events removed by -e/--grep.
+    /// Events removed by -e/--grep, or for which --jq output nothing.
     pub filtered: u64,
     /// Events removed by --dedup.
     pub duplicates: u64,
     pub comments: u64,
     /// --json-data events whose data was not JSON.
     pub not_json: u64,
+    /// Events skipped because the --jq program failed on them.
+    pub jq_errors: u64,
     /// Kafka: acknowledged, failed and still in flight.
     pub kafka: Option<KafkaCounts>,
 }
@@ -50,6 +52,7 @@ impl Stats {
             "duplicates": self.duplicates,
             "comments": self.comments,
             "not_json": self.not_json,
+            "jq_errors": self.jq_errors,
             "seconds": (elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
         });
         if let Some(k) = self.kafka {

@@ -10,9 +10,10 @@
 //! Knobs: SSETAP_BENCH_RUNS (default 11: on a shared, noisy machine the
 //! median of 11 rounds moves much less than that of 5), SSETAP_BENCH_QUICK=1
 //! (inputs a tenth the size, no 1.3 GB run), SSETAP_BENCH_ONLY=big,tiny,
-//! multi,scaling,latency,kafka (the sections to run; all by default).
+//! multi,scaling,jq,latency,kafka (the sections to run; all by default).
 
 mod inputs;
+mod jq;
 mod kafka;
 mod latency;
 mod measure;
@@ -174,6 +175,9 @@ fn main() {
     }
     if wanted("scaling") {
         scaling(quick, runs, &mut verdicts);
+    }
+    if wanted("jq") {
+        jq::report(quick, runs, &mut verdicts);
     }
     if wanted("latency") {
         latency::report(BIN, &mut verdicts);

@@ -21,7 +21,7 @@ pub(super) const RESET: &[u8] = b"\x1b[0m";
 
 /// The kind of a JSON scalar, which picks its colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
+pub(crate) enum Kind {
     Null,
     Bool,
     Number,

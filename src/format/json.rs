@@ -16,18 +16,18 @@ const MAX_DEPTH: u32 = 126;
 
 /// Where the JSON text sits in the data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Scan {
+pub(crate) struct Scan {
     /// First byte of the value (after leading whitespace).
-    pub(super) start: usize,
+    pub(crate) start: usize,
     /// One past its last byte (before trailing whitespace).
-    pub(super) end: usize,
+    pub(crate) end: usize,
     /// Whitespace outside strings held a line break (so the text is not one
     /// line and must be re-emitted compactly).
-    pub(super) newline: bool,
+    pub(crate) newline: bool,
 }
 
 /// What the scanner reports as it goes: `()` only validates, `W` writes.
-pub(super) trait Emit {
+pub(crate) trait Emit {
     fn open(&mut self, bracket: u8);
     fn close(&mut self, bracket: u8);
     fn empty(&mut self, pair: &'static [u8]);
@@ -87,7 +87,7 @@ impl Emit for W<'_> {
 
 /// Scans `b` as one JSON text, reporting its tokens to `e`. `None` when it
 /// is not JSON (what `e` received by then is then meaningless).
-pub(super) fn scan<E: Emit>(b: &[u8], e: &mut E) -> Option<Scan> {
+pub(crate) fn scan<E: Emit>(b: &[u8], e: &mut E) -> Option<Scan> {
     let mut p = Cursor {
         b,
         i: 0,

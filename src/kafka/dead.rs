@@ -13,7 +13,7 @@
 
 use super::context::{Context, describe};
 use super::{Deliveries, KafkaSink, record};
-use crate::record::{Record, Value};
+use crate::record::{Key, Record, Value};
 use anyhow::{Result, bail};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
@@ -196,12 +196,15 @@ impl KafkaSink {
             seq,
             topic,
             reason: why,
-            key: record::key(&self.key, ev).map(|k| k.into_owned()),
+            key: match rec.key {
+                Key::FromEvent => record::key(&self.key, ev).map(|k| k.into_owned()),
+                Key::Given(k) => k.map(<[u8]>::to_vec),
+            },
             value,
             event: ev.kind().to_vec(),
             id: ev.id.to_vec(),
         };
-        self.deliveries.window.sent(seq);
+        self.deliveries.window.sent(seq, rec.last);
         self.deliveries.send_dead(&self.producer, refused)
     }
 }

@@ -61,6 +61,8 @@ impl SendEvent for KafkaSink {
             value: Value::Built(start),
             event: Some(ev),
             time,
+            last: true,
+            key: crate::record::Key::FromEvent,
         })
     }
 }

@@ -164,6 +164,11 @@ pub fn render(s: &Snapshot) -> String {
         st.duplicates,
     );
     counter(
+        "ssetap_jq_errors_total",
+        "Events --jq failed on, skipped.",
+        st.jq_errors,
+    );
+    counter(
         "ssetap_reconnects_total",
         "Requests sent after the first.",
         st.reconnects,
@@ -243,6 +248,7 @@ mod tests {
         for name in [
             "ssetap_events_total",
             "ssetap_bytes_total",
+            "ssetap_jq_errors_total",
             "ssetap_connected",
             "ssetap_retry_seconds",
             "ssetap_last_event_timestamp_seconds",

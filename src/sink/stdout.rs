@@ -9,7 +9,9 @@
 //! `writev`, before the pipeline reads the next chunk (`release`).
 //!
 //! `written()` only moves when a write returned success for everything
-//! pending; after a failed write nothing more counts as written.
+//! pending, and only past events all of whose records were taken (one
+//! event may be several records: `--jq`); after a failed write nothing
+//! more counts as written.
 
 use super::{Record, Value};
 use anyhow::{Context, Result};
@@ -31,9 +33,10 @@ pub struct Stdout<W> {
     buf_from: usize,
     /// Bytes of output in the chunk (the rest is in `buf`).
     borrowed: usize,
-    /// The event number of the last record taken, and of the last one
-    /// known to be written.
+    /// The event number of the last record taken, the last event all of
+    /// whose records were taken, and the last one known to be written.
     taken: u64,
+    complete: u64,
     written: u64,
     /// A write failed: what was pending is lost to this run, and nothing
     /// after it counts as written.
@@ -56,6 +59,7 @@ impl<W: Write> Stdout<W> {
             buf_from: 0,
             borrowed: 0,
             taken: 0,
+            complete: 0,
             written: 0,
             failed: false,
         }
@@ -76,7 +80,14 @@ impl<W: Write> Stdout<W> {
             self.buf.extend_from_slice(bytes);
             self.buf.push(b'\n');
         }
-        self.taken = self.taken.max(rec.seq);
+        if rec.seq > self.taken {
+            // A new event: the one before it is whole.
+            self.complete = self.taken;
+            self.taken = rec.seq;
+        }
+        if rec.last {
+            self.complete = self.taken;
+        }
         if self.buf.len() + self.borrowed >= HIGH_WATER || self.pieces.len() >= MAX_PIECES {
             self.write_out(chunk)?;
         }
@@ -157,7 +168,7 @@ impl<W: Write> Stdout<W> {
             self.failed = true;
             return Err(e).context("cannot write to stdout");
         }
-        self.written = self.taken;
+        self.written = self.complete;
         Ok(())
     }
 

@@ -4,6 +4,7 @@
 //! parallel and the fault tests can pause theirs with SIGSTOP.
 
 mod consume;
+mod jq;
 mod resume;
 #[allow(dead_code)]
 #[path = "../common/server.rs"]

@@ -31,6 +31,8 @@ fn built<W: Write>(s: &mut Stdout<W>, seq: u64, text: &str) -> Result<()> {
         value: Value::Built(start),
         event: None,
         time: SystemTime::UNIX_EPOCH,
+        last: true,
+        key: crate::record::Key::FromEvent,
     };
     s.record(&rec, &[])
 }
@@ -41,6 +43,8 @@ fn verbatim<W: Write>(s: &mut Stdout<W>, seq: u64, chunk: &[u8], bytes: &[u8]) -
         value: Value::Verbatim(bytes),
         event: None,
         time: SystemTime::UNIX_EPOCH,
+        last: true,
+        key: crate::record::Key::FromEvent,
     };
     s.record(&rec, chunk)
 }
@@ -132,4 +136,33 @@ fn several_records_of_one_event_count_once_all_are_written() {
     built(&mut s, 1, "b").unwrap();
     s.flush().unwrap();
     assert_eq!(s.written(), 1);
+}
+
+#[test]
+fn an_event_counts_as_written_only_with_its_last_record() {
+    let mut s = Stdout::new(Vec::new());
+    let part = |s: &mut Stdout<Vec<u8>>, seq: u64, last: bool| {
+        let start = s.buffer().len();
+        s.buffer().extend_from_slice(b"x\n");
+        let rec = Record {
+            seq,
+            value: Value::Built(start),
+            event: None,
+            time: SystemTime::UNIX_EPOCH,
+            last,
+            key: crate::record::Key::FromEvent,
+        };
+        s.record(&rec, &[]).unwrap();
+    };
+    part(&mut s, 1, false);
+    s.flush().unwrap();
+    assert_eq!(s.written(), 0);
+    part(&mut s, 1, true);
+    part(&mut s, 2, false);
+    s.flush().unwrap();
+    assert_eq!(s.written(), 1);
+    part(&mut s, 2, true);
+    s.flush().unwrap();
+    assert_eq!(s.written(), 2);
+    assert_eq!(s.get_ref().len(), 8);
 }

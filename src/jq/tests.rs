@@ -1,0 +1,124 @@
+use super::*;
+use crate::sse::Event;
+
+fn ev<'a>(event_type: &'a [u8], id: &'a [u8], data: &'a [u8]) -> Event<'a> {
+    Event {
+        event_type,
+        id,
+        data,
+        has_own_id: !id.is_empty(),
+    }
+}
+
+fn outputs(program: &str, e: &Event<'_>) -> Result<Vec<String>, String> {
+    let mut p = Program::compile(program)?;
+    let outs = p.run(input(e, None))?;
+    Ok(outs
+        .iter()
+        .map(|v| {
+            let mut b = Vec::new();
+            write_json(v, &mut b);
+            String::from_utf8(b).unwrap()
+        })
+        .collect())
+}
+
+#[test]
+fn the_input_is_what_json_data_prints() {
+    let e = ev(b"edit", b"7", br#" {"a": [1, 2.5, "x"]} "#);
+    assert_eq!(
+        outputs(".", &e).unwrap(),
+        [r#"{"event":"edit","id":"7","data":{"a":[1,2.5,"x"]}}"#]
+    );
+    let e = ev(b"", b"", b"not json");
+    assert_eq!(
+        outputs(".", &e).unwrap(),
+        [r#"{"event":"message","data":"not json"}"#]
+    );
+    // NaN is jaq's JSON, not ours: it stays a string.
+    let e = ev(b"", b"", b"NaN");
+    assert_eq!(outputs(".data", &e).unwrap(), [r#""NaN""#]);
+}
+
+#[test]
+fn several_outputs_none_and_errors() {
+    let e = ev(b"", b"", br#"{"items":[1,2,3],"s":"t"}"#);
+    assert_eq!(outputs(".data.items[]", &e).unwrap(), ["1", "2", "3"]);
+    assert!(outputs("empty", &e).unwrap().is_empty());
+    let err = outputs(".data.items[], .data.s + 1", &e).unwrap_err();
+    assert!(err.contains("cannot"), "{err}");
+}
+
+#[test]
+fn compile_errors_are_one_line_and_say_where() {
+    let err = Program::compile(".a | (").unwrap_err();
+    assert!(
+        err.starts_with("--jq: cannot compile the program: "),
+        "{err}"
+    );
+    assert!(!err.contains('\n'));
+    let err = Program::compile("nosuch(1)").unwrap_err();
+    assert!(
+        err.contains("undefined filter nosuch/1 at offset 0"),
+        "{err}"
+    );
+    let err = Program::compile(". as [$a] | $b").unwrap_err();
+    assert!(err.contains("undefined variable"), "{err}");
+}
+
+#[test]
+fn numbers_are_written_as_jq_1_6_writes_them() {
+    let cases: &[(f64, &str)] = &[
+        (3.0, "3"),
+        (3.5, "3.5"),
+        (0.1, "0.1"),
+        (1e16, "1e+16"),
+        (1e17, "1e+17"),
+        (123456789012345678.0, "123456789012345680"),
+        (10000000.0, "10000000"),
+        (1e-5, "1e-05"),
+        (0.0001, "0.0001"),
+        (-1.5e-10, "-1.5e-10"),
+        (-0.0, "-0"),
+        (f64::INFINITY, "1.7976931348623157e+308"),
+        (f64::NEG_INFINITY, "-1.7976931348623157e+308"),
+        (f64::NAN, "null"),
+        (1.5e300, "1.5e+300"),
+    ];
+    for &(f, want) in cases {
+        let mut out = Vec::new();
+        write::write_f64(f, &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), want, "{f}");
+    }
+}
+
+#[test]
+fn strings_escape_as_jq_does_and_raw_strings_are_text() {
+    let v = Val::utf8_str("a\"b\\c\n\u{1}\u{7f}é".as_bytes().to_vec());
+    let mut out = Vec::new();
+    write_json(&v, &mut out);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        r#""a\"b\\c\n\u0001\u007fé""#
+    );
+    let mut out = Vec::new();
+    write_output(&v, true, &mut out);
+    assert_eq!(out, "a\"b\\c\n\u{1}\u{7f}é".as_bytes());
+}
+
+#[test]
+fn pointers_resolve_in_output_values() {
+    let e = ev(b"", b"", br#"{"a":{"b/c":[10,"x"],"~":true}}"#);
+    let v = input(&e, None);
+    let key = |p: &str| {
+        let mut out = Vec::new();
+        key_of(&v, p, &mut out).then(|| String::from_utf8(out).unwrap())
+    };
+    assert_eq!(key("/data/a/b~1c/0").as_deref(), Some("10"));
+    assert_eq!(key("/data/a/b~1c/1").as_deref(), Some("x"));
+    assert_eq!(key("/data/a/~0").as_deref(), Some("true"));
+    assert_eq!(key("/event").as_deref(), Some("message"));
+    assert_eq!(key("/data/a/b~1c/01"), None);
+    assert_eq!(key("/data/missing"), None);
+    assert_eq!(key("nope"), None);
+}

@@ -1,0 +1,159 @@
+//! Writing `--jq` outputs as `jq -c` (Debian's jq 1.6) writes them:
+//! compact, strings escaped as jq escapes them (DEL too), numbers in jq's
+//! shortest form (`3`, `1e+17`, `1e-05`), NaN as `null` and infinities as
+//! ±1.7976931348623157e+308. Integers are written exactly, even past 2^53
+//! (where jq 1.6 rounds). Values jq cannot hold (jaq's byte strings, object
+//! keys that are not strings) are written as strings.
+
+use jaq_json::{Num, Val};
+use std::io::Write as _;
+
+/// Append an output: compact JSON, or (`raw`) a string's text as it is.
+pub fn write_output(v: &Val, raw: bool, out: &mut Vec<u8>) {
+    match v {
+        Val::TStr(s) | Val::BStr(s) if raw => crate::format::push_text(out, s),
+        _ => write_json(v, out),
+    }
+}
+
+/// Append `v` as compact JSON.
+pub fn write_json(v: &Val, out: &mut Vec<u8>) {
+    match v {
+        Val::Null => out.extend_from_slice(b"null"),
+        Val::Bool(true) => out.extend_from_slice(b"true"),
+        Val::Bool(false) => out.extend_from_slice(b"false"),
+        Val::Num(n) => write_num(n, out),
+        Val::TStr(s) | Val::BStr(s) => write_str(s, out),
+        Val::Arr(a) => {
+            out.push(b'[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json(x, out);
+            }
+            out.push(b']');
+        }
+        Val::Obj(o) => {
+            out.push(b'{');
+            for (i, (k, x)) in o.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                match k {
+                    Val::TStr(s) | Val::BStr(s) => write_str(s, out),
+                    other => {
+                        let mut text = Vec::new();
+                        write_json(other, &mut text);
+                        write_str(&text, out);
+                    }
+                }
+                out.push(b':');
+                write_json(x, out);
+            }
+            out.push(b'}');
+        }
+    }
+}
+
+/// A JSON string as jq writes it: invalid UTF-8 replaced, control
+/// characters, `"`, `\` and DEL escaped.
+fn write_str(s: &[u8], out: &mut Vec<u8>) {
+    let start = out.len();
+    crate::format::push_json_text(out, s);
+    if memchr::memchr(0x7f, s).is_some() {
+        let written = out.split_off(start);
+        for &c in &written {
+            if c == 0x7f {
+                out.extend_from_slice(b"\\u007f");
+            } else {
+                out.push(c);
+            }
+        }
+    }
+}
+
+fn write_num(n: &Num, out: &mut Vec<u8>) {
+    match n {
+        Num::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Num::BigInt(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Num::Float(f) => write_f64(*f, out),
+        Num::Dec(d) => match d.parse::<f64>() {
+            Ok(f) => write_f64(f, out),
+            Err(_) => out.extend_from_slice(d.as_bytes()),
+        },
+    }
+}
+
+/// A double as jq 1.6 prints it: the shortest digits that read back the
+/// same; plain notation unless the decimal point is 4 or more places left
+/// of the first digit, or more than 15 places right of the last one.
+pub fn write_f64(f: f64, out: &mut Vec<u8>) {
+    let f = if f.is_nan() {
+        out.extend_from_slice(b"null");
+        return;
+    } else {
+        f.clamp(f64::MIN, f64::MAX)
+    };
+    if f == 0.0 {
+        out.extend_from_slice(if f.is_sign_negative() { b"-0" } else { b"0" });
+        return;
+    }
+    // "{:e}" gives the shortest round-trip digits: "-1.2345e-7".
+    let mut sci = [0u8; 40];
+    let len = {
+        let mut w = &mut sci[..];
+        let _ = write!(w, "{f:e}");
+        40 - w.len()
+    };
+    let sci = &sci[..len];
+    let (mantissa, exp) = match memchr::memchr(b'e', sci) {
+        Some(e) => (&sci[..e], &sci[e + 1..]),
+        None => (sci, &b"0"[..]),
+    };
+    let exp: i32 = std::str::from_utf8(exp)
+        .ok()
+        .and_then(|e| e.parse().ok())
+        .unwrap_or(0);
+    let (neg, mantissa) = match mantissa.strip_prefix(b"-") {
+        Some(m) => (true, m),
+        None => (false, mantissa),
+    };
+    let mut digits = [0u8; 24];
+    let mut nd = 0;
+    for &c in mantissa {
+        if c.is_ascii_digit() && nd < digits.len() {
+            digits[nd] = c;
+            nd += 1;
+        }
+    }
+    let digits = &digits[..nd];
+    let decpt = exp + 1;
+    if neg {
+        out.push(b'-');
+    }
+    if decpt <= -4 || decpt > nd as i32 + 15 {
+        out.push(digits[0]);
+        if nd > 1 {
+            out.push(b'.');
+            out.extend_from_slice(&digits[1..]);
+        }
+        let e = decpt - 1;
+        let _ = write!(out, "e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
+    } else if decpt <= 0 {
+        out.extend_from_slice(b"0.");
+        out.extend(std::iter::repeat_n(b'0', (-decpt) as usize));
+        out.extend_from_slice(digits);
+    } else if decpt as usize >= nd {
+        out.extend_from_slice(digits);
+        out.extend(std::iter::repeat_n(b'0', decpt as usize - nd));
+    } else {
+        out.extend_from_slice(&digits[..decpt as usize]);
+        out.push(b'.');
+        out.extend_from_slice(&digits[decpt as usize..]);
+    }
+}

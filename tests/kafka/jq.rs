@@ -1,0 +1,112 @@
+//! `--jq` into Kafka: a filter plus a projection, several records per
+//! event, a key resolved in each output, the original event's type and ID
+//! in the headers, and the resume point after an event with several
+//! records.
+
+use super::*;
+
+#[test]
+fn jq_filters_projects_and_splits_events_into_records() {
+    let broker = Tansu::start();
+    let dir = Scratch::new("jq");
+    broker.create_topic("jq-out", 1);
+    let mut text = String::new();
+    for n in 1..=12 {
+        text += &event(n, Some("edit"), Some(&format!("id-{n}")));
+    }
+    let input = dir.write("in.sse", &text);
+    let state_file = dir.path("run.state");
+    let b = broker.brokers();
+    // Multiples of 3 dropped; odd events become two records, even ones one.
+    let program = ".data as $d | select($d.n % 3 != 0) | range(0; $d.n % 2 + 1) \
+                   | {n: $d.n, part: ., domain: $d.meta.domain}";
+    let out = run(&[
+        input.to_str().unwrap(),
+        "-b",
+        &b,
+        "-t",
+        "jq-out",
+        "--jq",
+        program,
+        "--key",
+        "/domain",
+        "--state-file",
+        state_file.to_str().unwrap(),
+        "--stats",
+    ]);
+    assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
+    let kept: Vec<u64> = (1..=12).filter(|n| n % 3 != 0).collect();
+    let want: Vec<(u64, u64)> = kept
+        .iter()
+        .flat_map(|&n| (0..n % 2 + 1).map(move |p| (n, p)))
+        .collect();
+    let s = stats(&out.stderr);
+    assert_eq!(s["events"].as_u64(), Some(kept.len() as u64), "{s}");
+    assert_eq!(s["filtered"].as_u64(), Some(4), "{s}");
+    assert_eq!(s["delivered"].as_u64(), Some(want.len() as u64), "{s}");
+    // Event 12 had no output: it counts at once.
+    assert_eq!(state(&state_file), "{\"last_event_id\":\"id-12\"}\n");
+
+    let records = consume(&b, &["jq-out"], want.len(), READ_LIMIT);
+    let got: Vec<(u64, u64)> = records
+        .iter()
+        .map(|r| {
+            let v = r.value_json();
+            (v["n"].as_u64().unwrap(), v["part"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(got, want, "one partition: the records in order");
+    for r in &records {
+        let n = r.n();
+        let domain = format!("d{}.example", n % 3);
+        assert_eq!(
+            r.text(),
+            format!(
+                "{{\"n\":{n},\"part\":{},\"domain\":\"{domain}\"}}",
+                r.value_json()["part"]
+            )
+        );
+        assert_eq!(
+            r.key.as_deref(),
+            Some(domain.as_bytes()),
+            "key from the output"
+        );
+        assert_eq!(r.header("sse.event"), Some(&b"edit"[..]));
+        assert_eq!(r.header("sse.id"), Some(format!("id-{n}").as_bytes()));
+    }
+}
+
+#[test]
+fn a_string_output_is_the_raw_record_value() {
+    let broker = Tansu::start();
+    let dir = Scratch::new("jq-raw");
+    broker.create_topic("jq-raw", 1);
+    let text: String = (1..=3)
+        .map(|n| event(n, None, Some(&n.to_string())))
+        .collect();
+    let input = dir.write("in.sse", &text);
+    let b = broker.brokers();
+    let out = run(&[
+        input.to_str().unwrap(),
+        "-b",
+        &b,
+        "-t",
+        "jq-raw",
+        "--jq",
+        r#""n=\(.data.n)", .data.meta"#,
+    ]);
+    assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
+    let records = consume(&b, &["jq-raw"], 6, READ_LIMIT);
+    let values: Vec<String> = records.iter().map(Record::text).collect();
+    assert_eq!(
+        values,
+        [
+            "n=1",
+            r#"{"domain":"d1.example"}"#,
+            "n=2",
+            r#"{"domain":"d2.example"}"#,
+            "n=3",
+            r#"{"domain":"d0.example"}"#
+        ]
+    );
+}
