@@ -58,12 +58,29 @@ struct Run<'a> {
     /// Counters; `stats.events` is also the number of the last event
     /// handed to the sink (its `seq`).
     stats: Stats,
-    ledger: Ledger,
-    store: Option<Box<dyn CheckpointStore>>,
+    resume: Resume,
     reconnect: Reconnector,
     chunk: ChunkState,
     /// Status line, stats lines, metrics, systemd.
     service: Service,
+}
+
+/// The resume point: which last event ID is safe, and where it is kept.
+struct Resume {
+    ledger: Ledger,
+    store: Option<Box<dyn CheckpointStore>>,
+}
+
+impl Resume {
+    /// The sink has delivered every event up to `delivered`: move the safe
+    /// ID and save it (at most once a second unless `force`).
+    fn catch_up(&mut self, delivered: u64, force: bool) -> Result<()> {
+        self.ledger.advance(delivered);
+        match &mut self.store {
+            Some(store) => store.save(self.ledger.safe_id(), delivered, force),
+            None => Ok(()),
+        }
+    }
 }
 
 /// What the parser callback notes about the chunk being parsed.
@@ -121,8 +138,10 @@ pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
         jq,
         sink,
         stats: Stats::default(),
-        ledger: Ledger::new(&first_id),
-        store,
+        resume: Resume {
+            ledger: Ledger::new(&first_id),
+            store,
+        },
         reconnect: Reconnector::new(cfg.reconnect.clone()),
         chunk: ChunkState {
             now: SystemTime::now(),
@@ -216,7 +235,9 @@ impl Run<'_> {
             if let Err(e) = self.sink.release(chunk) {
                 self.chunk.error.get_or_insert(e);
             }
-            self.ledger.note(self.stats.events, parser.last_event_id());
+            self.resume
+                .ledger
+                .note(self.stats.events, parser.last_event_id());
             if let Some(e) = self.chunk.error.take() {
                 return End::Failed(e);
             }
@@ -408,10 +429,7 @@ impl Run<'_> {
     /// `TICK` on a quiet stream.
     fn checkpoint(&mut self) -> Result<()> {
         self.sink.flush()?;
-        self.ledger.advance(self.sink.delivered());
-        if let Some(store) = &mut self.store {
-            store.save(self.ledger.safe_id(), self.sink.delivered(), false)?;
-        }
+        self.resume.catch_up(self.sink.delivered(), false)?;
         self.heartbeat();
         Ok(())
     }
@@ -434,11 +452,7 @@ impl Run<'_> {
     /// reported, the first one decides the message of the exit.
     fn finish(mut self, result: Result<i32>) -> Result<i32> {
         let closed = self.sink.close();
-        self.ledger.advance(self.sink.delivered());
-        let saved = match &mut self.store {
-            Some(store) => store.save(self.ledger.safe_id(), self.sink.delivered(), true),
-            None => Ok(()),
-        };
+        let saved = self.resume.catch_up(self.sink.delivered(), true);
         self.log.clear_status();
         let mut failures: Vec<anyhow::Error> = Vec::new();
         let code = match result {
