@@ -23,6 +23,10 @@ const HIGH_WATER: usize = 64 * 1024;
 /// At most this many pieces per `writev` (Linux allows 1024).
 const MAX_PIECES: usize = 512;
 
+/// Verbatim bytes this long or longer are written from the chunk; shorter
+/// ones are cheaper to copy than to give their own `iovec`.
+const BORROW_MIN: usize = 256;
+
 pub struct Stdout<W> {
     out: W,
     buf: Vec<u8>,
@@ -75,7 +79,7 @@ impl<W: Write> Stdout<W> {
     #[inline]
     pub fn record(&mut self, rec: &Record<'_>, chunk: &[u8]) -> Result<()> {
         if let Value::Verbatim(bytes) = rec.value
-            && !self.borrow(chunk, bytes)
+            && (bytes.len() < BORROW_MIN || !self.borrow(chunk, bytes))
         {
             self.buf.extend_from_slice(bytes);
             self.buf.push(b'\n');

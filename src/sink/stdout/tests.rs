@@ -166,3 +166,16 @@ fn an_event_counts_as_written_only_with_its_last_record() {
     assert_eq!(s.written(), 2);
     assert_eq!(s.get_ref().len(), 8);
 }
+
+#[test]
+fn short_verbatim_bytes_are_copied_long_ones_get_an_iovec() {
+    let chunk = b"data: one\n\n".to_vec();
+    let mut s = Stdout::new(Vec::new());
+    verbatim(&mut s, 1, &chunk, &chunk[6..9]).unwrap();
+    assert!(s.pieces.is_empty(), "{:?}", s.pieces);
+    let long = vec![b'y'; BORROW_MIN];
+    verbatim(&mut s, 2, &long, &long[..]).unwrap();
+    assert_eq!(s.pieces.len(), 2, "{:?}", s.pieces);
+    s.release(&long).unwrap();
+    assert_eq!(s.get_ref().len(), 4 + BORROW_MIN + 1);
+}
