@@ -63,16 +63,21 @@ fn records_are_written_at_flush_and_counted_then() {
 
 #[test]
 fn verbatim_bytes_in_the_chunk_are_written_from_it_in_order() {
-    let chunk = b"data: one\n\ndata: two\n\n".to_vec();
+    let one = "1".repeat(BORROW_MIN);
+    let two = "2".repeat(BORROW_MIN);
+    let chunk = format!("data: {one}\n\ndata: {two}\n\n").into_bytes();
+    let (a, b) = (6, 6 + BORROW_MIN);
+    let (c, d) = (b + 8, b + 8 + BORROW_MIN);
     let mut s = Stdout::new(Vec::new());
     built(&mut s, 1, "{x}").unwrap();
-    verbatim(&mut s, 2, &chunk, &chunk[6..9]).unwrap();
-    verbatim(&mut s, 3, &chunk, &chunk[17..20]).unwrap();
+    verbatim(&mut s, 2, &chunk, &chunk[a..b]).unwrap();
+    verbatim(&mut s, 3, &chunk, &chunk[c..d]).unwrap();
     let elsewhere = b"three".to_vec();
     verbatim(&mut s, 4, &chunk, &elsewhere).unwrap();
     s.release(&chunk).unwrap();
     assert_eq!(s.written(), 4);
-    assert_eq!(s.get_ref(), b"{x}\none\ntwo\nthree\n");
+    let want = format!("{{x}}\n{one}\n{two}\nthree\n");
+    assert_eq!(s.get_ref(), want.as_bytes());
 }
 
 #[test]
