@@ -50,7 +50,7 @@ impl Sink {
     }
 
     /// Take one record; `chunk` is the input being parsed.
-    #[inline]
+    #[inline(always)]
     pub fn record(&mut self, rec: &Record<'_>, chunk: &[u8]) -> Result<()> {
         match self {
             Sink::Stdout(s) => s.record(rec, chunk),

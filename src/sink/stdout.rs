@@ -76,7 +76,7 @@ impl<W: Write> Stdout<W> {
 
     /// Take one record: its value is already at the end of the buffer, or
     /// is verbatim bytes (from the chunk where possible).
-    #[inline]
+    #[inline(always)]
     pub fn record(&mut self, rec: &Record<'_>, chunk: &[u8]) -> Result<()> {
         if let Value::Verbatim(bytes) = rec.value
             && (bytes.len() < BORROW_MIN || !self.borrow(chunk, bytes))
