@@ -555,14 +555,19 @@ fn stream_events(server: &SseServer, range: std::ops::RangeInclusive<u64>, gap: 
 fn a_paused_broker_loses_nothing_and_duplicates_nothing() {
     let broker = Tansu::start();
     broker.create_topic("paused", 3);
+    broker.create_topic("paused-dead", 1);
     let server = SseServer::start();
     let b = broker.brokers();
+    // With a dead-letter topic: a pause is something retrying fixes, so
+    // nothing may go there.
     let child = start(&[
         &server.url,
         "-b",
         &b,
         "-t",
         "paused",
+        "--dead-letter-topic",
+        "paused-dead",
         "--no-reconnect",
         "--stats",
     ]);
@@ -582,6 +587,8 @@ fn a_paused_broker_loses_nothing_and_duplicates_nothing() {
         (s["events"].as_u64(), s["delivered"].as_u64()),
         (Some(300), Some(300))
     );
+    assert_eq!(s["dead_lettered"].as_u64(), Some(0), "{s}");
+    assert!(consume(&b, &["paused-dead"], 1, Duration::from_secs(3)).is_empty());
 }
 
 #[test]
