@@ -22,7 +22,7 @@ never\t''"
 complete -c ssetap -s e -l event -d 'Only events of this type (repeatable or comma-separated; the default type is \'message\')' -r
 complete -c ssetap -l grep -d 'Only events whose data matches this regular expression' -r
 complete -c ssetap -l dedup -d 'Drop an event whose own id field matches one of the last N IDs seen (replays after a reconnect). Off by default' -r
-complete -c ssetap -l jq -d 'Run this jq program (jaq, embedded) on each event that passed -e, --grep and --dedup. Its input is {"event","id","data"} (plus "time" with --timestamp), data parsed as JSON when it is JSON; each output is one record (compact JSON; with -f data, and in Kafka, a string is written raw); no output drops the event. An event the program fails on is skipped (counted as jq_errors)' -r
+complete -c ssetap -l jq -d 'Run this jq program (jaq, embedded) on each event that passed -e, --grep and --dedup. Its input is {"event","id","data"} (plus "time" with --timestamp), data parsed as JSON when it is JSON; each output is one record (compact JSON; with -f data, and in Kafka, a string is written raw); no output drops the event. An event the program fails on is skipped (counted as jq_errors), or sent to --dead-letter-topic' -r
 complete -c ssetap -s n -l max-events -d 'Exit 0 after N events (counted after filtering)' -r
 complete -c ssetap -l duration -d 'Exit 0 after this long (e.g. 10m, 1h30m)' -r
 complete -c ssetap -l max-event-size -d 'Drop (with a warning) events whose data is larger than this (e.g. 16MiB, 512KiB, 1000000)' -r

@@ -45,7 +45,7 @@ sse\:"Canonical SSE text, which ssetap reads back unchanged"))' \
 '*--event=[Only events of this type (repeatable or comma-separated; the default type is '\''message'\'')]:TYPE:_default' \
 '--grep=[Only events whose data matches this regular expression]:REGEX:_default' \
 '--dedup=[Drop an event whose own id field matches one of the last N IDs seen (replays after a reconnect). Off by default]:N:_default' \
-'--jq=[Run this jq program (jaq, embedded) on each event that passed -e, --grep and --dedup. Its input is {"event","id","data"} (plus "time" with --timestamp), data parsed as JSON when it is JSON; each output is one record (compact JSON; with -f data, and in Kafka, a string is written raw); no output drops the event. An event the program fails on is skipped (counted as jq_errors)]:FILTER:_default' \
+'--jq=[Run this jq program (jaq, embedded) on each event that passed -e, --grep and --dedup. Its input is {"event","id","data"} (plus "time" with --timestamp), data parsed as JSON when it is JSON; each output is one record (compact JSON; with -f data, and in Kafka, a string is written raw); no output drops the event. An event the program fails on is skipped (counted as jq_errors), or sent to --dead-letter-topic]:FILTER:_default' \
 '-n+[Exit 0 after N events (counted after filtering)]:N:_default' \
 '--max-events=[Exit 0 after N events (counted after filtering)]:N:_default' \
 '--duration=[Exit 0 after this long (e.g. 10m, 1h30m)]:DURATION:_default' \

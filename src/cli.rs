@@ -289,7 +289,7 @@ pub struct Cli {
     /// with --timestamp), data parsed as JSON when it is JSON; each output is
     /// one record (compact JSON; with -f data, and in Kafka, a string is
     /// written raw); no output drops the event. An event the program fails on
-    /// is skipped (counted as jq_errors).
+    /// is skipped (counted as jq_errors), or sent to --dead-letter-topic.
     #[arg(long, value_name = "FILTER", help_heading = "Output")]
     pub jq: Option<String>,
 

@@ -350,12 +350,21 @@ impl Run<'_> {
             Ok(outs) => outs,
             Err(why) => {
                 self.stats.jq_errors += 1;
+                let dead = self.sink.has_dead_letters();
                 if !stage.warned {
                     stage.warned = true;
                     let id = String::from_utf8_lossy(ev.id);
+                    let whither = if dead {
+                        "sent to --dead-letter-topic"
+                    } else {
+                        "skipped"
+                    };
                     self.log.warn(&format!(
-                        "--jq failed on event {id:?}: {why}; such events are skipped (--stats counts them as jq_errors)"
+                        "--jq failed on event {id:?}: {why}; such events are {whither} (--stats counts them as jq_errors)"
                     ));
+                }
+                if dead {
+                    return self.dead_letter(ev, format!("--jq: {why}"));
                 }
                 return Ok(());
             }
@@ -408,6 +417,26 @@ impl Run<'_> {
             key: Key::FromEvent,
         };
         self.sink.record(&rec, chunk)
+    }
+
+    /// An event that failed in `--jq` goes, formatted as without it, to the
+    /// dead-letter topic; it counts as delivered once that is acknowledged.
+    fn dead_letter(&mut self, ev: &Event<'_>, why: String) -> Result<()> {
+        let seq = self.stats.events + 1;
+        let time = self.chunk.now;
+        let buf = self.sink.buffer();
+        let start = buf.len();
+        self.fmt.event(ev, time, buf);
+        let rec = Record {
+            seq,
+            value: Value::Built(start),
+            event: Some(ev),
+            time,
+            last: true,
+            key: Key::FromEvent,
+        };
+        self.stats.events = seq;
+        self.sink.dead_letter(&rec, why)
     }
 
     /// `--json-data` met data that is not JSON: count it, and say so once

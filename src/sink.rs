@@ -58,6 +58,21 @@ impl Sink {
         }
     }
 
+    /// Can this sink take events it cannot deliver (Kafka with a
+    /// dead-letter topic)?
+    pub fn has_dead_letters(&self) -> bool {
+        matches!(self, Sink::Kafka(k) if k.has_dead_letters())
+    }
+
+    /// Send a record to the dead-letter topic instead (see
+    /// `has_dead_letters`), with `why` as its error.
+    pub fn dead_letter(&mut self, rec: &Record<'_>, why: String) -> Result<()> {
+        match self {
+            Sink::Kafka(k) => k.dead_letter(rec, why),
+            Sink::Stdout(_) => Ok(()),
+        }
+    }
+
     /// The pipeline is done with `chunk`: write what still lies in it.
     pub fn release(&mut self, chunk: &[u8]) -> Result<()> {
         match self {

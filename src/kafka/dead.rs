@@ -209,6 +209,26 @@ impl KafkaSink {
     }
 }
 
+impl KafkaSink {
+    /// Is there a dead-letter topic?
+    pub fn has_dead_letters(&self) -> bool {
+        self.deliveries.dead.is_some()
+    }
+
+    /// Send an event the pipeline could not turn into records (a `--jq`
+    /// failure) to the dead-letter topic, with `why` as its error.
+    pub fn dead_letter(&mut self, rec: &Record<'_>, why: String) -> Result<()> {
+        let topic = match rec.event {
+            Some(ev) => self.topic.replace(
+                record::EVENT_PLACEHOLDER,
+                &String::from_utf8_lossy(ev.kind()),
+            ),
+            None => self.topic.clone(),
+        };
+        self.refuse(rec.seq, rec, topic, why)
+    }
+}
+
 impl Deliveries {
     /// Send one dead letter; a full queue waits for room as a data record
     /// does.

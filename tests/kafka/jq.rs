@@ -110,3 +110,52 @@ fn a_string_output_is_the_raw_record_value() {
         ]
     );
 }
+
+#[test]
+fn an_event_jq_fails_on_goes_to_the_dead_letter_topic() {
+    let broker = Tansu::start();
+    let dir = Scratch::new("jq-dead");
+    broker.create_topic("jq-ok", 1);
+    broker.create_topic("jq-dead", 1);
+    // Event 2's data is a string: `.data.n + 1` fails on it.
+    let text = event(1, None, Some("1")) + "id: 2\ndata: not json\n\n" + &event(3, None, Some("3"));
+    let input = dir.write("in.sse", &text);
+    let state_file = dir.path("dead.state");
+    let b = broker.brokers();
+    let out = run(&[
+        input.to_str().unwrap(),
+        "-b",
+        &b,
+        "-t",
+        "jq-ok",
+        "--jq",
+        "{n: (.data.n + 1)}",
+        "--dead-letter-topic",
+        "jq-dead",
+        "--state-file",
+        state_file.to_str().unwrap(),
+        "--stats",
+    ]);
+    assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
+    assert!(
+        out.stderr.contains("sent to --dead-letter-topic"),
+        "{}",
+        out.stderr
+    );
+    let s = stats(&out.stderr);
+    assert_eq!(s["jq_errors"].as_u64(), Some(1), "{s}");
+    assert_eq!(s["dead_lettered"].as_u64(), Some(1), "{s}");
+    assert_eq!(state(&state_file), "{\"last_event_id\":\"3\"}\n");
+    let ok: Vec<u64> = consume(&b, &["jq-ok"], 2, READ_LIMIT)
+        .iter()
+        .map(|r| r.value_json()["n"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(ok, [2, 4]);
+    let dead = consume(&b, &["jq-dead"], 1, READ_LIMIT);
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].text(), "not json");
+    assert_eq!(dead[0].header("sse.id"), Some(&b"2"[..]));
+    assert_eq!(dead[0].header("ssetap.topic"), Some(&b"jq-ok"[..]));
+    let why = String::from_utf8_lossy(dead[0].header("ssetap.error").unwrap_or_default());
+    assert!(why.starts_with("--jq: "), "{why}");
+}
