@@ -291,3 +291,69 @@ fn the_state_file_follows_events_whose_records_are_all_written() {
         r#"{"last_event_id":"2"}"#
     );
 }
+
+/// SIGKILL while events with two outputs each stream in: the state file
+/// never names an event one of whose records is missing from the output.
+#[test]
+fn after_a_crash_the_state_never_skips_a_record_of_a_multi_output_event() {
+    let dir = Scratch::new("jq-kill");
+    let state = dir.path("kill.state");
+    let out_path = dir.path("out.ndjson");
+    let server = Server::start(|_, _| {
+        let mut r = Reply::sse();
+        for n in 1..=2000 {
+            r = r
+                .body(event(None, Some(&n.to_string()), &format!("{{\"n\":{n}}}")))
+                .pause(std::time::Duration::from_millis(1));
+        }
+        r.hold()
+    });
+    for kill_after in [300u64, 900, 1500] {
+        let _ = std::fs::remove_file(&state);
+        let out_file = std::fs::File::create(&out_path).expect("output file");
+        let mut cmd = ssetap(&[
+            &server.url(),
+            "--jq",
+            ".data.n as $n | ({n: $n, part: 1}, {n: $n, part: 2})",
+            "--state-file",
+            state.to_str().unwrap(),
+        ]);
+        cmd.stdout(Stdio::from(out_file));
+        let mut child = cmd.spawn().expect("spawn");
+        std::thread::sleep(std::time::Duration::from_millis(kill_after));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let Ok(text) = std::fs::read_to_string(&state) else {
+            continue; // killed before the first save
+        };
+        let v: serde_json::Value = serde_json::from_str(&text).expect("state JSON");
+        let saved: u64 = v["last_event_id"]
+            .as_str()
+            .unwrap_or("0")
+            .parse()
+            .unwrap_or(0);
+        let written = std::fs::read_to_string(&out_path).unwrap_or_default();
+        let mut parts = std::collections::HashMap::<u64, u32>::new();
+        for line in written.lines() {
+            let Ok(r) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue; // a line cut by the kill
+            };
+            *parts.entry(r["n"].as_u64().unwrap_or(0)).or_default() += 1;
+        }
+        eprintln!(
+            "killed after {kill_after} ms: state {saved}, {} events out",
+            parts.len()
+        );
+        assert!(
+            saved > 0 || kill_after < 500,
+            "no state after {kill_after} ms"
+        );
+        for n in 1..=saved {
+            assert_eq!(
+                parts.get(&n),
+                Some(&2),
+                "state {saved} but event {n} lacks a record"
+            );
+        }
+    }
+}
