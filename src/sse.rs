@@ -11,7 +11,10 @@
 use std::mem;
 use std::ops::ControlFlow::{self, Continue};
 
-use memchr::{memchr, memchr2};
+use memchr::memchr;
+
+mod ends;
+use ends::Ends;
 
 /// What `feed` and the callback return: `Break` stops the parse.
 type Flow = ControlFlow<()>;
@@ -228,21 +231,15 @@ impl Parser {
         // (`feed` passes no empty chunk, which would have to keep the CR pending.)
         let mut pos = usize::from(mem::take(&mut self.pending_cr) && chunk.first() == Some(&b'\n'));
         let mut flow = Continue(());
+        let mut ends = Ends::new(chunk);
         while pos < chunk.len() && flow.is_continue() {
-            let rest = &chunk[pos..];
-            // A blank line (one per event) needs no search.
-            let end = if matches!(rest[0], b'\n' | b'\r') {
-                Some(0)
-            } else {
-                memchr2(b'\n', b'\r', rest)
-            };
-            let Some(end) = end else {
+            let Some(end) = ends.next(pos) else {
                 // The line goes on in the next chunk: data before it first.
                 self.keep_data(chunk);
-                self.partial_bytes(rest);
+                self.partial_bytes(&chunk[pos..]);
                 break;
             };
-            let line = &rest[..end];
+            let line = &chunk[pos..end];
             // (A partial line is only ever the chunk's first, before any
             // data of this chunk is pending.)
             flow = if self.partial == Partial::None {
@@ -251,8 +248,8 @@ impl Parser {
                 self.partial_bytes(line);
                 self.finish_partial(f)
             };
-            pos += end + 1;
-            if rest[end] == b'\r' {
+            pos = end + 1;
+            if chunk[end] == b'\r' {
                 match chunk.get(pos) {
                     Some(b'\n') => pos += 1,
                     Some(_) => {}
@@ -265,12 +262,10 @@ impl Parser {
     }
 
     /// The chunk is about to go: copy pending data that lives in it.
-    #[inline]
+    #[inline(always)]
     fn keep_data(&mut self, chunk: &[u8]) {
         if let Some((start, end)) = self.data_in_chunk.take() {
-            reserve_capped(&mut self.data, end - start + 1, self.max);
-            self.data.extend_from_slice(&chunk[start..end]);
-            self.data.push(b'\n');
+            append_line(&mut self.data, chunk, start, end - start, self.max);
         }
     }
 
@@ -291,6 +286,15 @@ impl Parser {
                 return Continue(());
             }
             self.keep_data(chunk);
+            let total = self.data_len.saturating_add(len);
+            if total <= self.max && !self.oversized {
+                // A further line within the cap (the usual multi-line
+                // data): append it here rather than through `field`.
+                self.data_len = total;
+                let start = value.as_ptr() as usize - chunk.as_ptr() as usize;
+                append_line(&mut self.data, chunk, start, value.len(), self.max);
+                return Continue(());
+            }
         }
         self.field(field, value, f)
     }
@@ -528,8 +532,41 @@ fn retry_digits(acc: Option<u64>, digits: &[u8]) -> Option<u64> {
     })
 }
 
+/// Appends a data value, the `n` bytes of `chunk` from `start`, and an LF
+/// to `buf` (which never holds more than `max`). A short value (the usual
+/// line of multi-line data) is copied as a whole 64-byte block when the
+/// chunk and the buffer have room for one: a fixed-size copy is a few
+/// vector moves in place, where `extend_from_slice` calls `memcpy`, whose
+/// call costs more than such a copy.
+#[inline(always)]
+fn append_line(buf: &mut Vec<u8>, chunk: &[u8], start: usize, n: usize, max: usize) {
+    const BLOCK: usize = 64;
+    reserve_capped(buf, n + 1, max);
+    let len = buf.len();
+    if n < BLOCK
+        && buf.capacity() - len >= BLOCK
+        && let Some(block) = chunk.get(start..start + BLOCK)
+    {
+        // SAFETY: the BLOCK bytes written at `len` lie within buf's
+        // capacity (checked above) and are read from `block`, BLOCK bytes
+        // of the caller's chunk, which is not buf. After the write, the
+        // bytes up to `len + n + 1` are initialised: `n` of the value
+        // (n < BLOCK), then the LF.
+        unsafe {
+            let dst = buf.as_mut_ptr().add(len);
+            std::ptr::copy_nonoverlapping(block.as_ptr(), dst, BLOCK);
+            dst.add(n).write(b'\n');
+            buf.set_len(len + n + 1);
+        }
+        return;
+    }
+    buf.extend_from_slice(&chunk[start..start + n]);
+    buf.push(b'\n');
+}
+
 /// Make room for `extra` more bytes in `buf`, which never holds more than
 /// `max`: grow by doubling as usual, but not past `max`.
+#[inline]
 fn reserve_capped(buf: &mut Vec<u8>, extra: usize, max: usize) {
     let need = buf.len() + extra;
     if need > buf.capacity() {
