@@ -5,9 +5,12 @@
 //! a tiny event: two lines in 20 bytes), so searching each line on its own
 //! (`memchr2`) pays a call and a vector set-up per line. Here one pass over
 //! a 64-byte block gives a bit for every CR and LF in it, and each line end
-//! then costs a count of trailing zeros. The blocks are found with SSE2,
+//! then costs a count of trailing zeros (a line longer than two blocks is
+//! left to `memchr2`, faster over long runs). The blocks are found with SSE2,
 //! which every x86-64 CPU has (so no run-time check is needed), and with a
 //! word-at-a-time loop elsewhere.
+
+use memchr::memchr2;
 
 /// The line terminators of a chunk, handed out in order from any position.
 pub(super) struct Ends<'a> {
@@ -38,12 +41,19 @@ impl<'a> Ends<'a> {
             self.mask = block_mask(self.chunk, block);
         }
         self.mask &= u64::MAX << (pos & 63);
-        while self.mask == 0 {
+        if self.mask == 0 {
             self.base += 64;
             if self.base >= self.chunk.len() {
                 return None;
             }
             self.mask = block_mask(self.chunk, self.base);
+            if self.mask == 0 {
+                // A long line (a big event's data): memchr's wider loop
+                // crosses the rest of it faster.
+                let at = self.base + 64 + memchr2(b'\n', b'\r', self.chunk.get(self.base + 64..)?)?;
+                self.base = at & !63;
+                self.mask = block_mask(self.chunk, self.base) & u64::MAX << (at & 63);
+            }
         }
         Some(self.base + self.mask.trailing_zeros() as usize)
     }
