@@ -18,6 +18,8 @@ mod escape512;
 #[cfg(all(test, target_arch = "x86_64"))]
 mod escape_tests;
 mod json;
+#[cfg(target_arch = "x86_64")]
+mod json_avx2;
 
 pub(crate) use color::Kind;
 pub(crate) use json::{Emit, scan as scan_json};
@@ -159,7 +161,14 @@ impl Formatter {
         };
         w.open(b'{');
         w.key(b"\"event\"");
-        push_json_str(&mut w, ev.kind());
+        if ev.event_type.is_empty() {
+            // The default type (most events): nothing to check or escape.
+            w.str_start();
+            w.out.extend_from_slice(b"message");
+            w.str_end();
+        } else {
+            push_json_str(&mut w, ev.event_type);
+        }
         w.member_end(true);
         if !ev.id.is_empty() {
             w.comma();
