@@ -154,6 +154,25 @@ fn main() {
                 ("big", "", Some(r)) => {
                     verdicts.check(format!("big events, json: {r:.2}× curl ≤ 1.5×"), r <= 1.5)
                 }
+                ("big", "--json-data", Some(r)) => verdicts.check(
+                    format!("big events, --json-data: {r:.2}× curl ≤ 1.3×"),
+                    r <= 1.3,
+                ),
+                ("multi", "--format data", Some(r)) => verdicts.check(
+                    format!("multi-line CRLF, data: {r:.2}× curl ≤ 1.5×"),
+                    r <= 1.5,
+                ),
+                ("multi", "", Some(r)) => verdicts.check(
+                    format!("multi-line CRLF, json: {r:.2}× curl ≤ 1.6×"),
+                    r <= 1.6,
+                ),
+                ("tiny", "", _) => {
+                    let rate = events as f64 / s.median.wall.as_secs_f64();
+                    verdicts.check(
+                        format!("tiny events, json: {:.1} M events/s ≥ 20 M", rate / 1e6),
+                        rate >= 20e6,
+                    );
+                }
                 ("tiny", "--format data", _) => {
                     let rate = events as f64 / s.median.wall.as_secs_f64();
                     verdicts.check(
