@@ -11,6 +11,7 @@
 //! to its end.
 
 mod build;
+mod need;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -19,6 +20,7 @@ use crate::sse::Event;
 use jaq_core::load::{Arena, File, Loader};
 use jaq_core::{Compiler, Ctx, Native, Vars, data::JustLut};
 use jaq_json::{Map, Val};
+use need::Need;
 
 pub use write::{write_json, write_output};
 
@@ -40,6 +42,9 @@ pub struct Options {
 /// A compiled `--jq` program and the buffers its runs reuse.
 pub struct Program {
     filter: Filter,
+    /// What the program can see of its input: the rest of `data` is not
+    /// built.
+    need: Need,
     /// The outputs of the last run.
     outs: Vec<Val>,
 }
@@ -75,8 +80,14 @@ impl Program {
             .map_err(|errs| compile_error(text, &errs))?;
         Ok(Program {
             filter,
+            need: Need::of(text),
             outs: Vec::new(),
         })
+    }
+
+    /// The input of one event, built as far as this program can see it.
+    pub fn input(&self, ev: &Event<'_>, time: Option<&[u8]>) -> Val {
+        input(ev, time, &self.need)
     }
 
     /// Run the program on one input: all its outputs, in order, or the
@@ -109,14 +120,18 @@ fn error_text(e: &jaq_core::Error<Val>) -> String {
 
 /// The input of one event: `{"event", "id" (when it has one), "data",
 /// "time" (when given)}`; `data` is embedded as JSON when it is JSON (as
-/// `--json-data` decides), else a string (invalid UTF-8 replaced).
-pub fn input(ev: &Event<'_>, time: Option<&[u8]>) -> Val {
+/// `--json-data` decides), else a string (invalid UTF-8 replaced). Only
+/// what `need` names of `data` is built: the program cannot tell.
+pub fn input(ev: &Event<'_>, time: Option<&[u8]>, need: &Need) -> Val {
     let mut map = Map::with_capacity_and_hasher(4, Default::default());
     map.insert(key(b"event"), text(ev.kind()));
     if !ev.id.is_empty() {
         map.insert(key(b"id"), text(ev.id));
     }
-    let data = build::data(ev.data).unwrap_or_else(|| text(ev.data));
+    let data = match need.kid(b"data") {
+        Some(need) => build::data(ev.data, need).unwrap_or_else(|| text(ev.data)),
+        None => Val::Null,
+    };
     map.insert(key(b"data"), data);
     if let Some(t) = time {
         map.insert(key(b"time"), text(t));

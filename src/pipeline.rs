@@ -345,7 +345,7 @@ impl Run<'_> {
         let stamp = opts
             .is_some_and(|o| o.timestamp)
             .then(|| self.fmt.time_text(time));
-        let input = jq::input(ev, stamp);
+        let input = stage.program.input(ev, stamp);
         let outs = match stage.program.run(input) {
             Ok(outs) => outs,
             Err(why) => {

@@ -5,12 +5,15 @@
 //! integers when they are written as integers that fit, else doubles, as
 //! jq 1.6 holds them.
 
+use super::need::Need;
 use crate::format::{Emit, Kind, scan_json};
 use bytes::Bytes;
 use jaq_json::{Map, Num, Val};
 
-/// The data as a value, or None when it is not JSON.
-pub fn data(data: &[u8]) -> Option<Val> {
+/// The data as a value, or None when it is not JSON. Only the members
+/// `need` names are built (an object's other members are scanned, to
+/// decide that the data is JSON, and left out).
+pub fn data(data: &[u8], need: &Need) -> Option<Val> {
     if !crate::format::is_utf8(data) {
         return None;
     }
@@ -18,32 +21,66 @@ pub fn data(data: &[u8]) -> Option<Val> {
         src: Bytes::copy_from_slice(data),
         stack: Vec::new(),
         done: None,
+        next: Some(need),
+        skip: 0,
     };
     scan_json(data, &mut b)?;
     b.done
 }
 
-struct Builder {
+struct Builder<'n> {
     src: Bytes,
-    stack: Vec<Frame>,
+    stack: Vec<Frame<'n>>,
     done: Option<Val>,
+    /// What is needed of the next value (None: it is left out).
+    next: Option<&'n Need>,
+    /// How deep into a value that is left out the scanner is.
+    skip: usize,
 }
 
-enum Frame {
+enum Frame<'n> {
     Arr(Vec<Val>),
-    Obj(Map, Option<Val>),
+    /// Members so far, the key of the one being built, and what is needed
+    /// of this object's members.
+    Obj(Map, Option<Val>, &'n Need),
 }
 
-impl Builder {
+impl<'n> Builder<'n> {
+    /// Whether the value that starts now is left out: then it is skipped
+    /// (with its brackets, if it has any).
+    fn skipping(&mut self, opens: bool) -> bool {
+        if self.skip > 0 {
+            self.skip += usize::from(opens);
+            return true;
+        }
+        if self.next.is_none() {
+            self.skip = usize::from(opens);
+            self.next = self.within();
+            return true;
+        }
+        false
+    }
+
+    /// What is needed of a value inside the innermost array or object
+    /// (before its key is known): an array's elements are all needed
+    /// whole, an object's are decided by their keys.
+    fn within(&self) -> Option<&'n Need> {
+        match self.stack.last() {
+            Some(Frame::Obj(_, _, need)) => Some(need),
+            _ => Some(&WHOLE),
+        }
+    }
+
     fn add(&mut self, v: Val) {
         match self.stack.last_mut() {
             None => self.done = Some(v),
             Some(Frame::Arr(a)) => a.push(v),
-            Some(Frame::Obj(m, key)) => {
+            Some(Frame::Obj(m, key, _)) => {
                 let k = key.take().unwrap_or_default();
                 m.insert(k, v);
             }
         }
+        self.next = self.within();
     }
 
     /// A quoted string token (a slice of the scanned data) as a value.
@@ -63,25 +100,42 @@ impl Builder {
     }
 }
 
-impl Emit for Builder {
+static WHOLE: Need = Need {
+    whole: true,
+    kids: Vec::new(),
+};
+
+impl<'n> Emit for Builder<'n> {
     fn open(&mut self, bracket: u8) {
+        if self.skipping(true) {
+            return;
+        }
+        let need = self.next.unwrap_or(&WHOLE);
         self.stack.push(if bracket == b'{' {
-            Frame::Obj(Map::default(), None)
+            Frame::Obj(Map::default(), None, need)
         } else {
             Frame::Arr(Vec::new())
         });
+        self.next = self.within();
     }
 
     fn close(&mut self, _: u8) {
+        if self.skip > 0 {
+            self.skip -= 1;
+            return;
+        }
         let v = match self.stack.pop() {
             Some(Frame::Arr(a)) => Val::Arr(a.into()),
-            Some(Frame::Obj(m, _)) => Val::obj(m),
+            Some(Frame::Obj(m, _, _)) => Val::obj(m),
             None => return,
         };
         self.add(v);
     }
 
     fn empty(&mut self, pair: &'static [u8]) {
+        if self.skipping(false) {
+            return;
+        }
         self.add(if pair == b"{}" {
             Val::obj(Map::default())
         } else {
@@ -94,13 +148,36 @@ impl Emit for Builder {
     fn comma(&mut self) {}
 
     fn key(&mut self, quoted: &[u8]) {
+        if self.skip > 0 {
+            return;
+        }
+        let Some(Frame::Obj(_, _, need)) = self.stack.last() else {
+            return;
+        };
+        let need: &'n Need = need;
+        self.next = if need.whole {
+            Some(need)
+        } else {
+            let inner = &quoted[1..quoted.len().saturating_sub(1).max(1)];
+            if memchr::memchr(b'\\', inner).is_none() {
+                need.kid(inner)
+            } else {
+                need.kid(&unescape(inner))
+            }
+        };
+        if self.next.is_none() {
+            return;
+        }
         let k = self.string(quoted);
-        if let Some(Frame::Obj(_, key)) = self.stack.last_mut() {
+        if let Some(Frame::Obj(_, key, _)) = self.stack.last_mut() {
             *key = Some(k);
         }
     }
 
     fn scalar(&mut self, kind: Kind, text: &[u8]) {
+        if self.skipping(false) {
+            return;
+        }
         let v = match kind {
             Kind::Null => Val::Null,
             Kind::Bool => Val::Bool(text == b"true"),

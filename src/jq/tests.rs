@@ -1,5 +1,6 @@
 use super::*;
 use crate::sse::Event;
+use need::Need;
 
 fn ev<'a>(event_type: &'a [u8], id: &'a [u8], data: &'a [u8]) -> Event<'a> {
     Event {
@@ -12,7 +13,7 @@ fn ev<'a>(event_type: &'a [u8], id: &'a [u8], data: &'a [u8]) -> Event<'a> {
 
 fn outputs(program: &str, e: &Event<'_>) -> Result<Vec<String>, String> {
     let mut p = Program::compile(program)?;
-    let outs = p.run(input(e, None))?;
+    let outs = p.run(p.input(e, None))?;
     Ok(outs
         .iter()
         .map(|v| {
@@ -109,7 +110,7 @@ fn strings_escape_as_jq_does_and_raw_strings_are_text() {
 #[test]
 fn pointers_resolve_in_output_values() {
     let e = ev(b"", b"", br#"{"a":{"b/c":[10,"x"],"~":true}}"#);
-    let v = input(&e, None);
+    let v = input(&e, None, &Need::all());
     let key = |p: &str| {
         let mut out = Vec::new();
         key_of(&v, p, &mut out).then(|| String::from_utf8(out).unwrap())
@@ -121,4 +122,90 @@ fn pointers_resolve_in_output_values() {
     assert_eq!(key("/data/a/b~1c/01"), None);
     assert_eq!(key("/data/missing"), None);
     assert_eq!(key("nope"), None);
+}
+
+/// Outputs (or the error) of `program` on an input built whole.
+fn outputs_whole(program: &str, e: &Event<'_>) -> Result<Vec<String>, String> {
+    let mut p = Program::compile(program)?;
+    let outs = p.run(input(e, None, &Need::all()))?;
+    let mut lines = Vec::new();
+    for v in outs {
+        let mut b = Vec::new();
+        write_json(v, &mut b);
+        lines.push(String::from_utf8(b).unwrap());
+    }
+    Ok(lines)
+}
+
+#[test]
+fn a_program_sees_the_same_in_the_part_of_data_it_needs() {
+    let events = [
+        br#"{"meta":{"domain":"en.wikipedia.org","id":1},"title":"T","items":[{"x":1},{"x":2}],"n":"5","s":"a,b"}"#.as_slice(),
+        br#"{"meta":{"domain":"de.wikipedia.org"},"title":{"deep":[1,{"a":"b"}]},"x y":{"z":3},"a\"b":1}"#,
+        br#"{"meta":[1,2],"title":null,"items":{},"k":"title","v":"n"}"#,
+        br#"{"title":"dup","title":"last","meta":"str"}"#,
+        br#"["an", "array", {"meta": 1}]"#,
+        br#""just a string""#,
+        b"not json at all",
+        br#"{"data":{"data":1}}"#,
+    ];
+    let programs = [
+        r#"select(.data.meta.domain == "en.wikipedia.org") | .data.title"#,
+        ".data.meta.domain",
+        ".data.meta.domain?",
+        ".data.title.deep[1].a",
+        ".data.items[].x",
+        "{title: .data.title, id: .data.meta.id}",
+        r#".data."x y".z, .data."a"b""#,
+        ".data.n | tonumber",
+        ".data.s | split(",
+        ")",
+        ".data[.data.k]",
+        "{(.data.k): .data.v}",
+        ".data.data.data",
+        r#".data.title // "none""#,
+        "if .data.meta.domain then .data.title else .event end",
+        "try .data.meta.domain.x catch .",
+        ".data.meta | keys",
+        ".data | length",
+        "[.data.title, .data.missing]",
+        r#""\(.data.title)!""#,
+        "empty",
+        ".event",
+        ".data.meta.id + 1",
+    ];
+    for data in events {
+        let e = ev(b"edit", b"9", data);
+        for program in programs {
+            assert_eq!(
+                outputs(program, &e),
+                outputs_whole(program, &e),
+                "{program} on {}",
+                String::from_utf8_lossy(data)
+            );
+        }
+    }
+}
+
+#[test]
+fn only_the_needed_members_of_data_are_built() {
+    let data = br#"{"a":1,"b":{"c":[2,{"e":5}],"d":3},"f":{"g":{}},"c":"x"}"#;
+    let built = |program: &str| {
+        let need = Need::of(program);
+        let v = build::data(data, need.kid(b"data").unwrap()).unwrap();
+        let mut out = Vec::new();
+        write_json(&v, &mut out);
+        String::from_utf8(out).unwrap()
+    };
+    assert_eq!(built(".data.b.c"), r#"{"b":{"c":[2,{"e":5}]}}"#);
+    assert_eq!(built(".data.f.g, .data.c"), r#"{"f":{"g":{}},"c":"x"}"#);
+    assert_eq!(built(".data.zz"), "{}");
+    assert_eq!(built(".data"), std::str::from_utf8(data).unwrap());
+    // Invalid JSON is still found out in the members left out.
+    let need = Need::of(".data.a");
+    let kid = need.kid(b"data").unwrap();
+    assert!(build::data(br#"{"a":1,"b":[1,}"#, kid).is_none());
+    assert!(build::data(br#"{"a":1,"b":{"x":01}}"#, kid).is_none());
+    // Nothing of data is needed: it is not even scanned.
+    assert!(Need::of(".event").kid(b"data").is_none());
 }
