@@ -12,6 +12,7 @@
 
 mod build;
 mod need;
+mod raw;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -20,7 +21,7 @@ use crate::sse::Event;
 use jaq_core::load::{Arena, File, Loader};
 use jaq_core::{Compiler, Ctx, Native, Vars, data::JustLut};
 use jaq_json::{Map, Val};
-use need::Need;
+use need::{Need, Whole};
 
 pub use write::{write_json, write_output};
 
@@ -45,6 +46,11 @@ pub struct Program {
     /// What the program can see of its input: the rest of `data` is not
     /// built.
     need: Need,
+    /// The outputs are the input itself or its `data`: an object among
+    /// them is written from the event's bytes, not from its value.
+    whole: Option<Whole>,
+    /// Room the input's builder reuses.
+    vals: Vec<Val>,
     /// The outputs of the last run.
     outs: Vec<Val>,
 }
@@ -78,21 +84,40 @@ impl Program {
             .with_funs(funs)
             .compile(modules)
             .map_err(|errs| compile_error(text, &errs))?;
+        let (need, whole) = Need::plan(text);
         Ok(Program {
             filter,
-            need: Need::of(text),
+            need,
+            whole,
+            vals: Vec::new(),
             outs: Vec::new(),
         })
     }
 
     /// The input of one event, built as far as this program can see it.
-    pub fn input(&self, ev: &Event<'_>, time: Option<&[u8]>) -> Val {
-        input(ev, time, &self.need)
+    pub fn input(&mut self, ev: &Event<'_>, time: Option<&[u8]>) -> Val {
+        input(ev, time, &self.need, &mut self.vals)
+    }
+
+    /// Outputs are also read at `pointer` (`--key /pointer`): what is
+    /// there is built whole.
+    pub fn reads_key(&mut self, pointer: &str) {
+        let mut path: Vec<Vec<u8>> = match self.whole {
+            Some(Whole::Data) => vec![b"data".to_vec()],
+            _ => Vec::new(),
+        };
+        if let Some(rest) = pointer.strip_prefix('/') {
+            path.extend(
+                rest.split('/')
+                    .map(|t| t.replace("~1", "/").replace("~0", "~").into_bytes()),
+            );
+        }
+        self.need.add_path(&path);
     }
 
     /// Run the program on one input: all its outputs, in order, or the
     /// first error (then there are no outputs at all).
-    pub fn run(&mut self, input: Val) -> Result<&[Val], String> {
+    pub fn run(&mut self, input: Val) -> Result<Outputs<'_>, String> {
         self.outs.clear();
         let ctx = Ctx::<JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
         for out in self.filter.id.run((ctx, input)) {
@@ -107,7 +132,46 @@ impl Program {
                 }
             }
         }
-        Ok(&self.outs)
+        Ok(Outputs {
+            vals: &self.outs,
+            whole: self.whole,
+        })
+    }
+}
+
+/// One run's outputs, and how to write them.
+pub struct Outputs<'p> {
+    pub vals: &'p [Val],
+    whole: Option<Whole>,
+}
+
+impl Outputs<'_> {
+    /// Append output `v` of the run on `ev`'s input as `write_output`
+    /// would: an output that is the input or its `data` (an object, built
+    /// only in part) from the event's bytes.
+    pub fn write(
+        &self,
+        v: &Val,
+        ev: &Event<'_>,
+        time: Option<&[u8]>,
+        raw: bool,
+        out: &mut Vec<u8>,
+    ) {
+        let (Some(whole), Val::Obj(_)) = (self.whole, v) else {
+            return write_output(v, raw, out);
+        };
+        let done = match whole {
+            Whole::Event => raw::write_event(ev, time, out),
+            Whole::Data => raw::write_data(ev.data, out),
+        };
+        if !done {
+            let full = input(ev, time, &Need::all(), &mut Vec::new());
+            let v = match whole {
+                Whole::Event => Some(&full),
+                Whole::Data => pointer(&full, "/data"),
+            };
+            write_json(v.unwrap_or(&Val::Null), out);
+        }
     }
 }
 
@@ -122,14 +186,14 @@ fn error_text(e: &jaq_core::Error<Val>) -> String {
 /// "time" (when given)}`; `data` is embedded as JSON when it is JSON (as
 /// `--json-data` decides), else a string (invalid UTF-8 replaced). Only
 /// what `need` names of `data` is built: the program cannot tell.
-pub fn input(ev: &Event<'_>, time: Option<&[u8]>, need: &Need) -> Val {
+pub fn input(ev: &Event<'_>, time: Option<&[u8]>, need: &Need, vals: &mut Vec<Val>) -> Val {
     let mut map = Map::with_capacity_and_hasher(4, Default::default());
     map.insert(key(b"event"), text(ev.kind()));
     if !ev.id.is_empty() {
         map.insert(key(b"id"), text(ev.id));
     }
     let data = match need.kid(b"data") {
-        Some(need) => build::data(ev.data, need).unwrap_or_else(|| text(ev.data)),
+        Some(need) => build::data(ev.data, need, vals).unwrap_or_else(|| text(ev.data)),
         None => Val::Null,
     };
     map.insert(key(b"data"), data);

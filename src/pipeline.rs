@@ -120,11 +120,17 @@ pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
         None => Sink::stdout()?,
     };
     let jq = match &cfg.jq {
-        Some(opts) => Some(JqStage {
-            program: jq::Program::compile(&opts.filter).map_err(anyhow::Error::msg)?,
-            key: Vec::new(),
-            warned: false,
-        }),
+        Some(opts) => {
+            let mut program = jq::Program::compile(&opts.filter).map_err(anyhow::Error::msg)?;
+            if let Some(crate::kafka::KeySpec::Pointer(p)) = cfg.kafka.as_ref().map(|k| &k.key) {
+                program.reads_key(p);
+            }
+            Some(JqStage {
+                program,
+                key: Vec::new(),
+                warned: false,
+            })
+        }
         None => None,
     };
     let mut parser = Parser::new(cfg.max_event_size);
@@ -369,7 +375,7 @@ impl Run<'_> {
                 return Ok(());
             }
         };
-        if outs.is_empty() {
+        if outs.vals.is_empty() {
             self.stats.filtered += 1;
             return Ok(());
         }
@@ -378,10 +384,10 @@ impl Run<'_> {
             _ => None,
         };
         let seq = self.stats.events + 1;
-        for (i, v) in outs.iter().enumerate() {
+        for (i, v) in outs.vals.iter().enumerate() {
             let buf = self.sink.buffer();
             let start = buf.len();
-            jq::write_output(v, raw, buf);
+            outs.write(v, ev, stamp, raw, buf);
             buf.push(b'\n');
             let key = match pointer {
                 Some(p) => {
@@ -395,7 +401,7 @@ impl Run<'_> {
                 value: Value::Built(start),
                 event: Some(ev),
                 time,
-                last: i + 1 == outs.len(),
+                last: i + 1 == outs.vals.len(),
                 key,
             };
             self.sink.record(&rec, chunk)?;

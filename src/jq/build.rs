@@ -12,14 +12,18 @@ use jaq_json::{Map, Num, Val};
 
 /// The data as a value, or None when it is not JSON. Only the members
 /// `need` names are built (an object's other members are scanned, to
-/// decide that the data is JSON, and left out).
-pub fn data(data: &[u8], need: &Need) -> Option<Val> {
+/// decide that the data is JSON, and left out). `vals` is room reused
+/// across events: the values of the open arrays and objects, so that each
+/// is made once, at its close, with the size it has.
+pub fn data(data: &[u8], need: &Need, vals: &mut Vec<Val>) -> Option<Val> {
     if !crate::format::is_utf8(data) {
         return None;
     }
+    vals.clear();
     let mut b = Builder {
         src: Bytes::copy_from_slice(data),
         stack: Vec::new(),
+        vals,
         done: None,
         next: Some(need),
         skip: 0,
@@ -28,9 +32,12 @@ pub fn data(data: &[u8], need: &Need) -> Option<Val> {
     b.done
 }
 
-struct Builder<'n> {
+struct Builder<'n, 'v> {
     src: Bytes,
     stack: Vec<Frame<'n>>,
+    /// The elements of the open arrays, the keys and values of the open
+    /// objects, innermost last.
+    vals: &'v mut Vec<Val>,
     done: Option<Val>,
     /// What is needed of the next value (None: it is left out).
     next: Option<&'n Need>,
@@ -38,14 +45,14 @@ struct Builder<'n> {
     skip: usize,
 }
 
+/// An open array or object: where its values start in `vals`, and what is
+/// needed of an object's members.
 enum Frame<'n> {
-    Arr(Vec<Val>),
-    /// Members so far, the key of the one being built, and what is needed
-    /// of this object's members.
-    Obj(Map, Option<Val>, &'n Need),
+    Arr(usize),
+    Obj(usize, &'n Need),
 }
 
-impl<'n> Builder<'n> {
+impl<'n> Builder<'n, '_> {
     /// Whether the value that starts now is left out: then it is skipped
     /// (with its brackets, if it has any).
     fn skipping(&mut self, opens: bool) -> bool {
@@ -66,19 +73,16 @@ impl<'n> Builder<'n> {
     /// whole, an object's are decided by their keys.
     fn within(&self) -> Option<&'n Need> {
         match self.stack.last() {
-            Some(Frame::Obj(_, _, need)) => Some(need),
+            Some(Frame::Obj(_, need)) => Some(need),
             _ => Some(&WHOLE),
         }
     }
 
     fn add(&mut self, v: Val) {
-        match self.stack.last_mut() {
-            None => self.done = Some(v),
-            Some(Frame::Arr(a)) => a.push(v),
-            Some(Frame::Obj(m, key, _)) => {
-                let k = key.take().unwrap_or_default();
-                m.insert(k, v);
-            }
+        if self.stack.is_empty() {
+            self.done = Some(v);
+        } else {
+            self.vals.push(v);
         }
         self.next = self.within();
     }
@@ -105,16 +109,17 @@ static WHOLE: Need = Need {
     kids: Vec::new(),
 };
 
-impl<'n> Emit for Builder<'n> {
+impl<'n> Emit for Builder<'n, '_> {
     fn open(&mut self, bracket: u8) {
         if self.skipping(true) {
             return;
         }
         let need = self.next.unwrap_or(&WHOLE);
+        let start = self.vals.len();
         self.stack.push(if bracket == b'{' {
-            Frame::Obj(Map::default(), None, need)
+            Frame::Obj(start, need)
         } else {
-            Frame::Arr(Vec::new())
+            Frame::Arr(start)
         });
         self.next = self.within();
     }
@@ -125,8 +130,19 @@ impl<'n> Emit for Builder<'n> {
             return;
         }
         let v = match self.stack.pop() {
-            Some(Frame::Arr(a)) => Val::Arr(a.into()),
-            Some(Frame::Obj(m, _, _)) => Val::obj(m),
+            Some(Frame::Arr(start)) => {
+                let items: Vec<Val> = self.vals.drain(start..).collect();
+                Val::Arr(items.into())
+            }
+            Some(Frame::Obj(start, _)) => {
+                let n = (self.vals.len() - start) / 2;
+                let mut m = Map::with_capacity_and_hasher(n, Default::default());
+                let mut members = self.vals.drain(start..);
+                while let (Some(k), Some(v)) = (members.next(), members.next()) {
+                    m.insert(k, v);
+                }
+                Val::obj(m)
+            }
             None => return,
         };
         self.add(v);
@@ -151,7 +167,7 @@ impl<'n> Emit for Builder<'n> {
         if self.skip > 0 {
             return;
         }
-        let Some(Frame::Obj(_, _, need)) = self.stack.last() else {
+        let Some(Frame::Obj(_, need)) = self.stack.last() else {
             return;
         };
         let need: &'n Need = need;
@@ -169,9 +185,7 @@ impl<'n> Emit for Builder<'n> {
             return;
         }
         let k = self.string(quoted);
-        if let Some(Frame::Obj(_, key, _)) = self.stack.last_mut() {
-            *key = Some(k);
-        }
+        self.vals.push(k);
     }
 
     fn scalar(&mut self, kind: Kind, text: &[u8]) {
@@ -190,7 +204,7 @@ impl<'n> Emit for Builder<'n> {
 
 /// A JSON number token: an integer when written as one and it fits (but
 /// not -0), else a double.
-fn number(text: &[u8]) -> Num {
+pub(super) fn number(text: &[u8]) -> Num {
     let s = std::str::from_utf8(text).unwrap_or("0");
     let integral = !text.iter().any(|c| matches!(c, b'.' | b'e' | b'E'));
     if integral
@@ -204,7 +218,7 @@ fn number(text: &[u8]) -> Num {
 
 /// The text of a string the scanner accepted (escapes valid, surrogates
 /// paired).
-fn unescape(s: &[u8]) -> Vec<u8> {
+pub(super) fn unescape(s: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.len());
     let mut i = 0;
     while let Some(j) = memchr::memchr(b'\\', &s[i..]).map(|j| i + j) {

@@ -19,6 +19,8 @@ use jaq_core::load::parse::{BinaryOp, Term};
 use jaq_core::load::{Lexer, Parser};
 use jaq_core::path::Part;
 
+pub use super::raw::Whole;
+
 /// A tree of the input's object members a program may read: a node that is
 /// `whole` is needed with everything below it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -39,19 +41,50 @@ impl Need {
     /// What `program` needs of its input; everything when the analysis
     /// cannot tell (or the program does not parse: compiling reports that).
     pub fn of(program: &str) -> Need {
-        let Ok(tokens) = Lexer::new(program).lex() else {
+        let Some((mut walk, out)) = walked(program) else {
             return Need::all();
         };
-        let Ok(term) = Parser::new(&tokens).parse(|p| p.term()) else {
-            return Need::all();
-        };
-        let mut walk = Walk {
-            need: Need::default(),
-            gave_up: false,
-        };
-        let out = walk.term(&term, &Src::Root(Vec::new()));
         walk.whole(&out);
         if walk.gave_up { Need::all() } else { walk.need }
+    }
+
+    /// What `program` needs of its input when an output that is the input
+    /// itself or its `data` is written from the event's bytes (`raw`):
+    /// then that part is built only as deep as the program looks into it
+    /// (an object there is built, with the members the program reads, so
+    /// that it stays an object to the program).
+    pub fn plan(program: &str) -> (Need, Option<Whole>) {
+        let Some((mut walk, out)) = walked(program) else {
+            return (Need::all(), None);
+        };
+        let whole = match &out {
+            Src::Root(path) if path.is_empty() => Some(Whole::Event),
+            Src::Root(path) if path.len() == 1 && path[0] == b"data" => {
+                walk.need.ensure(b"data");
+                Some(Whole::Data)
+            }
+            _ => {
+                walk.whole(&out);
+                None
+            }
+        };
+        if walk.gave_up || walk.need.whole {
+            return (Need::all(), None);
+        }
+        (walk.need, whole)
+    }
+
+    /// A member that is needed as what it is (an object, an array, a
+    /// string...) though not necessarily with its members.
+    pub fn ensure(&mut self, key: &[u8]) {
+        if !self.whole && !self.kids.iter().any(|(k, _)| k == key) {
+            self.kids.push((key.to_vec(), Need::default()));
+        }
+    }
+
+    /// Everything at `path` (keys) is needed.
+    pub fn add_path(&mut self, path: &[Vec<u8>]) {
+        self.add(path);
     }
 
     /// The node for member `key`, when it is needed (every member of a
@@ -81,6 +114,19 @@ impl Need {
         };
         self.kids[at].1.add(rest);
     }
+}
+
+/// The program walked from its input: what it needs so far and where its
+/// outputs come from; None when it does not parse.
+fn walked(program: &str) -> Option<(Walk, Src)> {
+    let tokens = Lexer::new(program).lex().ok()?;
+    let term = Parser::new(&tokens).parse(|p| p.term()).ok()?;
+    let mut walk = Walk {
+        need: Need::default(),
+        gave_up: false,
+    };
+    let out = walk.term(&term, &Src::Root(Vec::new()));
+    Some((walk, out))
 }
 
 /// Where a term's outputs come from: the subtree of the program's input at
@@ -375,6 +421,44 @@ mod tests {
         assert_eq!(paths("{(.data.k): .data.v}"), ["data.k", "data.v"]);
         // What a function makes of its input is covered by its input.
         assert_eq!(paths(".data.s | split(\",\") | .[0]"), ["data.s"]);
+    }
+
+    #[test]
+    fn outputs_that_are_the_input_or_its_data_are_not_built() {
+        let plan = |p: &str| {
+            let (need, whole) = Need::plan(p);
+            let mut kids: Vec<String> = need
+                .kids
+                .iter()
+                .map(|(k, n)| {
+                    format!(
+                        "{}{}",
+                        String::from_utf8_lossy(k),
+                        if n.whole { "*" } else { "" }
+                    )
+                })
+                .collect();
+            kids.sort();
+            (need.whole, kids, whole)
+        };
+        assert_eq!(plan("."), (false, vec![], Some(Whole::Event)));
+        assert_eq!(
+            plan(r#"select(.data.type == "edit")"#),
+            (false, vec!["data".into()], Some(Whole::Event))
+        );
+        assert_eq!(
+            plan(r#"select(.event == "x") | .data"#),
+            (
+                false,
+                vec!["data".into(), "event*".into()],
+                Some(Whole::Data)
+            )
+        );
+        assert_eq!(plan(".data.meta").2, None);
+        assert_eq!(plan(".data, .").2, None);
+        assert_eq!(plan("keys"), (true, vec![], None));
+        assert_eq!(plan(". as $x | $x"), (true, vec![], None));
+        assert_eq!(plan(".data | tojson"), (false, vec!["data*".into()], None));
     }
 
     #[test]

@@ -13,12 +13,14 @@ fn ev<'a>(event_type: &'a [u8], id: &'a [u8], data: &'a [u8]) -> Event<'a> {
 
 fn outputs(program: &str, e: &Event<'_>) -> Result<Vec<String>, String> {
     let mut p = Program::compile(program)?;
-    let outs = p.run(p.input(e, None))?;
+    let input = p.input(e, None);
+    let outs = p.run(input)?;
     Ok(outs
+        .vals
         .iter()
         .map(|v| {
             let mut b = Vec::new();
-            write_json(v, &mut b);
+            outs.write(v, e, None, false, &mut b);
             String::from_utf8(b).unwrap()
         })
         .collect())
@@ -110,7 +112,7 @@ fn strings_escape_as_jq_does_and_raw_strings_are_text() {
 #[test]
 fn pointers_resolve_in_output_values() {
     let e = ev(b"", b"", br#"{"a":{"b/c":[10,"x"],"~":true}}"#);
-    let v = input(&e, None, &Need::all());
+    let v = input(&e, None, &Need::all(), &mut Vec::new());
     let key = |p: &str| {
         let mut out = Vec::new();
         key_of(&v, p, &mut out).then(|| String::from_utf8(out).unwrap())
@@ -127,9 +129,9 @@ fn pointers_resolve_in_output_values() {
 /// Outputs (or the error) of `program` on an input built whole.
 fn outputs_whole(program: &str, e: &Event<'_>) -> Result<Vec<String>, String> {
     let mut p = Program::compile(program)?;
-    let outs = p.run(input(e, None, &Need::all()))?;
+    let outs = p.run(input(e, None, &Need::all(), &mut Vec::new()))?;
     let mut lines = Vec::new();
-    for v in outs {
+    for v in outs.vals {
         let mut b = Vec::new();
         write_json(v, &mut b);
         lines.push(String::from_utf8(b).unwrap());
@@ -148,6 +150,8 @@ fn a_program_sees_the_same_in_the_part_of_data_it_needs() {
         br#""just a string""#,
         b"not json at all",
         br#"{"data":{"data":1}}"#,
+        br#" { "meta" : { "domain" : "en.wikipedia.org" , "id" : 1.50 } , "e" : "\u00e9\/" , "n" : [ 1e2 , -0 ] } "#,
+        br#"{"meta":{"domain":"en.wikipedia.org","domain":"x"},"title":"del\u007f"}"#,
     ];
     let programs = [
         r#"select(.data.meta.domain == "en.wikipedia.org") | .data.title"#,
@@ -173,6 +177,16 @@ fn a_program_sees_the_same_in_the_part_of_data_it_needs() {
         "empty",
         ".event",
         ".data.meta.id + 1",
+        // Outputs that are the input or its data, written from the bytes.
+        ".",
+        r#"select(.data.meta.domain == "en.wikipedia.org")"#,
+        r#"select(.event == "edit") | .data"#,
+        ".data",
+        "if .data.title then . else empty end",
+        "select(.data.meta.id == 1) | .data",
+        "try .data",
+        ".data?",
+        "select(.data.items[0].x == 1)",
     ];
     for data in events {
         let e = ev(b"edit", b"9", data);
@@ -192,7 +206,7 @@ fn only_the_needed_members_of_data_are_built() {
     let data = br#"{"a":1,"b":{"c":[2,{"e":5}],"d":3},"f":{"g":{}},"c":"x"}"#;
     let built = |program: &str| {
         let need = Need::of(program);
-        let v = build::data(data, need.kid(b"data").unwrap()).unwrap();
+        let v = build::data(data, need.kid(b"data").unwrap(), &mut Vec::new()).unwrap();
         let mut out = Vec::new();
         write_json(&v, &mut out);
         String::from_utf8(out).unwrap()
@@ -204,8 +218,25 @@ fn only_the_needed_members_of_data_are_built() {
     // Invalid JSON is still found out in the members left out.
     let need = Need::of(".data.a");
     let kid = need.kid(b"data").unwrap();
-    assert!(build::data(br#"{"a":1,"b":[1,}"#, kid).is_none());
-    assert!(build::data(br#"{"a":1,"b":{"x":01}}"#, kid).is_none());
+    assert!(build::data(br#"{"a":1,"b":[1,}"#, kid, &mut Vec::new()).is_none());
+    assert!(build::data(br#"{"a":1,"b":{"x":01}}"#, kid, &mut Vec::new()).is_none());
     // Nothing of data is needed: it is not even scanned.
     assert!(Need::of(".event").kid(b"data").is_none());
+}
+
+#[test]
+fn the_event_written_from_its_bytes_is_its_input_written() {
+    let e = ev(b"ed\"it", b"7\xff", br#" {"a" : [1, 2.0], "b": "\u00e9"} "#);
+    let time = Some(b"2026-12-02T06:00:00.000Z".as_slice());
+    let mut want = Vec::new();
+    write_json(&input(&e, time, &Need::all(), &mut Vec::new()), &mut want);
+    let mut got = Vec::new();
+    assert!(raw::write_event(&e, time, &mut got));
+    assert_eq!(String::from_utf8(got), String::from_utf8(want));
+    let e = ev(b"", b"", b"not \xff json");
+    let mut want = Vec::new();
+    write_json(&input(&e, None, &Need::all(), &mut Vec::new()), &mut want);
+    let mut got = Vec::new();
+    assert!(raw::write_event(&e, None, &mut got));
+    assert_eq!(String::from_utf8(got), String::from_utf8(want));
 }

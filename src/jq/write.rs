@@ -58,7 +58,19 @@ pub fn write_json(v: &Val, out: &mut Vec<u8>) {
 
 /// A JSON string as jq writes it: invalid UTF-8 replaced, control
 /// characters, `"`, `\` and DEL escaped.
-fn write_str(s: &[u8], out: &mut Vec<u8>) {
+pub(super) fn write_str(s: &[u8], out: &mut Vec<u8>) {
+    // Most strings (keys above all) are short printable ASCII: written as
+    // they are, without the escaper's setup.
+    if s.len() <= 32
+        && s.iter()
+            .all(|&c| (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\')
+    {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s);
+        out.push(b'"');
+        return;
+    }
     let start = out.len();
     crate::format::push_json_text(out, s);
     if memchr::memchr(0x7f, s).is_some() {
@@ -73,7 +85,7 @@ fn write_str(s: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-fn write_num(n: &Num, out: &mut Vec<u8>) {
+pub(super) fn write_num(n: &Num, out: &mut Vec<u8>) {
     match n {
         Num::Int(i) => {
             let _ = write!(out, "{i}");

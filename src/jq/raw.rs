@@ -1,0 +1,260 @@
+//! Writing an output that is the program's input itself, or its `data`,
+//! from the event's bytes instead of from a value built for it: a filter
+//! such as `select(.data.type == "edit")` (Kafka Connect's Filter) then
+//! builds only what its condition reads, and its output costs what
+//! `--json-data` costs plus making the JSON canonical as `jq -c` writes it
+//! (no whitespace, numbers and strings as `write` writes them). The result
+//! is byte for byte what writing the built value would give; an object
+//! with a repeated key (where jq keeps the last value in the first place)
+//! is left to the built value, as is anything that is not JSON.
+
+use super::build::{number, unescape};
+use super::write::{write_num, write_str};
+use crate::format::{Emit, Kind, scan_json};
+use crate::sse::Event;
+use jaq_json::Num;
+
+/// What the outputs are, when `need` found them to be the input itself or
+/// its `data` (through `select`, `if` and the like).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whole {
+    Event,
+    Data,
+}
+
+/// Append the event (`{"event","id","data","time"}`) as `write_json`
+/// writes its input value; false (with nothing appended) when that needs
+/// the built value.
+pub fn write_event(ev: &Event<'_>, time: Option<&[u8]>, out: &mut Vec<u8>) -> bool {
+    let start = out.len();
+    out.extend_from_slice(b"{\"event\":");
+    write_text(ev.kind(), out);
+    if !ev.id.is_empty() {
+        out.extend_from_slice(b",\"id\":");
+        write_text(ev.id, out);
+    }
+    out.extend_from_slice(b",\"data\":");
+    if !crate::format::is_utf8(ev.data) {
+        write_text(ev.data, out);
+    } else if !write_data(ev.data, out) {
+        out.truncate(start);
+        return false;
+    }
+    if let Some(t) = time {
+        out.extend_from_slice(b",\"time\":");
+        write_text(t, out);
+    }
+    out.push(b'}');
+    true
+}
+
+/// Append data that is a JSON text (valid UTF-8) canonically; false (with
+/// nothing appended) when it is not JSON or has an object with a repeated
+/// key.
+pub fn write_data(data: &[u8], out: &mut Vec<u8>) -> bool {
+    let start = out.len();
+    let mut c = Canon {
+        base: data.as_ptr() as usize,
+        data,
+        out,
+        keys: Vec::new(),
+        objs: Vec::new(),
+        repeated: false,
+    };
+    if scan_json(data, &mut c).is_none() || c.repeated {
+        c.out.truncate(start);
+        return false;
+    }
+    true
+}
+
+/// A string as `text` builds it (UTF-8 with replacement), written.
+fn write_text(b: &[u8], out: &mut Vec<u8>) {
+    if crate::format::is_utf8(b) {
+        write_str(b, out);
+    } else {
+        write_str(String::from_utf8_lossy(b).as_bytes(), out);
+    }
+}
+
+/// The scanner's tokens written canonically, watching for repeated keys.
+struct Canon<'d, 'o> {
+    base: usize,
+    data: &'d [u8],
+    out: &'o mut Vec<u8>,
+    /// The keys (offset and length of the quoted token) of the open
+    /// objects, innermost last.
+    keys: Vec<(usize, usize)>,
+    /// Per open object: where its keys start in `keys`, and a 256-bit
+    /// filter of their hashes (None for an array).
+    objs: Vec<Option<(usize, [u64; 4])>>,
+    repeated: bool,
+}
+
+impl Canon<'_, '_> {
+    /// A string token as `write_str` writes its text: as it is, unless it
+    /// has an escape or a DEL (which jq escapes). True when it was as it is.
+    fn string(&mut self, quoted: &[u8]) -> bool {
+        let inner = &quoted[1..quoted.len().saturating_sub(1).max(1)];
+        if plain(inner) {
+            self.out.extend_from_slice(quoted);
+            true
+        } else {
+            write_str(&unescape(inner), self.out);
+            false
+        }
+    }
+
+    /// Note a key of the innermost object; a repeat sets `repeated`.
+    fn note(&mut self, quoted: &[u8]) {
+        let Some(Some((from, filter))) = self.objs.last_mut() else {
+            return;
+        };
+        let bit = hash(quoted);
+        let (word, mask) = ((bit >> 6) as usize, 1u64 << (bit & 63));
+        let at = (quoted.as_ptr() as usize).wrapping_sub(self.base);
+        if filter[word] & mask != 0 {
+            let data = self.data;
+            let seen = self.keys[*from..]
+                .iter()
+                .any(|&(o, n)| data.get(o..o + n) == Some(quoted));
+            if seen {
+                self.repeated = true;
+                return;
+            }
+        }
+        filter[word] |= mask;
+        self.keys.push((at, quoted.len()));
+    }
+}
+
+/// Neither a backslash nor a DEL: short strings (most keys and values)
+/// by a plain loop, which costs less than setting up `memchr2`.
+fn plain(s: &[u8]) -> bool {
+    if s.len() < 32 {
+        s.iter().all(|&c| c != b'\\' && c != 0x7f)
+    } else {
+        memchr::memchr2(b'\\', 0x7f, s).is_none()
+    }
+}
+
+/// One of 256 buckets for a key (its length and three of its bytes: a
+/// collision only costs a comparison).
+fn hash(b: &[u8]) -> u32 {
+    let n = b.len();
+    let at = |i: usize| u32::from(b.get(i).copied().unwrap_or(0));
+    let h = (n as u32)
+        .wrapping_mul(31)
+        .wrapping_add(at(1))
+        .wrapping_mul(31)
+        .wrapping_add(at(n / 2))
+        .wrapping_mul(31)
+        .wrapping_add(at(n.wrapping_sub(2)));
+    h.wrapping_mul(0x9e37_79b1) >> 24
+}
+
+impl Emit for Canon<'_, '_> {
+    fn open(&mut self, bracket: u8) {
+        self.out.push(bracket);
+        self.objs
+            .push((bracket == b'{').then_some((self.keys.len(), [0; 4])));
+    }
+
+    fn close(&mut self, bracket: u8) {
+        self.out.push(bracket);
+        if let Some(Some((from, _))) = self.objs.pop() {
+            self.keys.truncate(from);
+        }
+    }
+
+    fn empty(&mut self, pair: &'static [u8]) {
+        self.out.extend_from_slice(pair);
+    }
+
+    fn member_end(&mut self, _: bool) {}
+
+    fn comma(&mut self) {
+        self.out.push(b',');
+    }
+
+    fn key(&mut self, quoted: &[u8]) {
+        // Two spellings of one key ("a" and "\u0061") are not told apart
+        // here: a key with an escape is left to the built value.
+        if self.string(quoted) {
+            self.note(quoted);
+        } else {
+            self.repeated = true;
+        }
+        self.out.push(b':');
+    }
+
+    fn scalar(&mut self, kind: Kind, text: &[u8]) {
+        match kind {
+            Kind::Null | Kind::Bool => self.out.extend_from_slice(text),
+            Kind::String => {
+                self.string(text);
+            }
+            Kind::Number => match number(text) {
+                // An integer is written as it is written here: JSON has
+                // no leading zeros or `+`, and -0 is a double.
+                Num::Int(_) => self.out.extend_from_slice(text),
+                n => write_num(&n, self.out),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jq::need::Need;
+    use crate::jq::{build, write_json};
+
+    fn canon(data: &[u8]) -> Option<String> {
+        let mut out = Vec::new();
+        write_data(data, &mut out).then(|| String::from_utf8(out).unwrap())
+    }
+
+    fn built(data: &[u8]) -> String {
+        let v = build::data(data, &Need::all(), &mut Vec::new()).unwrap();
+        let mut out = Vec::new();
+        write_json(&v, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn canonical_as_the_built_value_is_written() {
+        for data in [
+            r#" { "a" : [ 1 , 2.50 , -0 , 1e2 , 1E-7, 123456789012345678901234 ] , "b" : { } } "#,
+            r#"{"s":"plain","e":"\u00e9\/\n\"","del":"x\u007fy","raw":"a,b","k\u0041":1}"#,
+            r#"[[],{},[{}],null,true,false,"",0,-1,9007199254740993]"#,
+            r#""just a string""#,
+            "12.0",
+            r#"{"deep":{"deeper":{"a":1,"b":[1,{"c":"d"}]}},"a":2}"#,
+            r#"{"a":1,"b":{"a":2},"c":[{"a":3},{"a":4}]}"#,
+        ] {
+            let want = built(data.as_bytes());
+            match canon(data.as_bytes()) {
+                Some(got) => assert_eq!(got, want, "{data}"),
+                // Only a key with an escape goes to the built value here.
+                None => assert!(data.contains(r#""k\u0041""#), "{data}"),
+            }
+        }
+    }
+
+    #[test]
+    fn repeated_keys_and_non_json_are_left_to_the_built_value() {
+        assert_eq!(canon(br#"{"a":1,"b":2,"a":3}"#), None);
+        assert_eq!(canon(br#"{"x":{"a":1,"a":1}}"#), None);
+        assert_eq!(canon(b"not json"), None);
+        assert_eq!(canon(br#"{"a":1,"#), None);
+        // The same key in different objects is no repeat.
+        assert!(canon(br#"{"a":{"a":{"a":1}},"b":[{"a":1},{"a":2}]}"#).is_some());
+        // Many keys, so that the filter has collisions.
+        let many: Vec<String> = (0..600).map(|i| format!("\"k{i}\":{i}")).collect();
+        let text = format!("{{{}}}", many.join(","));
+        assert_eq!(canon(text.as_bytes()), Some(built(text.as_bytes())));
+        let text = format!("{{{},\"k17\":0}}", many.join(","));
+        assert_eq!(canon(text.as_bytes()), None);
+    }
+}
