@@ -185,19 +185,26 @@ fn error_text(e: &jaq_core::Error<Val>) -> String {
 /// The input of one event: `{"event", "id" (when it has one), "data",
 /// "time" (when given)}`; `data` is embedded as JSON when it is JSON (as
 /// `--json-data` decides), else a string (invalid UTF-8 replaced). Only
-/// what `need` names of `data` is built: the program cannot tell.
+/// what `need` names is built, of the event and of its data: the program
+/// cannot tell.
 pub fn input(ev: &Event<'_>, time: Option<&[u8]>, need: &Need, vals: &mut Vec<Val>) -> Val {
-    let mut map = Map::with_capacity_and_hasher(4, Default::default());
-    map.insert(key(b"event"), text(ev.kind()));
-    if !ev.id.is_empty() {
+    let mut map = Map::with_capacity_and_hasher(
+        if need.whole { 4 } else { need.kids.len() },
+        Default::default(),
+    );
+    if need.kid(b"event").is_some() {
+        map.insert(key(b"event"), text(ev.kind()));
+    }
+    if !ev.id.is_empty() && need.kid(b"id").is_some() {
         map.insert(key(b"id"), text(ev.id));
     }
-    let data = match need.kid(b"data") {
-        Some(need) => build::data(ev.data, need, vals).unwrap_or_else(|| text(ev.data)),
-        None => Val::Null,
-    };
-    map.insert(key(b"data"), data);
-    if let Some(t) = time {
+    if let Some(need) = need.kid(b"data") {
+        let data = build::data(ev.data, need, vals).unwrap_or_else(|| text(ev.data));
+        map.insert(key(b"data"), data);
+    }
+    if let Some(t) = time
+        && need.kid(b"time").is_some()
+    {
         map.insert(key(b"time"), text(t));
     }
     Val::obj(map)

@@ -50,19 +50,23 @@ pub fn write_event(ev: &Event<'_>, time: Option<&[u8]>, out: &mut Vec<u8>) -> bo
 
 /// Append data that is a JSON text (valid UTF-8) canonically; false (with
 /// nothing appended) when it is not JSON or has an object with a repeated
-/// key.
+/// key. Data that is canonical already (compact, integers, strings without
+/// escapes: what servers mostly send) is checked in one pass and copied;
+/// other data is written token by token in a second.
 pub fn write_data(data: &[u8], out: &mut Vec<u8>) -> bool {
     let start = out.len();
-    let mut c = Canon {
-        base: data.as_ptr() as usize,
-        data,
-        out,
-        keys: Vec::new(),
-        objs: Vec::new(),
-        repeated: false,
-    };
+    let mut check = Canon::<false>::new(data, out);
+    if scan_json(data, &mut check).is_none() || check.repeated {
+        return false;
+    }
+    let text = data.trim_ascii();
+    if !check.differs && check.len == text.len() {
+        out.extend_from_slice(text);
+        return true;
+    }
+    let mut c = Canon::<true>::new(data, out);
     if scan_json(data, &mut c).is_none() || c.repeated {
-        c.out.truncate(start);
+        out.truncate(start);
         return false;
     }
     true
@@ -77,8 +81,10 @@ fn write_text(b: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-/// The scanner's tokens written canonically, watching for repeated keys.
-struct Canon<'d, 'o> {
+/// The scanner's tokens written canonically (`WRITE`), or only checked:
+/// would writing them give the data as it is (`len` bytes, nothing
+/// rewritten)? Either way it watches for repeated keys.
+struct Canon<'d, 'o, const WRITE: bool> {
     base: usize,
     data: &'d [u8],
     out: &'o mut Vec<u8>,
@@ -89,18 +95,56 @@ struct Canon<'d, 'o> {
     /// filter of their hashes (None for an array).
     objs: Vec<Option<(usize, [u64; 4])>>,
     repeated: bool,
+    /// Checking: the length written so far, and whether a token would be
+    /// written other than it is.
+    len: usize,
+    differs: bool,
 }
 
-impl Canon<'_, '_> {
+impl<'d, 'o, const WRITE: bool> Canon<'d, 'o, WRITE> {
+    fn new(data: &'d [u8], out: &'o mut Vec<u8>) -> Self {
+        Canon {
+            base: data.as_ptr() as usize,
+            data,
+            out,
+            keys: Vec::with_capacity(64),
+            objs: Vec::with_capacity(16),
+            repeated: false,
+            len: 0,
+            differs: false,
+        }
+    }
+
+    #[inline]
+    fn put(&mut self, b: &[u8]) {
+        if WRITE {
+            self.out.extend_from_slice(b);
+        } else {
+            self.len += b.len();
+        }
+    }
+
+    #[inline]
+    fn put1(&mut self, c: u8) {
+        if WRITE {
+            self.out.push(c);
+        } else {
+            self.len += 1;
+        }
+    }
+
     /// A string token as `write_str` writes its text: as it is, unless it
     /// has an escape or a DEL (which jq escapes). True when it was as it is.
     fn string(&mut self, quoted: &[u8]) -> bool {
         let inner = &quoted[1..quoted.len().saturating_sub(1).max(1)];
         if plain(inner) {
-            self.out.extend_from_slice(quoted);
+            self.put(quoted);
             true
         } else {
-            write_str(&unescape(inner), self.out);
+            if WRITE {
+                write_str(&unescape(inner), self.out);
+            }
+            self.differs = true;
             false
         }
     }
@@ -153,28 +197,28 @@ fn hash(b: &[u8]) -> u32 {
     h.wrapping_mul(0x9e37_79b1) >> 24
 }
 
-impl Emit for Canon<'_, '_> {
+impl<const WRITE: bool> Emit for Canon<'_, '_, WRITE> {
     fn open(&mut self, bracket: u8) {
-        self.out.push(bracket);
+        self.put1(bracket);
         self.objs
             .push((bracket == b'{').then_some((self.keys.len(), [0; 4])));
     }
 
     fn close(&mut self, bracket: u8) {
-        self.out.push(bracket);
+        self.put1(bracket);
         if let Some(Some((from, _))) = self.objs.pop() {
             self.keys.truncate(from);
         }
     }
 
     fn empty(&mut self, pair: &'static [u8]) {
-        self.out.extend_from_slice(pair);
+        self.put(pair);
     }
 
     fn member_end(&mut self, _: bool) {}
 
     fn comma(&mut self) {
-        self.out.push(b',');
+        self.put1(b',');
     }
 
     fn key(&mut self, quoted: &[u8]) {
@@ -185,18 +229,27 @@ impl Emit for Canon<'_, '_> {
         } else {
             self.repeated = true;
         }
-        self.out.push(b':');
+        self.put1(b':');
     }
 
     fn scalar(&mut self, kind: Kind, text: &[u8]) {
         match kind {
-            Kind::Null | Kind::Bool => self.out.extend_from_slice(text),
+            Kind::Null | Kind::Bool => self.put(text),
             Kind::String => {
                 self.string(text);
             }
+            // An integer is written as it is written here (JSON has no
+            // leading zeros or `+`; -0 is a double): checking takes a
+            // short run of digits for one, anything else is rewritten.
+            Kind::Number if !WRITE => {
+                let digits = text.strip_prefix(b"-").unwrap_or(text);
+                if digits.len() <= 18 && digits.iter().all(u8::is_ascii_digit) && text != b"-0" {
+                    self.put(text);
+                } else {
+                    self.differs = true;
+                }
+            }
             Kind::Number => match number(text) {
-                // An integer is written as it is written here: JSON has
-                // no leading zeros or `+`, and -0 is a double.
                 Num::Int(_) => self.out.extend_from_slice(text),
                 n => write_num(&n, self.out),
             },
@@ -232,6 +285,13 @@ mod tests {
             "12.0",
             r#"{"deep":{"deeper":{"a":1,"b":[1,{"c":"d"}]}},"a":2}"#,
             r#"{"a":1,"b":{"a":2},"c":[{"a":3},{"a":4}]}"#,
+            // Canonical already (copied), and nearly so (written).
+            r#"{"a":[1,-2,"x",[],{}],"b":{"c":null,"d":true},"é":"ü"}"#,
+            r#"{"a":[1,-2,"x",[],{}],"b":{"c":null,"d":true},"f":1.5}"#,
+            r#"{"a":[1,-2,"x",[],{}],"b":{"c":null,"d":true},"n":-0}"#,
+            r#"{"a":[1,-2,"x",[],{}],"b":{"c":null, "d":true}}"#,
+            r#"{"big":1234567890123456789}"#,
+            "\t[1]\n",
         ] {
             let want = built(data.as_bytes());
             match canon(data.as_bytes()) {
