@@ -33,6 +33,15 @@ fn corpus_events() -> String {
         event(Some("log"), Some("5"), r#"[1,"two",{"three":3},null,true]"#),
         event(Some("log"), Some("6"), r#""a JSON string""#),
         event(Some("tick"), Some("7"), r#"{"s":"AAPL","p":"189.5","x":"5","items":[1.5,2.25,-0.5]}"#),
+        // Not canonical: spaces, escapes, a DEL, numbers jq rewrites, a
+        // repeated key (jq keeps the last value in the first place). No
+        // 1e2, 1.0 or -0: jaq's `tojson` writes them 100.0, 1.0 and -0.0
+        // (the README says so); outputs write them as jq does.
+        event(
+            Some("edit"),
+            Some("8"),
+            r#" { "meta" : { "domain" : "en.wikipedia.org" } , "title" : "T\u00e9 \/ \"q\" a\u007fb" , "n" : 1.50 , "items" : [ 0.10 , -0.25 , 2.50 ] , "dup" : 1 , "dup" : 2 } "#,
+        ),
     ]
     .concat()
 }
@@ -46,6 +55,10 @@ const PROGRAMS: &[&str] = &[
     ".event",
     ".id",
     r#"select(.event == "edit")"#,
+    r#"select(.data.meta.domain == "en.wikipedia.org")"#,
+    r#"select(.data.items) | .data"#,
+    "if .data.title then . else empty end",
+    ".data.items[0]?, .data.dup?",
     r#"select(.data.meta.domain == "en.wikipedia.org") | .data.title"#,
     "{title: .data.title, user: .data.user}",
     "{type: .event, id, n: (.data.items | length)}",

@@ -111,6 +111,58 @@ fn a_string_output_is_the_raw_record_value() {
     );
 }
 
+/// Filter plus ValueToKey, the README's way: the data of the events that
+/// pass, copied from the event's bytes (canonical, as `jq -c`), with the
+/// key read from it.
+#[test]
+fn a_filter_passes_the_data_on_keyed_by_a_field_of_it() {
+    let broker = Tansu::start();
+    let dir = Scratch::new("jq-data");
+    broker.create_topic("jq-data", 1);
+    let text: String = (1..=6)
+        .map(|n| {
+            // Odd events are not canonical (spaces, a fraction to rewrite).
+            let data = if n % 2 == 1 {
+                format!(
+                    r#"{{ "n" : {n} , "meta" : {{ "domain" : "d{}.example" }} , "f" : 1.50 }}"#,
+                    n % 3
+                )
+            } else {
+                format!(r#"{{"n":{n},"meta":{{"domain":"d{}.example"}}}}"#, n % 3)
+            };
+            format!("id: {n}\ndata: {data}\n\n")
+        })
+        .collect();
+    let input = dir.write("in.sse", &text);
+    let b = broker.brokers();
+    let out = run(&[
+        input.to_str().unwrap(),
+        "-b",
+        &b,
+        "-t",
+        "jq-data",
+        "--jq",
+        "select(.data.n > 2) | .data",
+        "--key",
+        "/meta/domain",
+    ]);
+    assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
+    let records = consume(&b, &["jq-data"], 4, READ_LIMIT);
+    let got: Vec<(String, Option<Vec<u8>>)> =
+        records.iter().map(|r| (r.text(), r.key.clone())).collect();
+    let want: Vec<(String, Option<Vec<u8>>)> = (3..=6)
+        .map(|n| {
+            let domain = format!("d{}.example", n % 3);
+            let f = if n % 2 == 1 { r#","f":1.5"# } else { "" };
+            (
+                format!(r#"{{"n":{n},"meta":{{"domain":"{domain}"}}{f}}}"#),
+                Some(domain.into_bytes()),
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+}
+
 #[test]
 fn an_event_jq_fails_on_goes_to_the_dead_letter_topic() {
     let broker = Tansu::start();
