@@ -34,11 +34,13 @@ pub fn write_event(ev: &Event<'_>, time: Option<&[u8]>, out: &mut Vec<u8>) -> bo
         write_text(ev.id, out);
     }
     out.extend_from_slice(b",\"data\":");
-    if !crate::format::is_utf8(ev.data) {
-        write_text(ev.data, out);
-    } else if !write_data(ev.data, out) {
-        out.truncate(start);
-        return false;
+    match crate::format::is_utf8(ev.data).then(|| canonical(ev.data, out)) {
+        Some(Canonical::Written) => {}
+        None | Some(Canonical::NotJson) => write_text(ev.data, out),
+        Some(Canonical::Repeated) => {
+            out.truncate(start);
+            return false;
+        }
     }
     if let Some(t) = time {
         out.extend_from_slice(b",\"time\":");
@@ -54,22 +56,38 @@ pub fn write_event(ev: &Event<'_>, time: Option<&[u8]>, out: &mut Vec<u8>) -> bo
 /// escapes: what servers mostly send) is checked in one pass and copied;
 /// other data is written token by token in a second.
 pub fn write_data(data: &[u8], out: &mut Vec<u8>) -> bool {
+    canonical(data, out) == Canonical::Written
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Canonical {
+    Written,
+    NotJson,
+    /// An object has a repeated key, or a key with an escape.
+    Repeated,
+}
+
+/// `write_data`, saying why nothing was written.
+fn canonical(data: &[u8], out: &mut Vec<u8>) -> Canonical {
     let start = out.len();
     let mut check = Canon::<false>::new(data, out);
-    if scan_json(data, &mut check).is_none() || check.repeated {
-        return false;
+    if scan_json(data, &mut check).is_none() {
+        return Canonical::NotJson;
+    }
+    if check.repeated {
+        return Canonical::Repeated;
     }
     let text = data.trim_ascii();
     if !check.differs && check.len == text.len() {
         out.extend_from_slice(text);
-        return true;
+        return Canonical::Written;
     }
     let mut c = Canon::<true>::new(data, out);
     if scan_json(data, &mut c).is_none() || c.repeated {
         out.truncate(start);
-        return false;
+        return Canonical::Repeated;
     }
-    true
+    Canonical::Written
 }
 
 /// A string as `text` builds it (UTF-8 with replacement), written.

@@ -233,10 +233,21 @@ fn the_event_written_from_its_bytes_is_its_input_written() {
     let mut got = Vec::new();
     assert!(raw::write_event(&e, time, &mut got));
     assert_eq!(String::from_utf8(got), String::from_utf8(want));
-    let e = ev(b"", b"", b"not \xff json");
-    let mut want = Vec::new();
-    write_json(&input(&e, None, &Need::all(), &mut Vec::new()), &mut want);
-    let mut got = Vec::new();
-    assert!(raw::write_event(&e, None, &mut got));
-    assert_eq!(String::from_utf8(got), String::from_utf8(want));
+    for data in [
+        b"not \xff json".as_slice(),
+        b"ERROR disk \"full\"",
+        b"{\"a\":",
+    ] {
+        let e = ev(b"", b"", data);
+        let mut want = Vec::new();
+        write_json(&input(&e, None, &Need::all(), &mut Vec::new()), &mut want);
+        let mut got = Vec::new();
+        assert!(raw::write_event(&e, None, &mut got));
+        assert_eq!(String::from_utf8(got), String::from_utf8(want));
+    }
+    // A repeated key is left to the built value.
+    let e = ev(b"", b"", br#"{"a":1,"a":2}"#);
+    let mut got = b"kept".to_vec();
+    assert!(!raw::write_event(&e, None, &mut got));
+    assert_eq!(got, b"kept");
 }
