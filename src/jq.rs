@@ -9,6 +9,11 @@
 //! A runtime error skips the whole event: outputs are collected first (in
 //! a vector reused across events) and only handed on when the program ran
 //! to its end.
+//!
+//! What the program cannot see is not built (`need`: the paths it reads,
+//! worked out from its syntax once), and outputs that are the input itself
+//! or its `data` are written from the event's bytes (`raw`), so a filter
+//! costs little more than `--json-data`.
 
 mod build;
 mod need;
