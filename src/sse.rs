@@ -13,6 +13,7 @@ use std::ops::ControlFlow::{self, Continue};
 
 use memchr::memchr;
 
+mod data;
 mod ends;
 use ends::Ends;
 
@@ -233,6 +234,15 @@ impl Parser {
         let mut flow = Continue(());
         let mut ends = Ends::new(chunk);
         while pos < chunk.len() && flow.is_continue() {
+            // A further line of data (the first line of an event, a blank
+            // line, any other field: one check of a loaded byte) goes to the
+            // data loop.
+            if self.data_len != 0 && chunk[pos] == b'd' && self.partial == Partial::None {
+                pos = self.data_lines(chunk, pos);
+                if pos == chunk.len() {
+                    break;
+                }
+            }
             let Some(end) = ends.next(pos) else {
                 // The line goes on in the next chunk: data before it first.
                 self.keep_data(chunk);
