@@ -164,3 +164,35 @@ proptest! {
         prop_assert_eq!(feed_chunks(&mut p, chunks), whole);
     }
 }
+
+/// The portable loop and the AVX2 one take the same lines to the same
+/// buffer, from every start, with caps and buffer sizes that stop them.
+#[test]
+fn the_portable_loop_agrees_with_the_avx2_one() {
+    use super::{Portable, run};
+    let mut rng = fastrand::Rng::with_seed(16);
+    for _ in 0..3000 {
+        let mut input = Vec::new();
+        while input.len() < 400 {
+            input.extend_from_slice([&b"data: "[..], b"data:", b"id: "][rng.usize(..3)]);
+            for _ in 0..rng.usize(0..80) {
+                let kinds = if rng.u8(..8) == 0 { 9 } else { 3 };
+                input.push(b"ab \t:\r\n\0\xFF"[rng.usize(..kinds)]);
+            }
+            input.extend_from_slice([&b"\r\n"[..], b"\n", b"\r"][rng.usize(..3)]);
+        }
+        let max = [DEF, rng.usize(..600)][rng.usize(..2)];
+        let mut buf = Vec::with_capacity(rng.usize(..200));
+        buf.extend_from_slice(b"pending\n");
+        let pos = rng.usize(..input.len());
+        let mut want = buf.clone();
+        let end = run(Portable, &mut want, &input, pos, max);
+        assert!(want.len() <= max.max(8));
+        #[cfg(target_arch = "x86_64")]
+        if let Some(avx2) = super::avx2::Avx2::detect() {
+            let mut got = buf.clone();
+            assert_eq!(avx2.run(&mut got, &input, pos, max), end);
+            assert_eq!(got, want);
+        }
+    }
+}
