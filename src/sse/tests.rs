@@ -273,6 +273,16 @@ fn id_with_nul_is_ignored() {
     let got = feed_chunks(&mut p, [&b"id: 1\n\nid: a\0b\ndata: x\n\n"[..]]);
     assert_eq!(got, [ev("x").id("1", false)]);
     assert_eq!(p.last_event_id(), b"1");
+    // Short IDs are checked by a loop, longer ones by memchr: a NUL
+    // anywhere in either.
+    for len in [1, 15, 16, 17, 40] {
+        for at in [0, len / 2, len - 1] {
+            let mut id = vec![b'i'; len];
+            id[at] = 0;
+            let input = [&b"id: "[..], &id, b"\ndata: x\n\n"].concat();
+            assert_eq!(parse(&input), [ev("x")], "{len} {at}");
+        }
+    }
 }
 
 #[test]
