@@ -52,10 +52,7 @@ impl Parser {
     /// start, no partial line), as far as the loop can (see the module
     /// comment); returns where the first line not taken starts (`pos` if
     /// none was).
-    ///
-    /// Not inlined: `lines` calls it once a run, and the loop gets the
-    /// registers to itself.
-    #[inline(never)]
+    #[inline]
     pub(super) fn data_lines(&mut self, chunk: &[u8], pos: usize) -> usize {
         let Some(head) = chunk.get(pos..pos + 5) else {
             return pos;
