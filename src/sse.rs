@@ -13,6 +13,7 @@ use std::ops::ControlFlow::{self, Continue};
 
 use memchr::memchr;
 
+mod data;
 mod ends;
 use ends::Ends;
 
@@ -233,6 +234,15 @@ impl Parser {
         let mut flow = Continue(());
         let mut ends = Ends::new(chunk);
         while pos < chunk.len() && flow.is_continue() {
+            // A further line of data (the first line of an event, a blank
+            // line, any other field: one check of a loaded byte) goes to the
+            // data loop.
+            if self.data_len != 0 && chunk[pos] == b'd' && self.partial == Partial::None {
+                pos = self.data_lines(chunk, pos);
+                if pos == chunk.len() {
+                    break;
+                }
+            }
             let Some(end) = ends.next(pos) else {
                 // The line goes on in the next chunk: data before it first.
                 self.keep_data(chunk);
@@ -308,7 +318,7 @@ impl Parser {
                 self.event_type.clear();
                 self.event_type.extend_from_slice(value);
             }
-            Field::Id if memchr(0, value).is_some() => {}
+            Field::Id if has_nul(value) => {}
             Field::Id if value.len() > self.max => self.oversize(value.len()),
             Field::Id => {
                 self.id_buf.clear();
@@ -520,6 +530,17 @@ fn split_field(line: &[u8]) -> (Field, &[u8]) {
     match memchr(b':', line) {
         None => (Field::from_name(line), &line[line.len()..]),
         Some(colon) => (Field::from_name(&line[..colon]), &line[colon + 1..]),
+    }
+}
+
+/// Whether `value` holds a NUL. An ID is usually short (a counter, a
+/// timestamp): a plain loop over it costs less than `memchr`'s call.
+#[inline]
+fn has_nul(value: &[u8]) -> bool {
+    if value.len() <= 16 {
+        value.iter().fold(false, |nul, &b| nul | (b == 0))
+    } else {
+        memchr(0, value).is_some()
     }
 }
 

@@ -75,14 +75,14 @@ fn block_mask(chunk: &[u8], base: usize) -> u64 {
 }
 
 #[cfg(target_arch = "x86_64")]
-use full_mask_sse2 as full_mask;
+pub(super) use full_mask_sse2 as full_mask;
 #[cfg(not(target_arch = "x86_64"))]
-use full_mask_swar as full_mask;
+pub(super) use full_mask_swar as full_mask;
 
 /// The CR/LF bits of a whole block, with SSE2 (part of x86-64 itself).
 #[cfg(target_arch = "x86_64")]
 #[inline]
-fn full_mask_sse2(block: &[u8; 64]) -> u64 {
+pub(super) fn full_mask_sse2(block: &[u8; 64]) -> u64 {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
     };
@@ -106,7 +106,7 @@ fn full_mask_sse2(block: &[u8; 64]) -> u64 {
 /// for any other byte).
 #[cfg(any(test, not(target_arch = "x86_64")))]
 #[inline]
-fn full_mask_swar(block: &[u8; 64]) -> u64 {
+pub(super) fn full_mask_swar(block: &[u8; 64]) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const LOW7: u64 = ONES * 0x7F;
     /// The high bit of each zero byte of `x`.

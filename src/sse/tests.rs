@@ -2,11 +2,11 @@ use super::*;
 use proptest::prelude::*;
 use std::ops::ControlFlow::Break;
 
-const DEF: usize = DEFAULT_MAX_EVENT_SIZE;
+pub(super) const DEF: usize = DEFAULT_MAX_EVENT_SIZE;
 
 /// An owned mirror of [`Item`], so items can outlive the callback.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Own {
+pub(super) enum Own {
     Event {
         ty: Vec<u8>,
         id: Vec<u8>,
@@ -35,7 +35,7 @@ impl From<Item<'_>> for Own {
 }
 
 /// A `message` event with no ID.
-fn ev(data: impl AsRef<[u8]>) -> Own {
+pub(super) fn ev(data: impl AsRef<[u8]>) -> Own {
     Own::Event {
         ty: Vec::new(),
         id: Vec::new(),
@@ -66,7 +66,10 @@ fn comment(c: impl AsRef<[u8]>) -> Own {
 }
 
 /// Feed `chunks` to `p`, collecting the items.
-fn feed_chunks<'a>(p: &mut Parser, chunks: impl IntoIterator<Item = &'a [u8]>) -> Vec<Own> {
+pub(super) fn feed_chunks<'a>(
+    p: &mut Parser,
+    chunks: impl IntoIterator<Item = &'a [u8]>,
+) -> Vec<Own> {
     let mut out = Vec::new();
     for chunk in chunks {
         let flow = p.feed(chunk, |item| {
@@ -78,7 +81,7 @@ fn feed_chunks<'a>(p: &mut Parser, chunks: impl IntoIterator<Item = &'a [u8]>) -
     out
 }
 
-fn parse_cap(input: &[u8], max: usize) -> Vec<Own> {
+pub(super) fn parse_cap(input: &[u8], max: usize) -> Vec<Own> {
     feed_chunks(&mut Parser::new(max), [input])
 }
 
@@ -270,6 +273,16 @@ fn id_with_nul_is_ignored() {
     let got = feed_chunks(&mut p, [&b"id: 1\n\nid: a\0b\ndata: x\n\n"[..]]);
     assert_eq!(got, [ev("x").id("1", false)]);
     assert_eq!(p.last_event_id(), b"1");
+    // Short IDs are checked by a loop, longer ones by memchr: a NUL
+    // anywhere in either.
+    for len in [1, 15, 16, 17, 40] {
+        for at in [0, len / 2, len - 1] {
+            let mut id = vec![b'i'; len];
+            id[at] = 0;
+            let input = [&b"id: "[..], &id, b"\ndata: x\n\n"].concat();
+            assert_eq!(parse(&input), [ev("x")], "{len} {at}");
+        }
+    }
 }
 
 #[test]
@@ -812,7 +825,7 @@ fn items_are_the_same_whatever_the_chunking() {
 
 /// A naive whole-stream model of the rules: strip one BOM, split the whole
 /// input into terminated lines, interpret each.
-fn reference(input: &[u8], max: usize) -> Vec<Own> {
+pub(super) fn reference(input: &[u8], max: usize) -> Vec<Own> {
     let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
     let mut lines = Vec::new();
     let (mut start, mut i) = (0, 0);
