@@ -178,10 +178,13 @@ fn backoff_doubles_with_jitter_up_to_the_maximum() {
         .map(|w| (w[1].at - w[0].at).as_millis())
         .collect();
     eprintln!("backoff gaps (ms): {gaps:?}");
-    // 100, 200, 400, 800, 800, 800, 800 less up to 25 % jitter (not the first).
+    // 100, 200, 400, 800, 800, 800, 800 less up to 25 % jitter (not the
+    // first). The gaps are measured where the server receives each request,
+    // so a loaded machine that is late with one request shortens the next
+    // gap: 30 ms of slack for that.
     let nominal = [100, 200, 400, 800, 800, 800, 800];
     for (g, n) in gaps.iter().zip(nominal) {
-        assert!(*g >= n * 3 / 4 - 5, "gap {g} ms for nominal {n}: {gaps:?}");
+        assert!(*g >= n * 3 / 4 - 30, "gap {g} ms for nominal {n}: {gaps:?}");
         assert!(*g < n + 1000, "gap {g} ms for nominal {n}: {gaps:?}");
     }
     let capped = &gaps[3..];
