@@ -13,6 +13,7 @@
 pub mod cli;
 pub mod config;
 pub mod control;
+pub mod cpu;
 pub mod exit;
 pub mod filter;
 pub mod format;

@@ -110,7 +110,7 @@ impl Strings for Portable {
 pub(crate) fn scan<E: Emit>(b: &[u8], e: &mut E) -> Option<Scan> {
     #[cfg(target_arch = "x86_64")]
     if let Some(avx2) = super::json_avx2::Avx2::detect() {
-        return avx2.scan(b, e);
+        return super::json_avx2::scan(avx2, b, e);
     }
     scan_with(Portable, b, e)
 }

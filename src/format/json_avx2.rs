@@ -7,34 +7,23 @@
 //! 32: a load, three compares and a mask, the first hit found with one
 //! count of trailing zeros; the last 31 bytes of the text or fewer, which
 //! cannot fill a load, go to the portable loop. The whole scanner is
-//! compiled once more with AVX2 enabled ([`Avx2::scan`]), so that this
+//! compiled once more with AVX2 enabled ([`scan`]), so that this
 //! search is inlined into it; the grammar is the same code as the portable
 //! scanner's (`json::scan_with`), and `json_tests` checks that both accept
 //! the same texts.
 
 use super::json::{Emit, Scan, Strings, scan_with};
+pub(super) use crate::cpu::Avx2;
 use std::arch::x86_64::{
     __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,
     _mm256_or_si256, _mm256_set1_epi8,
 };
 
-/// Proof that this CPU has AVX2: only [`Avx2::detect`] makes one.
-#[derive(Clone, Copy)]
-pub(super) struct Avx2(());
-
-impl Avx2 {
-    /// `Some` when this CPU has AVX2 (std caches the answer).
-    #[inline]
-    pub(super) fn detect() -> Option<Avx2> {
-        std::is_x86_feature_detected!("avx2").then_some(Avx2(()))
-    }
-
-    /// `json::scan` with AVX2 string searches.
-    #[inline]
-    pub(super) fn scan<E: Emit>(self, b: &[u8], e: &mut E) -> Option<Scan> {
-        // SAFETY: `self` exists, so the CPU has AVX2.
-        unsafe { scan_avx2(self, b, e) }
-    }
+/// `json::scan` with AVX2 string searches.
+#[inline]
+pub(super) fn scan<E: Emit>(avx2: Avx2, b: &[u8], e: &mut E) -> Option<Scan> {
+    // SAFETY: `avx2` exists, so the CPU has AVX2.
+    unsafe { scan_avx2(avx2, b, e) }
 }
 
 /// # Safety
@@ -120,7 +109,7 @@ mod tests {
             for cut in [b.len(), b.len() / 2, 40, 33, 1] {
                 let b = &b[..cut.min(b.len())];
                 let want = scan_with(Portable, b, &mut ());
-                assert_eq!(avx2.scan(b, &mut ()), want, "{b:?}");
+                assert_eq!(scan(avx2, b, &mut ()), want, "{b:?}");
                 let theirs = serde_json::from_slice::<serde_json::Value>(b).is_ok();
                 assert_eq!(want.is_some(), theirs, "{b:?}");
             }

@@ -66,7 +66,7 @@ impl Parser {
         let (max, buf) = (self.max, &mut self.data);
         #[cfg(target_arch = "x86_64")]
         let next = match avx2::Avx2::detect() {
-            Some(avx2) => avx2.run(buf, chunk, pos, max),
+            Some(proof) => avx2::run(proof, buf, chunk, pos, max),
             None => run(Portable, buf, chunk, pos, max),
         };
         #[cfg(not(target_arch = "x86_64"))]
@@ -135,36 +135,31 @@ fn run<M: Masks>(masks: M, buf: &mut Vec<u8>, chunk: &[u8], mut pos: usize, max:
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::{BLOCK, Masks, run};
+    use super::{BLOCK, Masks};
+    pub(super) use crate::cpu::Avx2;
     use std::arch::x86_64::{
         __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
         _mm256_set1_epi8,
     };
 
-    /// Proof that this CPU has AVX2: only [`Avx2::detect`] makes one.
-    #[derive(Clone, Copy)]
-    pub(super) struct Avx2(());
-
-    impl Avx2 {
-        /// `Some` when this CPU has AVX2 (std caches the answer).
-        #[inline]
-        pub(super) fn detect() -> Option<Avx2> {
-            std::is_x86_feature_detected!("avx2").then_some(Avx2(()))
-        }
-
-        /// The loop, with the block masks found 32 bytes at a time.
-        #[inline]
-        pub(super) fn run(self, buf: &mut Vec<u8>, chunk: &[u8], pos: usize, max: usize) -> usize {
-            // SAFETY: `self` exists, so the CPU has AVX2.
-            unsafe { run_avx2(self, buf, chunk, pos, max) }
-        }
+    /// The loop, with the block masks found 32 bytes at a time.
+    #[inline]
+    pub(super) fn run(
+        avx2: Avx2,
+        buf: &mut Vec<u8>,
+        chunk: &[u8],
+        pos: usize,
+        max: usize,
+    ) -> usize {
+        // SAFETY: `avx2` exists, so the CPU has AVX2.
+        unsafe { run_avx2(avx2, buf, chunk, pos, max) }
     }
 
     /// # Safety
     /// The CPU must have AVX2.
     #[target_feature(enable = "avx2")]
     unsafe fn run_avx2(s: Avx2, buf: &mut Vec<u8>, chunk: &[u8], pos: usize, max: usize) -> usize {
-        run(s, buf, chunk, pos, max)
+        super::run(s, buf, chunk, pos, max)
     }
 
     impl Masks for Avx2 {
