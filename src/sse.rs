@@ -37,7 +37,18 @@ pub struct Event<'a> {
     pub has_own_id: bool,
 }
 
-impl Event<'_> {
+impl<'a> Event<'a> {
+    /// An event for tests: its ID is its own when it has one.
+    #[cfg(test)]
+    pub fn of(event_type: &'a [u8], id: &'a [u8], data: &'a [u8]) -> Event<'a> {
+        Event {
+            event_type,
+            id,
+            data,
+            has_own_id: !id.is_empty(),
+        }
+    }
+
     /// The event type, with the empty type read as `message`.
     pub fn kind(&self) -> &[u8] {
         if self.event_type.is_empty() {

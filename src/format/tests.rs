@@ -3,12 +3,7 @@
 use super::*;
 
 pub(super) fn ev<'a>(event_type: &'a [u8], id: &'a [u8], data: &'a [u8]) -> Event<'a> {
-    Event {
-        event_type,
-        id,
-        data,
-        has_own_id: !id.is_empty(),
-    }
+    Event::of(event_type, id, data)
 }
 
 pub(super) fn opts(format: Format) -> FormatOptions {

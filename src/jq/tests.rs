@@ -3,12 +3,7 @@ use crate::sse::Event;
 use need::Need;
 
 fn ev<'a>(event_type: &'a [u8], id: &'a [u8], data: &'a [u8]) -> Event<'a> {
-    Event {
-        event_type,
-        id,
-        data,
-        has_own_id: !id.is_empty(),
-    }
+    Event::of(event_type, id, data)
 }
 
 fn outputs(program: &str, e: &Event<'_>) -> Result<Vec<String>, String> {
