@@ -111,13 +111,10 @@ impl Program {
             Some(Whole::Data) => vec![b"data".to_vec()],
             _ => Vec::new(),
         };
-        if let Some(rest) = pointer.strip_prefix('/') {
-            path.extend(
-                rest.split('/')
-                    .map(|t| t.replace("~1", "/").replace("~0", "~").into_bytes()),
-            );
+        if let Some(tokens) = pointer_tokens(pointer) {
+            path.extend(tokens.map(String::into_bytes));
         }
-        self.need.add_path(&path);
+        self.need.add(&path);
     }
 
     /// Run the program on one input: all its outputs, in order, or the
@@ -230,13 +227,8 @@ fn text(b: &[u8]) -> Val {
 
 /// The value a JSON pointer (RFC 6901, as `--key /a/b`) points to.
 pub fn pointer<'v>(v: &'v Val, pointer: &str) -> Option<&'v Val> {
-    if pointer.is_empty() {
-        return Some(v);
-    }
-    let rest = pointer.strip_prefix('/')?;
     let mut at = v;
-    for token in rest.split('/') {
-        let token = token.replace("~1", "/").replace("~0", "~");
+    for token in pointer_tokens(pointer)? {
         at = match at {
             Val::Obj(o) => o
                 .iter()
@@ -251,6 +243,17 @@ pub fn pointer<'v>(v: &'v Val, pointer: &str) -> Option<&'v Val> {
         };
     }
     Some(at)
+}
+
+/// The reference tokens of a JSON pointer (`~1` read as `/`, `~0` as
+/// `~`); None when it is not one (not empty, not starting with `/`).
+fn pointer_tokens(pointer: &str) -> Option<impl Iterator<Item = String> + '_> {
+    let rest = match pointer {
+        "" => None,
+        p => Some(p.strip_prefix('/')?),
+    };
+    let tokens = rest.into_iter().flat_map(|r| r.split('/'));
+    Some(tokens.map(|t| t.replace("~1", "/").replace("~0", "~")))
 }
 
 /// A Kafka key from an output: `--key /pointer` resolved in it, a string

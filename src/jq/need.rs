@@ -38,8 +38,11 @@ impl Need {
         }
     }
 
-    /// What `program` needs of its input; everything when the analysis
-    /// cannot tell (or the program does not parse: compiling reports that).
+    /// What `program` needs of its input when every output is written
+    /// from its value; everything when the analysis cannot tell (or the
+    /// program does not parse: compiling reports that). The program itself
+    /// uses [`Need::plan`].
+    #[cfg(test)]
     pub fn of(program: &str) -> Need {
         let Some((mut walk, out)) = walked(program) else {
             return Need::all();
@@ -82,11 +85,6 @@ impl Need {
         }
     }
 
-    /// Everything at `path` (keys) is needed.
-    pub fn add_path(&mut self, path: &[Vec<u8>]) {
-        self.add(path);
-    }
-
     /// The node for member `key`, when it is needed (every member of a
     /// whole node is, whole).
     pub fn kid(&self, key: &[u8]) -> Option<&Need> {
@@ -96,7 +94,8 @@ impl Need {
         self.kids.iter().find(|(k, _)| k == key).map(|(_, n)| n)
     }
 
-    fn add(&mut self, path: &[Vec<u8>]) {
+    /// Everything at `path` (keys) is needed.
+    pub fn add(&mut self, path: &[Vec<u8>]) {
         if self.whole {
             return;
         }
