@@ -264,6 +264,11 @@ impl Parser {
             // (A partial line is only ever the chunk's first, before any
             // data of this chunk is pending.)
             flow = if self.partial == Partial::None {
+                if let Some(next) = self.one_line_event(chunk, line, end) {
+                    flow = self.dispatch_line(line, f);
+                    pos = next;
+                    continue;
+                }
                 self.line(chunk, line, f)
             } else {
                 self.partial_bytes(line);
@@ -279,6 +284,43 @@ impl Parser {
             }
         }
         self.keep_data(chunk);
+        flow
+    }
+
+    /// The usual event, one `data` line and the blank line after it, both
+    /// whole in the chunk with nothing pending: where the line after the
+    /// blank one starts, when `line` (ending at `end`) is such a line. It
+    /// is then dispatched at once (`dispatch_line`), which is what `line`
+    /// and then `dispatch` would do with it, without the data's stay in
+    /// `data_in_chunk` and a second pass through the loop.
+    #[inline(always)]
+    fn one_line_event(&self, chunk: &[u8], line: &[u8], end: usize) -> Option<usize> {
+        if self.data_len != 0 || self.oversized || !line.starts_with(b"data:") {
+            return None;
+        }
+        let blank = after_terminator(chunk, end)?;
+        let next = after_terminator(chunk, blank)?;
+        (line.len() - 5 < self.max).then_some(next)
+    }
+
+    /// Dispatch the event whose one `data` line is `line` (see
+    /// `one_line_event`): as `dispatch` does, with the data in the chunk.
+    #[inline(always)]
+    fn dispatch_line<F: FnMut(Item<'_>) -> Flow>(&mut self, line: &[u8], f: &mut F) -> Flow {
+        let value = &line[5..];
+        let data = value.strip_prefix(b" ").unwrap_or(value);
+        let own = mem::take(&mut self.own_id);
+        if own {
+            mem::swap(&mut self.last_id, &mut self.id_buf);
+        }
+        let flow = f(Item::Event(Event {
+            event_type: &self.event_type,
+            id: &self.last_id,
+            data,
+            has_own_id: own,
+        }));
+        // Nothing else of the event was kept (no data, not oversized).
+        self.event_type.clear();
         flow
     }
 
@@ -541,6 +583,18 @@ fn split_field(line: &[u8]) -> (Field, &[u8]) {
     match memchr(b':', line) {
         None => (Field::from_name(line), &line[line.len()..]),
         Some(colon) => (Field::from_name(&line[..colon]), &line[colon + 1..]),
+    }
+}
+
+/// Where the line after the line terminator at `at` starts, when `at` is
+/// one and its end lies in the chunk (a CR needs the byte after it, to tell
+/// CRLF from CR alone).
+#[inline(always)]
+fn after_terminator(chunk: &[u8], at: usize) -> Option<usize> {
+    match chunk.get(at)? {
+        b'\n' => Some(at + 1),
+        b'\r' => Some(at + 1 + usize::from(*chunk.get(at + 1)? == b'\n')),
+        _ => None,
     }
 }
 

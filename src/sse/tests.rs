@@ -478,6 +478,13 @@ fn oversized_event_is_dropped_with_its_size() {
     // Exactly the cap is fine: "abcdefg\n" is 8 bytes.
     assert_eq!(parse_cap(b"data: abcdefg\n\n", 8), [ev("abcdefg")]);
     assert_eq!(parse_cap(b"data: abcdefgh\n\n", 8), [Own::Dropped(9)]);
+    // The same without the space, and with CRLF (one-line events take a
+    // shorter way through the parser).
+    assert_eq!(parse_cap(b"data:abcdefg\n\n", 8), [ev("abcdefg")]);
+    assert_eq!(parse_cap(b"data:abcdefgh\n\n", 8), [Own::Dropped(9)]);
+    assert_eq!(parse_cap(b"data:abcdefg\r\n\r\n", 8), [ev("abcdefg")]);
+    assert_eq!(parse_cap(b"data:abcdefgh\r\n\r\n", 8), [Own::Dropped(9)]);
+    assert_eq!(parse_cap(b"data:\n\n", 1), [ev("")]);
     assert_eq!(parse_cap(b"data\n\n", 0), [Own::Dropped(1)]);
 }
 
