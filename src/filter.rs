@@ -37,6 +37,7 @@ impl Filter {
         }
     }
 
+    #[inline]
     pub fn check(&mut self, ev: &Event<'_>) -> Verdict {
         if !self.events.is_empty() && !self.events.iter().any(|t| t.as_slice() == ev.kind()) {
             return Verdict::Filtered;

@@ -73,6 +73,19 @@ pub(super) fn available() -> bool {
 #[allow(unused_unsafe)] // intrinsics are safe here from Rust 1.87, not before
 pub(super) unsafe fn push_escaped(out: &mut Vec<u8>, b: &[u8]) -> bool {
     let mut high = 0u32;
+    if b.len() < 32 {
+        // A short string (most event types and IDs, a tiny event's data):
+        // one padded block, without the segment loop's set-up.
+        out.reserve(b.len() * 6 + SLACK);
+        let [w0, w1, w2, w3] = padded_words(b);
+        // SAFETY: as for a tail below; the reserve left room for it.
+        unsafe {
+            let x = _mm256_set_epi64x(w3 as i64, w2 as i64, w1 as i64, w0 as i64);
+            let o = block(out.as_mut_ptr(), out.len(), x, b, &mut high);
+            out.set_len(o);
+        }
+        return high == 0;
+    }
     for seg in b.chunks(SEGMENT) {
         out.reserve(seg.len() * 6 + SLACK);
         let dst = out.as_mut_ptr();

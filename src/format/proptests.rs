@@ -257,6 +257,14 @@ proptest! {
         let colored = FormatOptions { color: true, ..opts(Format::Json) };
         let (painted, _) = run(colored, &[ev(&t, &i, &d)]);
         prop_assert_eq!(strip_color(&painted), text);
+        // The same with --json-data and --timestamp (plain and coloured
+        // output are written by different code).
+        let all = FormatOptions { timestamp: true, ..json_data() };
+        let (text, _) = run(all.clone(), &[ev(&t, &i, &d)]);
+        let v = one_json_line(&text);
+        prop_assert_eq!(&v["time"], &Value::String("2026-11-24T08:47:00.123Z".into()));
+        let (painted, _) = run(FormatOptions { color: true, ..all }, &[ev(&t, &i, &d)]);
+        prop_assert_eq!(strip_color(&painted), text);
         // Data format: the lossy data and a line end.
         let (text, _) = run(opts(Format::Data), &[ev(&t, &i, &d)]);
         prop_assert_eq!(text, lossy(&d) + "\n");
