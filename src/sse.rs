@@ -113,6 +113,21 @@ enum Partial {
     Value { field: Field, fresh: bool },
 }
 
+/// What an event's first `data` line, with nothing pending, starts.
+enum First {
+    /// The usual event: this line and the blank line after it, both whole
+    /// in the chunk; the line after the blank one starts here. The event
+    /// is dispatched at once (`dispatch_line`), which is what `line` and
+    /// then `dispatch` would do with it, without the data's stay in
+    /// `data_in_chunk` and a second pass through the loop.
+    Event(usize),
+    /// Multi-line data: another line starting with `d` follows, so the
+    /// data loop (`data_lines`) takes this line and the run after it.
+    Run,
+    /// Anything else: `line` decides.
+    Other,
+}
+
 /// The incremental event-stream parser. See [`Parser::feed`].
 ///
 /// Lines complete inside one chunk are interpreted straight from the chunk.
@@ -264,10 +279,20 @@ impl Parser {
             // (A partial line is only ever the chunk's first, before any
             // data of this chunk is pending.)
             flow = if self.partial == Partial::None {
-                if let Some(next) = self.one_line_event(chunk, line, end) {
-                    flow = self.dispatch_line(line, f);
-                    pos = next;
-                    continue;
+                match self.first_data_line(chunk, line, end) {
+                    First::Event(next) => {
+                        flow = self.dispatch_line(line, f);
+                        pos = next;
+                        continue;
+                    }
+                    First::Run => {
+                        let next = self.data_lines(chunk, pos);
+                        if next != pos {
+                            pos = next;
+                            continue;
+                        }
+                    }
+                    First::Other => {}
                 }
                 self.line(chunk, line, f)
             } else {
@@ -287,24 +312,25 @@ impl Parser {
         flow
     }
 
-    /// The usual event, one `data` line and the blank line after it, both
-    /// whole in the chunk with nothing pending: where the line after the
-    /// blank one starts, when `line` (ending at `end`) is such a line. It
-    /// is then dispatched at once (`dispatch_line`), which is what `line`
-    /// and then `dispatch` would do with it, without the data's stay in
-    /// `data_in_chunk` and a second pass through the loop.
+    /// What to do with `line` (ending at `end`, whole in the chunk) when
+    /// it may be an event's first `data` line (see [`First`]).
     #[inline(always)]
-    fn one_line_event(&self, chunk: &[u8], line: &[u8], end: usize) -> Option<usize> {
+    fn first_data_line(&self, chunk: &[u8], line: &[u8], end: usize) -> First {
         if self.data_len != 0 || self.oversized || !line.starts_with(b"data:") {
-            return None;
+            return First::Other;
         }
-        let blank = after_terminator(chunk, end)?;
-        let next = after_terminator(chunk, blank)?;
-        (line.len() - 5 < self.max).then_some(next)
+        let Some(after) = after_terminator(chunk, end) else {
+            return First::Other;
+        };
+        match (chunk.get(after), after_terminator(chunk, after)) {
+            (_, Some(next)) if line.len() - 5 < self.max => First::Event(next),
+            (Some(b'd'), _) => First::Run,
+            _ => First::Other,
+        }
     }
 
     /// Dispatch the event whose one `data` line is `line` (see
-    /// `one_line_event`): as `dispatch` does, with the data in the chunk.
+    /// `First::Event`): as `dispatch` does, with the data in the chunk.
     #[inline(always)]
     fn dispatch_line<F: FnMut(Item<'_>) -> Flow>(&mut self, line: &[u8], f: &mut F) -> Flow {
         let value = &line[5..];
