@@ -358,18 +358,26 @@ fn push_json_str(w: &mut W<'_>, b: &[u8]) {
 
 /// Appends `b` decoded with replacement and escaped: a JSON string's
 /// contents, without its quotes.
-#[inline]
+#[inline(always)]
 fn push_escaped_text(out: &mut Vec<u8>, b: &[u8]) {
     let start = out.len();
     // Escaping does not depend on UTF-8 validity: escape first, and redo
     // the rare text that turns out not to be UTF-8.
     if !push_escaped(out, b) && !is_utf8(b) {
-        out.truncate(start);
-        for chunk in b.utf8_chunks() {
-            push_escaped(out, chunk.valid().as_bytes());
-            if !chunk.invalid().is_empty() {
-                out.extend_from_slice(REPLACEMENT);
-            }
+        redo_lossy(out, start, b);
+    }
+}
+
+/// `push_escaped_text` for text that is not UTF-8: what was written from
+/// `start` on is written again, each invalid sequence as U+FFFD.
+#[cold]
+#[inline(never)]
+fn redo_lossy(out: &mut Vec<u8>, start: usize, b: &[u8]) {
+    out.truncate(start);
+    for chunk in b.utf8_chunks() {
+        push_escaped(out, chunk.valid().as_bytes());
+        if !chunk.invalid().is_empty() {
+            out.extend_from_slice(REPLACEMENT);
         }
     }
 }
