@@ -20,6 +20,8 @@ mod escape_tests;
 mod json;
 #[cfg(target_arch = "x86_64")]
 mod json_avx2;
+#[cfg(target_arch = "x86_64")]
+mod json_simd;
 
 pub(crate) use color::Kind;
 pub(crate) use json::{Emit, scan as scan_json};
@@ -245,7 +247,7 @@ fn embed_json(w: &mut W<'_>, data: &[u8]) -> bool {
     if !is_utf8(data) {
         return false;
     }
-    let Some(scan) = json::scan(data, &mut ()) else {
+    let Some(scan) = json::validate(data) else {
         return false;
     };
     if w.color || scan.newline {
@@ -263,7 +265,7 @@ pub fn json_span(data: &[u8]) -> Option<(usize, usize)> {
     if !is_utf8(data) {
         return None;
     }
-    json::scan(data, &mut ()).map(|s| (s.start, s.end))
+    json::validate(data).map(|s| (s.start, s.end))
 }
 
 /// Appends `b` decoded as UTF-8 with replacement.
