@@ -22,6 +22,8 @@ mod json;
 mod json_avx2;
 #[cfg(target_arch = "x86_64")]
 mod json_simd;
+#[cfg(target_arch = "x86_64")]
+mod json_simd512;
 
 pub(crate) use color::Kind;
 pub(crate) use json::{Emit, scan as scan_json};

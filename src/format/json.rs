@@ -117,9 +117,13 @@ pub(crate) fn scan<E: Emit>(b: &[u8], e: &mut E) -> Option<Scan> {
 
 /// Whether `b` is one JSON text, and where: what [`scan`] returns with the
 /// `()` emitter, found by the simdjson-style validator (`json_simd`) where
-/// the CPU has AVX2 and PCLMULQDQ.
+/// the CPU has AVX2 (or AVX-512BW, `json_simd512`), BMI1 and PCLMULQDQ.
 #[inline]
 pub(crate) fn validate(b: &[u8]) -> Option<Scan> {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(simd) = super::json_simd512::Simd512::detect() {
+        return super::json_simd512::validate(simd, b);
+    }
     #[cfg(target_arch = "x86_64")]
     if let Some(simd) = super::json_simd::Simd::detect() {
         return super::json_simd::validate(simd, b);

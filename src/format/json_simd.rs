@@ -28,7 +28,8 @@
 //! holds one. The last partial block is copied into a buffer padded with
 //! spaces, which change neither the verdict nor the span.
 
-use super::json::{MAX_DEPTH, Scan, number_end};
+use super::json::Scan;
+use grammar::Stage2;
 use std::arch::x86_64::{
     __m256i, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_set_epi64x, _mm_set1_epi8,
     _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8, _mm256_or_si256,
@@ -103,14 +104,12 @@ pub(super) fn validate_with<V: Vectors>(v: V, b: &[u8]) -> Option<Scan> {
             }
             continue;
         }
-        let found = s1.block(v, x, quote, backslash, ctrl);
-        s2.run(b, block, k * 64, found)?;
-        if s1.ctrl | s1.escaped_here != 0 {
-            s1.rare(b, block, k * 64)?;
-        }
+        let (found, starts) = s1.block(v, b, block, k * 64, x, (quote, backslash, ctrl))?;
+        s2.run(block, found)?;
+        grammar::scalars(b, block, k * 64, starts)?;
         k += 1;
     }
-    if s1.in_string != 0 || s2.state != at(TOP_AFTER, 0) {
+    if s1.in_string != 0 || !s2.done() {
         return None;
     }
     // In an accepted text the first and last bytes that are not whitespace
@@ -139,12 +138,6 @@ struct Stage1 {
     other: u64,
     /// An LF or CR was seen.
     newline: bool,
-    /// The last block's control bytes.
-    ctrl: u64,
-    /// The last block's whitespace outside strings.
-    ws_outside: u64,
-    /// The last block's escaped characters.
-    escaped_here: u64,
     /// Where the `u` of the low half of the last surrogate pair is (that
     /// escape was checked with its high half).
     paired: usize,
@@ -157,26 +150,24 @@ impl Stage1 {
             in_string: 0,
             other: 0,
             newline: false,
-            ctrl: 0,
-            ws_outside: 0,
-            escaped_here: 0,
             paired: usize::MAX,
         }
     }
 
-    /// The bytes of block `x` that stage 2 must look at, as bits, given its
-    /// quotes, backslashes and control bytes. What the block holds of
-    /// control bytes and escapes is left in `ctrl`, `ws_outside` and
-    /// `escaped_here` for [`Stage1::rare`] to check.
+    /// The bytes of `block` (`x`, at `base` in `b`) that stage 2 must look
+    /// at, and the first bytes of scalars among them, as bits, given its
+    /// quotes, backslashes and control bytes; `None` when the block shows
+    /// that `b` is not JSON.
     #[inline(always)]
     fn block<V: Vectors>(
         &mut self,
         v: V,
+        b: &[u8],
+        block: &[u8; 64],
+        base: usize,
         x: V::Block,
-        quote: u64,
-        backslash: u64,
-        ctrl: u64,
-    ) -> u64 {
+        (quote, backslash, ctrl): (u64, u64, u64),
+    ) -> Option<(u64, u64)> {
         let escaped = self.escapes(backslash);
         let quote = quote & !escaped;
         // Opening quotes and the bytes inside strings.
@@ -184,24 +175,34 @@ impl Stage1 {
         self.in_string = ((in_string as i64) >> 63) as u64;
         let outside = !(in_string | quote);
         let (ws, op) = v.layout(x);
-        let other = outside & !(ws | op);
+        // (`^`: the two are disjoint, and the compiler need not join them
+        // as vectors again.)
+        let other = outside & !(ws ^ op);
         let starts = other & !(other << 1 | self.other);
         self.other = other >> 63;
-        self.ctrl = ctrl;
-        self.ws_outside = ws & outside;
-        self.escaped_here = escaped;
-        op & outside | quote & in_string | starts
+        let found = op & outside | quote & in_string | starts;
+        if ctrl | escaped != 0 {
+            self.rare(b, block, base, ctrl, ws & outside, escaped)?;
+        }
+        Some((found, starts))
     }
 
-    /// The checks for blocks with control bytes or escapes (at `base` in
-    /// `b`).
+    /// The checks for a block with control bytes or escapes.
     #[inline(never)]
-    fn rare(&mut self, b: &[u8], block: &[u8; 64], base: usize) -> Option<()> {
-        if self.ctrl != 0 {
-            self.controls(block)?;
+    fn rare(
+        &mut self,
+        b: &[u8],
+        block: &[u8; 64],
+        base: usize,
+        ctrl: u64,
+        ws_outside: u64,
+        escaped: u64,
+    ) -> Option<()> {
+        if ctrl != 0 {
+            self.controls(block, ctrl, ws_outside)?;
         }
-        if self.escaped_here != 0 {
-            self.check_escapes(b, block, base)?;
+        if escaped != 0 {
+            self.check_escapes(b, block, base, escaped)?;
         }
         Some(())
     }
@@ -227,11 +228,11 @@ impl Stage1 {
 
     /// Control bytes are whitespace outside strings or refused; LF and CR
     /// are line breaks.
-    fn controls(&mut self, block: &[u8; 64]) -> Option<()> {
-        if self.ctrl & !self.ws_outside != 0 {
+    fn controls(&mut self, block: &[u8; 64], ctrl: u64, ws_outside: u64) -> Option<()> {
+        if ctrl & !ws_outside != 0 {
             return None;
         }
-        let mut m = self.ctrl;
+        let mut m = ctrl;
         while m != 0 && !self.newline {
             let c = block[m.trailing_zeros() as usize & 63];
             self.newline = c == b'\n' || c == b'\r';
@@ -242,8 +243,14 @@ impl Stage1 {
 
     /// Each escaped character is one of `"\/bfnrtu`; each `\u` is four hex
     /// digits, and surrogates come in pairs (`json::Cursor::escape`).
-    fn check_escapes(&mut self, b: &[u8], block: &[u8; 64], base: usize) -> Option<()> {
-        let mut m = self.escaped_here;
+    fn check_escapes(
+        &mut self,
+        b: &[u8],
+        block: &[u8; 64],
+        base: usize,
+        escaped: u64,
+    ) -> Option<()> {
+        let mut m = escaped;
         while m != 0 {
             let p = m.trailing_zeros() as usize & 63;
             match block[p] {
@@ -287,12 +294,12 @@ fn hex4(b: &[u8], i: usize) -> Option<u32> {
 /// The low-nibble lookup that finds whitespace: each whitespace byte sits
 /// at its own low nibble, and the other entries match no byte with theirs
 /// (the shuffle gives 0 for bytes of 0x80 and above).
-const WS_TABLE: [u8; 16] = [
+pub(super) const WS_TABLE: [u8; 16] = [
     b' ', 100, 100, 100, 17, 100, 113, 2, 100, b'\t', b'\n', 112, 100, b'\r', 100, 100,
 ];
 /// The low-nibble lookup that finds `{}[]:,`, compared with the byte with
 /// bit 5 set (which makes `[` `]` into `{` `}`).
-const OP_TABLE: [u8; 16] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, b':', b'{', b',', b'}', 0, 0];
+pub(super) const OP_TABLE: [u8; 16] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, b':', b'{', b',', b'}', 0, 0];
 
 impl Vectors for Simd {
     type Block = (__m256i, __m256i);
@@ -410,194 +417,8 @@ unsafe fn table(t: [u8; 16]) -> __m256i {
     }
 }
 
-// Stage 2's states: what may come next.
-/// Something is wrong (stays so).
-const ERR: u8 = 0;
-/// The value at the top.
-const TOP_VALUE: u8 = 1;
-/// Nothing: the value at the top has been read.
-const TOP_AFTER: u8 = 2;
-/// A value or `]`, just after `[`.
-const ARR_FIRST: u8 = 3;
-/// A value, after a comma in an array.
-const ARR_VALUE: u8 = 4;
-/// A comma or `]`, after a value in an array.
-const ARR_AFTER: u8 = 5;
-/// A key or `}`, just after `{`.
-const OBJ_FIRST: u8 = 6;
-/// A key, after a comma in an object.
-const OBJ_KEY: u8 = 7;
-/// A colon, after a key.
-const OBJ_COLON: u8 = 8;
-/// A value, after a colon.
-const OBJ_VALUE: u8 = 9;
-/// A comma or `}`, after a value in an object.
-const OBJ_AFTER: u8 = 10;
-
-// What a transition does besides changing the state (the low nibble of
-// the low byte; a push has the state to return to in the high nibble).
-const A_SCALAR: u8 = 1;
-const A_PUSH: u8 = 2;
-const A_POP: u8 = 3;
-
-/// Where byte `c` is in state `s`'s row of [`TRANSITION`] (a state is
-/// kept as `at(s, 0)`).
-const fn at(s: u8, c: u8) -> usize {
-    (s as usize) << 8 | c as usize
-}
-
-/// `TRANSITION[at(state, byte)]`: `at(next state, 0)`, plus what to do
-/// in the low byte (a pop returns to the state its push saved).
-static TRANSITION: [u16; 4096] = {
-    const fn to(s: u8, a: u8) -> u16 {
-        (s as u16) << 8 | a as u16
-    }
-    let mut t = [to(ERR, 0); 4096];
-    // Where each state that takes a value goes after it.
-    let values = [
-        (TOP_VALUE, TOP_AFTER),
-        (ARR_FIRST, ARR_AFTER),
-        (ARR_VALUE, ARR_AFTER),
-        (OBJ_VALUE, OBJ_AFTER),
-    ];
-    let mut i = 0;
-    while i < values.len() {
-        let (s, after) = values[i];
-        t[at(s, b'"')] = to(after, 0);
-        let scalars = b"tfn-0123456789";
-        let mut k = 0;
-        while k < scalars.len() {
-            t[at(s, scalars[k])] = to(after, A_SCALAR);
-            k += 1;
-        }
-        t[at(s, b'{')] = to(OBJ_FIRST, after << 4 | A_PUSH);
-        t[at(s, b'[')] = to(ARR_FIRST, after << 4 | A_PUSH);
-        i += 1;
-    }
-    t[at(ARR_FIRST, b']')] = to(ERR, A_POP);
-    t[at(ARR_AFTER, b']')] = to(ERR, A_POP);
-    t[at(ARR_AFTER, b',')] = to(ARR_VALUE, 0);
-    t[at(OBJ_FIRST, b'}')] = to(ERR, A_POP);
-    t[at(OBJ_FIRST, b'"')] = to(OBJ_COLON, 0);
-    t[at(OBJ_KEY, b'"')] = to(OBJ_COLON, 0);
-    t[at(OBJ_COLON, b':')] = to(OBJ_VALUE, 0);
-    t[at(OBJ_AFTER, b'}')] = to(ERR, A_POP);
-    t[at(OBJ_AFTER, b',')] = to(OBJ_KEY, 0);
-    t
-};
-
-/// The grammar, fed the bytes that stage 1 found.
-struct Stage2 {
-    /// `at(state, 0)`.
-    state: usize,
-    /// How many containers are open.
-    depth: usize,
-    /// For each open container, the state to return to after it.
-    after: [u8; 128],
-}
-
-/// The bytes that may follow a number or literal.
-static DELIMITER: [bool; 256] = {
-    let mut t = [false; 256];
-    let s = b" \t\n\r{}[]:,\"";
-    let mut i = 0;
-    while i < s.len() {
-        t[s[i] as usize] = true;
-        i += 1;
-    }
-    t
-};
-
-impl Stage2 {
-    fn new() -> Stage2 {
-        Stage2 {
-            state: at(TOP_VALUE, 0),
-            depth: 0,
-            after: [0; 128],
-        }
-    }
-
-    /// Steps through the bytes of `block` (at `base` in `b`) set in `found`.
-    #[inline(always)]
-    fn run(&mut self, b: &[u8], block: &[u8; 64], base: usize, mut found: u64) -> Option<()> {
-        let mut state = self.state;
-        while found != 0 {
-            let p = found.trailing_zeros() as usize & 63;
-            found &= found - 1;
-            let c = block[p];
-            let t = usize::from(TRANSITION[(state | usize::from(c)) & 0xFFF]);
-            state = t & 0xF00;
-            if t & 0xFF != 0 {
-                state = self.act(t as u8, state, b, base + p, c);
-            }
-        }
-        self.state = state;
-        (state != at(ERR, 0)).then_some(())
-    }
-
-    /// The state after action `a` at `b[i]` (`c`), whose table state is
-    /// `state`.
-    #[inline(always)]
-    fn act(&mut self, a: u8, state: usize, b: &[u8], i: usize, c: u8) -> usize {
-        match a & 15 {
-            A_SCALAR => match scalar(b, i, c) {
-                Some(()) => state,
-                None => at(ERR, 0),
-            },
-            A_PUSH => {
-                if self.depth >= MAX_DEPTH as usize {
-                    return at(ERR, 0);
-                }
-                self.after[self.depth & 127] = a >> 4;
-                self.depth += 1;
-                state
-            }
-            _ => {
-                self.depth -= 1;
-                at(self.after[self.depth & 127], 0)
-            }
-        }
-    }
-}
-
-/// The number or literal starting with `c` at `b[i]`, which must end where
-/// its run of bytes ends.
-#[inline(always)]
-fn scalar(b: &[u8], i: usize, c: u8) -> Option<()> {
-    let end = match c {
-        b'1'..=b'9' => {
-            // Most numbers are small integers: their end is the first
-            // byte that is not a digit; anything else is read in full.
-            let digits = b
-                .get(i + 1..)?
-                .iter()
-                .take_while(|c| c.is_ascii_digit())
-                .count();
-            let end = i + 1 + digits;
-            match b.get(end) {
-                Some(&d) if DELIMITER[usize::from(d)] && digits < 19 => return Some(()),
-                None if digits < 19 => return Some(()),
-                _ => number_end(b, i)?,
-            }
-        }
-        b'0' | b'-' => number_end(b, i)?,
-        b't' => literal(b, i, b"true")?,
-        b'f' => literal(b, i, b"false")?,
-        b'n' => literal(b, i, b"null")?,
-        _ => return None,
-    };
-    match b.get(end) {
-        Some(&d) => DELIMITER[usize::from(d)].then_some(()),
-        None => Some(()),
-    }
-}
-
-#[inline(always)]
-fn literal(b: &[u8], i: usize, word: &[u8]) -> Option<usize> {
-    let end = i + word.len();
-    (b.get(i..end)? == word).then_some(end)
-}
-
+#[path = "json_simd_grammar.rs"]
+mod grammar;
 #[cfg(test)]
 #[path = "json_simd_proptests.rs"]
 mod proptests;

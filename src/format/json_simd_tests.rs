@@ -2,7 +2,8 @@
 //! serde_json on texts chosen for stage 1's block edges and stage 2's
 //! grammar; `json_simd_proptests` does the same on generated texts.
 
-use super::super::json::{Portable, Scan, scan_with};
+use super::super::json::{MAX_DEPTH, Portable, Scan, scan_with};
+use super::super::json_simd512::Simd512;
 use super::*;
 
 /// The validator's answer, asserted equal to the scanner's (and the
@@ -14,6 +15,10 @@ pub(in crate::format) fn check(b: &[u8]) -> Option<Scan> {
     };
     let got = validate(simd, b);
     assert_eq!(got, want, "{:?}", String::from_utf8_lossy(b));
+    if let Some(simd512) = Simd512::detect() {
+        let got = super::super::json_simd512::validate(simd512, b);
+        assert_eq!(got, want, "AVX-512: {:?}", String::from_utf8_lossy(b));
+    }
     let brackets = b.iter().filter(|&&c| c == b'[' || c == b'{').count();
     if std::str::from_utf8(b).is_ok() && brackets < MAX_DEPTH as usize {
         let theirs = serde_json::from_slice::<serde_json::Value>(b).is_ok();
@@ -335,4 +340,50 @@ fn nesting_to_the_limit() {
     check(b"[{]}");
     check(b"{\"a\":[}]");
     check(nest(126, "1").replace("]]", "}]").as_bytes());
+}
+
+/// Timing, not a check: each validator's best of 30 passes over the data
+/// of 2,000 events like the e2e bench's big ones (`inputs::big`).
+/// `cargo test --release --lib json_simd::tests::timing -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn timing() {
+    let pad = "x".repeat(560);
+    let events: Vec<Vec<u8>> = (1..=2000u64)
+        .map(|n| {
+            let kind = ["edit", "new", "log", "categorize"][(n % 4) as usize];
+            format!(
+                "{{\"$schema\":\"/mediawiki/recentchange/1.0.0\",\"meta\":{{\"uri\":\"https://en.wikipedia.org/wiki/Page_{n}\",\
+                 \"domain\":\"en.wikipedia.org\",\"dt\":\"2026-11-24T07:00:00Z\"}},\"id\":{n},\"type\":\"{kind}\",\
+                 \"title\":\"Page {n}\",\"comment\":\"/* Section */ fix typo\",\"user\":\"Editor{}\",\"bot\":false,\
+                 \"length\":{{\"old\":1234,\"new\":1240}},\"pad\":\"{pad}\"}}",
+                n % 97
+            )
+            .into_bytes()
+        })
+        .collect();
+    let bytes: usize = events.iter().map(Vec::len).sum();
+    let time = |name: &str, f: &dyn Fn(&[u8]) -> Option<Scan>| {
+        let mut best = std::time::Duration::MAX;
+        for _ in 0..30 {
+            let t = std::time::Instant::now();
+            for e in &events {
+                assert!(std::hint::black_box(f(std::hint::black_box(e))).is_some());
+            }
+            best = best.min(t.elapsed());
+        }
+        let per = best.as_nanos() as f64 / events.len() as f64;
+        let gib = bytes as f64 / best.as_secs_f64() / f64::from(1 << 30);
+        eprintln!("{name:>8}: {per:7.1} ns/event {gib:6.2} GiB/s");
+    };
+    time("scanner", &|b| scan_with(Portable, b, &mut ()));
+    time("avx2", &|b| super::super::json::scan(b, &mut ()));
+    if let Some(simd) = Simd::detect() {
+        time("simd", &|b| validate(simd, b));
+    }
+    if let Some(simd) = Simd512::detect() {
+        time("simd512", &|b| {
+            super::super::json_simd512::validate(simd, b)
+        });
+    }
 }
