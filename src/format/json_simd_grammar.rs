@@ -199,19 +199,18 @@ pub(super) fn scalars(b: &[u8], block: &[u8; 64], base: usize, mut starts: u64) 
 fn scalar(b: &[u8], i: usize, c: u8) -> Option<()> {
     let end = match c {
         b'1'..=b'9' => {
-            // Most numbers are small integers: their end is the first
-            // byte that is not a digit; anything else is read in full.
-            let digits = b
-                .get(i + 1..)?
-                .iter()
-                .take_while(|c| c.is_ascii_digit())
-                .count();
-            let end = i + 1 + digits;
-            match b.get(end) {
-                Some(&d) if DELIMITER[usize::from(d)] && digits < 19 => return Some(()),
-                None if digits < 19 => return Some(()),
-                _ => number_end(b, i)?,
+            // Most numbers are small integers: when one of the next eight
+            // bytes ends the digits and is a delimiter, that is all.
+            let next = b
+                .get(i + 1..i + 9)
+                .and_then(|w| <&[u8; 8]>::try_from(w).ok());
+            if let Some(next) = next {
+                let n = digits(u64::from_le_bytes(*next));
+                if n < 8 && DELIMITER[usize::from(next[n & 7])] {
+                    return Some(());
+                }
             }
+            number_end(b, i)?
         }
         b'0' | b'-' => number_end(b, i)?,
         b't' => literal(b, i, b"true")?,
@@ -223,6 +222,20 @@ fn scalar(b: &[u8], i: usize, c: u8) -> Option<()> {
         Some(&d) => DELIMITER[usize::from(d)].then_some(()),
         None => Some(()),
     }
+}
+
+/// How many of the eight bytes of `x` (little-endian) are ASCII digits
+/// before the first that is not (8 when all are).
+#[inline(always)]
+pub(super) fn digits(x: u64) -> usize {
+    const NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    const THREES: u64 = 0x3030_3030_3030_3030;
+    // A byte is a digit when its high nibble is 3, and still is after
+    // adding 6 (which carries 0x3A to 0x3F out of it). A carry out of a
+    // byte (0xFA and above) only reaches bytes after one that is no digit.
+    let high = (x & NIBBLES) ^ THREES;
+    let low = (x.wrapping_add(0x0606_0606_0606_0606) & NIBBLES) ^ THREES;
+    (high | low).trailing_zeros() as usize / 8
 }
 
 #[inline(always)]

@@ -387,3 +387,22 @@ fn timing() {
         });
     }
 }
+
+#[test]
+fn digits_counts_the_leading_ascii_digits() {
+    let mut rng = fastrand::Rng::with_seed(5);
+    let alphabet = b"0123456789/:.eE-+ }]\x00\xff\xfa\xf9\x30\x39\x3a\x2f";
+    for _ in 0..100_000 {
+        let bytes: [u8; 8] = std::array::from_fn(|_| match rng.u8(0..4) {
+            0 => rng.u8(..),
+            1 => alphabet[rng.usize(..alphabet.len())],
+            _ => rng.u8(b'0'..=b'9'),
+        });
+        let want = bytes.iter().take_while(|c| c.is_ascii_digit()).count();
+        assert_eq!(
+            grammar::digits(u64::from_le_bytes(bytes)),
+            want,
+            "{bytes:?}"
+        );
+    }
+}
