@@ -12,7 +12,7 @@ use super::find_escape;
 
 /// serde_json refuses the 128th level of nesting; the data sits one level
 /// inside the event object, so 126 levels keep the whole line readable.
-const MAX_DEPTH: u32 = 126;
+pub(super) const MAX_DEPTH: u32 = 126;
 
 /// Where the JSON text sits in the data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +113,36 @@ pub(crate) fn scan<E: Emit>(b: &[u8], e: &mut E) -> Option<Scan> {
         return super::json_avx2::scan(avx2, b, e);
     }
     scan_with(Portable, b, e)
+}
+
+/// Whether `b` is one JSON text, and where: what [`scan`] returns with the
+/// `()` emitter, found by the simdjson-style validator (`json_simd`) where
+/// the CPU has AVX2 (or AVX-512BW, `json_simd512`), BMI1 and PCLMULQDQ.
+#[inline]
+pub(crate) fn validate(b: &[u8]) -> Option<Scan> {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(simd) = super::json_simd512::Simd512::detect() {
+        return super::json_simd512::validate(simd, b);
+    }
+    #[cfg(target_arch = "x86_64")]
+    if let Some(simd) = super::json_simd::Simd::detect() {
+        return super::json_simd::validate(simd, b);
+    }
+    scan(b, &mut ())
+}
+
+/// The end of the number that starts at `b[i]` (as the scanner reads it:
+/// grammar and f64 range), or `None` when no number starts there.
+#[inline]
+pub(super) fn number_end(b: &[u8], i: usize) -> Option<usize> {
+    let mut p = Cursor {
+        b,
+        i,
+        newline: false,
+        s: Portable,
+    };
+    p.number()?;
+    Some(p.i)
 }
 
 /// [`scan`], finding the ends of string runs with `s`.

@@ -1,0 +1,107 @@
+//! json_simd512: `json_simd`'s stage 1 with AVX-512BW, for CPUs that have
+//! it. A block is one 64-byte register, and a compare gives its 64-bit
+//! mask at once, where AVX2 needs two compares, two movemasks and a shift
+//! to join the halves. Stage 2 and everything else is `json_simd`'s
+//! (`validate_with`), compiled once more with these instructions.
+
+use super::json::Scan;
+use super::json_simd::{OP_TABLE, Vectors, WS_TABLE, validate_with};
+use std::arch::x86_64::{
+    __m512i, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_loadu_si128, _mm_set_epi64x,
+    _mm_set1_epi8, _mm512_broadcast_i32x4, _mm512_cmpeq_epi8_mask, _mm512_cmplt_epu8_mask,
+    _mm512_loadu_si512, _mm512_or_si512, _mm512_set1_epi8, _mm512_shuffle_epi8,
+};
+
+/// Proof that this CPU has AVX-512F and BW, BMI1 and PCLMULQDQ: only
+/// [`Simd512::detect`] makes one.
+#[derive(Clone, Copy)]
+pub(super) struct Simd512(());
+
+impl Simd512 {
+    /// `Some` when this CPU has AVX-512F and BW, BMI1 and PCLMULQDQ (std
+    /// caches the answer).
+    #[inline]
+    pub(super) fn detect() -> Option<Simd512> {
+        let yes = std::is_x86_feature_detected!("avx512bw")
+            && std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("bmi1")
+            && std::is_x86_feature_detected!("pclmulqdq");
+        yes.then_some(Simd512(()))
+    }
+}
+
+/// What `json::scan(b, &mut ())` returns.
+#[inline]
+pub(super) fn validate(simd: Simd512, b: &[u8]) -> Option<Scan> {
+    // SAFETY: a `Simd512` exists only when the CPU has AVX-512F and BW,
+    // BMI1 and PCLMULQDQ.
+    unsafe { validate_avx512(simd, b) }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,bmi1,pclmulqdq")]
+fn validate_avx512(simd: Simd512, b: &[u8]) -> Option<Scan> {
+    validate_with(simd, b)
+}
+
+/// `t` in the four 16-byte lanes, for `_mm512_shuffle_epi8`.
+///
+/// # Safety
+/// The CPU must have AVX-512F.
+#[inline(always)]
+unsafe fn table(t: &[u8; 16]) -> __m512i {
+    // SAFETY: the caller's CPU has AVX-512F; the load reads the 16 bytes
+    // of `t` and needs no alignment.
+    unsafe { _mm512_broadcast_i32x4(_mm_loadu_si128(t.as_ptr().cast())) }
+}
+
+impl Vectors for Simd512 {
+    type Block = __m512i;
+
+    #[inline(always)]
+    fn load(self, block: &[u8; 64]) -> __m512i {
+        // SAFETY: `self` proves the CPU has AVX-512F; the load reads the 64
+        // bytes of `block` and needs no alignment.
+        unsafe { _mm512_loadu_si512(block.as_ptr().cast()) }
+    }
+
+    #[inline(always)]
+    fn quiet(self, x: __m512i) -> bool {
+        let (quote, backslash, ctrl) = self.string_bytes(x);
+        quote | backslash | ctrl == 0
+    }
+
+    #[inline(always)]
+    fn string_bytes(self, x: __m512i) -> (u64, u64, u64) {
+        // SAFETY: `self` proves the CPU has AVX-512BW.
+        unsafe {
+            (
+                _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(b'"' as i8)),
+                _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(b'\\' as i8)),
+                _mm512_cmplt_epu8_mask(x, _mm512_set1_epi8(0x20)),
+            )
+        }
+    }
+
+    #[inline(always)]
+    fn layout(self, x: __m512i) -> (u64, u64) {
+        // SAFETY: `self` proves the CPU has AVX-512F and BW.
+        unsafe {
+            let ws = _mm512_shuffle_epi8(table(&WS_TABLE), x);
+            let op = _mm512_shuffle_epi8(table(&OP_TABLE), x);
+            let curly = _mm512_or_si512(x, _mm512_set1_epi8(0x20));
+            (
+                _mm512_cmpeq_epi8_mask(ws, x),
+                _mm512_cmpeq_epi8_mask(op, curly),
+            )
+        }
+    }
+
+    #[inline(always)]
+    fn prefix_xor(self, x: u64) -> u64 {
+        // SAFETY: `self` proves the CPU has PCLMULQDQ (and SSE2).
+        unsafe {
+            let product = _mm_clmulepi64_si128(_mm_set_epi64x(0, x as i64), _mm_set1_epi8(-1), 0);
+            _mm_cvtsi128_si64(product) as u64
+        }
+    }
+}

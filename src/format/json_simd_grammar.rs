@@ -1,0 +1,245 @@
+//! json_simd's stage 2: the grammar, run on the bytes that stage 1 found
+//! (structural characters, opening quotes, first bytes of scalars), with
+//! branches that the CPU learns to predict for an event's usual shape
+//! (a table-driven machine was as short but waited on one look-up per
+//! byte).
+//! Numbers and literals are checked apart ([`scalars`]), at the scalar
+//! starts of each block: any run of bytes outside strings that is not
+//! whitespace or structural must be one, wherever it stands.
+
+use super::super::json::{MAX_DEPTH, number_end};
+
+/// What may come next.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum S {
+    /// The value at the top.
+    TopValue,
+    /// Nothing: the value at the top has been read.
+    TopAfter,
+    /// A value or `]`, just after `[`.
+    ArrFirst,
+    /// A value, after a comma in an array.
+    ArrValue,
+    /// A comma or `]`, after a value in an array.
+    ArrAfter,
+    /// A key or `}`, just after `{`.
+    ObjFirst,
+    /// A key, after a comma in an object.
+    ObjKey,
+    /// A colon, after a key.
+    ObjColon,
+    /// A value, after a colon.
+    ObjValue,
+    /// A comma or `}`, after a value in an object.
+    ObjAfter,
+}
+
+/// The grammar, fed the bytes that stage 1 found.
+pub(super) struct Stage2 {
+    state: S,
+    /// How many containers are open.
+    depth: usize,
+    /// For each open container, the state to return to after it.
+    after: [S; 128],
+}
+
+impl Stage2 {
+    pub(super) fn new() -> Stage2 {
+        Stage2 {
+            state: S::TopValue,
+            depth: 0,
+            after: [S::TopAfter; 128],
+        }
+    }
+
+    /// Whether the bytes seen so far are one whole value.
+    pub(super) fn done(&self) -> bool {
+        self.state == S::TopAfter
+    }
+
+    /// Steps through the bytes of `block` set in `found`; `None` once
+    /// something is wrong. An object's members and an array's elements
+    /// are read in a loop of their own, one branch per byte; the state is
+    /// looked at again only where a container opens or closes, and kept
+    /// where the block ends.
+    #[inline(always)]
+    pub(super) fn run(&mut self, block: &[u8; 64], mut found: u64) -> Option<()> {
+        // The next byte, or the end of the block in state `$s`.
+        macro_rules! next {
+            ($s:expr) => {{
+                if found == 0 {
+                    self.state = $s;
+                    return Some(());
+                }
+                let c = block[found.trailing_zeros() as usize & 63];
+                found &= found - 1;
+                c
+            }};
+        }
+        // The state after a value starting with `$c`, followed by `$after`
+        // (`$after` itself for a string or a scalar).
+        macro_rules! value {
+            ($c:expr, $after:expr) => {
+                match $c {
+                    b'{' => self.push(S::ObjFirst, $after)?,
+                    b'[' => self.push(S::ArrFirst, $after)?,
+                    b'}' | b']' | b':' | b',' => return None,
+                    _ => $after,
+                }
+            };
+        }
+        // A member's colon and value.
+        macro_rules! member {
+            () => {{
+                if next!(S::ObjColon) != b':' {
+                    return None;
+                }
+                value!(next!(S::ObjValue), S::ObjAfter)
+            }};
+        }
+        let mut state = self.state;
+        loop {
+            state = match state {
+                S::ObjAfter => loop {
+                    match next!(S::ObjAfter) {
+                        b',' => {}
+                        b'}' => break self.pop(),
+                        _ => return None,
+                    }
+                    if next!(S::ObjKey) != b'"' {
+                        return None;
+                    }
+                    let s = member!();
+                    if s != S::ObjAfter {
+                        break s;
+                    }
+                },
+                S::ArrAfter => loop {
+                    match next!(S::ArrAfter) {
+                        b',' => {}
+                        b']' => break self.pop(),
+                        _ => return None,
+                    }
+                    let s = value!(next!(S::ArrValue), S::ArrAfter);
+                    if s != S::ArrAfter {
+                        break s;
+                    }
+                },
+                S::ObjFirst => match next!(S::ObjFirst) {
+                    b'"' => member!(),
+                    b'}' => self.pop(),
+                    _ => return None,
+                },
+                S::ObjKey => match next!(S::ObjKey) {
+                    b'"' => member!(),
+                    _ => return None,
+                },
+                S::ObjColon => member!(),
+                S::ObjValue => value!(next!(S::ObjValue), S::ObjAfter),
+                S::ArrFirst => match next!(S::ArrFirst) {
+                    b']' => self.pop(),
+                    c => value!(c, S::ArrAfter),
+                },
+                S::ArrValue => value!(next!(S::ArrValue), S::ArrAfter),
+                S::TopValue => value!(next!(S::TopValue), S::TopAfter),
+                // Nothing may follow the value at the top.
+                S::TopAfter => {
+                    self.state = S::TopAfter;
+                    return (found == 0).then_some(());
+                }
+            };
+        }
+    }
+
+    #[inline(always)]
+    fn push(&mut self, open: S, after: S) -> Option<S> {
+        if self.depth >= MAX_DEPTH as usize {
+            return None;
+        }
+        self.after[self.depth & 127] = after;
+        self.depth += 1;
+        Some(open)
+    }
+
+    #[inline(always)]
+    fn pop(&mut self) -> S {
+        self.depth -= 1;
+        self.after[self.depth & 127]
+    }
+}
+
+/// The bytes that may follow a number or literal.
+static DELIMITER: [bool; 256] = {
+    let mut t = [false; 256];
+    let s = b" \t\n\r{}[]:,\"";
+    let mut i = 0;
+    while i < s.len() {
+        t[s[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+/// Checks the number or literal at each set bit of `starts` (the first
+/// bytes of runs outside strings that are neither whitespace nor
+/// structural) in `block`, at `base` in `b`.
+#[inline(always)]
+pub(super) fn scalars(b: &[u8], block: &[u8; 64], base: usize, mut starts: u64) -> Option<()> {
+    while starts != 0 {
+        let p = starts.trailing_zeros() as usize & 63;
+        starts &= starts - 1;
+        scalar(b, base + p, block[p])?;
+    }
+    Some(())
+}
+
+/// The number or literal starting with `c` at `b[i]`, which must end where
+/// its run of bytes ends.
+#[inline(always)]
+fn scalar(b: &[u8], i: usize, c: u8) -> Option<()> {
+    let end = match c {
+        b'1'..=b'9' => {
+            // Most numbers are small integers: when one of the next eight
+            // bytes ends the digits and is a delimiter, that is all.
+            let next = b
+                .get(i + 1..i + 9)
+                .and_then(|w| <&[u8; 8]>::try_from(w).ok());
+            if let Some(next) = next {
+                let n = digits(u64::from_le_bytes(*next));
+                if n < 8 && DELIMITER[usize::from(next[n & 7])] {
+                    return Some(());
+                }
+            }
+            number_end(b, i)?
+        }
+        b'0' | b'-' => number_end(b, i)?,
+        b't' => literal(b, i, b"true")?,
+        b'f' => literal(b, i, b"false")?,
+        b'n' => literal(b, i, b"null")?,
+        _ => return None,
+    };
+    match b.get(end) {
+        Some(&d) => DELIMITER[usize::from(d)].then_some(()),
+        None => Some(()),
+    }
+}
+
+/// How many of the eight bytes of `x` (little-endian) are ASCII digits
+/// before the first that is not (8 when all are).
+#[inline(always)]
+pub(super) fn digits(x: u64) -> usize {
+    const NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    const THREES: u64 = 0x3030_3030_3030_3030;
+    // A byte is a digit when its high nibble is 3, and still is after
+    // adding 6 (which carries 0x3A to 0x3F out of it). A carry out of a
+    // byte (0xFA and above) only reaches bytes after one that is no digit.
+    let high = (x & NIBBLES) ^ THREES;
+    let low = (x.wrapping_add(0x0606_0606_0606_0606) & NIBBLES) ^ THREES;
+    (high | low).trailing_zeros() as usize / 8
+}
+
+#[inline(always)]
+fn literal(b: &[u8], i: usize, word: &[u8]) -> Option<usize> {
+    let end = i + word.len();
+    (b.get(i..end)? == word).then_some(end)
+}
