@@ -47,6 +47,19 @@ pub(super) fn available() -> bool {
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,bmi2,popcnt")]
 pub(super) unsafe fn push_escaped(out: &mut Vec<u8>, b: &[u8]) -> bool {
     let mut high = 0u64;
+    if b.len() < 64 {
+        // A short string (most event types and IDs, a tiny event's data):
+        // one masked block, without the segment loop's set-up.
+        out.reserve(b.len() * 6 + SLACK);
+        let lanes = (1u64 << b.len()) - 1;
+        // SAFETY: as for a tail below; the reserve left room for it.
+        unsafe {
+            let x = _mm512_maskz_loadu_epi8(lanes, b.as_ptr().cast::<i8>());
+            let o = escape_block(out.as_mut_ptr(), out.len(), x, lanes, b, &mut high);
+            out.set_len(o);
+        }
+        return high == 0;
+    }
     for seg in b.chunks(SEGMENT) {
         out.reserve(seg.len() * 6 + SLACK);
         let dst = out.as_mut_ptr();
