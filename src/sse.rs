@@ -14,6 +14,8 @@ use std::ops::ControlFlow::{self, Continue};
 use memchr::memchr;
 
 mod data;
+mod first;
+use first::First;
 mod ends;
 use ends::Ends;
 
@@ -111,21 +113,6 @@ enum Partial {
     None,
     Name,
     Value { field: Field, fresh: bool },
-}
-
-/// What an event's first `data` line, with nothing pending, starts.
-enum First {
-    /// The usual event: this line and the blank line after it, both whole
-    /// in the chunk; the line after the blank one starts here. The event
-    /// is dispatched at once (`dispatch_line`), which is what `line` and
-    /// then `dispatch` would do with it, without the data's stay in
-    /// `data_in_chunk` and a second pass through the loop.
-    Event(usize),
-    /// Multi-line data: another line starting with `d` follows, so the
-    /// data loop (`data_lines`) takes this line and the run after it.
-    Run,
-    /// Anything else: `line` decides.
-    Other,
 }
 
 /// The incremental event-stream parser. See [`Parser::feed`].
@@ -309,44 +296,6 @@ impl Parser {
             }
         }
         self.keep_data(chunk);
-        flow
-    }
-
-    /// What to do with `line` (ending at `end`, whole in the chunk) when
-    /// it may be an event's first `data` line (see [`First`]).
-    #[inline(always)]
-    fn first_data_line(&self, chunk: &[u8], line: &[u8], end: usize) -> First {
-        if self.data_len != 0 || self.oversized || !line.starts_with(b"data:") {
-            return First::Other;
-        }
-        let Some(after) = after_terminator(chunk, end) else {
-            return First::Other;
-        };
-        match (chunk.get(after), after_terminator(chunk, after)) {
-            (_, Some(next)) if line.len() - 5 < self.max => First::Event(next),
-            (Some(b'd'), _) => First::Run,
-            _ => First::Other,
-        }
-    }
-
-    /// Dispatch the event whose one `data` line is `line` (see
-    /// `First::Event`): as `dispatch` does, with the data in the chunk.
-    #[inline(always)]
-    fn dispatch_line<F: FnMut(Item<'_>) -> Flow>(&mut self, line: &[u8], f: &mut F) -> Flow {
-        let value = &line[5..];
-        let data = value.strip_prefix(b" ").unwrap_or(value);
-        let own = mem::take(&mut self.own_id);
-        if own {
-            mem::swap(&mut self.last_id, &mut self.id_buf);
-        }
-        let flow = f(Item::Event(Event {
-            event_type: &self.event_type,
-            id: &self.last_id,
-            data,
-            has_own_id: own,
-        }));
-        // Nothing else of the event was kept (no data, not oversized).
-        self.event_type.clear();
         flow
     }
 
@@ -609,18 +558,6 @@ fn split_field(line: &[u8]) -> (Field, &[u8]) {
     match memchr(b':', line) {
         None => (Field::from_name(line), &line[line.len()..]),
         Some(colon) => (Field::from_name(&line[..colon]), &line[colon + 1..]),
-    }
-}
-
-/// Where the line after the line terminator at `at` starts, when `at` is
-/// one and its end lies in the chunk (a CR needs the byte after it, to tell
-/// CRLF from CR alone).
-#[inline(always)]
-fn after_terminator(chunk: &[u8], at: usize) -> Option<usize> {
-    match chunk.get(at)? {
-        b'\n' => Some(at + 1),
-        b'\r' => Some(at + 1 + usize::from(*chunk.get(at + 1)? == b'\n')),
-        _ => None,
     }
 }
 
