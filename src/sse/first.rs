@@ -72,7 +72,7 @@ impl Parser {
 /// one and its end lies in the chunk (a CR needs the byte after it, to tell
 /// CRLF from CR alone).
 #[inline(always)]
-pub(super) fn after_terminator(chunk: &[u8], at: usize) -> Option<usize> {
+fn after_terminator(chunk: &[u8], at: usize) -> Option<usize> {
     match chunk.get(at)? {
         b'\n' => Some(at + 1),
         b'\r' => Some(at + 1 + usize::from(*chunk.get(at + 1)? == b'\n')),
