@@ -495,12 +495,20 @@ impl Parser {
         self.data = Vec::new();
     }
 
-    /// A blank line: update the last event ID, then dispatch the pending event.
-    fn dispatch<F: FnMut(Item<'_>) -> Flow>(&mut self, chunk: &[u8], f: &mut F) -> Flow {
+    /// At a dispatch: the event's own ID, if an `id` field took effect,
+    /// becomes the last event ID. Returns whether it had one.
+    #[inline(always)]
+    fn settle_id(&mut self) -> bool {
         let own = mem::take(&mut self.own_id);
         if own {
             mem::swap(&mut self.last_id, &mut self.id_buf);
         }
+        own
+    }
+
+    /// A blank line: update the last event ID, then dispatch the pending event.
+    fn dispatch<F: FnMut(Item<'_>) -> Flow>(&mut self, chunk: &[u8], f: &mut F) -> Flow {
+        let own = self.settle_id();
         let flow = if self.oversized {
             f(Item::Dropped {
                 size: self.data_len.max(self.over_len),

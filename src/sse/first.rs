@@ -7,7 +7,6 @@
 //! they mean.
 
 use super::{Event, Flow, Item, Parser};
-use std::mem;
 
 /// What an event's first `data` line, with nothing pending, starts.
 pub(super) enum First {
@@ -52,10 +51,7 @@ impl Parser {
     ) -> Flow {
         let value = &line[5..];
         let data = value.strip_prefix(b" ").unwrap_or(value);
-        let own = mem::take(&mut self.own_id);
-        if own {
-            mem::swap(&mut self.last_id, &mut self.id_buf);
-        }
+        let own = self.settle_id();
         let flow = f(Item::Event(Event {
             event_type: &self.event_type,
             id: &self.last_id,
