@@ -102,11 +102,50 @@ pub(super) fn full_mask_sse2(block: &[u8; 64]) -> u64 {
     mask
 }
 
+/// The LF bits and the CR bits of a whole block, apart (the data loop
+/// tells CRLF from a CR alone by them): SSE2 on x86-64, words elsewhere.
+#[inline]
+pub(super) fn split_masks(block: &[u8; 64]) -> (u64, u64) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+        };
+        let (mut lf, mut cr) = (0u64, 0u64);
+        // SAFETY: SSE2 is part of x86-64; the four 16-byte loads read bytes
+        // k * 16 .. k * 16 + 16 <= 64 of `block`, and need no alignment.
+        unsafe {
+            for k in 0..4 {
+                let x = _mm_loadu_si128(block.as_ptr().add(k * 16).cast::<__m128i>());
+                let bits = |c: u8| {
+                    let hits = _mm_cmpeq_epi8(x, _mm_set1_epi8(c as i8));
+                    u64::from(_mm_movemask_epi8(hits) as u16) << (k * 16)
+                };
+                lf |= bits(b'\n');
+                cr |= bits(b'\r');
+            }
+        }
+        (lf, cr)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        (swar_bits(block, b'\n'), swar_bits(block, b'\r'))
+    }
+}
+
 /// The CR/LF bits of a whole block, eight bytes at a time (exact: no bit
 /// for any other byte).
 #[cfg(any(test, not(target_arch = "x86_64")))]
 #[inline]
 pub(super) fn full_mask_swar(block: &[u8; 64]) -> u64 {
+    swar_bits(block, b'\n') | swar_bits(block, b'\r')
+}
+
+/// The bits of the bytes equal to `c` in a whole block, eight bytes at a
+/// time (exact: no bit for any other byte).
+#[cfg(any(test, not(target_arch = "x86_64")))]
+#[inline]
+fn swar_bits(block: &[u8; 64], c: u8) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const LOW7: u64 = ONES * 0x7F;
     /// The high bit of each zero byte of `x`.
@@ -116,7 +155,7 @@ pub(super) fn full_mask_swar(block: &[u8; 64]) -> u64 {
     let mut mask = 0u64;
     for (k, word) in block.chunks_exact(8).enumerate() {
         let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
-        let hits = (zeros(w ^ (ONES * 0x0A)) | zeros(w ^ (ONES * 0x0D))) >> 7;
+        let hits = zeros(w ^ (ONES * u64::from(c))) >> 7;
         // Gather the low bit of each byte into one byte.
         let byte = hits.wrapping_mul(0x0102_0408_1020_4080) >> 56;
         mask |= byte << (k * 8);
@@ -190,6 +229,15 @@ mod tests {
             });
             assert_eq!(full_mask_swar(&block), want);
             assert_eq!(full_mask(&block), want);
+            let bits = |c: u8| {
+                block
+                    .iter()
+                    .enumerate()
+                    .fold(0u64, |m, (n, &b)| m | u64::from(b == c) << n)
+            };
+            let split = (bits(b'\n'), bits(b'\r'));
+            assert_eq!(split_masks(&block), split);
+            assert_eq!((swar_bits(&block, b'\n'), swar_bits(&block, b'\r')), split);
         }
     }
 }

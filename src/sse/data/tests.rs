@@ -121,6 +121,36 @@ fn a_one_line_event_is_still_dispatched_from_the_chunk() {
     assert_eq!(p.data.capacity(), 0);
 }
 
+#[test]
+fn the_loop_takes_lines_whose_end_lies_in_the_block() {
+    // The end must be within the 63 bytes after `data:`: a value of 62
+    // bytes after a space, or of 63 without one.
+    use super::{Portable, run};
+    for (head, n, taken) in [
+        (&b"data: "[..], 61, true),
+        (b"data: ", 62, false),
+        (b"data:", 62, true),
+        (b"data:", 63, false),
+    ] {
+        for term in [&b"\r\n"[..], b"\n", b"\r"] {
+            let line = [head, &value(n), term].concat();
+            let input = [&line[..], &[b'x'; 80]].concat();
+            let mut buf = Vec::new();
+            let end = run(Portable, &mut buf, &input, 0, DEF);
+            let want = if taken { line.len() } else { 0 };
+            assert_eq!(end, want, "{:?}", line.escape_ascii());
+            assert_eq!(
+                buf,
+                if taken {
+                    [&value(n)[..], b"\n"].concat()
+                } else {
+                    vec![]
+                }
+            );
+        }
+    }
+}
+
 /// One line of a data-heavy stream.
 fn line() -> impl Strategy<Value = Vec<u8>> {
     let prefix = prop::sample::select(vec![
