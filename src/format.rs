@@ -33,6 +33,9 @@ pub(crate) use json::{Emit, scan as scan_json};
 mod proptests;
 #[cfg(test)]
 mod tests;
+mod utf8;
+pub use utf8::is_utf8;
+use utf8::{REPLACEMENT, push_lossy};
 
 use std::io::Write as _;
 use std::sync::OnceLock;
@@ -324,35 +327,6 @@ pub fn push_text(out: &mut Vec<u8>, b: &[u8]) {
 pub fn push_json_text(out: &mut Vec<u8>, b: &[u8]) {
     push_json_str(&mut W { out, color: false }, b);
 }
-
-/// Appends `b` decoded as UTF-8 with replacement.
-#[inline]
-fn push_lossy(out: &mut Vec<u8>, b: &[u8]) {
-    if is_utf8(b) {
-        out.extend_from_slice(b);
-    } else {
-        for chunk in b.utf8_chunks() {
-            out.extend_from_slice(chunk.valid().as_bytes());
-            if !chunk.invalid().is_empty() {
-                out.extend_from_slice(REPLACEMENT);
-            }
-        }
-    }
-}
-
-/// Is `b` valid UTF-8? simdutf8 checks 32 or 64 bytes at a time, several
-/// times faster than `std::str::from_utf8` on the ASCII that most data is;
-/// a short text (where simdutf8 hands over to std) is first tried as ASCII.
-#[inline]
-pub fn is_utf8(b: &[u8]) -> bool {
-    if b.len() < 64 && b.is_ascii() {
-        return true;
-    }
-    simdutf8::basic::from_utf8(b).is_ok()
-}
-
-/// U+FFFD in UTF-8.
-const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
 
 /// Appends `b` as a JSON string (decoded with replacement, then escaped).
 #[inline]
