@@ -23,18 +23,24 @@ pub(super) fn push_lossy(out: &mut Vec<u8>, b: &[u8]) {
 /// times faster than `std::str::from_utf8`.
 #[inline]
 pub fn is_utf8(b: &[u8]) -> bool {
-    let ascii = if b.len() < 64 {
-        b.is_ascii()
+    if b.len() < 64 {
+        b.is_ascii() || simdutf8::basic::from_utf8(b).is_ok()
     } else {
-        #[cfg(target_arch = "x86_64")]
-        match crate::cpu::Avx2::detect() {
-            Some(avx2) => ascii_avx2(avx2, b),
-            None => false,
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        false
-    };
-    ascii || simdutf8::basic::from_utf8(b).is_ok()
+        long_is_utf8(b)
+    }
+}
+
+/// `is_utf8` for 64 bytes or more, out of line: the callers' short path
+/// stays small.
+#[inline(never)]
+fn long_is_utf8(b: &[u8]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(avx2) = crate::cpu::Avx2::detect()
+        && ascii_avx2(avx2, b)
+    {
+        return true;
+    }
+    simdutf8::basic::from_utf8(b).is_ok()
 }
 
 /// Is `b` (at least 32 bytes) all ASCII? The high bits of 64 bytes at a
