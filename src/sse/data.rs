@@ -21,14 +21,15 @@
 //! `line`, which keeps a one-line event in the chunk) that is not oversized,
 //! whose terminator lies in the first 63 bytes after `data:` (so the byte
 //! after it, which tells CRLF from CR, is in the block too), whose window
-//! lies in the chunk, and which keeps the data within the cap. Anything else ends the run and is left to
-//! `line`, which handles every case: the loop changes how fast lines are
-//! taken, never what they mean.
+//! lies in the chunk, and which keeps the data within the cap. Anything
+//! else ends the run and is left to `line`, which handles every case: the
+//! loop changes how fast lines are taken, never what they mean.
 //!
 //! On x86-64 CPUs with AVX2 (checked at run time; std caches the answer)
 //! the loop is compiled a second time with the block masks taken 32 bytes
-//! at a time (AVX-512's 64-byte compares measured 2 % slower); elsewhere it uses the parser's own 64-byte search (SSE2, or
-//! words), and a test checks that both take the same lines.
+//! at a time (AVX-512's 64-byte compares measured 2 % slower); elsewhere
+//! it uses the parser's own 64-byte search (SSE2, or words), and a test
+//! checks that both take the same lines.
 
 use super::{Parser, append_line};
 
