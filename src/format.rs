@@ -400,8 +400,8 @@ type Escaper = unsafe fn(&mut Vec<u8>, &[u8]) -> bool;
 fn choose_escaper() -> Escaper {
     #[cfg(target_arch = "x86_64")]
     {
-        if escape512::available() {
-            return escape512::push_escaped;
+        if escape512::available() && escape::available() {
+            return push_escaped_512;
         }
         if escape::available() {
             return escape::push_escaped;
@@ -410,6 +410,25 @@ fn choose_escaper() -> Escaper {
     |out, b| {
         push_escaped_swar(out, b);
         false
+    }
+}
+
+/// The escaper for CPUs with AVX-512: strings under 32 bytes (event
+/// types, IDs, a tiny event's data) go to the AVX2 escaper, whose one
+/// 32-byte block costs less than a masked 64-byte one (tiny events, json:
+/// 98 against 90 ms of CPU for 3 M events); longer ones to `escape512`.
+///
+/// # Safety
+/// The CPU must have what both escapers need.
+#[cfg(target_arch = "x86_64")]
+unsafe fn push_escaped_512(out: &mut Vec<u8>, b: &[u8]) -> bool {
+    // SAFETY: the caller's promise.
+    unsafe {
+        if b.len() < 32 {
+            escape::push_escaped(out, b)
+        } else {
+            escape512::push_escaped(out, b)
+        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! Tests for the vector escapers (`escape`, AVX2; `escape512`, AVX-512):
+//! Tests for the vector escapers (`escape`, AVX2; `escape512`, AVX-512;
+//! and the two together, as AVX-512 machines run them):
 //! each must write what the portable loop writes, for every length and
 //! every kind of byte. An escaper this CPU cannot run is skipped.
 
@@ -12,6 +13,9 @@ fn escapers() -> Vec<(&'static str, super::Escaper)> {
     }
     if escape512::available() {
         all.push(("avx512", escape512::push_escaped));
+    }
+    if escape512::available() && escape::available() {
+        all.push(("avx512 with avx2 for short", super::push_escaped_512));
     }
     if all.is_empty() {
         eprintln!("skipped: this CPU has neither AVX2 nor AVX-512 VBMI2");
