@@ -122,33 +122,53 @@ fn a_one_line_event_is_still_dispatched_from_the_chunk() {
 }
 
 #[test]
-fn the_loop_takes_lines_whose_end_lies_in_the_block() {
-    // The end must be within the 63 bytes after `data:`: a value of 62
-    // bytes after a space, or of 63 without one.
+fn the_loop_takes_lines_whose_end_lies_in_a_whole_block() {
+    // Blocks are counted from where the run starts; a line of any length
+    // is taken when its end lies in a whole block of the chunk (and a CR's
+    // next byte is in the chunk, to tell CRLF from CR).
     use super::{Portable, run};
-    for (head, n, taken) in [
-        (&b"data: "[..], 61, true),
-        (b"data: ", 62, false),
-        (b"data:", 62, true),
-        (b"data:", 63, false),
-    ] {
-        for term in [&b"\r\n"[..], b"\n", b"\r"] {
-            let line = [head, &value(n), term].concat();
-            let input = [&line[..], &[b'x'; 80]].concat();
-            let mut buf = Vec::new();
-            let end = run(Portable, &mut buf, &input, 0, DEF);
-            let want = if taken { line.len() } else { 0 };
-            assert_eq!(end, want, "{:?}", line.escape_ascii());
-            assert_eq!(
-                buf,
-                if taken {
-                    [&value(n)[..], b"\n"].concat()
-                } else {
-                    vec![]
+    for head in [&b"data: "[..], b"data:"] {
+        for n in [0, 1, 57, 58, 59, 62, 63, 64, 130] {
+            for term in [&b"\r\n"[..], b"\n", b"\r"] {
+                let line = [head, &value(n), term].concat();
+                let end = line.len() - term.len();
+                for room in [0, 1, 80] {
+                    let input = [&line[..], &vec![b'x'; room]].concat();
+                    let whole = (end / 64 + 1) * 64 <= input.len();
+                    let taken = whole && (term != b"\r" || end + 1 < input.len());
+                    let mut buf = Vec::new();
+                    let got = run(Portable, &mut buf, &input, 0, DEF);
+                    let what = format!("{:?} + {room}", line.escape_ascii());
+                    assert_eq!(got, if taken { line.len() } else { 0 }, "{what}");
+                    let want = if taken {
+                        [&value(n)[..], b"\n"].concat()
+                    } else {
+                        vec![]
+                    };
+                    assert_eq!(buf, want, "{what}");
                 }
-            );
+            }
         }
     }
+}
+
+#[test]
+fn a_crlf_split_by_a_block_edge_does_not_end_a_run() {
+    // The LF of a CRLF whose CR ends a block is no line end of its own: a
+    // long run of CRLF lines is taken whole.
+    use super::{Portable, run};
+    let mut input = Vec::new();
+    for n in 0..60 {
+        input.extend_from_slice(b"data: ");
+        input.extend_from_slice(&value(n % 17));
+        input.extend_from_slice(b"\r\n");
+    }
+    let run_len = input.len();
+    assert!((0..run_len).any(|i| i % 64 == 63 && input[i] == b'\r'));
+    input.extend_from_slice(&[b'x'; 80]);
+    let mut buf = Vec::new();
+    assert_eq!(run(Portable, &mut buf, &input, 0, DEF), run_len);
+    assert_eq!(buf.iter().filter(|&&c| c == b'\n').count(), 60);
 }
 
 /// One line of a data-heavy stream.
