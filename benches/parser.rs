@@ -60,6 +60,7 @@ fn formatter(c: &mut Criterion) {
     for (group_name, input) in [
         ("format big events", inputs::big(1)),
         ("format tiny events", inputs::tiny(50_000)),
+        ("format multi-line events", inputs::multiline(1)),
     ] {
         format_group(c, group_name, &input);
     }

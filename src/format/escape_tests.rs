@@ -91,3 +91,27 @@ fn inputs_longer_than_a_segment() {
         check(&text);
     }
 }
+
+#[test]
+fn one_or_two_hits_at_every_place_of_a_block() {
+    // Sparse hits (multi-line data has one line break in a line) take
+    // their own path: every position, and every pair, over two blocks
+    // and a tail, with each kind of hit.
+    let plain = b"abcdefghijklmnopqrstuvwxyz0123456789".repeat(4);
+    let text = &plain[..130];
+    for (i, c) in [b'\n', b'"', b'\\', b'\r', b'\t']
+        .into_iter()
+        .cycle()
+        .take(130)
+        .enumerate()
+    {
+        let mut b = text.to_vec();
+        b[i] = c;
+        check(&b);
+        for j in i + 1..b.len() {
+            let mut b2 = b.clone();
+            b2[j] = b'\n';
+            check(&b2);
+        }
+    }
+}
