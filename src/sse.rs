@@ -155,12 +155,16 @@ pub struct Parser {
     oversized: bool,
     over_len: usize,
     event_type: Vec<u8>,
-    /// The last-event-ID buffer, valid only while `own_id` (an `id` field took
-    /// effect since the last dispatch); otherwise the buffer is `last_id`.
-    id_buf: Vec<u8>,
+    /// The last event ID string, `ids[cur]`, and the last-event-ID buffer,
+    /// `ids[!cur]`, valid only while `own_id` (an `id` field took effect
+    /// since the last dispatch; otherwise the buffer is the string). A
+    /// dispatch that takes the buffer flips `cur` rather than swapping the
+    /// two: the event read right after would otherwise load the string's
+    /// pointer and length from stores still in flight, a store-forwarding
+    /// stall on every event that has an ID.
+    ids: [Vec<u8>; 2],
+    cur: bool,
     own_id: bool,
-    /// The last event ID string.
-    last_id: Vec<u8>,
 }
 
 impl Parser {
@@ -183,22 +187,23 @@ impl Parser {
             oversized: false,
             over_len: 0,
             event_type: Vec::new(),
-            id_buf: Vec::new(),
+            ids: [Vec::new(), Vec::new()],
+            cur: false,
             own_id: false,
-            last_id: Vec::new(),
         }
     }
 
     /// Set the last event ID (from --last-event-id or a state file) before feeding.
     pub fn set_last_event_id(&mut self, id: &[u8]) {
-        self.last_id.clear();
-        self.last_id.extend_from_slice(id);
+        let last = &mut self.ids[usize::from(self.cur)];
+        last.clear();
+        last.extend_from_slice(id);
         self.own_id = false;
     }
 
     /// The last event ID string as of the last dispatch (what a reconnect sends).
     pub fn last_event_id(&self) -> &[u8] {
-        &self.last_id
+        &self.ids[usize::from(self.cur)]
     }
 
     /// Feed the next chunk of the stream. Calls `f` for every item completed by this
@@ -349,8 +354,9 @@ impl Parser {
             Field::Id if has_nul(value) => {}
             Field::Id if value.len() > self.max => self.oversize(value.len()),
             Field::Id => {
-                self.id_buf.clear();
-                self.id_buf.extend_from_slice(value);
+                let buf = &mut self.ids[usize::from(!self.cur)];
+                buf.clear();
+                buf.extend_from_slice(value);
                 self.own_id = true;
             }
             Field::Retry if !value.is_empty() => {
@@ -500,9 +506,7 @@ impl Parser {
     #[inline(always)]
     fn settle_id(&mut self) -> bool {
         let own = mem::take(&mut self.own_id);
-        if own {
-            mem::swap(&mut self.last_id, &mut self.id_buf);
-        }
+        self.cur ^= own;
         own
     }
 
@@ -516,14 +520,14 @@ impl Parser {
         } else if let Some((start, end)) = self.data_in_chunk {
             f(Item::Event(Event {
                 event_type: &self.event_type,
-                id: &self.last_id,
+                id: &self.ids[usize::from(self.cur)],
                 data: &chunk[start..end],
                 has_own_id: own,
             }))
         } else if let Some((_lf, data)) = self.data.split_last() {
             f(Item::Event(Event {
                 event_type: &self.event_type,
-                id: &self.last_id,
+                id: &self.ids[usize::from(self.cur)],
                 data,
                 has_own_id: own,
             }))

@@ -54,7 +54,7 @@ impl Parser {
         let own = self.settle_id();
         let flow = f(Item::Event(Event {
             event_type: &self.event_type,
-            id: &self.last_id,
+            id: &self.ids[usize::from(self.cur)],
             data,
             has_own_id: own,
         }));
