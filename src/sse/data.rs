@@ -99,8 +99,12 @@ fn run<M: Masks>(masks: M, buf: &mut Vec<u8>, chunk: &[u8], mut pos: usize, max:
         let (lf, cr) = masks.masks(block);
         let mut m = (lf | cr) & !(lf & (cr << 1 | carry));
         carry = cr >> 63;
+        // The CRs whose LF follows in the block: whether a line ends in
+        // CRLF comes from the masks, without loading its bytes.
+        let crlfs = cr & lf >> 1;
         while m != 0 {
-            let e = at + m.trailing_zeros() as usize;
+            let bit = m.trailing_zeros();
+            let e = at + bit as usize;
             m &= m - 1;
             let Some(line) = chunk.get(pos..e) else {
                 break 'blocks;
@@ -108,13 +112,15 @@ fn run<M: Masks>(masks: M, buf: &mut Vec<u8>, chunk: &[u8], mut pos: usize, max:
             if line.len() < 5 || line[..5] != *b"data:" {
                 break 'blocks;
             }
-            let crlf = match chunk[e] {
-                b'\r' => match chunk.get(e + 1) {
+            let crlf = if bit == 63 && carry != 0 {
+                // A CR that ends the block: its LF would be the next one's.
+                match chunk.get(e + 1) {
                     Some(b'\n') => 1,
                     Some(_) => 0,
                     None => break 'blocks,
-                },
-                _ => 0,
+                }
+            } else {
+                (crlfs >> bit) as usize & 1
             };
             let space = usize::from(line.get(5) == Some(&b' '));
             let start = pos + 5 + space;
