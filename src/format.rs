@@ -20,6 +20,10 @@ mod escape512;
 #[cfg(all(test, target_arch = "x86_64"))]
 mod escape_tests;
 mod json;
+mod json_canon;
+#[cfg(test)]
+pub(crate) use json_canon::MAX_KEYS;
+pub(crate) use json_canon::{Keys, as_jq_writes_it};
 #[cfg(target_arch = "x86_64")]
 mod json_avx2;
 #[cfg(target_arch = "x86_64")]

@@ -138,7 +138,7 @@ pub(crate) fn validate(b: &[u8]) -> Option<Scan> {
 /// See [`validate`]: measured on 9-14 byte objects (the scanner is 8 %
 /// cheaper) and 35-byte ones (the validator is 22 % cheaper).
 #[cfg(target_arch = "x86_64")]
-const SHORT: usize = 16;
+pub(super) const SHORT: usize = 16;
 
 /// The end of the number that starts at `b[i]` (as the scanner reads it:
 /// grammar and f64 range), or `None` when no number starts there.

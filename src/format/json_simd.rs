@@ -33,6 +33,7 @@
 //! spaces, which change neither the verdict nor the span.
 
 use super::json::Scan;
+use super::json_canon::Watch;
 use grammar::Stage2;
 use std::arch::x86_64::{
     __m256i, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_set_epi64x, _mm_set1_epi8,
@@ -66,7 +67,19 @@ pub(super) fn validate(simd: Simd, b: &[u8]) -> Option<Scan> {
 
 #[target_feature(enable = "avx2,bmi1,pclmulqdq")]
 fn validate_avx2(simd: Simd, b: &[u8]) -> Option<Scan> {
-    validate_with(simd, b)
+    validate_with(simd, b, &mut ())
+}
+
+/// [`validate`], with `w` told what it watches for.
+#[inline]
+pub(super) fn validate_watching<W: Watch>(simd: Simd, b: &[u8], w: &mut W) -> Option<Scan> {
+    // SAFETY: as for `validate`.
+    unsafe { validate_avx2_watching(simd, b, w) }
+}
+
+#[target_feature(enable = "avx2,bmi1,pclmulqdq")]
+fn validate_avx2_watching<W: Watch>(simd: Simd, b: &[u8], w: &mut W) -> Option<Scan> {
+    validate_with(simd, b, w)
 }
 
 /// The byte classes of 64-byte blocks, as bit masks (bit n for byte n).
@@ -82,12 +95,14 @@ pub(super) trait Vectors: Copy {
     fn layout(self, v: Self::Block) -> (u64, u64);
     /// Bit n set when an odd number of bits 0..=n of `x` are set.
     fn prefix_xor(self, x: u64) -> u64;
+    /// DEL bytes (0x7F), which `jq -c` escapes (asked only by a [`Watch`]).
+    fn del(self, v: Self::Block) -> u64;
 }
 
 /// The validator, with the vector instructions of `v`; compiled into a
 /// function that enables them.
 #[inline(always)]
-pub(super) fn validate_with<V: Vectors>(v: V, b: &[u8]) -> Option<Scan> {
+pub(super) fn validate_with<V: Vectors, W: Watch>(v: V, b: &[u8], w: &mut W) -> Option<Scan> {
     let mut s1 = Stage1::new();
     let mut s2 = Stage2::new();
     let (blocks, rest) = b.as_chunks::<64>();
@@ -99,18 +114,37 @@ pub(super) fn validate_with<V: Vectors>(v: V, b: &[u8]) -> Option<Scan> {
         let block = blocks.get(k).unwrap_or(&padded);
         let x = v.load(block);
         let (quote, backslash, ctrl) = v.string_bytes(x);
+        if W::ON && backslash | v.del(x) != 0 {
+            w.spoil();
+        }
         if s1.in_string & !(quote | backslash | ctrl | s1.escaped) == !0 {
             // The middle of a long string: nothing to see, here and in the
-            // blocks that follow without a quote, backslash or control byte.
+            // blocks that follow without a quote, backslash or control byte
+            // (or, watched, a DEL).
             k += 1;
-            while blocks.get(k).is_some_and(|block| v.quiet(v.load(block))) {
+            while blocks.get(k).is_some_and(|block| {
+                let x = v.load(block);
+                v.quiet(x) && !(W::ON && v.del(x) != 0)
+            }) {
                 k += 1;
             }
             continue;
         }
-        let (found, starts) = s1.block(v, b, block, k * 64, x, (quote, backslash, ctrl))?;
-        s2.run(block, found)?;
-        grammar::scalars(b, block, k * 64, starts)?;
+        let base = k * 64;
+        let (found, starts, ws_outside, closing) =
+            s1.block(v, b, block, base, x, (quote, backslash, ctrl))?;
+        if W::ON {
+            // The padding of the last block is no whitespace of the text.
+            let real = match k < blocks.len() {
+                true => !0,
+                false => (1u64 << rest.len()) - 1,
+            };
+            if ws_outside & real != 0 {
+                w.spoil();
+            }
+        }
+        s2.run(block, found, grammar::At { b, base, closing }, w)?;
+        grammar::scalars(b, block, base, starts, w)?;
         k += 1;
     }
     if s1.in_string != 0 || !s2.done() {
@@ -159,9 +193,10 @@ impl Stage1 {
     }
 
     /// The bytes of `block` (`x`, at `base` in `b`) that stage 2 must look
-    /// at, and the first bytes of scalars among them, as bits, given its
-    /// quotes, backslashes and control bytes; `None` when the block shows
-    /// that `b` is not JSON.
+    /// at, the first bytes of scalars among them, the whitespace outside
+    /// strings and the closing quotes, as bits, given its quotes,
+    /// backslashes and control bytes; `None` when the block shows that `b`
+    /// is not JSON.
     #[inline(always)]
     fn block<V: Vectors>(
         &mut self,
@@ -171,7 +206,7 @@ impl Stage1 {
         base: usize,
         x: V::Block,
         (quote, backslash, ctrl): (u64, u64, u64),
-    ) -> Option<(u64, u64)> {
+    ) -> Option<(u64, u64, u64, u64)> {
         let escaped = self.escapes(backslash);
         let quote = quote & !escaped;
         // Opening quotes and the bytes inside strings.
@@ -188,7 +223,7 @@ impl Stage1 {
         if ctrl | escaped != 0 {
             self.rare(b, block, base, ctrl, ws & outside, escaped)?;
         }
-        Some((found, starts))
+        Some((found, starts, ws & outside, quote & !in_string))
     }
 
     /// The checks for a block with control bytes or escapes.
@@ -367,6 +402,12 @@ impl Vectors for Simd {
             let product = _mm_clmulepi64_si128(_mm_set_epi64x(0, x as i64), _mm_set1_epi8(-1), 0);
             _mm_cvtsi128_si64(product) as u64
         }
+    }
+
+    #[inline(always)]
+    fn del(self, (lo, hi): Self::Block) -> u64 {
+        // SAFETY: `self` proves the CPU has AVX2.
+        unsafe { eq(lo, hi, 0x7F) }
     }
 }
 

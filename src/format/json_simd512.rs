@@ -5,6 +5,7 @@
 //! (`validate_with`), compiled once more with these instructions.
 
 use super::json::Scan;
+use super::json_canon::Watch;
 use super::json_simd::{OP_TABLE, Vectors, WS_TABLE, validate_with};
 use std::arch::x86_64::{
     __m512i, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_loadu_si128, _mm_set_epi64x,
@@ -40,7 +41,19 @@ pub(super) fn validate(simd: Simd512, b: &[u8]) -> Option<Scan> {
 
 #[target_feature(enable = "avx512f,avx512bw,bmi1,pclmulqdq")]
 fn validate_avx512(simd: Simd512, b: &[u8]) -> Option<Scan> {
-    validate_with(simd, b)
+    validate_with(simd, b, &mut ())
+}
+
+/// [`validate`], with `w` told what it watches for.
+#[inline]
+pub(super) fn validate_watching<W: Watch>(simd: Simd512, b: &[u8], w: &mut W) -> Option<Scan> {
+    // SAFETY: as for `validate`.
+    unsafe { validate_avx512_watching(simd, b, w) }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,bmi1,pclmulqdq")]
+fn validate_avx512_watching<W: Watch>(simd: Simd512, b: &[u8], w: &mut W) -> Option<Scan> {
+    validate_with(simd, b, w)
 }
 
 /// `t` in the four 16-byte lanes, for `_mm512_shuffle_epi8`.
@@ -103,5 +116,11 @@ impl Vectors for Simd512 {
             let product = _mm_clmulepi64_si128(_mm_set_epi64x(0, x as i64), _mm_set1_epi8(-1), 0);
             _mm_cvtsi128_si64(product) as u64
         }
+    }
+
+    #[inline(always)]
+    fn del(self, x: __m512i) -> u64 {
+        // SAFETY: `self` proves the CPU has AVX-512BW.
+        unsafe { _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(0x7F)) }
     }
 }

@@ -8,6 +8,16 @@
 //! whitespace or structural must be one, wherever it stands.
 
 use super::super::json::{MAX_DEPTH, number_end};
+use super::Watch;
+
+/// Where a block lies, for a [`Watch`]: the text, the block's offset in
+/// it, and its closing quotes (bits).
+#[derive(Clone, Copy)]
+pub(super) struct At<'b> {
+    pub(super) b: &'b [u8],
+    pub(super) base: usize,
+    pub(super) closing: u64,
+}
 
 /// What may come next.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -62,8 +72,17 @@ impl Stage2 {
     /// are read in a loop of their own, one branch per byte; the state is
     /// looked at again only where a container opens or closes, and kept
     /// where the block ends.
+    /// A watch `w` is told of keys, objects opening and closing.
     #[inline(always)]
-    pub(super) fn run(&mut self, block: &[u8; 64], mut found: u64) -> Option<()> {
+    pub(super) fn run<W: Watch>(
+        &mut self,
+        block: &[u8; 64],
+        mut found: u64,
+        at: At<'_>,
+        w: &mut W,
+    ) -> Option<()> {
+        // Where the byte `next!` gave last is in the block.
+        let mut p: usize;
         // The next byte, or the end of the block in state `$s`.
         macro_rules! next {
             ($s:expr) => {{
@@ -71,9 +90,29 @@ impl Stage2 {
                     self.state = $s;
                     return Some(());
                 }
-                let c = block[found.trailing_zeros() as usize & 63];
+                p = found.trailing_zeros() as usize & 63;
+                let c = block[p];
                 found &= found - 1;
                 c
+            }};
+        }
+        // A key's opening quote was the last byte: tell the watch.
+        macro_rules! key {
+            () => {
+                if W::ON {
+                    let after = at.closing & (!0u64 << p << 1);
+                    let end = (after != 0).then(|| at.base + after.trailing_zeros() as usize);
+                    w.key(at.b, at.base + p, end);
+                }
+            };
+        }
+        // A container closes.
+        macro_rules! pop {
+            ($obj:expr) => {{
+                if W::ON && $obj {
+                    w.close();
+                }
+                self.pop()
             }};
         }
         // The state after a value starting with `$c`, followed by `$after`
@@ -81,7 +120,12 @@ impl Stage2 {
         macro_rules! value {
             ($c:expr, $after:expr) => {
                 match $c {
-                    b'{' => self.push(S::ObjFirst, $after)?,
+                    b'{' => {
+                        if W::ON {
+                            w.open();
+                        }
+                        self.push(S::ObjFirst, $after)?
+                    }
                     b'[' => self.push(S::ArrFirst, $after)?,
                     b'}' | b']' | b':' | b',' => return None,
                     _ => $after,
@@ -103,12 +147,13 @@ impl Stage2 {
                 S::ObjAfter => loop {
                     match next!(S::ObjAfter) {
                         b',' => {}
-                        b'}' => break self.pop(),
+                        b'}' => break pop!(true),
                         _ => return None,
                     }
                     if next!(S::ObjKey) != b'"' {
                         return None;
                     }
+                    key!();
                     let s = member!();
                     if s != S::ObjAfter {
                         break s;
@@ -117,7 +162,7 @@ impl Stage2 {
                 S::ArrAfter => loop {
                     match next!(S::ArrAfter) {
                         b',' => {}
-                        b']' => break self.pop(),
+                        b']' => break pop!(false),
                         _ => return None,
                     }
                     let s = value!(next!(S::ArrValue), S::ArrAfter);
@@ -126,18 +171,24 @@ impl Stage2 {
                     }
                 },
                 S::ObjFirst => match next!(S::ObjFirst) {
-                    b'"' => member!(),
-                    b'}' => self.pop(),
+                    b'"' => {
+                        key!();
+                        member!()
+                    }
+                    b'}' => pop!(true),
                     _ => return None,
                 },
                 S::ObjKey => match next!(S::ObjKey) {
-                    b'"' => member!(),
+                    b'"' => {
+                        key!();
+                        member!()
+                    }
                     _ => return None,
                 },
                 S::ObjColon => member!(),
                 S::ObjValue => value!(next!(S::ObjValue), S::ObjAfter),
                 S::ArrFirst => match next!(S::ArrFirst) {
-                    b']' => self.pop(),
+                    b']' => pop!(false),
                     c => value!(c, S::ArrAfter),
                 },
                 S::ArrValue => value!(next!(S::ArrValue), S::ArrAfter),
@@ -182,13 +233,22 @@ static DELIMITER: [bool; 256] = {
 
 /// Checks the number or literal at each set bit of `starts` (the first
 /// bytes of runs outside strings that are neither whitespace nor
-/// structural) in `block`, at `base` in `b`.
+/// structural) in `block`, at `base` in `b`; each is shown to `w`.
 #[inline(always)]
-pub(super) fn scalars(b: &[u8], block: &[u8; 64], base: usize, mut starts: u64) -> Option<()> {
+pub(super) fn scalars<W: Watch>(
+    b: &[u8],
+    block: &[u8; 64],
+    base: usize,
+    mut starts: u64,
+    w: &mut W,
+) -> Option<()> {
     while starts != 0 {
         let p = starts.trailing_zeros() as usize & 63;
         starts &= starts - 1;
         scalar(b, base + p, block[p])?;
+        if W::ON {
+            w.scalar(b, base + p);
+        }
     }
     Some(())
 }

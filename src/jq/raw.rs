@@ -10,7 +10,7 @@
 
 use super::build::{number, unescape};
 use super::write::{write_num, write_str};
-use crate::format::{Emit, Kind, scan_json};
+use crate::format::{Emit, Keys, Kind, as_jq_writes_it, scan_json};
 use crate::sse::Event;
 use jaq_json::Num;
 
@@ -69,6 +69,12 @@ enum Canonical {
 
 /// `write_data`, saying why nothing was written.
 fn canonical(data: &[u8], out: &mut Vec<u8>) -> Canonical {
+    // The validator's check, in one pass, for data that is canonical as
+    // it is (what servers mostly send); the scanner's for the rest.
+    if as_jq_writes_it(data) {
+        out.extend_from_slice(data);
+        return Canonical::Written;
+    }
     let start = out.len();
     let mut check = Canon::<false>::new(data, out);
     if scan_json(data, &mut check).is_none() {
@@ -106,12 +112,8 @@ struct Canon<'d, 'o, const WRITE: bool> {
     base: usize,
     data: &'d [u8],
     out: &'o mut Vec<u8>,
-    /// The keys (offset and length of the quoted token) of the open
-    /// objects, innermost last.
-    keys: Vec<(usize, usize)>,
-    /// Per open object: where its keys start in `keys`, and a 256-bit
-    /// filter of their hashes (None for an array).
-    objs: Vec<Option<(usize, [u64; 4])>>,
+    /// The keys of the open objects.
+    keys: Keys,
     repeated: bool,
     /// Checking: the length written so far, and whether a token would be
     /// written other than it is.
@@ -125,8 +127,7 @@ impl<'d, 'o, const WRITE: bool> Canon<'d, 'o, WRITE> {
             base: data.as_ptr() as usize,
             data,
             out,
-            keys: Vec::with_capacity(64),
-            objs: Vec::with_capacity(16),
+            keys: Keys::default(),
             repeated: false,
             len: 0,
             differs: false,
@@ -167,38 +168,14 @@ impl<'d, 'o, const WRITE: bool> Canon<'d, 'o, WRITE> {
         }
     }
 
-    /// Note a key of the innermost object; a repeat sets `repeated`.
+    /// Note a key of the innermost object; a repeat sets `repeated`, as
+    /// does an object with too many keys to check (left to the built
+    /// value, a hash map).
     fn note(&mut self, quoted: &[u8]) {
-        let Some(Some((from, filter))) = self.objs.last_mut() else {
-            return;
-        };
-        // Past this many keys the filter is full and each key would be
-        // compared with every other: a server could make that quadratic.
-        // Such an object is left to the built value (a hash map).
-        if self.keys.len() - *from >= MAX_KEYS {
-            self.repeated = true;
-            return;
-        }
-        let bit = hash(quoted);
-        let (word, mask) = ((bit >> 6) as usize, 1u64 << (bit & 63));
-        let at = (quoted.as_ptr() as usize).wrapping_sub(self.base);
-        if filter[word] & mask != 0 {
-            let data = self.data;
-            let seen = self.keys[*from..]
-                .iter()
-                .any(|&(o, n)| data.get(o..o + n) == Some(quoted));
-            if seen {
-                self.repeated = true;
-                return;
-            }
-        }
-        filter[word] |= mask;
-        self.keys.push((at, quoted.len()));
+        let at = (quoted.as_ptr() as usize).wrapping_sub(self.base) + 1;
+        self.repeated |= !self.keys.note(self.data, at, quoted.len() - 2);
     }
 }
-
-/// The most keys an object written from the bytes may have.
-const MAX_KEYS: usize = 128;
 
 /// Neither a backslash nor a DEL: short strings (most keys and values)
 /// by a plain loop, which costs less than setting up `memchr2`.
@@ -210,32 +187,18 @@ fn plain(s: &[u8]) -> bool {
     }
 }
 
-/// One of 256 buckets for a key (its length and three of its bytes: a
-/// collision only costs a comparison).
-fn hash(b: &[u8]) -> u32 {
-    let n = b.len();
-    let at = |i: usize| u32::from(b.get(i).copied().unwrap_or(0));
-    let h = (n as u32)
-        .wrapping_mul(31)
-        .wrapping_add(at(1))
-        .wrapping_mul(31)
-        .wrapping_add(at(n / 2))
-        .wrapping_mul(31)
-        .wrapping_add(at(n.wrapping_sub(2)));
-    h.wrapping_mul(0x9e37_79b1) >> 24
-}
-
 impl<const WRITE: bool> Emit for Canon<'_, '_, WRITE> {
     fn open(&mut self, bracket: u8) {
         self.put1(bracket);
-        self.objs
-            .push((bracket == b'{').then_some((self.keys.len(), [0; 4])));
+        if bracket == b'{' {
+            self.keys.open();
+        }
     }
 
     fn close(&mut self, bracket: u8) {
         self.put1(bracket);
-        if let Some(Some((from, _))) = self.objs.pop() {
-            self.keys.truncate(from);
+        if bracket == b'}' {
+            self.keys.close();
         }
     }
 
@@ -288,6 +251,7 @@ impl<const WRITE: bool> Emit for Canon<'_, '_, WRITE> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::MAX_KEYS;
     use crate::jq::need::Need;
     use crate::jq::{build, write_json};
 
@@ -350,5 +314,81 @@ mod tests {
         // Many small objects are fine.
         let text = format!("[{}]", vec![r#"{"a":1,"b":2}"#; 1000].join(","));
         assert_eq!(canon(text.as_bytes()), Some(built(text.as_bytes())));
+    }
+}
+
+#[cfg(test)]
+mod agree {
+    //! The validator's check (`format::as_jq_writes_it`) and the scanner's
+    //! give the same verdict on texts built to sit near the rule's edges.
+    use super::{Canon, scan_json};
+    use crate::format::as_jq_writes_it;
+    use proptest::prelude::*;
+
+    /// The scanner's check: JSON, no repeated key, and written as it is.
+    fn by_scanner(data: &[u8]) -> bool {
+        let mut out = Vec::new();
+        let mut check = Canon::<false>::new(data, &mut out);
+        scan_json(data, &mut check).is_some()
+            && !check.repeated
+            && !check.differs
+            && check.len == data.len()
+    }
+
+    /// JSON texts (and a few near misses) with short keys from a small
+    /// alphabet (so keys repeat), long keys and strings (so keys and
+    /// strings cross 64-byte blocks), integers of every size, fractions,
+    /// `-0`, escapes, DEL bytes and the odd space.
+    fn text() -> impl Strategy<Value = String> {
+        // Mostly what passes, so that one near miss decides the verdict.
+        let leaf = prop_oneof![
+            4 => Just("null".to_string()),
+            4 => Just("true".to_string()),
+            8 => any::<i32>().prop_map(|n| n.to_string()),
+            8 => "\"[a-z é]{0,70}\"",
+            1 => Just("-0".to_string()),
+            1 => "-?[1-9][0-9]{15,20}",
+            1 => "-?[0-9]\\.[0-9]{1,3}",
+            1 => "[1-9][eE][0-9]",
+            1 => "\"[a-z]{0,30}\u{7f}[a-z]{0,30}\"",
+            1 => "\"[a-z]{0,4}(\\\\n|\\\\\"|\\\\u0041)[a-z]{0,4}\"",
+        ];
+        leaf.prop_recursive(4, 48, 8, |inner| {
+            let key = prop_oneof![
+                8 => "[ab]{1,2}",
+                4 => "[a-z]{3,12}",
+                1 => Just("k\\u0041".to_string()),
+            ];
+            prop_oneof![
+                (prop::collection::vec(inner.clone(), 0..6), " ?")
+                    .prop_map(|(v, sp)| format!("[{}]", v.join(&format!(",{sp}")))),
+                prop::collection::vec((key, inner), 0..8).prop_map(|m| {
+                    let members: Vec<String> =
+                        m.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                    format!("{{{}}}", members.join(","))
+                }),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+        #[test]
+        fn the_validator_and_the_scanner_agree(t in text(), pad in 0usize..60) {
+            // Padding in a first member moves the rest across block edges
+            // (and makes every text as long as the validator's cut-off).
+            let t = format!("{{\"pad\":\"{}\",\"v\":{t}}}", "x".repeat(pad));
+            let fast = as_jq_writes_it(t.as_bytes());
+            let slow = by_scanner(t.as_bytes());
+            if fast {
+                prop_assert!(slow, "{t}");
+            }
+            let validator = std::is_x86_feature_detected!("avx2")
+                && std::is_x86_feature_detected!("bmi1")
+                && std::is_x86_feature_detected!("pclmulqdq");
+            if validator {
+                prop_assert_eq!(fast, slow, "{}", t);
+            }
+        }
     }
 }
