@@ -60,25 +60,19 @@ impl Simd {
 /// What `json::scan(b, &mut ())` returns.
 #[inline]
 pub(super) fn validate(simd: Simd, b: &[u8]) -> Option<Scan> {
-    // SAFETY: a `Simd` exists only when the CPU has AVX2, BMI1 and
-    // PCLMULQDQ.
-    unsafe { validate_avx2(simd, b) }
-}
-
-#[target_feature(enable = "avx2,bmi1,pclmulqdq")]
-fn validate_avx2(simd: Simd, b: &[u8]) -> Option<Scan> {
-    validate_with(simd, b, &mut ())
+    validate_watching(simd, b, &mut ())
 }
 
 /// [`validate`], with `w` told what it watches for.
 #[inline]
 pub(super) fn validate_watching<W: Watch>(simd: Simd, b: &[u8], w: &mut W) -> Option<Scan> {
-    // SAFETY: as for `validate`.
-    unsafe { validate_avx2_watching(simd, b, w) }
+    // SAFETY: a `Simd` exists only when the CPU has AVX2, BMI1 and
+    // PCLMULQDQ.
+    unsafe { validate_avx2(simd, b, w) }
 }
 
 #[target_feature(enable = "avx2,bmi1,pclmulqdq")]
-fn validate_avx2_watching<W: Watch>(simd: Simd, b: &[u8], w: &mut W) -> Option<Scan> {
+fn validate_avx2<W: Watch>(simd: Simd, b: &[u8], w: &mut W) -> Option<Scan> {
     validate_with(simd, b, w)
 }
 

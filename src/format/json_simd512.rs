@@ -34,25 +34,19 @@ impl Simd512 {
 /// What `json::scan(b, &mut ())` returns.
 #[inline]
 pub(super) fn validate(simd: Simd512, b: &[u8]) -> Option<Scan> {
-    // SAFETY: a `Simd512` exists only when the CPU has AVX-512F and BW,
-    // BMI1 and PCLMULQDQ.
-    unsafe { validate_avx512(simd, b) }
-}
-
-#[target_feature(enable = "avx512f,avx512bw,bmi1,pclmulqdq")]
-fn validate_avx512(simd: Simd512, b: &[u8]) -> Option<Scan> {
-    validate_with(simd, b, &mut ())
+    validate_watching(simd, b, &mut ())
 }
 
 /// [`validate`], with `w` told what it watches for.
 #[inline]
 pub(super) fn validate_watching<W: Watch>(simd: Simd512, b: &[u8], w: &mut W) -> Option<Scan> {
-    // SAFETY: as for `validate`.
-    unsafe { validate_avx512_watching(simd, b, w) }
+    // SAFETY: a `Simd512` exists only when the CPU has AVX-512F and BW,
+    // BMI1 and PCLMULQDQ.
+    unsafe { validate_avx512(simd, b, w) }
 }
 
 #[target_feature(enable = "avx512f,avx512bw,bmi1,pclmulqdq")]
-fn validate_avx512_watching<W: Watch>(simd: Simd512, b: &[u8], w: &mut W) -> Option<Scan> {
+fn validate_avx512<W: Watch>(simd: Simd512, b: &[u8], w: &mut W) -> Option<Scan> {
     validate_with(simd, b, w)
 }
 
