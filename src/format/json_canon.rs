@@ -118,9 +118,9 @@ impl Keys {
 /// equal keys have equal fingerprints. `at + len` is within `text`.
 #[inline(always)]
 fn fingerprint(text: &[u8], at: usize, len: usize) -> u64 {
-    let head = match text.get(at..at + 8) {
-        Some(w) => {
-            let w = u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
+    let head = match text.get(at..).and_then(<[u8]>::first_chunk::<8>) {
+        Some(&w) => {
+            let w = u64::from_le_bytes(w);
             // The bytes past a short key are not the key's.
             if len < 8 {
                 w & ((1u64 << (8 * len)) - 1)
@@ -148,7 +148,7 @@ struct Canon {
 impl Watch for Canon {
     const ON: bool = true;
 
-    #[inline]
+    #[inline(always)]
     fn spoil(&mut self) {
         self.spoiled = true;
     }

@@ -71,8 +71,8 @@ impl Stage2 {
     /// something is wrong. An object's members and an array's elements
     /// are read in a loop of their own, one branch per byte; the state is
     /// looked at again only where a container opens or closes, and kept
-    /// where the block ends.
-    /// A watch `w` is told of keys, objects opening and closing.
+    /// where the block ends. A watch `w` is told of each key (where its
+    /// quotes are, from `at`) and of each object opening and closing.
     #[inline(always)]
     pub(super) fn run<W: Watch>(
         &mut self,
