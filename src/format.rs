@@ -298,10 +298,7 @@ impl Formatter {
 /// (without surrounding whitespace); a text with line breaks, or any text
 /// when colouring, is re-emitted compactly.
 fn embed_json(w: &mut W<'_>, data: &[u8]) -> bool {
-    if !is_utf8(data) {
-        return false;
-    }
-    let Some(scan) = json::validate(data) else {
+    let Some(scan) = json::validate_text(data) else {
         return false;
     };
     if w.color || scan.newline {
@@ -316,10 +313,7 @@ fn embed_json(w: &mut W<'_>, data: &[u8]) -> bool {
 /// Where the JSON text lies in `data` (without surrounding whitespace),
 /// when `data` is JSON as `--json-data` decides.
 pub fn json_span(data: &[u8]) -> Option<(usize, usize)> {
-    if !is_utf8(data) {
-        return None;
-    }
-    json::validate(data).map(|s| (s.start, s.end))
+    json::validate_text(data).map(|s| (s.start, s.end))
 }
 
 /// Appends `b` decoded as UTF-8 with replacement.

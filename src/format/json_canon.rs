@@ -223,7 +223,7 @@ pub(crate) fn as_jq_writes_it(b: &[u8]) -> bool {
             } else {
                 None
             };
-            scan.is_some_and(|s| !c.spoiled && s.start == 0 && s.end == b.len())
+            scan.is_some_and(|(s, _)| !c.spoiled && s.start == 0 && s.end == b.len())
         });
     }
     let _ = b;

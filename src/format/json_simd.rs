@@ -38,7 +38,8 @@ use grammar::Stage2;
 use std::arch::x86_64::{
     __m256i, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_set_epi64x, _mm_set1_epi8,
     _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8, _mm256_or_si256,
-    _mm256_set1_epi8, _mm256_setr_epi8, _mm256_shuffle_epi8, _mm256_testz_si256,
+    _mm256_set1_epi8, _mm256_setr_epi8, _mm256_setzero_si256, _mm256_shuffle_epi8,
+    _mm256_testz_si256,
 };
 
 /// Proof that this CPU has AVX2, BMI1 and PCLMULQDQ: only [`Simd::detect`]
@@ -57,22 +58,22 @@ impl Simd {
     }
 }
 
-/// What `json::scan(b, &mut ())` returns.
+/// What `json::scan(b, &mut ())` returns, and whether `b` is ASCII.
 #[inline]
-pub(super) fn validate(simd: Simd, b: &[u8]) -> Option<Scan> {
+pub(super) fn validate(simd: Simd, b: &[u8]) -> Option<(Scan, bool)> {
     validate_watching(simd, b, &mut ())
 }
 
 /// [`validate`], with `w` told what it watches for.
 #[inline]
-pub(super) fn validate_watching<W: Watch>(simd: Simd, b: &[u8], w: &mut W) -> Option<Scan> {
+pub(super) fn validate_watching<W: Watch>(simd: Simd, b: &[u8], w: &mut W) -> Option<(Scan, bool)> {
     // SAFETY: a `Simd` exists only when the CPU has AVX2, BMI1 and
     // PCLMULQDQ.
     unsafe { validate_avx2(simd, b, w) }
 }
 
 #[target_feature(enable = "avx2,bmi1,pclmulqdq")]
-fn validate_avx2<W: Watch>(simd: Simd, b: &[u8], w: &mut W) -> Option<Scan> {
+fn validate_avx2<W: Watch>(simd: Simd, b: &[u8], w: &mut W) -> Option<(Scan, bool)> {
     validate_with(simd, b, w)
 }
 
@@ -91,13 +92,26 @@ pub(super) trait Vectors: Copy {
     fn prefix_xor(self, x: u64) -> u64;
     /// DEL bytes (0x7F), which `jq -c` escapes (asked only by a [`Watch`]).
     fn del(self, v: Self::Block) -> u64;
+    /// No bytes yet, for [`Vectors::or`].
+    fn none(self) -> Self::Block;
+    /// The bytes of `a` and `b` ORed: over the blocks seen, a byte with
+    /// its top bit set leaves one in the result.
+    fn or(self, a: Self::Block, b: Self::Block) -> Self::Block;
+    /// Whether a byte of `v` has its top bit set.
+    fn high(self, v: Self::Block) -> bool;
 }
 
 /// The validator, with the vector instructions of `v`; compiled into a
-/// function that enables them.
+/// function that enables them. With the scan comes whether `b` is ASCII
+/// (all of it is loaded anyway: `json::validate_text` saves a pass).
 #[inline(always)]
-pub(super) fn validate_with<V: Vectors, W: Watch>(v: V, b: &[u8], w: &mut W) -> Option<Scan> {
+pub(super) fn validate_with<V: Vectors, W: Watch>(
+    v: V,
+    b: &[u8],
+    w: &mut W,
+) -> Option<(Scan, bool)> {
     let mut s1 = Stage1::new();
+    let mut seen = v.none();
     let mut s2 = Stage2::new();
     let (blocks, rest) = b.as_chunks::<64>();
     let mut padded = [b' '; 64];
@@ -107,6 +121,7 @@ pub(super) fn validate_with<V: Vectors, W: Watch>(v: V, b: &[u8], w: &mut W) -> 
     while k < count {
         let block = blocks.get(k).unwrap_or(&padded);
         let x = v.load(block);
+        seen = v.or(seen, x);
         let (quote, backslash, ctrl) = v.string_bytes(x);
         if W::ON && backslash | v.del(x) != 0 {
             w.spoil();
@@ -116,10 +131,12 @@ pub(super) fn validate_with<V: Vectors, W: Watch>(v: V, b: &[u8], w: &mut W) -> 
             // blocks that follow without a quote, backslash or control byte
             // (or, watched, a DEL).
             k += 1;
-            while blocks.get(k).is_some_and(|block| {
+            while let Some(block) = blocks.get(k) {
                 let x = v.load(block);
-                v.quiet(x) && !(W::ON && v.del(x) != 0)
-            }) {
+                if !v.quiet(x) || W::ON && v.del(x) != 0 {
+                    break;
+                }
+                seen = v.or(seen, x);
                 k += 1;
             }
             continue;
@@ -148,11 +165,12 @@ pub(super) fn validate_with<V: Vectors, W: Watch>(v: V, b: &[u8], w: &mut W) -> 
     // are those of its one value.
     let start = b.iter().position(|&c| !is_ws(c))?;
     let end = b.iter().rposition(|&c| !is_ws(c))? + 1;
-    Some(Scan {
+    let scan = Scan {
         start,
         end,
         newline: s1.newline,
-    })
+    };
+    Some((scan, !v.high(seen)))
 }
 
 fn is_ws(c: u8) -> bool {
@@ -402,6 +420,24 @@ impl Vectors for Simd {
     fn del(self, (lo, hi): Self::Block) -> u64 {
         // SAFETY: `self` proves the CPU has AVX2.
         unsafe { eq(lo, hi, 0x7F) }
+    }
+
+    #[inline(always)]
+    fn none(self) -> Self::Block {
+        // SAFETY: `self` proves the CPU has AVX2.
+        unsafe { (_mm256_setzero_si256(), _mm256_setzero_si256()) }
+    }
+
+    #[inline(always)]
+    fn or(self, (a, b): Self::Block, (c, d): Self::Block) -> Self::Block {
+        // SAFETY: `self` proves the CPU has AVX2.
+        unsafe { (_mm256_or_si256(a, c), _mm256_or_si256(b, d)) }
+    }
+
+    #[inline(always)]
+    fn high(self, (lo, hi): Self::Block) -> bool {
+        // SAFETY: `self` proves the CPU has AVX2.
+        unsafe { _mm256_movemask_epi8(_mm256_or_si256(lo, hi)) != 0 }
     }
 }
 

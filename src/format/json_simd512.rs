@@ -10,7 +10,8 @@ use super::json_simd::{OP_TABLE, Vectors, WS_TABLE, validate_with};
 use std::arch::x86_64::{
     __m512i, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_loadu_si128, _mm_set_epi64x,
     _mm_set1_epi8, _mm512_broadcast_i32x4, _mm512_cmpeq_epi8_mask, _mm512_cmplt_epu8_mask,
-    _mm512_loadu_si512, _mm512_or_si512, _mm512_set1_epi8, _mm512_shuffle_epi8,
+    _mm512_loadu_si512, _mm512_movepi8_mask, _mm512_or_si512, _mm512_set1_epi8,
+    _mm512_setzero_si512, _mm512_shuffle_epi8,
 };
 
 /// Proof that this CPU has AVX-512F and BW, BMI1 and PCLMULQDQ: only
@@ -31,22 +32,26 @@ impl Simd512 {
     }
 }
 
-/// What `json::scan(b, &mut ())` returns.
+/// What `json::scan(b, &mut ())` returns, and whether `b` is ASCII.
 #[inline]
-pub(super) fn validate(simd: Simd512, b: &[u8]) -> Option<Scan> {
+pub(super) fn validate(simd: Simd512, b: &[u8]) -> Option<(Scan, bool)> {
     validate_watching(simd, b, &mut ())
 }
 
 /// [`validate`], with `w` told what it watches for.
 #[inline]
-pub(super) fn validate_watching<W: Watch>(simd: Simd512, b: &[u8], w: &mut W) -> Option<Scan> {
+pub(super) fn validate_watching<W: Watch>(
+    simd: Simd512,
+    b: &[u8],
+    w: &mut W,
+) -> Option<(Scan, bool)> {
     // SAFETY: a `Simd512` exists only when the CPU has AVX-512F and BW,
     // BMI1 and PCLMULQDQ.
     unsafe { validate_avx512(simd, b, w) }
 }
 
 #[target_feature(enable = "avx512f,avx512bw,bmi1,pclmulqdq")]
-fn validate_avx512<W: Watch>(simd: Simd512, b: &[u8], w: &mut W) -> Option<Scan> {
+fn validate_avx512<W: Watch>(simd: Simd512, b: &[u8], w: &mut W) -> Option<(Scan, bool)> {
     validate_with(simd, b, w)
 }
 
@@ -116,5 +121,23 @@ impl Vectors for Simd512 {
     fn del(self, x: __m512i) -> u64 {
         // SAFETY: `self` proves the CPU has AVX-512BW.
         unsafe { _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(0x7F)) }
+    }
+
+    #[inline(always)]
+    fn none(self) -> __m512i {
+        // SAFETY: `self` proves the CPU has AVX-512F.
+        unsafe { _mm512_setzero_si512() }
+    }
+
+    #[inline(always)]
+    fn or(self, a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: `self` proves the CPU has AVX-512F.
+        unsafe { _mm512_or_si512(a, b) }
+    }
+
+    #[inline(always)]
+    fn high(self, v: __m512i) -> bool {
+        // SAFETY: `self` proves the CPU has AVX-512BW.
+        unsafe { _mm512_movepi8_mask(v) != 0 }
     }
 }

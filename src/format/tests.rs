@@ -207,6 +207,30 @@ fn json_data_keeps_non_json_as_string() {
 }
 
 #[test]
+fn json_data_embeds_only_utf8() {
+    // Short and long texts (the scanner's and the validator's), the bad or
+    // good byte in a string at the start, in the middle and at the end of
+    // a block: the validator's own ASCII answer decides whether UTF-8 is
+    // checked at all.
+    for len in [3, 20, 62, 63, 64, 65, 200] {
+        for at in [0, len / 2, len - 1] {
+            let text = |c: &[u8]| {
+                let mut s = b"{\"k\":\"".to_vec();
+                s.extend((0..len).flat_map(|i| if i == at { c.to_vec() } else { vec![b'x'] }));
+                s.extend_from_slice(b"\"}");
+                s
+            };
+            let (out, outcome) = embedded(&text("é".as_bytes()));
+            assert!(!outcome.not_json, "{len} {at}: {out}");
+            let bad = text(b"\xff");
+            let (out, outcome) = embedded(&bad);
+            assert!(outcome.not_json, "{len} {at}: {out}");
+            assert_eq!(json_span(&bad), None);
+        }
+    }
+}
+
+#[test]
 fn json_data_follows_serde_json_limits() {
     // serde_json reads 127 levels; the event object adds one.
     for (depth, ok) in [(126, true), (127, false)] {
