@@ -298,14 +298,18 @@ impl Formatter {
 /// (without surrounding whitespace); a text with line breaks, or any text
 /// when colouring, is re-emitted compactly.
 fn embed_json(w: &mut W<'_>, data: &[u8]) -> bool {
-    let Some(scan) = json::validate_text(data) else {
+    let at = w.out.len();
+    let Some(scan) = json::validate_text_into(data, w.out) else {
         return false;
     };
     if w.color || scan.newline {
+        w.out.truncate(at);
         // Cannot fail: the same bytes were just accepted.
         let _ = json::scan(data, w);
-    } else {
-        w.out.extend_from_slice(&data[scan.start..scan.end]);
+    } else if (scan.start, scan.end) != (0, data.len()) {
+        // Whitespace around the value goes.
+        w.out.copy_within(at + scan.start..at + scan.end, at);
+        w.out.truncate(at + scan.end - scan.start);
     }
     true
 }

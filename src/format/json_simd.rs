@@ -39,8 +39,9 @@ use std::arch::x86_64::{
     __m256i, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_set_epi64x, _mm_set1_epi8,
     _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8, _mm256_or_si256,
     _mm256_set1_epi8, _mm256_setr_epi8, _mm256_setzero_si256, _mm256_shuffle_epi8,
-    _mm256_testz_si256,
+    _mm256_storeu_si256, _mm256_testz_si256,
 };
+use std::mem::MaybeUninit;
 
 /// Proof that this CPU has AVX2, BMI1 and PCLMULQDQ: only [`Simd::detect`]
 /// makes one.
@@ -68,13 +69,36 @@ pub(super) fn validate(simd: Simd, b: &[u8]) -> Option<(Scan, bool)> {
 #[inline]
 pub(super) fn validate_watching<W: Watch>(simd: Simd, b: &[u8], w: &mut W) -> Option<(Scan, bool)> {
     // SAFETY: a `Simd` exists only when the CPU has AVX2, BMI1 and
-    // PCLMULQDQ.
-    unsafe { validate_avx2(simd, b, w) }
+    // PCLMULQDQ; nothing is copied.
+    unsafe { validate_avx2::<W, false>(simd, b, w, std::ptr::null_mut()) }
 }
 
+/// [`validate`], copying `b` into `dst` as it reads it: when it returns
+/// `Some`, the first `b.len()` bytes of `dst` are `b`'s. `None` also when
+/// `dst` is shorter than `b`.
+#[inline]
+pub(super) fn validate_into(
+    simd: Simd,
+    b: &[u8],
+    dst: &mut [MaybeUninit<u8>],
+) -> Option<(Scan, bool)> {
+    let dst = dst.get_mut(..b.len())?;
+    // SAFETY: a `Simd` exists only when the CPU has AVX2, BMI1 and
+    // PCLMULQDQ; `dst` has room for `b.len()` bytes.
+    unsafe { validate_avx2::<(), true>(simd, b, &mut (), dst.as_mut_ptr().cast()) }
+}
+
+/// # Safety
+/// The CPU has AVX2, BMI1 and PCLMULQDQ; see [`validate_with`] for `dst`.
 #[target_feature(enable = "avx2,bmi1,pclmulqdq")]
-fn validate_avx2<W: Watch>(simd: Simd, b: &[u8], w: &mut W) -> Option<(Scan, bool)> {
-    validate_with(simd, b, w)
+unsafe fn validate_avx2<W: Watch, const COPY: bool>(
+    simd: Simd,
+    b: &[u8],
+    w: &mut W,
+    dst: *mut u8,
+) -> Option<(Scan, bool)> {
+    // SAFETY: the caller's `dst` is as `validate_with` needs it.
+    unsafe { validate_with::<_, _, COPY>(simd, b, w, dst) }
 }
 
 /// The byte classes of 64-byte blocks, as bit masks (bit n for byte n).
@@ -99,16 +123,27 @@ pub(super) trait Vectors: Copy {
     fn or(self, a: Self::Block, b: Self::Block) -> Self::Block;
     /// Whether a byte of `v` has its top bit set.
     fn high(self, v: Self::Block) -> bool;
+    /// Stores the 64 bytes of `v` at `dst`.
+    ///
+    /// # Safety
+    /// `dst` is valid for writes of 64 bytes.
+    unsafe fn store(self, v: Self::Block, dst: *mut u8);
 }
 
 /// The validator, with the vector instructions of `v`; compiled into a
 /// function that enables them. With the scan comes whether `b` is ASCII
 /// (all of it is loaded anyway: `json::validate_text` saves a pass).
+/// With `COPY`, each block is also stored at its place from `dst` on as
+/// it is read (`json::validate_text_into` saves another).
+///
+/// # Safety
+/// With `COPY`, `dst` is valid for writes of `b.len()` bytes.
 #[inline(always)]
-pub(super) fn validate_with<V: Vectors, W: Watch>(
+pub(super) unsafe fn validate_with<V: Vectors, W: Watch, const COPY: bool>(
     v: V,
     b: &[u8],
     w: &mut W,
+    dst: *mut u8,
 ) -> Option<(Scan, bool)> {
     let mut s1 = Stage1::new();
     let mut seen = v.none();
@@ -122,6 +157,18 @@ pub(super) fn validate_with<V: Vectors, W: Watch>(
         let block = blocks.get(k).unwrap_or(&padded);
         let x = v.load(block);
         seen = v.or(seen, x);
+        if COPY {
+            // SAFETY: the caller's `dst` has room for `b.len()` bytes: a
+            // whole block's 64 at `k * 64`, or the rest's.
+            unsafe {
+                match k < blocks.len() {
+                    true => v.store(x, dst.add(k * 64)),
+                    false => {
+                        std::ptr::copy_nonoverlapping(rest.as_ptr(), dst.add(k * 64), rest.len())
+                    }
+                }
+            }
+        }
         let (quote, backslash, ctrl) = v.string_bytes(x);
         if W::ON && backslash | v.del(x) != 0 {
             w.spoil();
@@ -137,6 +184,10 @@ pub(super) fn validate_with<V: Vectors, W: Watch>(
                     break;
                 }
                 seen = v.or(seen, x);
+                if COPY {
+                    // SAFETY: as above, for a whole block.
+                    unsafe { v.store(x, dst.add(k * 64)) };
+                }
                 k += 1;
             }
             continue;
@@ -438,6 +489,16 @@ impl Vectors for Simd {
     fn high(self, (lo, hi): Self::Block) -> bool {
         // SAFETY: `self` proves the CPU has AVX2.
         unsafe { _mm256_movemask_epi8(_mm256_or_si256(lo, hi)) != 0 }
+    }
+
+    #[inline(always)]
+    unsafe fn store(self, (lo, hi): Self::Block, dst: *mut u8) {
+        // SAFETY: `self` proves the CPU has AVX2; the caller's `dst` takes
+        // 64 bytes, and the stores need no alignment.
+        unsafe {
+            _mm256_storeu_si256(dst.cast(), lo);
+            _mm256_storeu_si256(dst.add(32).cast(), hi);
+        }
     }
 }
 

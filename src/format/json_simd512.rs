@@ -11,8 +11,9 @@ use std::arch::x86_64::{
     __m512i, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_loadu_si128, _mm_set_epi64x,
     _mm_set1_epi8, _mm512_broadcast_i32x4, _mm512_cmpeq_epi8_mask, _mm512_cmplt_epu8_mask,
     _mm512_loadu_si512, _mm512_movepi8_mask, _mm512_or_si512, _mm512_set1_epi8,
-    _mm512_setzero_si512, _mm512_shuffle_epi8,
+    _mm512_setzero_si512, _mm512_shuffle_epi8, _mm512_storeu_si512,
 };
+use std::mem::MaybeUninit;
 
 /// Proof that this CPU has AVX-512F and BW, BMI1 and PCLMULQDQ: only
 /// [`Simd512::detect`] makes one.
@@ -46,13 +47,37 @@ pub(super) fn validate_watching<W: Watch>(
     w: &mut W,
 ) -> Option<(Scan, bool)> {
     // SAFETY: a `Simd512` exists only when the CPU has AVX-512F and BW,
-    // BMI1 and PCLMULQDQ.
-    unsafe { validate_avx512(simd, b, w) }
+    // BMI1 and PCLMULQDQ; nothing is copied.
+    unsafe { validate_avx512::<W, false>(simd, b, w, std::ptr::null_mut()) }
 }
 
+/// [`validate`], copying `b` into `dst` as it reads it: when it returns
+/// `Some`, the first `b.len()` bytes of `dst` are `b`'s. `None` also when
+/// `dst` is shorter than `b`.
+#[inline]
+pub(super) fn validate_into(
+    simd: Simd512,
+    b: &[u8],
+    dst: &mut [MaybeUninit<u8>],
+) -> Option<(Scan, bool)> {
+    let dst = dst.get_mut(..b.len())?;
+    // SAFETY: a `Simd512` exists only when the CPU has AVX-512F and BW,
+    // BMI1 and PCLMULQDQ; `dst` has room for `b.len()` bytes.
+    unsafe { validate_avx512::<(), true>(simd, b, &mut (), dst.as_mut_ptr().cast()) }
+}
+
+/// # Safety
+/// The CPU has AVX-512F and BW, BMI1 and PCLMULQDQ; see `validate_with`
+/// for `dst`.
 #[target_feature(enable = "avx512f,avx512bw,bmi1,pclmulqdq")]
-fn validate_avx512<W: Watch>(simd: Simd512, b: &[u8], w: &mut W) -> Option<(Scan, bool)> {
-    validate_with(simd, b, w)
+unsafe fn validate_avx512<W: Watch, const COPY: bool>(
+    simd: Simd512,
+    b: &[u8],
+    w: &mut W,
+    dst: *mut u8,
+) -> Option<(Scan, bool)> {
+    // SAFETY: the caller's `dst` is as `validate_with` needs it.
+    unsafe { validate_with::<_, _, COPY>(simd, b, w, dst) }
 }
 
 /// `t` in the four 16-byte lanes, for `_mm512_shuffle_epi8`.
@@ -139,5 +164,12 @@ impl Vectors for Simd512 {
     fn high(self, v: __m512i) -> bool {
         // SAFETY: `self` proves the CPU has AVX-512BW.
         unsafe { _mm512_movepi8_mask(v) != 0 }
+    }
+
+    #[inline(always)]
+    unsafe fn store(self, v: __m512i, dst: *mut u8) {
+        // SAFETY: `self` proves the CPU has AVX-512F; the caller's `dst`
+        // takes 64 bytes, and the store needs no alignment.
+        unsafe { _mm512_storeu_si512(dst.cast(), v) }
     }
 }

@@ -5,6 +5,7 @@
 use super::super::json::{MAX_DEPTH, Portable, Scan, scan_with};
 use super::super::json_simd512::Simd512;
 use super::*;
+use std::mem::MaybeUninit;
 
 /// The validator's answer, asserted equal to the scanner's (and the
 /// verdict to serde_json's on UTF-8 that does not nest past the limits).
@@ -20,11 +21,28 @@ pub(in crate::format) fn check(b: &[u8]) -> Option<Scan> {
             scan
         })
     };
+    // What the copying validator accepts, it has copied whole.
+    type Into<'a> = &'a dyn Fn(&mut [MaybeUninit<u8>]) -> Option<(Scan, bool)>;
+    let copied = |into: Into<'_>| {
+        let mut dst = vec![MaybeUninit::new(0u8); b.len()];
+        let got = into(&mut dst);
+        if got.is_some() {
+            // SAFETY: every byte was initialised above.
+            let dst: Vec<u8> = dst.iter().map(|c| unsafe { c.assume_init() }).collect();
+            assert_eq!(dst, b, "copy of {:?}", String::from_utf8_lossy(b));
+        }
+        got
+    };
     let got = ascii(validate(simd, b));
     assert_eq!(got, want, "{:?}", String::from_utf8_lossy(b));
+    assert_eq!(ascii(copied(&|dst| validate_into(simd, b, dst))), want);
     if let Some(simd512) = Simd512::detect() {
         let got = ascii(super::super::json_simd512::validate(simd512, b));
         assert_eq!(got, want, "AVX-512: {:?}", String::from_utf8_lossy(b));
+        let into = |dst: &mut [MaybeUninit<u8>]| {
+            super::super::json_simd512::validate_into(simd512, b, dst)
+        };
+        assert_eq!(ascii(copied(&into)), want, "AVX-512");
     }
     let brackets = b.iter().filter(|&&c| c == b'[' || c == b'{').count();
     if std::str::from_utf8(b).is_ok() && brackets < MAX_DEPTH as usize {
@@ -264,6 +282,18 @@ fn spans_and_line_breaks() {
     long.push(b'\n');
     let got = check(&long).expect("JSON");
     assert_eq!((got.start, got.end, got.newline), (70, 71, true));
+}
+
+#[test]
+fn long_strings_are_passed_over_and_copied() {
+    // Strings of several blocks with nothing in them (the quiet loop), at
+    // every offset, followed by more members and a part block.
+    for len in [63, 64, 65, 128, 200, 300] {
+        let long = "q".repeat(len);
+        let t = format!("{{\"s\":\"{long}\",\"t\":[\"{long}\",1],\"u\":\"é{long}\"}}");
+        check_shifted(t.as_bytes());
+        check_shifted(format!("\"{long}").as_bytes());
+    }
 }
 
 #[test]
