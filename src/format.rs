@@ -23,7 +23,7 @@ mod json;
 mod json_canon;
 #[cfg(test)]
 pub(crate) use json_canon::MAX_KEYS;
-pub(crate) use json_canon::{Keys, as_jq_writes_it};
+pub(crate) use json_canon::{Keys, copy_if_as_jq_writes_it};
 #[cfg(target_arch = "x86_64")]
 mod json_avx2;
 #[cfg(target_arch = "x86_64")]

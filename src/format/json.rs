@@ -152,9 +152,9 @@ pub(crate) fn validate_text_into(b: &[u8], out: &mut Vec<u8>) -> Option<Scan> {
         out.reserve(b.len());
         let dst = out.spare_capacity_mut();
         let found = if let Some(simd) = json_simd512::Simd512::detect() {
-            Some(json_simd512::validate_into(simd, b, dst))
+            Some(json_simd512::validate_into(simd, b, &mut (), dst))
         } else {
-            json_simd::Simd::detect().map(|simd| json_simd::validate_into(simd, b, dst))
+            json_simd::Simd::detect().map(|simd| json_simd::validate_into(simd, b, &mut (), dst))
         };
         if let Some(found) = found {
             let (scan, ascii) = found?;

@@ -202,10 +202,13 @@ impl Watch for Canon {
     }
 }
 
-/// Whether `b` is one JSON text, written as `jq -c` writes it (see the
-/// module comment). False also where the validator does not run: texts
-/// shorter than its cut-off, CPUs without AVX2.
-pub(crate) fn as_jq_writes_it(b: &[u8]) -> bool {
+/// Whether `b` is UTF-8 and one JSON text, written as `jq -c` writes it
+/// (see the module comment); if so, it is appended to `out` (copied as the
+/// validator reads it). False, with nothing appended, also where the
+/// validator does not run: texts shorter than its cut-off, CPUs without
+/// AVX2. (The validator tells whether `b` is ASCII: only text that is not
+/// is read again for UTF-8.)
+pub(crate) fn copy_if_as_jq_writes_it(b: &[u8], out: &mut Vec<u8>) -> bool {
     #[cfg(target_arch = "x86_64")]
     if b.len() >= super::json::SHORT {
         use super::{json_simd, json_simd512};
@@ -216,16 +219,27 @@ pub(crate) fn as_jq_writes_it(b: &[u8]) -> bool {
         return CANON.with_borrow_mut(|c| {
             c.spoiled = false;
             c.keys.clear();
+            out.reserve(b.len());
+            let dst = out.spare_capacity_mut();
             let scan = if let Some(simd) = json_simd512::Simd512::detect() {
-                json_simd512::validate_watching(simd, b, c)
+                json_simd512::validate_into(simd, b, c, dst)
             } else if let Some(simd) = json_simd::Simd::detect() {
-                json_simd::validate_watching(simd, b, c)
+                json_simd::validate_into(simd, b, c, dst)
             } else {
                 None
             };
-            scan.is_some_and(|(s, _)| !c.spoiled && s.start == 0 && s.end == b.len())
+            let yes = scan.is_some_and(|(s, ascii)| {
+                !c.spoiled && s.start == 0 && s.end == b.len() && (ascii || super::is_utf8(b))
+            });
+            if yes {
+                // SAFETY: the validator wrote the `b.len()` bytes after the
+                // vector's length (it accepted `b`, so it read all of it),
+                // and `reserve` made room for them.
+                unsafe { out.set_len(out.len() + b.len()) };
+            }
+            yes
         });
     }
-    let _ = b;
+    let _ = (b, out);
     false
 }

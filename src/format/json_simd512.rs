@@ -51,19 +51,20 @@ pub(super) fn validate_watching<W: Watch>(
     unsafe { validate_avx512::<W, false>(simd, b, w, std::ptr::null_mut()) }
 }
 
-/// [`validate`], copying `b` into `dst` as it reads it: when it returns
+/// [`validate_watching`], copying `b` into `dst` as it reads it: when it returns
 /// `Some`, the first `b.len()` bytes of `dst` are `b`'s. `None` also when
 /// `dst` is shorter than `b`.
 #[inline]
-pub(super) fn validate_into(
+pub(super) fn validate_into<W: Watch>(
     simd: Simd512,
     b: &[u8],
+    w: &mut W,
     dst: &mut [MaybeUninit<u8>],
 ) -> Option<(Scan, bool)> {
     let dst = dst.get_mut(..b.len())?;
     // SAFETY: a `Simd512` exists only when the CPU has AVX-512F and BW,
     // BMI1 and PCLMULQDQ; `dst` has room for `b.len()` bytes.
-    unsafe { validate_avx512::<(), true>(simd, b, &mut (), dst.as_mut_ptr().cast()) }
+    unsafe { validate_avx512::<W, true>(simd, b, w, dst.as_mut_ptr().cast()) }
 }
 
 /// # Safety

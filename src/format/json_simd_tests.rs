@@ -35,12 +35,15 @@ pub(in crate::format) fn check(b: &[u8]) -> Option<Scan> {
     };
     let got = ascii(validate(simd, b));
     assert_eq!(got, want, "{:?}", String::from_utf8_lossy(b));
-    assert_eq!(ascii(copied(&|dst| validate_into(simd, b, dst))), want);
+    assert_eq!(
+        ascii(copied(&|dst| validate_into(simd, b, &mut (), dst))),
+        want
+    );
     if let Some(simd512) = Simd512::detect() {
         let got = ascii(super::super::json_simd512::validate(simd512, b));
         assert_eq!(got, want, "AVX-512: {:?}", String::from_utf8_lossy(b));
         let into = |dst: &mut [MaybeUninit<u8>]| {
-            super::super::json_simd512::validate_into(simd512, b, dst)
+            super::super::json_simd512::validate_into(simd512, b, &mut (), dst)
         };
         assert_eq!(ascii(copied(&into)), want, "AVX-512");
     }

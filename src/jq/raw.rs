@@ -10,7 +10,7 @@
 
 use super::build::{number, unescape};
 use super::write::{write_num, write_str};
-use crate::format::{Emit, Keys, Kind, as_jq_writes_it, scan_json};
+use crate::format::{Emit, Keys, Kind, copy_if_as_jq_writes_it, scan_json};
 use crate::sse::Event;
 use jaq_json::Num;
 
@@ -34,10 +34,10 @@ pub fn write_event(ev: &Event<'_>, time: Option<&[u8]>, out: &mut Vec<u8>) -> bo
         write_text(ev.id, out);
     }
     out.extend_from_slice(b",\"data\":");
-    match crate::format::is_utf8(ev.data).then(|| canonical(ev.data, out)) {
-        Some(Canonical::Written) => {}
-        None | Some(Canonical::NotJson) => write_text(ev.data, out),
-        Some(Canonical::Repeated) => {
+    match canonical(ev.data, out) {
+        Canonical::Written => {}
+        Canonical::NotJson => write_text(ev.data, out),
+        Canonical::Repeated => {
             out.truncate(start);
             return false;
         }
@@ -50,8 +50,8 @@ pub fn write_event(ev: &Event<'_>, time: Option<&[u8]>, out: &mut Vec<u8>) -> bo
     true
 }
 
-/// Append data that is a JSON text (valid UTF-8) canonically; false (with
-/// nothing appended) when it is not JSON or has an object with a repeated
+/// Append data that is a JSON text (and UTF-8) canonically; false (with
+/// nothing appended) when it is not or has an object with a repeated
 /// key. Data that is canonical already (compact, integers, strings without
 /// escapes: what servers mostly send) is checked in one pass and copied;
 /// other data is written token by token in a second.
@@ -71,9 +71,11 @@ enum Canonical {
 fn canonical(data: &[u8], out: &mut Vec<u8>) -> Canonical {
     // The validator's check, in one pass, for data that is canonical as
     // it is (what servers mostly send); the scanner's for the rest.
-    if as_jq_writes_it(data) {
-        out.extend_from_slice(data);
+    if copy_if_as_jq_writes_it(data, out) {
         return Canonical::Written;
+    }
+    if !crate::format::is_utf8(data) {
+        return Canonical::NotJson;
     }
     let start = out.len();
     let mut check = Canon::<false>::new(data, out);
@@ -319,10 +321,10 @@ mod tests {
 
 #[cfg(test)]
 mod agree {
-    //! The validator's check (`format::as_jq_writes_it`) and the scanner's
+    //! The validator's check (`format::copy_if_as_jq_writes_it`) and the scanner's
     //! give the same verdict on texts built to sit near the rule's edges.
     use super::{Canon, scan_json};
-    use crate::format::as_jq_writes_it;
+    use crate::format::copy_if_as_jq_writes_it;
     use proptest::prelude::*;
 
     /// The scanner's check: JSON, no repeated key, and written as it is.
@@ -378,7 +380,10 @@ mod agree {
             // Padding in a first member moves the rest across block edges
             // (and makes every text as long as the validator's cut-off).
             let t = format!("{{\"pad\":\"{}\",\"v\":{t}}}", "x".repeat(pad));
-            let fast = as_jq_writes_it(t.as_bytes());
+            let mut copy = Vec::new();
+            let fast = copy_if_as_jq_writes_it(t.as_bytes(), &mut copy);
+            // What it accepts it has copied, and nothing else.
+            prop_assert_eq!(&copy[..], if fast { t.as_bytes() } else { b"" });
             let slow = by_scanner(t.as_bytes());
             if fast {
                 prop_assert!(slow, "{t}");

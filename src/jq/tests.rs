@@ -232,6 +232,10 @@ fn the_event_written_from_its_bytes_is_its_input_written() {
         b"not \xff json".as_slice(),
         b"ERROR disk \"full\"",
         b"{\"a\":",
+        // JSON but for a byte that is not UTF-8 (long enough for the
+        // validator, which is what decides to read the text again).
+        b"{\"k\":\"long enough for the validator \xff\"}",
+        b"{\"k\":\"long enough for the validator \xc3\xa9\"}",
     ] {
         let e = ev(b"", b"", data);
         let mut want = Vec::new();
