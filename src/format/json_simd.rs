@@ -62,20 +62,14 @@ impl Simd {
 /// What `json::scan(b, &mut ())` returns, and whether `b` is ASCII.
 #[inline]
 pub(super) fn validate(simd: Simd, b: &[u8]) -> Option<(Scan, bool)> {
-    validate_watching(simd, b, &mut ())
-}
-
-/// [`validate`], with `w` told what it watches for.
-#[inline]
-pub(super) fn validate_watching<W: Watch>(simd: Simd, b: &[u8], w: &mut W) -> Option<(Scan, bool)> {
     // SAFETY: a `Simd` exists only when the CPU has AVX2, BMI1 and
     // PCLMULQDQ; nothing is copied.
-    unsafe { validate_avx2::<W, false>(simd, b, w, std::ptr::null_mut()) }
+    unsafe { validate_avx2::<(), false>(simd, b, &mut (), std::ptr::null_mut()) }
 }
 
-/// [`validate_watching`], copying `b` into `dst` as it reads it: when it returns
-/// `Some`, the first `b.len()` bytes of `dst` are `b`'s. `None` also when
-/// `dst` is shorter than `b`.
+/// [`validate`], with `w` told what it watches for, copying `b` into `dst`
+/// as it reads it: when it returns `Some`, the first `b.len()` bytes of
+/// `dst` are `b`'s. `None` also when `dst` is shorter than `b`.
 #[inline]
 pub(super) fn validate_into<W: Watch>(
     simd: Simd,

@@ -36,24 +36,14 @@ impl Simd512 {
 /// What `json::scan(b, &mut ())` returns, and whether `b` is ASCII.
 #[inline]
 pub(super) fn validate(simd: Simd512, b: &[u8]) -> Option<(Scan, bool)> {
-    validate_watching(simd, b, &mut ())
-}
-
-/// [`validate`], with `w` told what it watches for.
-#[inline]
-pub(super) fn validate_watching<W: Watch>(
-    simd: Simd512,
-    b: &[u8],
-    w: &mut W,
-) -> Option<(Scan, bool)> {
     // SAFETY: a `Simd512` exists only when the CPU has AVX-512F and BW,
     // BMI1 and PCLMULQDQ; nothing is copied.
-    unsafe { validate_avx512::<W, false>(simd, b, w, std::ptr::null_mut()) }
+    unsafe { validate_avx512::<(), false>(simd, b, &mut (), std::ptr::null_mut()) }
 }
 
-/// [`validate_watching`], copying `b` into `dst` as it reads it: when it returns
-/// `Some`, the first `b.len()` bytes of `dst` are `b`'s. `None` also when
-/// `dst` is shorter than `b`.
+/// [`validate`], with `w` told what it watches for, copying `b` into `dst`
+/// as it reads it: when it returns `Some`, the first `b.len()` bytes of
+/// `dst` are `b`'s. `None` also when `dst` is shorter than `b`.
 #[inline]
 pub(super) fn validate_into<W: Watch>(
     simd: Simd512,

@@ -321,8 +321,9 @@ mod tests {
 
 #[cfg(test)]
 mod agree {
-    //! The validator's check (`format::copy_if_as_jq_writes_it`) and the scanner's
-    //! give the same verdict on texts built to sit near the rule's edges.
+    //! The validator's check (`format::copy_if_as_jq_writes_it`) and the
+    //! scanner's give the same verdict on texts built to sit near the
+    //! rule's edges.
     use super::{Canon, scan_json};
     use crate::format::copy_if_as_jq_writes_it;
     use proptest::prelude::*;
