@@ -31,6 +31,12 @@
 //! LF or CR is whitespace outside strings: `newline` is whether the text
 //! holds one. The last partial block is copied into a buffer padded with
 //! spaces, which change neither the verdict nor the span.
+//!
+//! Every byte is loaded once, so the validator also answers two questions
+//! that would each cost a pass of their own: whether the text is ASCII
+//! (the blocks ORed; only text that is not is checked for UTF-8), and, in
+//! `validate_into`, the text itself, each block stored where the caller
+//! reserved room as it is read.
 
 use super::json::Scan;
 use super::json_canon::Watch;
