@@ -147,30 +147,48 @@ pub(crate) fn validate_text(b: &[u8]) -> Option<Scan> {
 #[inline]
 pub(crate) fn validate_text_into(b: &[u8], out: &mut Vec<u8>) -> Option<Scan> {
     #[cfg(target_arch = "x86_64")]
-    if b.len() >= SHORT {
-        use super::{json_simd, json_simd512};
-        out.reserve(b.len());
-        let dst = out.spare_capacity_mut();
-        let found = if let Some(simd) = json_simd512::Simd512::detect() {
-            Some(json_simd512::validate_into(simd, b, &mut (), dst))
-        } else {
-            json_simd::Simd::detect().map(|simd| json_simd::validate_into(simd, b, &mut (), dst))
-        };
-        if let Some(found) = found {
-            let (scan, ascii) = found?;
-            if !ascii && !super::is_utf8(b) {
-                return None;
-            }
-            // SAFETY: the validator wrote the `b.len()` bytes after the
-            // vector's length (it accepted `b`, so it read all of it), and
-            // `reserve` made room for them.
-            unsafe { out.set_len(out.len() + b.len()) };
-            return Some(scan);
-        }
+    if b.len() >= SHORT
+        && let Some(found) =
+            validate_copying(b, &mut (), out, |_, ascii, _| ascii || super::is_utf8(b))
+    {
+        return found;
     }
     let scan = validate_text(b)?;
     out.extend_from_slice(b);
     Some(scan)
+}
+
+/// The validator's answer on `b` (`w` told what it watches for), with `b`
+/// copied into `out`'s spare room as the validator reads it. An accepted
+/// text that `keep` (given the scan, whether `b` is ASCII, and the watch)
+/// also accepts is appended to `out`: `Some(Some(scan))`; else nothing is,
+/// `Some(None)`. `None` where the CPU has no validator.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(super) fn validate_copying<W: super::json_canon::Watch>(
+    b: &[u8],
+    w: &mut W,
+    out: &mut Vec<u8>,
+    keep: impl FnOnce(&Scan, bool, &W) -> bool,
+) -> Option<Option<Scan>> {
+    use super::{json_simd, json_simd512};
+    out.reserve(b.len());
+    let dst = out.spare_capacity_mut();
+    let found = if let Some(simd) = json_simd512::Simd512::detect() {
+        json_simd512::validate_into(simd, b, w, dst)
+    } else {
+        json_simd::validate_into(json_simd::Simd::detect()?, b, w, dst)
+    };
+    match found {
+        Some((scan, ascii)) if keep(&scan, ascii, w) => {
+            // SAFETY: the validator wrote the `b.len()` bytes after the
+            // vector's length (it accepted `b`, so it read all of it), and
+            // `reserve` made room for them.
+            unsafe { out.set_len(out.len() + b.len()) };
+            Some(Some(scan))
+        }
+        _ => Some(None),
+    }
 }
 
 /// See [`validate_text`]: measured on 9-14 byte objects (the scanner is 8 %

@@ -211,7 +211,7 @@ impl Watch for Canon {
 pub(crate) fn copy_if_as_jq_writes_it(b: &[u8], out: &mut Vec<u8>) -> bool {
     #[cfg(target_arch = "x86_64")]
     if b.len() >= super::json::SHORT {
-        use super::{json_simd, json_simd512};
+        use super::json::Scan;
         use std::cell::RefCell;
         thread_local! {
             static CANON: RefCell<Canon> = RefCell::default();
@@ -219,25 +219,12 @@ pub(crate) fn copy_if_as_jq_writes_it(b: &[u8], out: &mut Vec<u8>) -> bool {
         return CANON.with_borrow_mut(|c| {
             c.spoiled = false;
             c.keys.clear();
-            out.reserve(b.len());
-            let dst = out.spare_capacity_mut();
-            let scan = if let Some(simd) = json_simd512::Simd512::detect() {
-                json_simd512::validate_into(simd, b, c, dst)
-            } else if let Some(simd) = json_simd::Simd::detect() {
-                json_simd::validate_into(simd, b, c, dst)
-            } else {
-                None
-            };
-            let yes = scan.is_some_and(|(s, ascii)| {
+            let keep = |s: &Scan, ascii: bool, c: &Canon| {
                 !c.spoiled && s.start == 0 && s.end == b.len() && (ascii || super::is_utf8(b))
-            });
-            if yes {
-                // SAFETY: the validator wrote the `b.len()` bytes after the
-                // vector's length (it accepted `b`, so it read all of it),
-                // and `reserve` made room for them.
-                unsafe { out.set_len(out.len() + b.len()) };
-            }
-            yes
+            };
+            super::json::validate_copying(b, c, out, keep)
+                .flatten()
+                .is_some()
         });
     }
     let _ = (b, out);
