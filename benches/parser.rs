@@ -61,6 +61,7 @@ fn formatter(c: &mut Criterion) {
         ("format big events", inputs::big(1)),
         ("format tiny events", inputs::tiny(50_000)),
         ("format multi-line events", inputs::multiline(1)),
+        ("format varied-shape events", inputs::varied(1)),
     ] {
         format_group(c, group_name, &input);
     }

@@ -1,5 +1,6 @@
 //! The bench's inputs, generated in memory: Wikimedia-like big events, tiny
-//! events, and multi-line data with CRLF line endings.
+//! events, multi-line data with CRLF line endings, and JSON events each of
+//! another shape.
 
 /// ~900-byte JSON events with `event:` and `id:` lines, about `mb` MB.
 pub fn big(mb: usize) -> Vec<u8> {
@@ -48,6 +49,70 @@ pub fn multiline(mb: usize) -> Vec<u8> {
         out.extend_from_slice(b"\r\n");
     }
     out
+}
+
+/// JSON events of a few hundred bytes, each of a shape drawn at random (1 to 25
+/// members, of numbers, literals, strings, arrays and objects, nested up
+/// to three deep), about `mb` MB: the case a validator that remembers the
+/// last shape gains nothing on. (Only the parser bench formats it.)
+#[allow(dead_code)]
+pub fn varied(mb: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(mb << 20);
+    let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move |n: u64| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng % n
+    };
+    let mut n = 0u64;
+    while out.len() < mb << 20 {
+        n += 1;
+        out.extend_from_slice(format!("id: {n}\ndata: {{").as_bytes());
+        for member in 0..=next(24) {
+            if member > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(format!("\"key{member}\":").as_bytes());
+            value(&mut out, &mut next, 0);
+        }
+        out.extend_from_slice(b"}\n\n");
+    }
+    out
+}
+
+#[allow(dead_code)]
+fn value(out: &mut Vec<u8>, next: &mut impl FnMut(u64) -> u64, depth: u32) {
+    match next(if depth < 3 { 10 } else { 7 }) {
+        0..=2 => out.extend_from_slice(next(1 << 30).to_string().as_bytes()),
+        3 => out.extend_from_slice([&b"true"[..], b"false", b"null"][next(3) as usize]),
+        4..=6 => {
+            out.push(b'"');
+            out.extend(std::iter::repeat_n(b's', next(40) as usize));
+            out.push(b'"');
+        }
+        7 | 8 => {
+            out.push(b'[');
+            for i in 0..next(5) {
+                if i > 0 {
+                    out.push(b',');
+                }
+                value(out, next, depth + 1);
+            }
+            out.push(b']');
+        }
+        _ => {
+            out.push(b'{');
+            for i in 0..next(5) {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(format!("\"k{i}\":").as_bytes());
+                value(out, next, depth + 1);
+            }
+            out.push(b'}');
+        }
+    }
 }
 
 /// How many events an input holds (blank lines that end one).
