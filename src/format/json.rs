@@ -147,11 +147,21 @@ pub(crate) fn validate_text(b: &[u8]) -> Option<Scan> {
 #[inline]
 pub(crate) fn validate_text_into(b: &[u8], out: &mut Vec<u8>) -> Option<Scan> {
     #[cfg(target_arch = "x86_64")]
-    if b.len() >= SHORT
-        && let Some(found) =
-            validate_copying(b, &mut (), out, |_, ascii, _| ascii || super::is_utf8(b))
-    {
-        return found;
+    if b.len() >= SHORT {
+        use super::json_simd::Shape;
+        use std::cell::RefCell;
+        thread_local! {
+            // The shape of the last text: the events of a stream mostly
+            // share one (see `json_shape`).
+            static SHAPE: RefCell<Shape> = RefCell::default();
+        }
+        let found = SHAPE.with_borrow_mut(|shape| {
+            let keep = |_: &Scan, ascii: bool, _: &()| ascii || super::is_utf8(b);
+            validate_copying(b, &mut (), out, Some(shape), keep)
+        });
+        if let Some(found) = found {
+            return found;
+        }
     }
     let scan = validate_text(b)?;
     out.extend_from_slice(b);
@@ -169,15 +179,16 @@ pub(super) fn validate_copying<W: super::json_canon::Watch>(
     b: &[u8],
     w: &mut W,
     out: &mut Vec<u8>,
+    shape: Option<&mut super::json_simd::Shape>,
     keep: impl FnOnce(&Scan, bool, &W) -> bool,
 ) -> Option<Option<Scan>> {
     use super::{json_simd, json_simd512};
     out.reserve(b.len());
     let dst = out.spare_capacity_mut();
     let found = if let Some(simd) = json_simd512::Simd512::detect() {
-        json_simd512::validate_into(simd, b, w, dst)
+        json_simd512::validate_into(simd, b, w, dst, shape)
     } else {
-        json_simd::validate_into(json_simd::Simd::detect()?, b, w, dst)
+        json_simd::validate_into(json_simd::Simd::detect()?, b, w, dst, shape)
     };
     match found {
         Some((scan, ascii)) if keep(&scan, ascii, w) => {

@@ -222,7 +222,7 @@ pub(crate) fn copy_if_as_jq_writes_it(b: &[u8], out: &mut Vec<u8>) -> bool {
             let keep = |s: &Scan, ascii: bool, c: &Canon| {
                 !c.spoiled && s.start == 0 && s.end == b.len() && (ascii || super::is_utf8(b))
             };
-            super::json::validate_copying(b, c, out, keep)
+            super::json::validate_copying(b, c, out, None, keep)
                 .flatten()
                 .is_some()
         });

@@ -70,7 +70,7 @@ impl Simd {
 pub(super) fn validate(simd: Simd, b: &[u8]) -> Option<(Scan, bool)> {
     // SAFETY: a `Simd` exists only when the CPU has AVX2, BMI1 and
     // PCLMULQDQ; nothing is copied.
-    unsafe { validate_avx2::<(), false>(simd, b, &mut (), std::ptr::null_mut()) }
+    unsafe { validate_avx2::<(), false>(simd, b, &mut (), std::ptr::null_mut(), None) }
 }
 
 /// [`validate`], with `w` told what it watches for, copying `b` into `dst`
@@ -82,11 +82,12 @@ pub(super) fn validate_into<W: Watch>(
     b: &[u8],
     w: &mut W,
     dst: &mut [MaybeUninit<u8>],
+    shape: Option<&mut Shape>,
 ) -> Option<(Scan, bool)> {
     let dst = dst.get_mut(..b.len())?;
     // SAFETY: a `Simd` exists only when the CPU has AVX2, BMI1 and
     // PCLMULQDQ; `dst` has room for `b.len()` bytes.
-    unsafe { validate_avx2::<W, true>(simd, b, w, dst.as_mut_ptr().cast()) }
+    unsafe { validate_avx2::<W, true>(simd, b, w, dst.as_mut_ptr().cast(), shape) }
 }
 
 /// # Safety
@@ -97,14 +98,18 @@ unsafe fn validate_avx2<W: Watch, const COPY: bool>(
     b: &[u8],
     w: &mut W,
     dst: *mut u8,
+    shape: Option<&mut Shape>,
 ) -> Option<(Scan, bool)> {
     // SAFETY: the caller's `dst` is as `validate_with` needs it.
-    unsafe { validate_with::<_, _, COPY>(simd, b, w, dst) }
+    unsafe { validate_with::<_, _, COPY>(simd, b, w, dst, shape) }
 }
 
 /// The byte classes of 64-byte blocks, as bit masks (bit n for byte n).
 pub(super) trait Vectors: Copy {
     type Block: Copy;
+    /// Whether [`Vectors::gather`] is cheap enough for a shape
+    /// (`json_shape`) to spare the grammar.
+    const GATHERS: bool;
     fn load(self, block: &[u8; 64]) -> Self::Block;
     /// No quote, backslash or control byte (the middle of a long string).
     fn quiet(self, v: Self::Block) -> bool;
@@ -124,11 +129,50 @@ pub(super) trait Vectors: Copy {
     fn or(self, a: Self::Block, b: Self::Block) -> Self::Block;
     /// Whether a byte of `v` has its top bit set.
     fn high(self, v: Self::Block) -> bool;
+    /// Stores at `dst`, in order, the bytes of `v` set in `found`, those
+    /// also set in `starts` as `0` (a shape's sequence, `json_shape`);
+    /// returns how many.
+    ///
+    /// # Safety
+    /// `dst` is valid for writes of 64 bytes.
+    unsafe fn gather(self, v: Self::Block, found: u64, starts: u64, dst: *mut u8) -> usize;
     /// Stores the 64 bytes of `v` at `dst`.
     ///
     /// # Safety
     /// `dst` is valid for writes of 64 bytes.
     unsafe fn store(self, v: Self::Block, dst: *mut u8);
+}
+
+/// [`Vectors::gather`] a byte at a time, for vectors without a compress
+/// (slower than the grammar it would spare: `GATHERS` is false there).
+///
+/// # Safety
+/// `dst` is valid for writes of 64 bytes.
+#[inline(always)]
+pub(super) unsafe fn gather_one_by_one<V: Vectors>(
+    v: V,
+    x: V::Block,
+    found: u64,
+    starts: u64,
+    dst: *mut u8,
+) -> usize {
+    let mut bytes = [0u8; 64];
+    // SAFETY: `bytes` takes 64 bytes.
+    unsafe { v.store(x, bytes.as_mut_ptr()) };
+    let mut n = 0;
+    let mut rest = found;
+    while rest != 0 {
+        let p = rest.trailing_zeros() as usize & 63;
+        let c = match starts >> p & 1 {
+            1 => b'0',
+            _ => bytes[p],
+        };
+        // SAFETY: at most 64 bytes, which the caller's `dst` takes.
+        unsafe { dst.add(n).write(c) };
+        rest &= rest - 1;
+        n += 1;
+    }
+    n
 }
 
 /// The validator, with the vector instructions of `v`; compiled into a
@@ -145,10 +189,18 @@ pub(super) unsafe fn validate_with<V: Vectors, W: Watch, const COPY: bool>(
     b: &[u8],
     w: &mut W,
     dst: *mut u8,
+    shape: Option<&mut Shape>,
 ) -> Option<(Scan, bool)> {
     let mut s1 = Stage1::new();
     let mut seen = v.none();
     let mut s2 = Stage2::new();
+    // With a shape (and no watch, which the grammar tells of keys), the
+    // found bytes are gathered for it rather than fed to the grammar, as
+    // long as they fit.
+    let mut shape = shape.filter(|_| !W::ON && V::GATHERS);
+    if let Some(shape) = shape.as_deref_mut() {
+        shape.begin();
+    }
     let (blocks, rest) = b.as_chunks::<64>();
     let mut padded = [b' '; 64];
     padded[..rest.len()].copy_from_slice(rest);
@@ -206,11 +258,33 @@ pub(super) unsafe fn validate_with<V: Vectors, W: Watch, const COPY: bool>(
                 w.spoil();
             }
         }
-        s2.run(block, found, grammar::At { b, base, closing }, w)?;
+        let at = grammar::At { b, base, closing };
+        let gathered = match shape.as_deref_mut() {
+            Some(shape) => {
+                let fits = shape.push(v, x, found, starts);
+                if !fits {
+                    // Too long to remember: the grammar from here on.
+                    s2.feed(shape.bytes())?;
+                }
+                fits
+            }
+            None => false,
+        };
+        if !gathered {
+            shape = None;
+            s2.run(block, found, at, w)?;
+        }
         grammar::scalars(b, block, base, starts, w)?;
         k += 1;
     }
-    if s1.in_string != 0 || !s2.done() {
+    if s1.in_string != 0 {
+        return None;
+    }
+    let grammar = match shape {
+        Some(shape) => shape.accepts(&mut s2),
+        None => s2.done(),
+    };
+    if !grammar {
         return None;
     }
     // In an accepted text the first and last bytes that are not whitespace
@@ -405,6 +479,7 @@ pub(super) const WS_TABLE: [u8; 16] = [
 pub(super) const OP_TABLE: [u8; 16] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, b':', b'{', b',', b'}', 0, 0];
 
 impl Vectors for Simd {
+    const GATHERS: bool = false;
     type Block = (__m256i, __m256i);
 
     #[inline(always)]
@@ -493,6 +568,12 @@ impl Vectors for Simd {
     }
 
     #[inline(always)]
+    unsafe fn gather(self, v: Self::Block, found: u64, starts: u64, dst: *mut u8) -> usize {
+        // SAFETY: as the caller's.
+        unsafe { gather_one_by_one(self, v, found, starts, dst) }
+    }
+
+    #[inline(always)]
     unsafe fn store(self, (lo, hi): Self::Block, dst: *mut u8) {
         // SAFETY: `self` proves the CPU has AVX2; the caller's `dst` takes
         // 64 bytes, and the stores need no alignment.
@@ -556,6 +637,9 @@ unsafe fn table(t: [u8; 16]) -> __m256i {
 
 #[path = "json_simd_grammar.rs"]
 mod grammar;
+#[path = "json_shape.rs"]
+mod shape;
+pub(super) use shape::Shape;
 #[cfg(test)]
 #[path = "json_simd_proptests.rs"]
 mod proptests;

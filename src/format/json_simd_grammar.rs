@@ -202,6 +202,24 @@ impl Stage2 {
         }
     }
 
+    /// [`Stage2::run`] on a sequence of found bytes, gathered from their
+    /// blocks (`json_shape`): the grammar sees the same bytes in the same
+    /// order. No watch is told anything.
+    pub(super) fn feed(&mut self, seq: &[u8]) -> Option<()> {
+        for chunk in seq.chunks(64) {
+            let mut block = [b' '; 64];
+            block[..chunk.len()].copy_from_slice(chunk);
+            let found = u64::MAX >> (64 - chunk.len());
+            let at = At {
+                b: &[],
+                base: 0,
+                closing: 0,
+            };
+            self.run(&block, found, at, &mut ())?;
+        }
+        Some(())
+    }
+
     #[inline(always)]
     fn push(&mut self, open: S, after: S) -> Option<S> {
         if self.depth >= MAX_DEPTH as usize {

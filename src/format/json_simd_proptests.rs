@@ -174,6 +174,8 @@ proptest! {
         let mut rng = fastrand::Rng::with_seed(seed);
         let mut b = Vec::new();
         write(&v, &mut rng, &mut b);
+        // Its shape remembered first (`json_shape`), then the mutation.
+        check(&b);
         mutate(&mut b, &mut rng, count);
         check(&b);
     }

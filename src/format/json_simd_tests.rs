@@ -7,6 +7,11 @@ use super::super::json_simd512::Simd512;
 use super::*;
 use std::mem::MaybeUninit;
 
+thread_local! {
+    /// The shape `check` validates with: the last text's it accepted.
+    pub(in crate::format) static SHAPE: std::cell::RefCell<Shape> = std::cell::RefCell::default();
+}
+
 /// The validator's answer, asserted equal to the scanner's (and the
 /// verdict to serde_json's on UTF-8 that does not nest past the limits).
 pub(in crate::format) fn check(b: &[u8]) -> Option<Scan> {
@@ -36,16 +41,26 @@ pub(in crate::format) fn check(b: &[u8]) -> Option<Scan> {
     let got = ascii(validate(simd, b));
     assert_eq!(got, want, "{:?}", String::from_utf8_lossy(b));
     assert_eq!(
-        ascii(copied(&|dst| validate_into(simd, b, &mut (), dst))),
+        ascii(copied(&|dst| validate_into(simd, b, &mut (), dst, None))),
         want
     );
     if let Some(simd512) = Simd512::detect() {
         let got = ascii(super::super::json_simd512::validate(simd512, b));
         assert_eq!(got, want, "AVX-512: {:?}", String::from_utf8_lossy(b));
         let into = |dst: &mut [MaybeUninit<u8>]| {
-            super::super::json_simd512::validate_into(simd512, b, &mut (), dst)
+            super::super::json_simd512::validate_into(simd512, b, &mut (), dst, None)
         };
         assert_eq!(ascii(copied(&into)), want, "AVX-512");
+        // With the shape of the text checked before on this thread, then
+        // with its own (remembered if accepted).
+        for _ in 0..2 {
+            let into = |dst: &mut [MaybeUninit<u8>]| {
+                SHAPE.with_borrow_mut(|shape| {
+                    super::super::json_simd512::validate_into(simd512, b, &mut (), dst, Some(shape))
+                })
+            };
+            assert_eq!(ascii(copied(&into)), want, "AVX-512, shape");
+        }
     }
     let brackets = b.iter().filter(|&&c| c == b'[' || c == b'{').count();
     if std::str::from_utf8(b).is_ok() && brackets < MAX_DEPTH as usize {
