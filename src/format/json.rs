@@ -188,7 +188,7 @@ pub(super) fn validate_copying<W: super::json_canon::Watch>(
     let found = if let Some(simd) = json_simd512::Simd512::detect() {
         json_simd512::validate_into(simd, b, w, dst, shape)
     } else {
-        json_simd::validate_into(json_simd::Simd::detect()?, b, w, dst, shape)
+        json_simd::validate_into(json_simd::Simd::detect()?, b, w, dst)
     };
     match found {
         Some((scan, ascii)) if keep(&scan, ascii, w) => {

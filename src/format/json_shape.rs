@@ -85,6 +85,38 @@ impl Shape {
     }
 }
 
+/// [`Vectors::gather`] a byte at a time, for vectors without a compress
+/// (slower than the grammar it would spare: `GATHERS` is false there).
+///
+/// # Safety
+/// `dst` is valid for writes of 64 bytes.
+#[inline(always)]
+pub(in crate::format) unsafe fn one_by_one<V: Vectors>(
+    v: V,
+    x: V::Block,
+    found: u64,
+    starts: u64,
+    dst: *mut u8,
+) -> usize {
+    let mut bytes = [0u8; 64];
+    // SAFETY: `bytes` takes 64 bytes.
+    unsafe { v.store(x, bytes.as_mut_ptr()) };
+    let mut n = 0;
+    let mut rest = found;
+    while rest != 0 {
+        let p = rest.trailing_zeros() as usize & 63;
+        let c = match starts >> p & 1 {
+            1 => b'0',
+            _ => bytes[p],
+        };
+        // SAFETY: at most 64 bytes, which the caller's `dst` takes.
+        unsafe { dst.add(n).write(c) };
+        rest &= rest - 1;
+        n += 1;
+    }
+    n
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::tests::{SHAPE, check};

@@ -20,6 +20,8 @@
 //! (no quote, backslash or control byte) are passed over in a loop of a
 //! few vector instructions each.
 //!
+//! (What follows the compares is `json_simd_stage1`.)
+//!
 //! Stage 2 (`json_simd_grammar`) runs on those bits as each block comes
 //! out of stage 1 (no index vector): the grammar, with the scanner's
 //! nesting limit, and the numbers and literals read from the text at
@@ -37,10 +39,15 @@
 //! (the blocks ORed; only text that is not is checked for UTF-8), and, in
 //! `validate_into`, the text itself, each block stored where the caller
 //! reserved room as it is read.
+//!
+//! Given a [`Shape`] (and, with AVX-512, a compress: `json_simd512`), the
+//! grammar's bytes are gathered instead of fed to it, and a text of the
+//! last one's shape is spared the grammar (`json_shape`).
 
 use super::json::Scan;
 use super::json_canon::Watch;
 use grammar::Stage2;
+use stage1::Stage1;
 use std::arch::x86_64::{
     __m256i, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_set_epi64x, _mm_set1_epi8,
     _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8, _mm256_or_si256,
@@ -70,7 +77,7 @@ impl Simd {
 pub(super) fn validate(simd: Simd, b: &[u8]) -> Option<(Scan, bool)> {
     // SAFETY: a `Simd` exists only when the CPU has AVX2, BMI1 and
     // PCLMULQDQ; nothing is copied.
-    unsafe { validate_avx2::<(), false>(simd, b, &mut (), std::ptr::null_mut(), None) }
+    unsafe { validate_avx2::<(), false>(simd, b, &mut (), std::ptr::null_mut()) }
 }
 
 /// [`validate`], with `w` told what it watches for, copying `b` into `dst`
@@ -82,12 +89,11 @@ pub(super) fn validate_into<W: Watch>(
     b: &[u8],
     w: &mut W,
     dst: &mut [MaybeUninit<u8>],
-    shape: Option<&mut Shape>,
 ) -> Option<(Scan, bool)> {
     let dst = dst.get_mut(..b.len())?;
     // SAFETY: a `Simd` exists only when the CPU has AVX2, BMI1 and
     // PCLMULQDQ; `dst` has room for `b.len()` bytes.
-    unsafe { validate_avx2::<W, true>(simd, b, w, dst.as_mut_ptr().cast(), shape) }
+    unsafe { validate_avx2::<W, true>(simd, b, w, dst.as_mut_ptr().cast()) }
 }
 
 /// # Safety
@@ -98,10 +104,10 @@ unsafe fn validate_avx2<W: Watch, const COPY: bool>(
     b: &[u8],
     w: &mut W,
     dst: *mut u8,
-    shape: Option<&mut Shape>,
 ) -> Option<(Scan, bool)> {
-    // SAFETY: the caller's `dst` is as `validate_with` needs it.
-    unsafe { validate_with::<_, _, COPY>(simd, b, w, dst, shape) }
+    // SAFETY: the caller's `dst` is as `validate_with` needs it. (A shape
+    // would cost more to gather here than the grammar it spares.)
+    unsafe { validate_with::<_, _, COPY>(simd, b, w, dst, None) }
 }
 
 /// The byte classes of 64-byte blocks, as bit masks (bit n for byte n).
@@ -141,38 +147,6 @@ pub(super) trait Vectors: Copy {
     /// # Safety
     /// `dst` is valid for writes of 64 bytes.
     unsafe fn store(self, v: Self::Block, dst: *mut u8);
-}
-
-/// [`Vectors::gather`] a byte at a time, for vectors without a compress
-/// (slower than the grammar it would spare: `GATHERS` is false there).
-///
-/// # Safety
-/// `dst` is valid for writes of 64 bytes.
-#[inline(always)]
-pub(super) unsafe fn gather_one_by_one<V: Vectors>(
-    v: V,
-    x: V::Block,
-    found: u64,
-    starts: u64,
-    dst: *mut u8,
-) -> usize {
-    let mut bytes = [0u8; 64];
-    // SAFETY: `bytes` takes 64 bytes.
-    unsafe { v.store(x, bytes.as_mut_ptr()) };
-    let mut n = 0;
-    let mut rest = found;
-    while rest != 0 {
-        let p = rest.trailing_zeros() as usize & 63;
-        let c = match starts >> p & 1 {
-            1 => b'0',
-            _ => bytes[p],
-        };
-        // SAFETY: at most 64 bytes, which the caller's `dst` takes.
-        unsafe { dst.add(n).write(c) };
-        rest &= rest - 1;
-        n += 1;
-    }
-    n
 }
 
 /// The validator, with the vector instructions of `v`; compiled into a
@@ -303,171 +277,6 @@ fn is_ws(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\r')
 }
 
-/// Stage 1's state from one block to the next.
-struct Stage1 {
-    /// 1 when the next block's first byte is escaped (this one ended in an
-    /// odd run of backslashes), else 0.
-    escaped: u64,
-    /// All ones when the next block starts inside a string, else 0.
-    in_string: u64,
-    /// 1 when this block's last byte was part of a run of scalar bytes.
-    other: u64,
-    /// An LF or CR was seen.
-    newline: bool,
-    /// Where the `u` of the low half of the last surrogate pair is (that
-    /// escape was checked with its high half).
-    paired: usize,
-}
-
-impl Stage1 {
-    fn new() -> Stage1 {
-        Stage1 {
-            escaped: 0,
-            in_string: 0,
-            other: 0,
-            newline: false,
-            paired: usize::MAX,
-        }
-    }
-
-    /// The bytes of `block` (`x`, at `base` in `b`) that stage 2 must look
-    /// at, the first bytes of scalars among them, the whitespace outside
-    /// strings and the closing quotes, as bits, given its quotes,
-    /// backslashes and control bytes; `None` when the block shows that `b`
-    /// is not JSON.
-    #[inline(always)]
-    fn block<V: Vectors>(
-        &mut self,
-        v: V,
-        b: &[u8],
-        block: &[u8; 64],
-        base: usize,
-        x: V::Block,
-        (quote, backslash, ctrl): (u64, u64, u64),
-    ) -> Option<(u64, u64, u64, u64)> {
-        let escaped = self.escapes(backslash);
-        let quote = quote & !escaped;
-        // Opening quotes and the bytes inside strings.
-        let in_string = v.prefix_xor(quote) ^ self.in_string;
-        self.in_string = ((in_string as i64) >> 63) as u64;
-        let outside = !(in_string | quote);
-        let (ws, op) = v.layout(x);
-        // (`^`: the two are disjoint, and the compiler need not join them
-        // as vectors again.)
-        let other = outside & !(ws ^ op);
-        let starts = other & !(other << 1 | self.other);
-        self.other = other >> 63;
-        let found = op & outside | quote & in_string | starts;
-        if ctrl | escaped != 0 {
-            self.rare(b, block, base, ctrl, ws & outside, escaped)?;
-        }
-        Some((found, starts, ws & outside, quote & !in_string))
-    }
-
-    /// The checks for a block with control bytes or escapes.
-    #[inline(never)]
-    fn rare(
-        &mut self,
-        b: &[u8],
-        block: &[u8; 64],
-        base: usize,
-        ctrl: u64,
-        ws_outside: u64,
-        escaped: u64,
-    ) -> Option<()> {
-        if ctrl != 0 {
-            self.controls(block, ctrl, ws_outside)?;
-        }
-        if escaped != 0 {
-            self.check_escapes(b, block, base, escaped)?;
-        }
-        Some(())
-    }
-
-    /// The characters escaped by backslashes (simdjson's `find_escaped`):
-    /// the byte after each odd-numbered backslash of a run.
-    #[inline(always)]
-    fn escapes(&mut self, backslash: u64) -> u64 {
-        const EVEN: u64 = 0x5555_5555_5555_5555;
-        if backslash == 0 {
-            return std::mem::take(&mut self.escaped);
-        }
-        // An escaped first byte escapes nothing, even a backslash.
-        let backslash = backslash & !self.escaped;
-        let follows = backslash << 1 | self.escaped;
-        let odd_starts = backslash & !EVEN & !follows;
-        // Adding each run's start to the run carries past its end: the
-        // bits past runs that start on even bits.
-        let (even_ends, carry) = odd_starts.overflowing_add(backslash);
-        self.escaped = u64::from(carry);
-        (EVEN ^ (even_ends << 1)) & follows
-    }
-
-    /// Control bytes are whitespace outside strings or refused; LF and CR
-    /// are line breaks.
-    fn controls(&mut self, block: &[u8; 64], ctrl: u64, ws_outside: u64) -> Option<()> {
-        if ctrl & !ws_outside != 0 {
-            return None;
-        }
-        let mut m = ctrl;
-        while m != 0 && !self.newline {
-            let c = block[m.trailing_zeros() as usize & 63];
-            self.newline = c == b'\n' || c == b'\r';
-            m &= m - 1;
-        }
-        Some(())
-    }
-
-    /// Each escaped character is one of `"\/bfnrtu`; each `\u` is four hex
-    /// digits, and surrogates come in pairs (`json::Cursor::escape`).
-    fn check_escapes(
-        &mut self,
-        b: &[u8],
-        block: &[u8; 64],
-        base: usize,
-        escaped: u64,
-    ) -> Option<()> {
-        let mut m = escaped;
-        while m != 0 {
-            let p = m.trailing_zeros() as usize & 63;
-            match block[p] {
-                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
-                b'u' => self.unicode(b, base + p)?,
-                _ => return None,
-            }
-            m &= m - 1;
-        }
-        Some(())
-    }
-
-    /// The `\u` escape whose `u` is at `b[u]`.
-    fn unicode(&mut self, b: &[u8], u: usize) -> Option<()> {
-        if u == self.paired {
-            return Some(());
-        }
-        let low = 0xDC00..=0xDFFF;
-        let n = hex4(b, u + 1)?;
-        if low.contains(&n) {
-            return None;
-        }
-        if (0xD800..=0xDBFF).contains(&n) {
-            if b.get(u + 5..u + 7)? != b"\\u" || !low.contains(&hex4(b, u + 7)?) {
-                return None;
-            }
-            self.paired = u + 6;
-        }
-        Some(())
-    }
-}
-
-fn hex4(b: &[u8], i: usize) -> Option<u32> {
-    let mut n = 0;
-    for &c in b.get(i..i + 4)? {
-        n = n * 16 + char::from(c).to_digit(16)?;
-    }
-    Some(n)
-}
-
 /// The low-nibble lookup that finds whitespace: each whitespace byte sits
 /// at its own low nibble, and the other entries match no byte with theirs
 /// (the shuffle gives 0 for bytes of 0x80 and above).
@@ -570,7 +379,7 @@ impl Vectors for Simd {
     #[inline(always)]
     unsafe fn gather(self, v: Self::Block, found: u64, starts: u64, dst: *mut u8) -> usize {
         // SAFETY: as the caller's.
-        unsafe { gather_one_by_one(self, v, found, starts, dst) }
+        unsafe { shape::one_by_one(self, v, found, starts, dst) }
     }
 
     #[inline(always)]
@@ -639,7 +448,9 @@ unsafe fn table(t: [u8; 16]) -> __m256i {
 mod grammar;
 #[path = "json_shape.rs"]
 mod shape;
-pub(super) use shape::Shape;
+#[path = "json_simd_stage1.rs"]
+mod stage1;
+pub(super) use shape::{Shape, one_by_one as gather_one_by_one};
 #[cfg(test)]
 #[path = "json_simd_proptests.rs"]
 mod proptests;

@@ -41,7 +41,7 @@ pub(in crate::format) fn check(b: &[u8]) -> Option<Scan> {
     let got = ascii(validate(simd, b));
     assert_eq!(got, want, "{:?}", String::from_utf8_lossy(b));
     assert_eq!(
-        ascii(copied(&|dst| validate_into(simd, b, &mut (), dst, None))),
+        ascii(copied(&|dst| validate_into(simd, b, &mut (), dst))),
         want
     );
     if let Some(simd512) = Simd512::detect() {
