@@ -277,12 +277,24 @@ pub(super) fn scalars<W: Watch>(
 fn scalar(b: &[u8], i: usize, c: u8) -> Option<()> {
     let end = match c {
         b'1'..=b'9' => {
-            // Most numbers are small integers: when one of the next eight
-            // bytes ends the digits and is a delimiter, that is all.
-            let next = b
+            // Most numbers are integers of up to 16 digits (counts, IDs,
+            // epoch times), all within the f64 range: when one of the next
+            // sixteen (or, near the end, eight) bytes ends the digits and
+            // is a delimiter, that is all.
+            let sixteen = b.get(i + 1..i + 17);
+            if let Some(next) = sixteen.and_then(|w| <&[u8; 16]>::try_from(w).ok()) {
+                let x = u128::from_le_bytes(*next);
+                let mut n = digits(x as u64);
+                if n == 8 {
+                    n += digits((x >> 64) as u64);
+                }
+                if n < 16 && DELIMITER[usize::from(next[n & 15])] {
+                    return Some(());
+                }
+            } else if let Some(next) = b
                 .get(i + 1..i + 9)
-                .and_then(|w| <&[u8; 8]>::try_from(w).ok());
-            if let Some(next) = next {
+                .and_then(|w| <&[u8; 8]>::try_from(w).ok())
+            {
                 let n = digits(u64::from_le_bytes(*next));
                 if n < 8 && DELIMITER[usize::from(next[n & 7])] {
                     return Some(());
