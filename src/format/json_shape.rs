@@ -49,9 +49,7 @@ impl Shape {
     /// appended) when they might not fit.
     #[inline(always)]
     pub(super) fn push<V: Vectors>(&mut self, v: V, x: V::Block, found: u64, starts: u64) -> bool {
-        if self.len > CAP {
-            return false;
-        }
+        // `seq` is CAP + 64 long: there is room while `len` is at most CAP.
         let Some(room) = self.seq.get_mut(self.len..self.len + 64) else {
             return false;
         };
@@ -85,8 +83,9 @@ impl Shape {
     }
 }
 
-/// [`Vectors::gather`] a byte at a time, for vectors without a compress
-/// (slower than the grammar it would spare: `GATHERS` is false there).
+/// [`Vectors::gather`] a byte at a time, for vectors without a compress,
+/// which are given no shape (this is slower than the grammar it would
+/// spare).
 ///
 /// # Safety
 /// `dst` is valid for writes of 64 bytes.

@@ -113,9 +113,6 @@ unsafe fn validate_avx2<W: Watch, const COPY: bool>(
 /// The byte classes of 64-byte blocks, as bit masks (bit n for byte n).
 pub(super) trait Vectors: Copy {
     type Block: Copy;
-    /// Whether [`Vectors::gather`] is cheap enough for a shape
-    /// (`json_shape`) to spare the grammar.
-    const GATHERS: bool;
     fn load(self, block: &[u8; 64]) -> Self::Block;
     /// No quote, backslash or control byte (the middle of a long string).
     fn quiet(self, v: Self::Block) -> bool;
@@ -170,8 +167,8 @@ pub(super) unsafe fn validate_with<V: Vectors, W: Watch, const COPY: bool>(
     let mut s2 = Stage2::new();
     // With a shape (and no watch, which the grammar tells of keys), the
     // found bytes are gathered for it rather than fed to the grammar, as
-    // long as they fit.
-    let mut shape = shape.filter(|_| !W::ON && V::GATHERS);
+    // long as they fit. Only vectors with a compress are given one.
+    let mut shape = shape.filter(|_| !W::ON);
     if let Some(shape) = shape.as_deref_mut() {
         shape.begin();
     }
@@ -288,7 +285,6 @@ pub(super) const WS_TABLE: [u8; 16] = [
 pub(super) const OP_TABLE: [u8; 16] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, b':', b'{', b',', b'}', 0, 0];
 
 impl Vectors for Simd {
-    const GATHERS: bool = false;
     type Block = (__m256i, __m256i);
 
     #[inline(always)]

@@ -126,7 +126,6 @@ unsafe fn table(t: &[u8; 16]) -> __m512i {
 
 impl<const VBMI2: bool> Vectors for Lanes<VBMI2> {
     type Block = __m512i;
-    const GATHERS: bool = VBMI2;
 
     #[inline(always)]
     fn load(self, block: &[u8; 64]) -> __m512i {
