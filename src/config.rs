@@ -62,6 +62,16 @@ pub enum StateStore {
     Topic(kafka::StateOptions),
 }
 
+impl StateStore {
+    /// Where the resume point is kept, as the flags name it.
+    pub fn describe(&self) -> String {
+        match self {
+            StateStore::File(path) => format!("--state-file {}", path.display()),
+            StateStore::Topic(t) => format!("--state-topic {:?}, key {:?}", t.topic, t.key),
+        }
+    }
+}
+
 /// What `from_cli` needs from the outside world, so it stays testable.
 pub struct Env<'a> {
     pub var: &'a dyn Fn(&str) -> Option<String>,

@@ -69,6 +69,10 @@ struct Run<'a> {
 struct Resume {
     ledger: Ledger,
     store: Option<Box<dyn CheckpointStore>>,
+    /// The store holds (or the run started from) a non-empty ID. Until then
+    /// an empty ID is not saved: a record saying "no resume point" could
+    /// only ever hide a real one.
+    anchored: bool,
 }
 
 impl Resume {
@@ -76,8 +80,13 @@ impl Resume {
     /// ID and save it (at most once a second unless `force`).
     fn catch_up(&mut self, delivered: u64, force: bool) -> Result<()> {
         self.ledger.advance(delivered);
+        let id = self.ledger.safe_id();
+        if id.is_empty() && !self.anchored {
+            return Ok(());
+        }
+        self.anchored = true;
         match &mut self.store {
-            Some(store) => store.save(self.ledger.safe_id(), delivered, force),
+            Some(store) => store.save(id, delivered, force),
             None => Ok(()),
         }
     }
@@ -108,13 +117,7 @@ pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
         Some(s) => s.load()?,
         None => None,
     };
-    if let (Some(StateStore::Topic(t)), None) = (&cfg.state, &saved) {
-        log.info(&format!(
-            "no resume point for key {:?} in --state-topic \"{}\": starting from the live edge",
-            t.key, t.topic
-        ));
-    }
-    let first_id = cfg.last_event_id.clone().or(saved).unwrap_or_default();
+    let first_id = resume_point(cfg, saved, log);
     let sink = match &cfg.kafka {
         Some(k) => Sink::Kafka(Box::new(KafkaSink::new(k, log)?)),
         None => Sink::stdout()?,
@@ -147,6 +150,7 @@ pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
         resume: Resume {
             ledger: Ledger::new(&first_id),
             store,
+            anchored: !first_id.is_empty(),
         },
         reconnect: Reconnector::new(cfg.reconnect.clone()),
         chunk: ChunkState {
@@ -186,6 +190,25 @@ fn open_store(cfg: &Config, log: &Log) -> Result<Option<Box<dyn CheckpointStore>
         }
         _ => None,
     })
+}
+
+/// The ID the run starts from (`--last-event-id` over the saved one; empty
+/// for none), said once at normal verbosity when there is a store.
+fn resume_point(cfg: &Config, saved: Option<String>, log: &Log) -> String {
+    let saved = saved.filter(|id| !id.is_empty());
+    let Some(store) = &cfg.state else {
+        return cfg.last_event_id.clone().unwrap_or_default();
+    };
+    let (id, from) = match &cfg.last_event_id {
+        Some(id) => (id.clone(), "--last-event-id".to_string()),
+        None => (saved.unwrap_or_default(), store.describe()),
+    };
+    if id.is_empty() {
+        log.info(&format!("no resume point in {from}: starting from the live edge"));
+    } else {
+        log.info(&format!("resuming after event ID {id} (from {from})"));
+    }
+    id
 }
 
 impl Run<'_> {

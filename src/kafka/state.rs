@@ -15,6 +15,7 @@ use super::context::describe;
 use crate::resume::CheckpointStore;
 use anyhow::{Context as _, Result, anyhow, bail};
 use rdkafka::ClientContext;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
 use rdkafka::consumer::{BaseConsumer, Consumer, DefaultConsumerContext};
 use rdkafka::message::Message;
@@ -46,13 +47,24 @@ pub fn default_key(url: &str, data_topic: &str) -> String {
     format!("{url} -> {data_topic}")
 }
 
-/// Notes failed deliveries of state records.
+/// Notes failed deliveries of state records, and why the brokers could not
+/// be reached.
 #[derive(Default)]
 struct StateContext {
     failure: Mutex<Option<String>>,
+    last_error: Mutex<Option<String>>,
 }
 
-impl ClientContext for StateContext {}
+impl ClientContext for StateContext {
+    fn error(&self, error: KafkaError, reason: &str) {
+        let mut last = self.last_error.lock().unwrap_or_else(|p| p.into_inner());
+        // "1/1 brokers are down" says less than the error that took the
+        // last one down; keep that one when there is one.
+        if error.rdkafka_error_code() != Some(RDKafkaErrorCode::AllBrokersDown) || last.is_none() {
+            *last = Some(reason.to_string());
+        }
+    }
+}
 
 impl ProducerContext for StateContext {
     type DeliveryOpaque = ();
@@ -96,7 +108,20 @@ impl StateTopic {
         let metadata = producer
             .client()
             .fetch_metadata(Some(&opts.topic), timeout)
-            .map_err(|e| anyhow!("cannot read --state-topic \"{}\": {e}", opts.topic))?;
+            .map_err(|e| {
+                producer.poll(Duration::ZERO);
+                let ctx = producer.context();
+                let last = ctx.last_error.lock().unwrap_or_else(|p| p.into_inner());
+                let why = last.clone().unwrap_or_else(|| {
+                    e.rdkafka_error_code()
+                        .map_or_else(|| e.to_string(), describe)
+                });
+                anyhow!(
+                    "cannot reach Kafka brokers {} for --state-topic \"{}\": {why}",
+                    brokers(properties),
+                    opts.topic
+                )
+            })?;
         let exists = metadata
             .topics()
             .iter()
@@ -145,6 +170,10 @@ impl StateTopic {
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .set("enable.partition.eof", "true")
+            // The resume point is read as written: ssetap never writes in
+            // transactions, and the default (read_committed) lets a broker
+            // answer with a last stable offset short of what it acknowledged.
+            .set("isolation.level", "read_uncommitted")
             .set_log_level(RDKafkaLogLevel::Emerg);
         client
             .create::<BaseConsumer<DefaultConsumerContext>>()
@@ -283,6 +312,15 @@ impl CheckpointStore for StateTopic {
             None => Ok(()),
         }
     }
+}
+
+/// The brokers the properties name, for messages.
+fn brokers(properties: &[(String, String)]) -> String {
+    properties
+        .iter()
+        .rev()
+        .find(|(k, _)| k.trim() == "bootstrap.servers" || k.trim() == "metadata.broker.list")
+        .map_or_else(|| "(none given)".to_string(), |(_, v)| v.clone())
 }
 
 /// Properties a consumer takes too: connection and security, not the

@@ -5,6 +5,7 @@
 
 mod consume;
 mod jq;
+mod restarts;
 mod resume;
 #[allow(dead_code)]
 #[path = "../common/server.rs"]
