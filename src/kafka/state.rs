@@ -181,7 +181,10 @@ impl StateTopic {
     }
 
     /// The newest record for our key in one partition, searching backwards
-    /// from the end in steps of `STEP` records.
+    /// from the end in steps of `STEP` records. The newest step is read up
+    /// to the end the fetches report (partition EOF), not up to the end the
+    /// offsets request gave: a broker whose offsets lag behind a write it
+    /// has acknowledged must not hide that write.
     fn newest_in(
         &self,
         consumer: &BaseConsumer,
@@ -193,9 +196,11 @@ impl StateTopic {
         let (low, high) = consumer
             .fetch_watermarks(topic, partition, left())
             .with_context(|| format!("cannot read the offsets of --state-topic \"{topic}\""))?;
-        let mut end = high;
-        while end > low {
-            let start = (end - STEP).max(low);
+        let low = low.max(0);
+        // `None`: read to the partition's end, wherever it is now.
+        let mut end: Option<i64> = None;
+        let mut start = high.saturating_sub(STEP).max(low);
+        loop {
             let mut list = TopicPartitionList::new();
             list.add_partition_offset(topic, partition, Offset::Offset(start))?;
             consumer.assign(&list)?;
@@ -206,7 +211,7 @@ impl StateTopic {
                 }
                 match consumer.poll(left().min(Duration::from_millis(500))) {
                     Some(Ok(m)) => {
-                        if m.offset() >= end {
+                        if end.is_some_and(|end| m.offset() >= end) {
                             break;
                         }
                         if m.key() == Some(self.opts.key.as_bytes()) {
@@ -215,7 +220,7 @@ impl StateTopic {
                                 m.payload().unwrap_or_default().to_vec(),
                             ));
                         }
-                        if m.offset() + 1 >= end {
+                        if end.is_some_and(|end| m.offset() + 1 >= end) {
                             break;
                         }
                     }
@@ -224,12 +229,12 @@ impl StateTopic {
                     None => {}
                 }
             }
-            if found.is_some() {
+            if found.is_some() || start <= low {
                 return Ok(found);
             }
-            end = start;
+            end = Some(start);
+            start = start.saturating_sub(STEP).max(low);
         }
-        Ok(None)
     }
 }
 
