@@ -303,7 +303,7 @@ pub struct Cli {
     #[arg(
         short = 'j',
         long,
-        conflicts_with_all = ["kafka", "comments"],
+        conflicts_with = "comments",
         help_heading = "Output"
     )]
     pub join_output: bool,

@@ -136,6 +136,11 @@ impl Config {
             None => Format::Json,
         };
         let jq = build_jq(&cli, format)?;
+        if cli.join_output && kafka.is_some() {
+            return Err(bad(
+                "-j/--join-output only applies to stdout (a Kafka record has no newline to leave out)",
+            ));
+        }
         if cli.join_output && format == Format::Sse {
             return Err(bad(
                 "-j/--join-output: -f sse needs the blank line that ends each event; use -f data or json",
