@@ -291,8 +291,10 @@ pub struct Cli {
     /// --grep and --dedup. Its input is {"event","id","data"} (plus "time"
     /// with --timestamp), data parsed as JSON when it is JSON; each output is
     /// one record (compact JSON; with -f data, and in Kafka, a string is
-    /// written raw); no output drops the event. An event the program fails on
-    /// is skipped (counted as jq_errors), or sent to --dead-letter-topic.
+    /// written raw; with -j, always); no output drops the event (counted as
+    /// filtered, in --stats and ssetap_filtered_total, as -e and --grep
+    /// count theirs). An event the program fails on is skipped (counted as
+    /// jq_errors), or sent to --dead-letter-topic.
     #[arg(long, value_name = "FILTER", help_heading = "Output")]
     pub jq: Option<String>,
 
@@ -314,7 +316,7 @@ pub struct Cli {
 
     /// End the run (exit 0, everything before it written or delivered,
     /// state saved) at the first event for which this jq condition is true,
-    /// e.g. '.data == \"[DONE]\"' or '.event == "message_stop"'. It sees every
+    /// e.g. '.data == "[DONE]"' or '.event == "message_stop"'. It sees every
     /// event before -e, --grep, --dedup and --jq, as --jq's input; the
     /// matching event is not written, and the resume point moves past it.
     /// An event it fails on does not match (the first failure is a warning).

@@ -278,7 +278,10 @@ mod tests {
             f.check(&ev(format!("t{i}").as_bytes(), b"", b"x", false));
         }
         let note = f.type_notice(Duration::ZERO, true).unwrap_or_default();
-        assert!(note.starts_with("-e: no 'a', 'b' or 'c' events; seen: t0 (1), "), "{note}");
+        assert!(
+            note.starts_with("-e: no 'a', 'b' or 'c' events; seen: t0 (1), "),
+            "{note}"
+        );
         assert!(note.ends_with(", others (2)"), "{note}");
     }
 }

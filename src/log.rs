@@ -203,7 +203,10 @@ mod tests {
     fn json_objects_are_redacted_before_encoding() {
         let log = Log::with_format(LogFormat::Json, false, false, vec!["se\"cret".into()]);
         let line = log.object("warning", "token se\"cret refused", None);
-        assert!(line.starts_with("{\"time\":\""), "keys in the documented order: {line}");
+        assert!(
+            line.starts_with("{\"time\":\""),
+            "keys in the documented order: {line}"
+        );
         assert!(line.contains("\",\"level\":\"warning\",\"msg\":"), "{line}");
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(v["msg"], "token [redacted] refused");

@@ -30,7 +30,10 @@ fn openai_reply() -> Reply {
     let mut r = Reply::sse().body(event(
         None,
         None,
-        &chunk(r#"{"role":"assistant","content":"","refusal":null}"#, "null"),
+        &chunk(
+            r#"{"role":"assistant","content":"","refusal":null}"#,
+            "null",
+        ),
     ));
     for (i, piece) in PIECES.iter().enumerate() {
         let delta = serde_json::json!({ "content": piece }).to_string();
@@ -64,11 +67,7 @@ fn anthropic_reply() -> Reply {
             "index": 0,
             "delta": {"type": "text_delta", "text": piece}
         });
-        r = r.body(event(
-            Some("content_block_delta"),
-            None,
-            &delta.to_string(),
-        ));
+        r = r.body(event(Some("content_block_delta"), None, &delta.to_string()));
     }
     r.body(event(
         Some("content_block_stop"),
@@ -88,7 +87,8 @@ fn anthropic_reply() -> Reply {
     .hold()
 }
 
-const REQUEST: &str = r#"{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hallo"}]}"#;
+const REQUEST: &str =
+    r#"{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hallo"}]}"#;
 
 /// The POST with its body, JSON type and bearer token reached the server.
 fn assert_request(server: &Server) {
@@ -125,7 +125,11 @@ fn openai_stream_prints_the_answer_as_typed_and_ends_at_done() {
     assert_eq!(first.as_deref(), Some("Grüß dich, wörld! 👋\n"));
     let out = r.finish(Duration::from_secs(30));
     out.assert_code(0);
-    assert_eq!(out.stdout(), answer(), "exactly the answer, no newlines added");
+    assert_eq!(
+        out.stdout(),
+        answer(),
+        "exactly the answer, no newlines added"
+    );
     assert!(
         out.elapsed < Duration::from_secs(10),
         "ended at [DONE], not at --idle-timeout: {:?}",
@@ -211,7 +215,11 @@ fn without_jq_j_joins_the_data_or_the_json() {
 fn the_terminator_is_not_written_and_the_state_moves_past_it() {
     let mut body = String::new();
     for i in 1..=3 {
-        body.push_str(&event(None, Some(&i.to_string()), &format!("{{\"n\":{i}}}")));
+        body.push_str(&event(
+            None,
+            Some(&i.to_string()),
+            &format!("{{\"n\":{i}}}"),
+        ));
     }
     body.push_str(&event(Some("end"), Some("4"), "{}"));
     body.push_str(&event(None, Some("5"), r#"{"n":5}"#));
@@ -231,7 +239,10 @@ fn the_terminator_is_not_written_and_the_state_moves_past_it() {
     assert_eq!(out.lines(), [r#"{"n":1}"#, r#"{"n":2}"#, r#"{"n":3}"#]);
     let saved = std::fs::read_to_string(&state).unwrap_or_default();
     let saved: serde_json::Value = serde_json::from_str(&saved).expect("state");
-    assert_eq!(saved["last_event_id"], "4", "a restart resumes after the terminator");
+    assert_eq!(
+        saved["last_event_id"], "4",
+        "a restart resumes after the terminator"
+    );
 }
 
 #[test]
