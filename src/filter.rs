@@ -71,7 +71,9 @@ impl Filter {
                 }
                 return Verdict::Filtered;
             }
-            self.removed = None;
+            if self.removed.is_some() {
+                self.removed = None;
+            }
         }
         if let Some(re) = &self.grep
             && !re.is_match(ev.data)
