@@ -216,7 +216,9 @@ fn resume_point(cfg: &Config, saved: Option<String>, log: &Log) -> String {
         None => (saved.unwrap_or_default(), store.describe()),
     };
     if id.is_empty() {
-        log.info(&format!("no resume point in {from}: starting from the live edge"));
+        log.info(&format!(
+            "no resume point in {from}: starting from the live edge"
+        ));
     } else {
         log.info(&format!("resuming after event ID {id} (from {from})"));
     }
@@ -300,8 +302,18 @@ impl Run<'_> {
         let result = match item {
             Item::Event(ev) => {
                 self.chunk.got_event = true;
-                if self.until.is_some() && self.ends_run(&ev) {
-                    return ControlFlow::Break(());
+                // --until sees every event, before the filter: the
+                // terminator is not written, and the resume point moves
+                // past it as past a filtered event.
+                if let Some(until) = &mut self.until {
+                    let stamp = self
+                        .cfg
+                        .format
+                        .timestamp
+                        .then(|| self.fmt.time_text(self.chunk.now));
+                    if until.ends(&ev, stamp, self.log) {
+                        return ControlFlow::Break(());
+                    }
                 }
                 match self.filter.check(&ev) {
                     Verdict::Pass => self.hand_over(&ev, chunk),
@@ -343,27 +355,6 @@ impl Run<'_> {
             return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
-    }
-
-    /// `--until`: does this event end the run? It is checked before the
-    /// filter, so a terminator that `-e` or `--grep` would remove still
-    /// ends it; it is not written, and the resume point moves past it as
-    /// past a filtered event.
-    #[cold]
-    fn ends_run(&mut self, ev: &Event<'_>) -> bool {
-        let Some(until) = &mut self.until else {
-            return false;
-        };
-        let stamp = self
-            .cfg
-            .format
-            .timestamp
-            .then(|| self.fmt.time_text(self.chunk.now));
-        let end = until.matches(ev, stamp);
-        if let Some(w) = until.take_warning() {
-            self.log.warn(&w);
-        }
-        end
     }
 
     /// One event that passed the filter becomes its record.

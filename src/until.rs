@@ -9,6 +9,7 @@
 //! that a condition that can never hold does not go unnoticed.
 
 use crate::jq::Program;
+use crate::log::Log;
 use crate::sse::Event;
 use jaq_core::ValT;
 
@@ -33,8 +34,17 @@ impl Until {
         })
     }
 
+    /// Does this event end the run? A failure is said on `log`, once.
+    pub fn ends(&mut self, ev: &Event<'_>, time: Option<&[u8]>, log: &Log) -> bool {
+        let end = self.matches(ev, time);
+        if let Some(w) = self.failure.take() {
+            log.warn(&w);
+        }
+        end
+    }
+
     /// Does this event end the run? `time` is its `--timestamp` text.
-    pub fn matches(&mut self, ev: &Event<'_>, time: Option<&[u8]>) -> bool {
+    fn matches(&mut self, ev: &Event<'_>, time: Option<&[u8]>) -> bool {
         let input = self.program.input(ev, time);
         match self.program.run(input) {
             Ok(outs) => outs.vals.first().is_some_and(ValT::as_bool),
@@ -49,11 +59,6 @@ impl Until {
                 false
             }
         }
-    }
-
-    /// The first failure's warning, once.
-    pub fn take_warning(&mut self) -> Option<String> {
-        self.failure.take()
     }
 }
 
@@ -87,10 +92,10 @@ mod tests {
     fn a_failure_is_no_match_and_warned_once() {
         let mut u = Until::compile(r#".data.type == "done""#).unwrap();
         assert!(!u.matches(&event(b"", b"[DONE]"), None));
-        let w = u.take_warning().expect("a warning");
+        let w = u.failure.take().expect("a warning");
         assert!(w.starts_with("--until failed on event"), "{w}");
         assert!(!u.matches(&event(b"", b"[DONE]"), None));
-        assert_eq!(u.take_warning(), None);
+        assert_eq!(u.failure.take(), None);
         assert!(u.matches(&event(b"", br#"{"type":"done"}"#), None));
     }
 
