@@ -22,8 +22,9 @@ never\t''"
 complete -c ssetap -s e -l event -d 'Only events of this type (repeatable or comma-separated; the default type is \'message\')' -r
 complete -c ssetap -l grep -d 'Only events whose data matches this regular expression' -r
 complete -c ssetap -l dedup -d 'Drop an event whose own id field matches one of the last N IDs seen (replays after a reconnect). Off by default' -r
-complete -c ssetap -l jq -d 'Run this jq program (jaq, embedded) on each event that passed -e, --grep and --dedup. Its input is {"event","id","data"} (plus "time" with --timestamp), data parsed as JSON when it is JSON; each output is one record (compact JSON; with -f data, and in Kafka, a string is written raw); no output drops the event. An event the program fails on is skipped (counted as jq_errors), or sent to --dead-letter-topic' -r
+complete -c ssetap -l jq -d 'Run this jq program (jaq, embedded) on each event that passed -e, --grep and --dedup. Its input is {"event","id","data"} (plus "time" with --timestamp), data parsed as JSON when it is JSON; each output is one record (compact JSON; with -f data, and in Kafka, a string is written raw; with -j, always); no output drops the event (counted as filtered, in --stats and ssetap_filtered_total, as -e and --grep count theirs). An event the program fails on is skipped (counted as jq_errors), or sent to --dead-letter-topic' -r
 complete -c ssetap -s n -l max-events -d 'Exit 0 after N events (counted after filtering)' -r
+complete -c ssetap -l until -d 'End the run (exit 0, everything before it written or delivered, state saved) at the first event for which this jq condition is true, e.g. \'.data == "[DONE]"\' or \'.event == "message_stop"\'. It sees every event before -e, --grep, --dedup and --jq, as --jq\'s input; the matching event is not written, and the resume point moves past it. An event it fails on does not match (the first failure is a warning)' -r
 complete -c ssetap -l duration -d 'Exit 0 after this long (e.g. 10m, 1h30m)' -r
 complete -c ssetap -l max-event-size -d 'Drop (with a warning) events whose data is larger than this (e.g. 16MiB, 512KiB, 1000000)' -r
 complete -c ssetap -s b -l brokers -d 'Send events to these Kafka brokers instead of stdout' -r
@@ -45,6 +46,7 @@ complete -c ssetap -l reconnect -d 'Send a request with a body (-d) again when i
 complete -c ssetap -l json-data -d 'Embed data that parses as JSON as JSON instead of a string (json)'
 complete -c ssetap -l timestamp -d 'Add "time": the receive time, RFC 3339 UTC with milliseconds (json)'
 complete -c ssetap -l comments -d 'Also output comment lines (json: {"comment":…}); stdout only'
+complete -c ssetap -s j -l join-output -d 'Write each output with no newline after it, as jq -j: with --jq a string is written raw (-j implies jq\'s -r), anything else as compact JSON; -f data writes the data alone. For LLM token streams. Stdout only, not with -f sse or --comments'
 complete -c ssetap -s q -l quiet -d 'No connection messages on stderr (warnings and errors still appear)'
 complete -c ssetap -s v -l verbose -d 'Also show request and response headers (credentials redacted)'
 complete -c ssetap -l stats -d 'Print a JSON summary to stderr at exit, and a live status line when stderr is a terminal'

@@ -45,9 +45,10 @@ sse\:"Canonical SSE text, which ssetap reads back unchanged"))' \
 '*--event=[Only events of this type (repeatable or comma-separated; the default type is '\''message'\'')]:TYPE:_default' \
 '--grep=[Only events whose data matches this regular expression]:REGEX:_default' \
 '--dedup=[Drop an event whose own id field matches one of the last N IDs seen (replays after a reconnect). Off by default]:N:_default' \
-'--jq=[Run this jq program (jaq, embedded) on each event that passed -e, --grep and --dedup. Its input is {"event","id","data"} (plus "time" with --timestamp), data parsed as JSON when it is JSON; each output is one record (compact JSON; with -f data, and in Kafka, a string is written raw); no output drops the event. An event the program fails on is skipped (counted as jq_errors), or sent to --dead-letter-topic]:FILTER:_default' \
+'--jq=[Run this jq program (jaq, embedded) on each event that passed -e, --grep and --dedup. Its input is {"event","id","data"} (plus "time" with --timestamp), data parsed as JSON when it is JSON; each output is one record (compact JSON; with -f data, and in Kafka, a string is written raw; with -j, always); no output drops the event (counted as filtered, in --stats and ssetap_filtered_total, as -e and --grep count theirs). An event the program fails on is skipped (counted as jq_errors), or sent to --dead-letter-topic]:FILTER:_default' \
 '-n+[Exit 0 after N events (counted after filtering)]:N:_default' \
 '--max-events=[Exit 0 after N events (counted after filtering)]:N:_default' \
+'--until=[End the run (exit 0, everything before it written or delivered, state saved) at the first event for which this jq condition is true, e.g. '\''.data == "\[DONE\]"'\'' or '\''.event == "message_stop"'\''. It sees every event before -e, --grep, --dedup and --jq, as --jq'\''s input; the matching event is not written, and the resume point moves past it. An event it fails on does not match (the first failure is a warning)]:CONDITION:_default' \
 '--duration=[Exit 0 after this long (e.g. 10m, 1h30m)]:DURATION:_default' \
 '--max-event-size=[Drop (with a warning) events whose data is larger than this (e.g. 16MiB, 512KiB, 1000000)]:SIZE:_default' \
 '-b+[Send events to these Kafka brokers instead of stdout]:HOST:PORT[,...]:_default' \
@@ -72,6 +73,8 @@ sse\:"Canonical SSE text, which ssetap reads back unchanged"))' \
 '--json-data[Embed data that parses as JSON as JSON instead of a string (json)]' \
 '--timestamp[Add "time"\: the receive time, RFC 3339 UTC with milliseconds (json)]' \
 '(-b --brokers -t --topic -F --kafka-config --kafka-property)--comments[Also output comment lines (json\: {"comment"\:…}); stdout only]' \
+'(--comments)-j[Write each output with no newline after it, as jq -j\: with --jq a string is written raw (-j implies jq'\''s -r), anything else as compact JSON; -f data writes the data alone. For LLM token streams. Stdout only, not with -f sse or --comments]' \
+'(--comments)--join-output[Write each output with no newline after it, as jq -j\: with --jq a string is written raw (-j implies jq'\''s -r), anything else as compact JSON; -f data writes the data alone. For LLM token streams. Stdout only, not with -f sse or --comments]' \
 '-q[No connection messages on stderr (warnings and errors still appear)]' \
 '--quiet[No connection messages on stderr (warnings and errors still appear)]' \
 '(-q --quiet)-v[Also show request and response headers (credentials redacted)]' \

@@ -14,8 +14,11 @@ use std::time::Duration;
 pub const EXAMPLES: &str = "\
 Examples:
   ssetap https://stream.wikimedia.org/v2/stream/recentchange --json-data | jq -r .data.title
-  ssetap URL -e edit,new --max-events 1000 --duration 10m > capture.ndjson
-  ssetap -d @request.json -H 'Content-Type: application/json' https://api.example.com/v1/chat
+  ssetap https://stream.wikimedia.org/v2/stream/recentchange --jq 'select(.data.type == \"edit\")' \\
+      --max-events 1000 --duration 10m > edits.ndjson
+  ssetap -d @request.json -H 'Content-Type: application/json' --bearer \"$TOKEN\" \\
+      --jq '.data.choices[0].delta.content // empty' -j --until '.data == \"[DONE]\"' \\
+      https://api.openai.com/v1/chat/completions
   ssetap --format sse URL > capture.sse;  ssetap capture.sse;  curl -sN URL | ssetap -
   ssetap URL -b localhost:9092 -t 'sse.{event}' --key /meta/domain --state-file wiki.state";
 
@@ -288,14 +291,37 @@ pub struct Cli {
     /// --grep and --dedup. Its input is {"event","id","data"} (plus "time"
     /// with --timestamp), data parsed as JSON when it is JSON; each output is
     /// one record (compact JSON; with -f data, and in Kafka, a string is
-    /// written raw); no output drops the event. An event the program fails on
-    /// is skipped (counted as jq_errors), or sent to --dead-letter-topic.
+    /// written raw; with -j, always); no output drops the event (counted as
+    /// filtered, in --stats and ssetap_filtered_total, as -e and --grep
+    /// count theirs). An event the program fails on is skipped (counted as
+    /// jq_errors), or sent to --dead-letter-topic.
     #[arg(long, value_name = "FILTER", help_heading = "Output")]
     pub jq: Option<String>,
+
+    /// Write each output with no newline after it, as jq -j: with --jq a
+    /// string is written raw (-j implies jq's -r), anything else as compact
+    /// JSON; -f data writes the data alone. For LLM token streams. Stdout
+    /// only, not with -f sse or --comments.
+    #[arg(
+        short = 'j',
+        long,
+        conflicts_with = "comments",
+        help_heading = "Output"
+    )]
+    pub join_output: bool,
 
     /// Exit 0 after N events (counted after filtering).
     #[arg(short = 'n', long, value_name = "N", help_heading = "Output")]
     pub max_events: Option<u64>,
+
+    /// End the run (exit 0, everything before it written or delivered,
+    /// state saved) at the first event for which this jq condition is true,
+    /// e.g. '.data == "[DONE]"' or '.event == "message_stop"'. It sees every
+    /// event before -e, --grep, --dedup and --jq, as --jq's input; the
+    /// matching event is not written, and the resume point moves past it.
+    /// An event it fails on does not match (the first failure is a warning).
+    #[arg(long, value_name = "CONDITION", help_heading = "Output")]
+    pub until: Option<String>,
 
     /// Exit 0 after this long (e.g. 10m, 1h30m).
     #[arg(long, value_name = "DURATION", value_parser = values::duration, help_heading = "Output")]

@@ -41,6 +41,12 @@ pub struct Config {
     /// `--jq`: the program run on each event (it replaces the format's
     /// shaping of events; `format` still says how strings are written).
     pub jq: Option<jq::Options>,
+    /// `-j`: no newline after each output (stdout only).
+    pub join_output: bool,
+    /// `--until`: the condition that ends the run (it compiles).
+    pub until: Option<String>,
+    /// Stdout is a terminal (the live status line must make way for output).
+    pub stdout_is_terminal: bool,
     pub quiet: bool,
     pub verbose: bool,
     pub stats: bool,
@@ -130,6 +136,19 @@ impl Config {
             None => Format::Json,
         };
         let jq = build_jq(&cli, format)?;
+        if cli.join_output && kafka.is_some() {
+            return Err(bad(
+                "-j/--join-output only applies to stdout (a Kafka record has no newline to leave out)",
+            ));
+        }
+        if cli.join_output && format == Format::Sse {
+            return Err(bad(
+                "-j/--join-output: -f sse needs the blank line that ends each event; use -f data or json",
+            ));
+        }
+        if let Some(u) = &cli.until {
+            crate::until::Until::compile(u).map_err(bad)?;
+        }
         if format != Format::Json && jq.is_none() {
             for (set, flag) in [
                 (cli.json_data, "--json-data"),
@@ -216,6 +235,9 @@ impl Config {
             state,
             kafka,
             jq,
+            join_output: cli.join_output,
+            until: cli.until.clone(),
+            stdout_is_terminal: env.stdout_is_terminal,
             quiet: cli.quiet,
             verbose: cli.verbose,
             stats: cli.stats || cli.stats_interval.is_some(),
@@ -462,7 +484,8 @@ fn build_jq(cli: &Cli, format: Format) -> Result<Option<jq::Options>> {
     jq::Program::compile(filter).map_err(bad)?;
     Ok(Some(jq::Options {
         filter: filter.clone(),
-        raw: format == Format::Data,
+        // jq -j implies -r.
+        raw: format == Format::Data || cli.join_output,
         timestamp: cli.timestamp,
     }))
 }

@@ -1,8 +1,21 @@
 //! filter: which events go on to the sink — `-e` event types, `--grep` on
-//! data, and `--dedup` of replayed IDs.
+//! data, and `--dedup` of replayed IDs. While `-e` has let no event
+//! through it also counts the types it removed, so that a type the stream
+//! never sends (`-e edit` on a stream of `message` events) is said once
+//! instead of a silent run with no output.
 
 use crate::sse::Event;
 use std::collections::{HashSet, VecDeque};
+use std::time::Duration;
+
+/// `-e` has removed every event: say so once at least this long after the
+/// start and this many events, or at the end of a run that saw any.
+const NOTICE_AFTER: Duration = Duration::from_secs(5);
+const NOTICE_EVENTS: u64 = 20;
+
+/// At most this many types are named in the notice (the rest are
+/// counted as others).
+const NOTICE_TYPES: usize = 8;
 
 /// What to let through; `config` builds it from the flags.
 #[derive(Debug, Clone, Default)]
@@ -18,6 +31,17 @@ pub struct Filter {
     events: Vec<Vec<u8>>,
     grep: Option<regex::bytes::Regex>,
     dedup: Option<Dedup>,
+    /// The types `-e` removed, while it has let none through and has not
+    /// said so yet.
+    removed: Option<Removed>,
+}
+
+/// Event types `-e` removed, with counts, in order of appearance.
+#[derive(Default)]
+struct Removed {
+    types: Vec<(Vec<u8>, u64)>,
+    others: u64,
+    total: u64,
 }
 
 /// Why an event was not passed on.
@@ -34,13 +58,22 @@ impl Filter {
             events: cfg.events.clone(),
             grep: cfg.grep.clone(),
             dedup: cfg.dedup.map(Dedup::new),
+            removed: (!cfg.events.is_empty()).then(Removed::default),
         }
     }
 
     #[inline]
     pub fn check(&mut self, ev: &Event<'_>) -> Verdict {
-        if !self.events.is_empty() && !self.events.iter().any(|t| t.as_slice() == ev.kind()) {
-            return Verdict::Filtered;
+        if !self.events.is_empty() {
+            if !self.events.iter().any(|t| t.as_slice() == ev.kind()) {
+                if let Some(r) = &mut self.removed {
+                    r.note(ev.kind());
+                }
+                return Verdict::Filtered;
+            }
+            if self.removed.is_some() {
+                self.removed = None;
+            }
         }
         if let Some(re) = &self.grep
             && !re.is_match(ev.data)
@@ -54,6 +87,61 @@ impl Filter {
             return Verdict::Duplicate;
         }
         Verdict::Pass
+    }
+}
+
+impl Filter {
+    /// When `-e` has removed every event so far — for `NOTICE_AFTER` and
+    /// `NOTICE_EVENTS`, or at the run's `end` — the line that says so with
+    /// the types seen, once: "-e: no 'edit' or 'new' events yet; seen:
+    /// message (60)".
+    pub fn type_notice(&mut self, elapsed: Duration, end: bool) -> Option<String> {
+        let r = self.removed.as_ref()?;
+        let due = if end {
+            r.total > 0
+        } else {
+            r.total >= NOTICE_EVENTS && elapsed >= NOTICE_AFTER
+        };
+        if !due {
+            return None;
+        }
+        let r = self.removed.take()?;
+        let wanted: Vec<String> = self
+            .events
+            .iter()
+            .map(|t| format!("'{}'", String::from_utf8_lossy(t)))
+            .collect();
+        let wanted = match wanted.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => wanted.join(""),
+        };
+        let mut seen = r.types;
+        seen.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+        let mut list: Vec<String> = seen
+            .iter()
+            .map(|(t, n)| format!("{} ({n})", String::from_utf8_lossy(t)))
+            .collect();
+        if r.others > 0 {
+            list.push(format!("others ({})", r.others));
+        }
+        let yet = if end { "" } else { " yet" };
+        Some(format!(
+            "-e: no {wanted} events{yet}; seen: {}",
+            list.join(", ")
+        ))
+    }
+}
+
+impl Removed {
+    fn note(&mut self, kind: &[u8]) {
+        self.total = self.total.saturating_add(1);
+        if let Some((_, n)) = self.types.iter_mut().find(|(t, _)| t.as_slice() == kind) {
+            *n = n.saturating_add(1);
+        } else if self.types.len() < NOTICE_TYPES {
+            self.types.push((kind.to_vec(), 1));
+        } else {
+            self.others = self.others.saturating_add(1);
+        }
     }
 }
 
@@ -141,5 +229,61 @@ mod tests {
         assert_eq!(f.check(&ev(b"", b"3", b"d", true)), Verdict::Pass);
         // 1 has left the window of the last 2 (2, 3).
         assert_eq!(f.check(&ev(b"", b"1", b"a", true)), Verdict::Pass);
+    }
+
+    #[test]
+    fn a_type_never_seen_is_said_once_after_a_while() {
+        let mut f = filter(&["edit", "new"], None, None);
+        for i in 0..60 {
+            let kind: &[u8] = if i % 20 == 0 { b"log" } else { b"" };
+            assert_eq!(f.check(&ev(kind, b"", b"x", false)), Verdict::Filtered);
+        }
+        let soon = Duration::from_secs(1);
+        assert_eq!(f.type_notice(soon, false), None, "too early");
+        let later = NOTICE_AFTER;
+        assert_eq!(
+            f.type_notice(later, false).as_deref(),
+            Some("-e: no 'edit' or 'new' events yet; seen: message (57), log (3)")
+        );
+        assert_eq!(f.type_notice(later, false), None, "once");
+        assert_eq!(f.type_notice(later, true), None, "once, also at the end");
+    }
+
+    #[test]
+    fn no_notice_once_a_type_matched_or_before_enough_events() {
+        let mut f = filter(&["edit"], None, None);
+        f.check(&ev(b"", b"", b"x", false));
+        assert_eq!(f.type_notice(NOTICE_AFTER, false), None, "one event");
+        assert_eq!(
+            f.type_notice(Duration::ZERO, true).as_deref(),
+            Some("-e: no 'edit' events; seen: message (1)"),
+            "at the end, any number"
+        );
+        let mut f = filter(&["edit"], None, None);
+        f.check(&ev(b"edit", b"", b"x", false));
+        for _ in 0..100 {
+            f.check(&ev(b"", b"", b"x", false));
+        }
+        assert_eq!(f.type_notice(NOTICE_AFTER, true), None);
+        // Without -e nothing is counted.
+        let mut f = filter(&[], Some("nothing"), None);
+        for _ in 0..100 {
+            f.check(&ev(b"", b"", b"x", false));
+        }
+        assert_eq!(f.type_notice(NOTICE_AFTER, true), None);
+    }
+
+    #[test]
+    fn many_types_are_cut_short() {
+        let mut f = filter(&["a", "b", "c"], None, None);
+        for i in 0..(NOTICE_TYPES + 2) {
+            f.check(&ev(format!("t{i}").as_bytes(), b"", b"x", false));
+        }
+        let note = f.type_notice(Duration::ZERO, true).unwrap_or_default();
+        assert!(
+            note.starts_with("-e: no 'a', 'b' or 'c' events; seen: t0 (1), "),
+            "{note}"
+        );
+        assert!(note.ends_with(", others (2)"), "{note}");
     }
 }

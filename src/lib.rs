@@ -33,6 +33,7 @@ pub mod sse;
 pub mod stats;
 pub mod tick;
 pub mod tls;
+pub mod until;
 pub mod values;
 
 use std::io::IsTerminal;
@@ -108,14 +109,57 @@ fn asks_for_json_log(args: impl Iterator<Item = String>) -> bool {
     false
 }
 
-/// clap's message as one line: its first paragraph (without the tips and
-/// the usage block), lines joined.
+/// clap's message as one line: its first paragraph (without the usage
+/// block), lines joined, and its suggestion of a similar flag or value
+/// ("did you mean '--json-data'?"), which the folding must not lose.
 fn clap_one_line(e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue};
     let text = e.render().to_string();
     let first = text.split("\n\n").next().unwrap_or_default();
     let joined = first.split_whitespace().collect::<Vec<_>>().join(" ");
-    joined
+    let mut line = joined
         .strip_prefix("error: ")
         .unwrap_or(&joined)
-        .to_string()
+        .to_string();
+    for kind in [ContextKind::SuggestedArg, ContextKind::SuggestedValue] {
+        let similar = match e.get(kind) {
+            Some(ContextValue::String(s)) => vec![s.clone()],
+            Some(ContextValue::Strings(v)) => v.clone(),
+            _ => continue,
+        };
+        let quoted: Vec<String> = similar.iter().map(|s| format!("'{s}'")).collect();
+        let list = match quoted.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            Some((last, _)) => last.clone(),
+            None => continue,
+        };
+        line.push_str(&format!("; did you mean {list}?"));
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clap_one_line;
+    use clap::Parser;
+
+    fn error(args: &[&str]) -> String {
+        let mut all = vec!["ssetap"];
+        all.extend_from_slice(args);
+        match crate::cli::Cli::try_parse_from(all) {
+            Ok(_) => panic!("{args:?} parsed"),
+            Err(e) => clap_one_line(&e),
+        }
+    }
+
+    #[test]
+    fn a_misspelled_flag_keeps_the_suggestion() {
+        assert_eq!(
+            error(&["URL", "--jsondata"]),
+            "unexpected argument '--jsondata' found; did you mean '--json-data'?"
+        );
+        let line = error(&["URL", "-f", "jsn"]);
+        assert!(line.ends_with("; did you mean 'json'?"), "{line}");
+        assert!(!line.contains('\n'), "{line}");
+    }
 }

@@ -108,9 +108,7 @@ impl Log {
             LogFormat::Json => {
                 let redacted = self.redact(&summary.to_string());
                 let stats = serde_json::from_str(&redacted).unwrap_or(serde_json::Value::Null);
-                let mut v = self.object("info", "stats");
-                v["stats"] = stats;
-                v.to_string()
+                self.object("info", "stats", Some(&stats))
             }
         };
         let mut err = std::io::stderr().lock();
@@ -128,12 +126,15 @@ impl Log {
         self.status_shown.set(true);
     }
 
-    pub fn clear_status(&self) {
-        if self.status_shown.replace(false) {
+    /// Clear the live status line; true when one was on screen.
+    pub fn clear_status(&self) -> bool {
+        let shown = self.status_shown.replace(false);
+        if shown {
             let mut err = std::io::stderr().lock();
             let _ = write!(err, "\r\x1b[2K");
             let _ = err.flush();
         }
+        shown
     }
 
     fn line(&self, level: &str, msg: &str) {
@@ -143,16 +144,28 @@ impl Log {
                 format!("ssetap: {level}: {}", self.redact(msg))
             }
             LogFormat::Text => format!("ssetap: {}", self.redact(msg)),
-            LogFormat::Json => self.object(level, msg).to_string(),
+            LogFormat::Json => self.object(level, msg, None),
         };
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "{text}");
     }
 
-    /// `{"time","level","msg"}` with the message redacted.
-    fn object(&self, level: &str, msg: &str) -> serde_json::Value {
+    /// `{"time","level","msg"}` in this order (serde_json's map would sort
+    /// the keys), with the message redacted, and `"stats"` last when given.
+    fn object(&self, level: &str, msg: &str, stats: Option<&serde_json::Value>) -> String {
         let time = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
-        serde_json::json!({"time": time, "level": level, "msg": self.redact(msg)})
+        let text = |s: &str| serde_json::Value::from(s).to_string();
+        let mut line = format!(
+            "{{\"time\":{},\"level\":{},\"msg\":{}",
+            text(&time),
+            text(level),
+            text(&self.redact(msg))
+        );
+        if let Some(stats) = stats {
+            line.push_str(&format!(",\"stats\":{stats}"));
+        }
+        line.push('}');
+        line
     }
 
     /// The text with every known secret replaced by `[redacted]`.
@@ -189,7 +202,13 @@ mod tests {
     #[test]
     fn json_objects_are_redacted_before_encoding() {
         let log = Log::with_format(LogFormat::Json, false, false, vec!["se\"cret".into()]);
-        let v = log.object("warning", "token se\"cret refused");
+        let line = log.object("warning", "token se\"cret refused", None);
+        assert!(
+            line.starts_with("{\"time\":\""),
+            "keys in the documented order: {line}"
+        );
+        assert!(line.contains("\",\"level\":\"warning\",\"msg\":"), "{line}");
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(v["msg"], "token [redacted] refused");
         assert_eq!(v["level"], "warning");
         assert!(v["time"].as_str().is_some_and(|t| t.ends_with('Z')));

@@ -27,6 +27,7 @@ use crate::sink::{Record, Sink, Value};
 use crate::source;
 use crate::sse::{Event, Item, Parser};
 use crate::stats::Stats;
+use crate::until::Until;
 use anyhow::{Result, anyhow};
 use std::io::{self, Read};
 use std::ops::ControlFlow;
@@ -54,6 +55,8 @@ struct Run<'a> {
     filter: Filter,
     fmt: Formatter,
     jq: Option<JqStage>,
+    /// `--until`: the condition that ends the run at its event.
+    until: Option<Until>,
     sink: Sink,
     /// Counters; `stats.events` is also the number of the last event
     /// handed to the sink (its `seq`).
@@ -63,6 +66,9 @@ struct Run<'a> {
     chunk: ChunkState,
     /// Status line, stats lines, metrics, systemd.
     service: Service,
+    /// `-j`: the last output did not end with an LF (a terminal then gets
+    /// one at the end, so that what follows starts on its own line).
+    line_open: bool,
 }
 
 /// The resume point: which last event ID is safe, and where it is kept.
@@ -136,6 +142,10 @@ pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
         }
         None => None,
     };
+    let until = match &cfg.until {
+        Some(text) => Some(Until::compile(text).map_err(anyhow::Error::msg)?),
+        None => None,
+    };
     let mut parser = Parser::new(cfg.max_event_size);
     parser.set_last_event_id(first_id.as_bytes());
     let mut run = Run {
@@ -145,6 +155,7 @@ pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
         filter: Filter::new(&cfg.filter),
         fmt: Formatter::new(cfg.format.clone()),
         jq,
+        until,
         sink,
         stats: Stats::default(),
         resume: Resume {
@@ -159,6 +170,7 @@ pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
             got_event: false,
         },
         service,
+        line_open: false,
     };
     run.service.ready();
     let result = if cfg.max_events == Some(0) {
@@ -204,7 +216,9 @@ fn resume_point(cfg: &Config, saved: Option<String>, log: &Log) -> String {
         None => (saved.unwrap_or_default(), store.describe()),
     };
     if id.is_empty() {
-        log.info(&format!("no resume point in {from}: starting from the live edge"));
+        log.info(&format!(
+            "no resume point in {from}: starting from the live edge"
+        ));
     } else {
         log.info(&format!("resuming after event ID {id} (from {from})"));
     }
@@ -259,6 +273,7 @@ impl Run<'_> {
                 self.chunk.now = SystemTime::now();
             }
             let chunk = &buf[..n];
+            self.service.before_output(self.log);
             let flow = parser.feed(chunk, |item| self.item(item, chunk));
             // Output may still lie in the chunk, which the next read reuses.
             if let Err(e) = self.sink.release(chunk) {
@@ -287,6 +302,19 @@ impl Run<'_> {
         let result = match item {
             Item::Event(ev) => {
                 self.chunk.got_event = true;
+                // --until sees every event, before the filter: the
+                // terminator is not written, and the resume point moves
+                // past it as past a filtered event.
+                if let Some(until) = &mut self.until {
+                    let stamp = self
+                        .cfg
+                        .format
+                        .timestamp
+                        .then(|| self.fmt.time_text(self.chunk.now));
+                    if until.ends(&ev, stamp, self.log) {
+                        return ControlFlow::Break(());
+                    }
+                }
                 match self.filter.check(&ev) {
                     Verdict::Pass => self.hand_over(&ev, chunk),
                     Verdict::Filtered => {
@@ -337,12 +365,21 @@ impl Run<'_> {
         }
         let seq = self.stats.events + 1;
         let time = self.chunk.now;
-        let value = if self.sink.takes_verbatim() && self.fmt.is_verbatim(ev) {
+        let join = self.cfg.join_output;
+        let value = if !join && self.sink.takes_verbatim() && self.fmt.is_verbatim(ev) {
             Value::Verbatim(ev.data)
         } else {
             let buf = self.sink.buffer();
             let start = buf.len();
-            if self.fmt.event(ev, time, buf).not_json {
+            let outcome = self.fmt.event(ev, time, buf);
+            if join {
+                // -j: the formatter's LF goes.
+                buf.pop();
+                if buf.len() > start {
+                    self.line_open = buf.last() != Some(&b'\n');
+                }
+            }
+            if outcome.not_json {
                 self.not_json(ev.data);
             }
             Value::Built(start)
@@ -370,6 +407,8 @@ impl Run<'_> {
         };
         let opts = self.cfg.jq.as_ref();
         let raw = opts.is_some_and(|o| o.raw);
+        let join = self.cfg.join_output;
+        let line_open = &mut self.line_open;
         let time = self.chunk.now;
         let stamp = opts
             .is_some_and(|o| o.timestamp)
@@ -411,7 +450,11 @@ impl Run<'_> {
             let buf = self.sink.buffer();
             let start = buf.len();
             outs.write(v, ev, stamp, raw, buf);
-            buf.push(b'\n');
+            if !join {
+                buf.push(b'\n');
+            } else if buf.len() > start {
+                *line_open = buf.last() != Some(&b'\n');
+            }
             let key = match pointer {
                 Some(p) => {
                     stage.key.clear();
@@ -489,6 +532,9 @@ impl Run<'_> {
         self.sink.flush()?;
         self.resume.catch_up(self.sink.delivered(), false)?;
         self.heartbeat();
+        if let Some(note) = self.filter.type_notice(self.service.elapsed(), false) {
+            self.log.warn(&note);
+        }
         Ok(())
     }
 
@@ -509,6 +555,10 @@ impl Run<'_> {
     /// print the summary. Runs whatever ended the run; every failure is
     /// reported, the first one decides the message of the exit.
     fn finish(mut self, result: Result<i32>) -> Result<i32> {
+        self.service.before_output(self.log);
+        if self.line_open && self.cfg.stdout_is_terminal {
+            self.sink.buffer().push(b'\n');
+        }
         let closed = self.sink.close();
         let saved = self.resume.catch_up(self.sink.delivered(), true);
         self.log.clear_status();
@@ -527,6 +577,9 @@ impl Run<'_> {
             if !crate::exit::is_broken_pipe(&e) && !known {
                 failures.push(e);
             }
+        }
+        if let Some(note) = self.filter.type_notice(self.service.elapsed(), true) {
+            self.log.warn(&note);
         }
         self.fill_stats();
         self.service.stopping(&self.stats, self.reconnect.retry());

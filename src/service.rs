@@ -30,6 +30,11 @@ pub struct Service {
     start: Instant,
     /// The live status line (`--stats` on a terminal), refreshed 4×/s.
     live: Option<Ticker>,
+    /// Stdout is a terminal too, presumably the same one: the status line
+    /// is cleared before output is written and drawn again after it.
+    share_terminal: bool,
+    /// The status line was cleared for output and is due again at once.
+    redraw: bool,
     /// `--metrics`: the board its thread serves.
     board: Option<Arc<Board>>,
     /// `NOTIFY_SOCKET` was set at start.
@@ -60,10 +65,18 @@ impl Service {
             }
             None => None,
         };
-        let live = (cfg.stats && log.stderr_is_terminal() && !log.is_json()).then(Ticker::new);
+        // -j output on a terminal ends mid-line, where a status line would
+        // overwrite it: the summary at exit is all there is then.
+        let live = (cfg.stats
+            && log.stderr_is_terminal()
+            && !log.is_json()
+            && !(cfg.join_output && cfg.stdout_is_terminal))
+            .then(Ticker::new);
         Ok(Service {
             start,
             live,
+            share_terminal: cfg.stdout_is_terminal && cfg.kafka.is_none(),
+            redraw: false,
             board,
             notify: std::env::var_os("NOTIFY_SOCKET").is_some(),
             interval: cfg.stats_interval.map(|d| (d, start + d)),
@@ -88,8 +101,9 @@ impl Service {
     pub fn checkpoint(&mut self, stats: &Stats, retry: Duration, log: &Log) {
         let now = Instant::now();
         self.publish(stats, retry);
+        let redraw = std::mem::take(&mut self.redraw);
         if let Some(ticker) = &mut self.live
-            && ticker.due()
+            && (ticker.due() || redraw)
         {
             log.status(&stats.status_line(now - self.start));
         }
@@ -121,6 +135,15 @@ impl Service {
         }
         s.stats = stats.clone();
         s.retry = retry;
+    }
+
+    /// Output to stdout may follow: when it shares the terminal with the
+    /// status line, clear that line first (the next checkpoint draws it
+    /// again), so that output never starts after the status text.
+    pub fn before_output(&mut self, log: &Log) {
+        if self.share_terminal && self.live.is_some() && log.clear_status() {
+            self.redraw = true;
+        }
     }
 
     /// A stream began.

@@ -13,7 +13,8 @@ pub struct Stats {
     pub reconnects: u64,
     /// Events over --max-event-size, dropped.
     pub dropped: u64,
-    /// Events removed by -e/--grep, or for which --jq output nothing.
+    /// Events removed by -e/--grep, or for which --jq output nothing
+    /// (`filtered` in --stats, `ssetap_filtered_total`).
     pub filtered: u64,
     /// Events removed by --dedup.
     pub duplicates: u64,
@@ -69,15 +70,19 @@ impl Stats {
         v
     }
 
+    /// The live status line. The rate is shown from the first second on:
+    /// before that it is a few events over a few milliseconds.
     pub fn status_line(&self, elapsed: Duration) -> String {
-        let secs = elapsed.as_secs_f64().max(0.001);
-        let mut line = format!(
-            "{} ({:.0}/s), {}, {}",
-            plural(self.events, "event", "events"),
-            self.events as f64 / secs,
+        let mut line = plural(self.events, "event", "events");
+        if elapsed >= Duration::from_secs(1) {
+            let rate = self.events as f64 / elapsed.as_secs_f64();
+            line.push_str(&format!(" ({rate:.0}/s)"));
+        }
+        line.push_str(&format!(
+            ", {}, {}",
             human_bytes(self.bytes),
             plural(self.reconnects, "reconnect", "reconnects")
-        );
+        ));
         if self.dropped > 0 {
             line.push_str(&format!(", {} dropped", self.dropped));
         }
@@ -158,6 +163,20 @@ mod tests {
         }
         assert_eq!(v["seconds"], 1.5);
         assert!(v.get("delivered").is_none());
+    }
+
+    #[test]
+    fn the_rate_shows_from_the_first_second() {
+        let s = Stats {
+            events: 1,
+            bytes: 20,
+            ..Stats::default()
+        };
+        let early = s.status_line(Duration::from_millis(2));
+        assert_eq!(early, "1 event, 20 B, 0 reconnects");
+        let s = Stats { events: 30, ..s };
+        let later = s.status_line(Duration::from_secs(3));
+        assert_eq!(later, "30 events (10/s), 20 B, 0 reconnects");
     }
 
     #[test]

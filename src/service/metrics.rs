@@ -150,7 +150,7 @@ pub fn render(s: &Snapshot) -> String {
     );
     counter(
         "ssetap_filtered_total",
-        "Events removed by -e/--grep.",
+        "Events removed by -e/--grep, or for which --jq gave no output.",
         st.filtered,
     );
     counter(

@@ -1,0 +1,107 @@
+//! until: the `--until CONDITION` test that ends a run at a terminator
+//! event (`data: [DONE]`, `event: message_stop`). The condition is a jq
+//! program run by the `--jq` engine on the same input `--jq` sees
+//! (`{"event","id","data"}`, plus `"time"` with `--timestamp`); the event
+//! matches when the program's first output is true as jq counts truth
+//! (neither `false` nor `null`). No output, or a runtime error, is no
+//! match: a condition such as `.data.type == "done"` fails on a string
+//! data, and that must not end the run, but the first failure is shown so
+//! that a condition that can never hold does not go unnoticed.
+
+use crate::jq::Program;
+use crate::log::Log;
+use crate::sse::Event;
+use jaq_core::ValT;
+
+pub struct Until {
+    program: Program,
+    /// The program failed on an event: the error, the first time only.
+    failure: Option<String>,
+    warned: bool,
+}
+
+impl Until {
+    /// Compile the condition; the error is one line naming `--until`.
+    pub fn compile(text: &str) -> Result<Until, String> {
+        let program = Program::compile(text).map_err(|e| match e.strip_prefix("--jq") {
+            Some(rest) => format!("--until{rest}"),
+            None => format!("--until: {e}"),
+        })?;
+        Ok(Until {
+            program,
+            failure: None,
+            warned: false,
+        })
+    }
+
+    /// Does this event end the run? A failure is said on `log`, once.
+    pub fn ends(&mut self, ev: &Event<'_>, time: Option<&[u8]>, log: &Log) -> bool {
+        let end = self.matches(ev, time);
+        if let Some(w) = self.failure.take() {
+            log.warn(&w);
+        }
+        end
+    }
+
+    /// Does this event end the run? `time` is its `--timestamp` text.
+    fn matches(&mut self, ev: &Event<'_>, time: Option<&[u8]>) -> bool {
+        let input = self.program.input(ev, time);
+        match self.program.run(input) {
+            Ok(outs) => outs.vals.first().is_some_and(ValT::as_bool),
+            Err(why) => {
+                if !self.warned {
+                    self.warned = true;
+                    let id = String::from_utf8_lossy(ev.id);
+                    self.failure = Some(format!(
+                        "--until failed on event {id:?}: {why}; such events do not end the run"
+                    ));
+                }
+                false
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event<'a>(kind: &'a [u8], data: &'a [u8]) -> Event<'a> {
+        Event::of(kind, b"", data)
+    }
+
+    #[test]
+    fn the_first_output_decides_as_jq_counts_truth() {
+        let mut u = Until::compile(r#".data == "[DONE]""#).unwrap();
+        assert!(u.matches(&event(b"", b"[DONE]"), None));
+        assert!(!u.matches(&event(b"", br#"{"choices":[]}"#), None));
+        let mut u = Until::compile(r#".event == "message_stop""#).unwrap();
+        assert!(u.matches(&event(b"message_stop", b"{}"), None));
+        assert!(!u.matches(&event(b"", b"{}"), None), "type message");
+        // null and no output are no match; any other value is.
+        let mut u = Until::compile(".data.stop").unwrap();
+        assert!(!u.matches(&event(b"", br#"{"stop":null}"#), None));
+        assert!(u.matches(&event(b"", br#"{"stop":0}"#), None));
+        let mut u = Until::compile("empty").unwrap();
+        assert!(!u.matches(&event(b"", b"x"), None));
+        let mut u = Until::compile("false, true").unwrap();
+        assert!(!u.matches(&event(b"", b"x"), None), "only the first output");
+    }
+
+    #[test]
+    fn a_failure_is_no_match_and_warned_once() {
+        let mut u = Until::compile(r#".data.type == "done""#).unwrap();
+        assert!(!u.matches(&event(b"", b"[DONE]"), None));
+        let w = u.failure.take().expect("a warning");
+        assert!(w.starts_with("--until failed on event"), "{w}");
+        assert!(!u.matches(&event(b"", b"[DONE]"), None));
+        assert_eq!(u.failure.take(), None);
+        assert!(u.matches(&event(b"", br#"{"type":"done"}"#), None));
+    }
+
+    #[test]
+    fn a_program_that_does_not_compile_names_until() {
+        let e = Until::compile(".data ==").err().unwrap();
+        assert!(e.starts_with("--until: cannot compile"), "{e}");
+    }
+}
