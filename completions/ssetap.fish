@@ -10,7 +10,7 @@ complete -c ssetap -l retry -d 'Reconnection time; a server\'s \'retry:\' field 
 complete -c ssetap -l retry-max -d 'Upper bound of the backoff, which doubles (with jitter) on consecutive failures' -r
 complete -c ssetap -l max-retries -d 'Reconnect at most N times (N+1 requests in all), then exit 1. Default: unlimited' -r
 complete -c ssetap -l last-event-id -d 'Send this Last-Event-ID on the first request (overrides --state-file)' -r
-complete -c ssetap -l state-file -d 'Keep the last event ID here across runs: read at start, replaced atomically once the events up to it were written (or acknowledged by Kafka)' -r -F
+complete -c ssetap -l state-file -d 'Keep the last event ID here across runs: read at start, replaced atomically once the events up to it were written (or acknowledged by Kafka). One run per file: a second one exits 1 (the lock is PATH.lock)' -r -F
 complete -c ssetap -l state-topic -d 'Keep the resume point in this Kafka topic instead of a file (with -b): read at start, written once Kafka acknowledged the events up to it. Create it with 1 partition and cleanup.policy=compact' -r
 complete -c ssetap -l state-key -d 'This stream\'s key in --state-topic [default: the URL without credentials and the -t template]' -r
 complete -c ssetap -s f -l format -d 'Output format [default: json; data with --brokers]' -r -f -a "json\t'One JSON object per line: {"event":…,"id":…,"data":…}'

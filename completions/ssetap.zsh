@@ -31,7 +31,7 @@ _ssetap() {
 '--retry-max=[Upper bound of the backoff, which doubles (with jitter) on consecutive failures]:DURATION:_default' \
 '--max-retries=[Reconnect at most N times (N+1 requests in all), then exit 1. Default\: unlimited]:N:_default' \
 '--last-event-id=[Send this Last-Event-ID on the first request (overrides --state-file)]:ID:_default' \
-'--state-file=[Keep the last event ID here across runs\: read at start, replaced atomically once the events up to it were written (or acknowledged by Kafka)]:PATH:_files' \
+'--state-file=[Keep the last event ID here across runs\: read at start, replaced atomically once the events up to it were written (or acknowledged by Kafka). One run per file\: a second one exits 1 (the lock is PATH.lock)]:PATH:_files' \
 '(--state-file)--state-topic=[Keep the resume point in this Kafka topic instead of a file (with -b)\: read at start, written once Kafka acknowledged the events up to it. Create it with 1 partition and cleanup.policy=compact]:TOPIC:_default' \
 '--state-key=[This stream'\''s key in --state-topic \[default\: the URL without credentials and the -t template\]]:KEY:_default' \
 '-f+[Output format \[default\: json; data with --brokers\]]:FORMAT:((json\:"One JSON object per line\: {"event"\:…,"id"\:…,"data"\:…}"

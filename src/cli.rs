@@ -206,7 +206,7 @@ pub struct Cli {
 
     /// Keep the last event ID here across runs: read at start, replaced
     /// atomically once the events up to it were written (or acknowledged by
-    /// Kafka).
+    /// Kafka). One run per file: a second one exits 1 (the lock is PATH.lock).
     #[arg(long, value_name = "PATH", help_heading = "Reconnect")]
     pub state_file: Option<PathBuf>,
 

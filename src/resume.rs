@@ -2,7 +2,7 @@
 //! `Ledger` follows the last event ID through the stream and knows which
 //! ID may be saved: only one whose events the sink has written (stdout) or
 //! Kafka has acknowledged. A `CheckpointStore` keeps that ID across runs;
-//! the state file (`file`) is the first.
+//! the state file (`file`, one run at a time by its `lock`) is the first.
 //!
 //! Events are numbered by the pipeline as it hands them to the sink (`seq`,
 //! from 1); the sink reports the highest number up to which everything is
@@ -12,6 +12,7 @@
 //! covered once those are delivered.
 
 mod file;
+mod lock;
 
 pub use file::StateFile;
 
