@@ -158,6 +158,11 @@ impl Http {
         &self.agent
     }
 
+    /// The URL requests start at (not redacted).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// A response body is being read: let quiet reads tick (see `tick`).
     /// Every `send` turns it off again for the next response head.
     pub fn start_ticking(&self) {
@@ -350,11 +355,14 @@ fn first_bytes(resp: Response<Body>) -> String {
     }
 }
 
-/// `Retry-After`: delay-seconds or an HTTP-date, relative to `now`.
+/// `Retry-After`: delay-seconds or an HTTP-date, relative to `now`. Seconds
+/// past u64 saturate (the caller cuts every wait to its ceiling).
 pub fn retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Duration::from_secs(
+            value.parse::<u64>().unwrap_or(u64::MAX),
+        ));
     }
     let at = httpdate::parse_http_date(value).ok()?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
@@ -405,6 +413,48 @@ pub fn describe_error(err: &ureq::Error) -> (String, bool) {
     (text, fatal || tls_verify)
 }
 
+/// The retry line for a failure that is worth another try, naming the
+/// host and port it happened at (after redirects, `url`): "cannot connect
+/// to HOST:PORT: why" when the request never left, else "no response from
+/// HOST:PORT: why".
+pub fn failure_line(err: &ureq::Error, url: &str) -> String {
+    use ureq::Error as E;
+    let at = host_port(url);
+    let (text, _) = describe_error(err);
+    let text = match err {
+        E::Io(e) if is_lookup_failure(e) => format!("the name does not resolve ({e})"),
+        E::Io(e) => e.to_string(),
+        E::ConnectionFailed => "the connection failed".to_string(),
+        _ => text,
+    };
+    if before_sending(err) {
+        format!("cannot connect to {at}: {text}")
+    } else {
+        format!("no response from {at}: {text}")
+    }
+}
+
+/// `HOST:PORT` of a URL, the port the scheme's default when not given.
+pub fn host_port(url: &str) -> String {
+    let Ok(uri) = url.parse::<h::Uri>() else {
+        return crate::redact::redact_url(url);
+    };
+    let host = uri.host().unwrap_or_default();
+    let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
+        Some("https") => 443,
+        _ => 80,
+    });
+    format!("{host}:{port}")
+}
+
+/// Did resolving a name fail? The standard library's resolver gives these
+/// no `ErrorKind` of their own, only this message (getaddrinfo's error
+/// after it).
+fn is_lookup_failure(e: &io::Error) -> bool {
+    e.to_string()
+        .starts_with("failed to lookup address information")
+}
+
 /// Did this error happen before the request could have reached the server
 /// (resolving, connecting)? Only then may a request with a body be sent
 /// again without `--reconnect`.
@@ -414,13 +464,15 @@ pub fn before_sending(err: &ureq::Error) -> bool {
     match err {
         E::HostNotFound | E::ConnectionFailed => true,
         E::Timeout(t) => matches!(t, T::Resolve | T::Connect),
-        E::Io(e) => matches!(
-            e.kind(),
-            io::ErrorKind::ConnectionRefused
-                | io::ErrorKind::HostUnreachable
-                | io::ErrorKind::NetworkUnreachable
-                | io::ErrorKind::AddrNotAvailable
-        ),
+        E::Io(e) => {
+            matches!(
+                e.kind(),
+                io::ErrorKind::ConnectionRefused
+                    | io::ErrorKind::HostUnreachable
+                    | io::ErrorKind::NetworkUnreachable
+                    | io::ErrorKind::AddrNotAvailable
+            ) || is_lookup_failure(e)
+        }
         _ => false,
     }
 }
@@ -442,6 +494,43 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn retry_after_cannot_overflow() {
+        let now = std::time::SystemTime::UNIX_EPOCH;
+        assert_eq!(
+            retry_after("18446744073709551615", now),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert_eq!(
+            retry_after("99999999999999999999", now),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert!(retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now).is_some());
+    }
+
+    #[test]
+    fn failure_lines_name_the_host_and_port() {
+        let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
+        let line = failure_line(&ureq::Error::Io(refused), "http://127.0.0.1:9/s");
+        assert!(
+            line.starts_with("cannot connect to 127.0.0.1:9: "),
+            "{line}"
+        );
+        let lookup =
+            io::Error::other("failed to lookup address information: Name or service not known");
+        let line = failure_line(&ureq::Error::Io(lookup), "https://nosuch.invalid/s");
+        assert_eq!(
+            line,
+            "cannot connect to nosuch.invalid:443: the name does not resolve \
+             (failed to lookup address information: Name or service not known)"
+        );
+        let line = failure_line(&ureq::Error::HostNotFound, "http://u:pw@x.invalid/");
+        assert_eq!(line, "cannot connect to x.invalid:80: host not found");
+        let reset = io::Error::from(io::ErrorKind::ConnectionReset);
+        let line = failure_line(&ureq::Error::Io(reset), "http://[::1]:8080/");
+        assert!(line.starts_with("no response from [::1]:8080: "), "{line}");
     }
 
     #[test]

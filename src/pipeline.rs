@@ -69,6 +69,8 @@ struct Run<'a> {
 struct Resume {
     ledger: Ledger,
     store: Option<Box<dyn CheckpointStore>>,
+    /// An ID that cannot be sent as Last-Event-ID was seen (said once).
+    warned_unsendable: bool,
 }
 
 impl Resume {
@@ -114,6 +116,7 @@ pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
             t.key, t.topic
         ));
     }
+    let saved = saved.filter(|id| usable_saved_id(id, cfg, log));
     let first_id = cfg.last_event_id.clone().or(saved).unwrap_or_default();
     let sink = match &cfg.kafka {
         Some(k) => Sink::Kafka(Box::new(KafkaSink::new(k, log)?)),
@@ -147,6 +150,7 @@ pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
         resume: Resume {
             ledger: Ledger::new(&first_id),
             store,
+            warned_unsendable: false,
         },
         reconnect: Reconnector::new(cfg.reconnect.clone()),
         chunk: ChunkState {
@@ -173,6 +177,24 @@ pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
         }
     };
     run.finish(result)
+}
+
+/// Can the saved resume point be sent as `Last-Event-ID`? One that cannot
+/// (saved by an older ssetap) is passed over with a warning, as if there
+/// were none, rather than failing every start.
+fn usable_saved_id(id: &str, cfg: &Config, log: &Log) -> bool {
+    let Some(why) = crate::resume::unsendable(id.as_bytes()) else {
+        return true;
+    };
+    let whence = match &cfg.state {
+        Some(StateStore::File(path)) => format!("the state file {}", path.display()),
+        _ => "--state-topic".to_string(),
+    };
+    log.warn(&format!(
+        "{whence} holds an event ID that cannot be sent as Last-Event-ID ({why}): \
+         starting without one, from the live edge"
+    ));
+    false
 }
 
 /// The resume point's store, if the run keeps one.
@@ -241,9 +263,7 @@ impl Run<'_> {
             if let Err(e) = self.sink.release(chunk) {
                 self.chunk.error.get_or_insert(e);
             }
-            self.resume
-                .ledger
-                .note(self.stats.events, parser.last_event_id());
+            self.note_id(parser.last_event_id());
             if let Some(e) = self.chunk.error.take() {
                 return End::Failed(e);
             }
@@ -284,7 +304,14 @@ impl Run<'_> {
                 self.comment(text, chunk)
             }
             Item::Retry(ms) => {
-                self.reconnect.set_retry(ms);
+                if let Some(cut) = self.reconnect.set_retry(ms) {
+                    self.log.warn(&format!(
+                        "the server's retry: field asks for {ms} ms{}; reconnects wait {} instead ({}; said once)",
+                        if ms == u64::MAX { " or more" } else { "" },
+                        connect::show_duration(cut),
+                        connect::ceiling_note()
+                    ));
+                }
                 return ControlFlow::Continue(());
             }
             Item::Dropped { size } => {
@@ -304,6 +331,23 @@ impl Run<'_> {
             return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
+    }
+
+    /// The parser's last event ID, after a read: the ledger takes it (or
+    /// passes over it, if it cannot be sent as Last-Event-ID: said once).
+    fn note_id(&mut self, id: &[u8]) {
+        let handed = self.stats.events;
+        if !self.resume.ledger.note(handed, id) || self.resume.warned_unsendable {
+            return;
+        }
+        self.resume.warned_unsendable = true;
+        let why = crate::resume::unsendable(id).unwrap_or_default();
+        self.log.warn(&format!(
+            "the server gave an event ID that cannot be sent as Last-Event-ID ({why}): {}, by event {handed} of this run; \
+             reconnects send, and the resume point keeps, the last ID that can be ({}), so events since may come again (said once)",
+            crate::resume::show_id(id),
+            crate::resume::show_id(self.resume.ledger.usable_id().as_bytes()),
+        ));
     }
 
     /// One event that passed the filter becomes its record.

@@ -160,6 +160,11 @@ impl Reconnector {
         self.requests.saturating_sub(1)
     }
 
+    /// `--max-retries`, if given.
+    pub fn max_retries(&self) -> Option<u64> {
+        self.policy.max_retries
+    }
+
     /// Consecutive failures so far.
     pub fn failures(&self) -> u32 {
         self.failures
@@ -226,8 +231,7 @@ pub fn delay(
         // Never more than `full`: Duration::mul_f64 panics on a result
         // past Duration::MAX, which f64 rounding can reach near it.
         let factor = 1.0 - 0.25 * jitter.clamp(0.0, 1.0);
-        Duration::try_from_secs_f64(full.as_secs_f64() * factor)
-            .map_or(full, |d| d.min(full))
+        Duration::try_from_secs_f64(full.as_secs_f64() * factor).map_or(full, |d| d.min(full))
     };
     let wait = wait.max(floor);
     match retry_after {

@@ -129,7 +129,11 @@ fn an_unsendable_id_is_never_the_resume_point() {
     assert!(l.note(2, b"a\x01b"), "the change is reported");
     assert!(!l.note(2, b"a\x01b"), "once per change, not per chunk");
     l.advance(2);
-    assert_eq!(l.safe_id(), "1", "the last sendable ID: event 2 may come again");
+    assert_eq!(
+        l.safe_id(),
+        "1",
+        "the last sendable ID: event 2 may come again"
+    );
     assert_eq!(l.usable_id(), "1");
     assert!(!l.note(3, b"3"));
     assert_eq!(l.usable_id(), "3", "usable before it is delivered");
