@@ -58,6 +58,11 @@ pub use gzip::gunzip;
 use redirect::{origin, resolve};
 pub use tick::Ticking;
 
+/// The longest timeout handed to ureq: it adds timeouts to `Instant`s
+/// unchecked, so `--connect-timeout 18446744073709551615s` would panic
+/// there. A longer one means the same (no timeout in a lifetime).
+const LONGEST_TIMEOUT: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
 /// Redirects followed per request.
 pub const MAX_REDIRECTS: usize = 10;
 
@@ -126,8 +131,8 @@ impl Http {
             .max_redirects(0)
             .max_redirects_will_error(false)
             .allow_non_standard_methods(true)
-            .timeout_connect(Some(req.connect_timeout))
-            .timeout_per_read(req.idle_timeout)
+            .timeout_connect(Some(req.connect_timeout.min(LONGEST_TIMEOUT)))
+            .timeout_per_read(req.idle_timeout.map(|t| t.min(LONGEST_TIMEOUT)))
             .user_agent(AutoHeaderValue::None)
             .accept(AutoHeaderValue::None)
             .accept_encoding(AutoHeaderValue::None)

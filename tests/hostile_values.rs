@@ -347,3 +347,26 @@ fn a_thread_that_cannot_be_started_is_a_failed_attempt_not_a_panic() {
     );
     assert_eq!(server.requests().len(), 2);
 }
+
+#[test]
+fn durations_past_the_clock_from_the_command_line_do_not_panic() {
+    let server = Server::start(|n, _| match n {
+        0 => Reply::sse().body(event(None, Some("1"), "a")),
+        _ => Reply::sse().body(event(None, Some("2"), "b")),
+    });
+    let huge = "18446744073709551615s";
+    let out = run(&[
+        &server.url(),
+        "--connect-timeout",
+        huge,
+        "--idle-timeout",
+        huge,
+        "--duration",
+        huge,
+        "-n",
+        "2",
+    ]);
+    out.assert_code(0);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    assert_eq!(out.json().len(), 2);
+}
