@@ -28,8 +28,8 @@ _ssetap() {
 '--connect-timeout=[Give up connecting after this long (e.g. 10s, 500ms; a bare number is seconds)]:DURATION:_default' \
 '--idle-timeout=[Reconnect when no byte at all (comments included) arrived for this long; 0 turns it off]:DURATION:_default' \
 '--retry=[Reconnection time; a server'\''s '\''retry\:'\'' field replaces it. No wait is shorter than 100ms, and the floor doubles with consecutive failures]:DURATION:_default' \
-'--retry-max=[Upper bound of the backoff, which doubles (with jitter) on consecutive failures]:DURATION:_default' \
-'--max-retries=[Reconnect at most N times (N+1 requests in all), then exit 1. Default\: unlimited]:N:_default' \
+'--retry-max=[Upper bound of the backoff, which doubles (with jitter) on consecutive failures. A server'\''s '\''retry\:'\'' or Retry-After may ask for longer, up to 1h or this, whichever is longer (a longer wait is cut, with a warning)]:DURATION:_default' \
+'--max-retries=[Reconnect at most N times (N+1 requests in all), then exit 1. Default\: unlimited; 0 exits at the first failure, as curl does]:N:_default' \
 '--last-event-id=[Send this Last-Event-ID on the first request (overrides --state-file)]:ID:_default' \
 '--state-file=[Keep the last event ID here across runs\: read at start, replaced atomically once the events up to it were written (or acknowledged by Kafka). One run per file\: a second one exits 1 (the lock is PATH.lock)]:PATH:_files' \
 '(--state-file)--state-topic=[Keep the resume point in this Kafka topic instead of a file (with -b)\: read at start, written once Kafka acknowledged the events up to it. Create it with 1 partition and cleanup.policy=compact]:TOPIC:_default' \

@@ -175,7 +175,9 @@ pub struct Cli {
     pub retry: Duration,
 
     /// Upper bound of the backoff, which doubles (with jitter) on consecutive
-    /// failures.
+    /// failures. A server's 'retry:' or Retry-After may ask for longer, up
+    /// to 1h or this, whichever is longer (a longer wait is cut, with a
+    /// warning).
     #[arg(
         long,
         value_name = "DURATION",
@@ -186,7 +188,7 @@ pub struct Cli {
     pub retry_max: Duration,
 
     /// Reconnect at most N times (N+1 requests in all), then exit 1. Default:
-    /// unlimited.
+    /// unlimited; 0 exits at the first failure, as curl does.
     #[arg(long, value_name = "N", help_heading = "Reconnect")]
     pub max_retries: Option<u64>,
 

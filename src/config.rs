@@ -195,6 +195,15 @@ impl Config {
         if cli.stats_interval.is_some_and(|d| d.is_zero()) {
             return Err(bad("--stats-interval: must be longer than 0"));
         }
+        if let Some(why) = cli
+            .last_event_id
+            .as_deref()
+            .and_then(|id| crate::resume::unsendable(id.as_bytes()))
+        {
+            return Err(bad(format!(
+                "--last-event-id: cannot be sent as a Last-Event-ID header ({why})"
+            )));
+        }
         if cli.dedup == Some(0) {
             return Err(bad("--dedup: N must be at least 1"));
         }

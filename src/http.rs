@@ -50,13 +50,21 @@ pub struct Http {
     ticking: Ticking,
 }
 
+mod failure;
 mod gzip;
 mod redirect;
 pub mod tick;
 
+use failure::is_lookup_failure;
+pub use failure::{failure_line, host_port};
 pub use gzip::gunzip;
 use redirect::{origin, resolve};
 pub use tick::Ticking;
+
+/// The longest timeout handed to ureq: it adds timeouts to `Instant`s
+/// unchecked, so `--connect-timeout 18446744073709551615s` would panic
+/// there. A longer one means the same (no timeout in a lifetime).
+const LONGEST_TIMEOUT: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// Redirects followed per request.
 pub const MAX_REDIRECTS: usize = 10;
@@ -126,8 +134,8 @@ impl Http {
             .max_redirects(0)
             .max_redirects_will_error(false)
             .allow_non_standard_methods(true)
-            .timeout_connect(Some(req.connect_timeout))
-            .timeout_per_read(req.idle_timeout)
+            .timeout_connect(Some(req.connect_timeout.min(LONGEST_TIMEOUT)))
+            .timeout_per_read(req.idle_timeout.map(|t| t.min(LONGEST_TIMEOUT)))
             .user_agent(AutoHeaderValue::None)
             .accept(AutoHeaderValue::None)
             .accept_encoding(AutoHeaderValue::None)
@@ -156,6 +164,11 @@ impl Http {
 
     pub fn agent(&self) -> &Agent {
         &self.agent
+    }
+
+    /// The URL requests start at (not redacted).
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// A response body is being read: let quiet reads tick (see `tick`).
@@ -350,11 +363,14 @@ fn first_bytes(resp: Response<Body>) -> String {
     }
 }
 
-/// `Retry-After`: delay-seconds or an HTTP-date, relative to `now`.
+/// `Retry-After`: delay-seconds or an HTTP-date, relative to `now`. Seconds
+/// past u64 saturate (the caller cuts every wait to its ceiling).
 pub fn retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Duration::from_secs(
+            value.parse::<u64>().unwrap_or(u64::MAX),
+        ));
     }
     let at = httpdate::parse_http_date(value).ok()?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
@@ -414,13 +430,15 @@ pub fn before_sending(err: &ureq::Error) -> bool {
     match err {
         E::HostNotFound | E::ConnectionFailed => true,
         E::Timeout(t) => matches!(t, T::Resolve | T::Connect),
-        E::Io(e) => matches!(
-            e.kind(),
-            io::ErrorKind::ConnectionRefused
-                | io::ErrorKind::HostUnreachable
-                | io::ErrorKind::NetworkUnreachable
-                | io::ErrorKind::AddrNotAvailable
-        ),
+        E::Io(e) => {
+            matches!(
+                e.kind(),
+                io::ErrorKind::ConnectionRefused
+                    | io::ErrorKind::HostUnreachable
+                    | io::ErrorKind::NetworkUnreachable
+                    | io::ErrorKind::AddrNotAvailable
+            ) || is_lookup_failure(e)
+        }
         _ => false,
     }
 }
@@ -442,6 +460,20 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn retry_after_cannot_overflow() {
+        let now = std::time::SystemTime::UNIX_EPOCH;
+        assert_eq!(
+            retry_after("18446744073709551615", now),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert_eq!(
+            retry_after("99999999999999999999", now),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert!(retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now).is_some());
     }
 
     #[test]

@@ -83,8 +83,11 @@ pub fn main() -> i32 {
     if cfg.kafka.is_none() {
         control.watch_stdout();
     }
-    if let Some(limit) = cfg.duration {
-        control.stop_after(limit);
+    if let Some(limit) = cfg.duration
+        && let Err(e) = control.stop_after(limit)
+    {
+        log.error(&format!("cannot start the --duration timer: {e}"));
+        return exit::FAILURE;
     }
     match pipeline::run(&cfg, control, &log) {
         Ok(code) => code,
