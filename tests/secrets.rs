@@ -187,6 +187,33 @@ fn kafka_secrets_never_appear_even_with_verbose_librdkafka_logs() {
     );
 }
 
+#[test]
+fn any_header_named_like_a_credential_is_hidden_and_stays_with_its_origin() {
+    let other = Server::start(|_, _| Reply::sse().body(event(None, None, "elsewhere")));
+    let target = format!(
+        "http://localhost:{}/stream",
+        other.addr().rsplit(':').next().unwrap_or("")
+    );
+    let home = Server::start(move |_, _| Reply::status(307, &[("Location", target.as_str())], ""));
+    let names = ["CB-ACCESS-PASSPHRASE", "X-Credential", "X-Jwt", "X-Hmac"];
+    let mut args = vec![home.url(), "--no-reconnect".into(), "-v".into()];
+    for (i, n) in names.iter().enumerate() {
+        args.extend(["-H".to_string(), format!("{n}: Cred-{i}-value")]);
+    }
+    args.extend(["-H".to_string(), "X-Plain: plain".to_string()]);
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(&a);
+    out.assert_code(0);
+    assert!(!out.stderr.contains("-value"), "{}", out.stderr);
+    let home_req = &home.requests()[0];
+    let away = &other.requests()[0];
+    for n in names {
+        assert!(home_req.header(n).is_some(), "{n} reached its origin");
+        assert_eq!(away.header(n), None, "{n} leaked to another host");
+    }
+    assert_eq!(away.header("x-plain"), Some("plain"));
+}
+
 /// Bytes a terminal acts on: C0 controls but newline and tab, DEL, and the
 /// C1 controls as UTF-8.
 fn has_raw_controls(text: &str) -> bool {
