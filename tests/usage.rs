@@ -48,6 +48,7 @@ fn malformed_flags_are_usage_errors() {
             "novalue",
         ),
         (&["x.sse", "--key", "id"], "--key"),
+        (&["x.sse", "--stats-interval", "300ms"], "--stats-interval"),
     ];
     for (args, names) in cases {
         let out = run(args);

@@ -110,6 +110,17 @@ fn basic_auth_from_flag_env_or_url_and_secrets_are_collected() {
 }
 
 #[test]
+fn stats_interval_is_at_least_a_second() {
+    for short in ["300ms", "0", "999ms"] {
+        let err = parse(&["http://h/", "--stats-interval", short]).unwrap_err();
+        assert!(is_usage(&err), "{short}: {err}");
+        assert!(err.to_string().contains("at least 1s"), "{err}");
+    }
+    let cfg = parse(&["http://h/", "--stats-interval", "1500ms"]).unwrap();
+    assert_eq!(cfg.stats_interval, Some(Duration::from_millis(1500)));
+}
+
+#[test]
 fn bearer_from_flag_or_env() {
     let cfg = parse(&["http://h/", "--bearer", "tok123"]).unwrap();
     assert_eq!(header(&cfg, "authorization"), Some("Bearer tok123"));
