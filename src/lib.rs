@@ -8,9 +8,11 @@
 //! shows of itself (metrics, health, systemd notifications). `cli` defines
 //! the flags, `config` turns them into each component's own options once,
 //! `exit` maps the outcome to an exit code, `redact` keeps secrets out of
-//! what is shown, `log` writes every stderr line.
+//! what is shown, `log` writes every stderr line, `cmdline` blanks secrets
+//! in the process's arguments.
 
 pub mod cli;
+pub mod cmdline;
 pub mod config;
 pub mod control;
 pub mod cpu;
@@ -40,7 +42,12 @@ use std::io::IsTerminal;
 /// The whole program: parse the flags, run, return the exit code.
 pub fn main() -> i32 {
     let cli = match <cli::Cli as clap::Parser>::try_parse() {
-        Ok(cli) => cli,
+        Ok(cli) => {
+            // clap holds its own copies now: take the secrets out of
+            // what `ps` shows.
+            cmdline::blank();
+            cli
+        }
         Err(e) if e.use_stderr() => {
             let format = if asks_for_json_log(std::env::args()) {
                 log::LogFormat::Json

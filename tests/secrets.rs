@@ -187,6 +187,78 @@ fn kafka_secrets_never_appear_even_with_verbose_librdkafka_logs() {
     );
 }
 
+/// Wait until `server` has had `n` requests (ssetap has parsed its flags
+/// by then), at most 20 s.
+fn wait_for_requests(server: &Server, n: usize) {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while server.requests().len() < n {
+        assert!(std::time::Instant::now() < until, "no request arrived");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn secrets_on_the_command_line_are_blanked_in_proc_cmdline() {
+    let server = Server::start(|_, _| Reply::sse().hold());
+    let url = server.url();
+    let with_creds = url.replace("http://", "http://ann:UrlPw11@");
+    type Case<'a> = (Vec<String>, Vec<&'a str>, &'a str);
+    let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    let cases: Vec<Case> = vec![
+        (
+            s(&[&url, "--bearer", "BearerTok12"]),
+            vec!["BearerTok12"],
+            "--bearer ***********",
+        ),
+        (
+            s(&[&url, "--bearer=BearerTok13"]),
+            vec!["BearerTok13"],
+            "--bearer=***********",
+        ),
+        (
+            s(&[&url, "-u", "ann:UserPw14"]),
+            vec!["UserPw14"],
+            "-u ann:********",
+        ),
+        (
+            s(&[&url, "-quann:UserPw15"]),
+            vec!["UserPw15"],
+            "-quann:********",
+        ),
+        (
+            s(&[&with_creds, "-H", "X-Api-Key: HdrKey16", "-H", "X-Plain: 1"]),
+            vec!["UrlPw11", "HdrKey16"],
+            "http://ann:*******@",
+        ),
+    ];
+    for (n, (args, secrets, shown)) in cases.into_iter().enumerate() {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = Running::spawn(&a);
+        wait_for_requests(&server, n + 1);
+        let cmdline = std::fs::read(format!("/proc/{}/cmdline", r.pid())).expect("cmdline");
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        r.signal(libc::SIGTERM);
+        r.finish(run::LIMIT).assert_code(143);
+        for secret in secrets {
+            assert!(!cmdline.contains(secret), "{secret} in {cmdline}");
+        }
+        assert!(cmdline.contains(shown), "{shown:?} not in {cmdline}");
+    }
+    // The secrets still reached the server.
+    let auth: Vec<Option<String>> = server
+        .requests()
+        .iter()
+        .map(|r| r.header("authorization").map(str::to_string))
+        .collect();
+    assert_eq!(auth[0].as_deref(), Some("Bearer BearerTok12"));
+    assert_eq!(auth[1].as_deref(), Some("Bearer BearerTok13"));
+    // base64("ann:UserPw14")
+    assert_eq!(auth[2].as_deref(), Some("Basic YW5uOlVzZXJQdzE0"));
+    let last = server.requests().pop().expect("request");
+    assert_eq!(last.header("x-api-key"), Some("HdrKey16"));
+    assert_eq!(last.header("x-plain"), Some("1"));
+}
+
 #[test]
 fn any_header_named_like_a_credential_is_hidden_and_stays_with_its_origin() {
     let other = Server::start(|_, _| Reply::sse().body(event(None, None, "elsewhere")));
