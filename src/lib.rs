@@ -9,7 +9,7 @@
 //! the flags, `config` turns them into each component's own options once,
 //! `exit` maps the outcome to an exit code, `redact` keeps secrets out of
 //! what is shown, `log` writes every stderr line, `cmdline` blanks secrets
-//! in the process's arguments.
+//! in the process's arguments, `prompt` asks for a password.
 
 pub mod cli;
 pub mod cmdline;
@@ -24,6 +24,7 @@ pub mod jq;
 pub mod kafka;
 pub mod log;
 pub mod pipeline;
+pub mod prompt;
 pub mod reconnect;
 pub mod record;
 pub mod redact;
@@ -68,6 +69,7 @@ pub fn main() -> i32 {
     let env = config::Env {
         var: &var,
         stdout_is_terminal: std::io::stdout().is_terminal(),
+        ask_password: &prompt::password,
     };
     let format = config::log_format(cli.log_format);
     let cfg = match config::Config::from_cli(cli, &env) {
