@@ -1,6 +1,8 @@
 //! Secrets never appear in anything ssetap writes (stdout, stderr with -v,
-//! errors, --stats, the state file), however the run goes, while they do
-//! reach the server they were given for.
+//! errors, --stats, the state file), however the run goes, nor in its
+//! command line as ps shows it once they are read, while they do reach the
+//! server they were given for. They can also come from a -H @FILE or a
+//! terminal prompt instead of argv.
 
 mod common;
 
@@ -434,75 +436,5 @@ fn a_user_without_a_password_is_asked_on_the_terminal_with_echo_off() {
     assert_eq!(
         server.requests()[0].header("authorization"),
         Some("Basic Y2Fyb2w6VHlwZWQtUHczMQ==")
-    );
-}
-
-/// Bytes a terminal acts on: C0 controls but newline and tab, DEL, and the
-/// C1 controls as UTF-8.
-fn has_raw_controls(text: &str) -> bool {
-    text.chars()
-        .any(|c| (c < ' ' && c != '\n' && c != '\t') || ('\u{7f}'..='\u{9f}').contains(&c))
-}
-
-#[test]
-fn no_byte_a_server_chose_reaches_the_terminal_raw() {
-    let evil_id = "\x1b]0;pwned\x07\x1b[2J";
-    // A header value with C1 CSI (UTF-8 C2 9B), an event type and data the
-    // --jq program puts into its error, and an ID that -v shows when it is
-    // sent back as Last-Event-ID.
-    let server = Server::start(move |_, _| {
-        let mut head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n".to_vec();
-        head.extend_from_slice(b"X-Evil: \xc2\x9b2J\xc2\x85\r\nConnection: close\r\n\r\n");
-        Reply(vec![Step::Write(head)]).body(format!(
-            "event: \x1b[31mred\ndata: \x1b]2;title\x07\n\nid: {evil_id}\ndata: a\n\n"
-        ))
-    });
-    let url = server.url();
-    let args = [
-        url.as_str(),
-        "-v",
-        "--retry",
-        "10ms",
-        "--max-retries",
-        "1",
-        "--stats",
-        "--jq",
-        "if .event == \"message\" then . else error(.event + .data) end",
-    ];
-    let out = run(&args);
-    out.assert_code(1);
-    assert!(!has_raw_controls(&out.stderr), "raw: {:?}", out.stderr);
-    assert!(
-        out.stderr
-            .contains("> Last-Event-ID: \\x1b]0;pwned\\x07\\x1b[2J"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("< x-evil: \\u{9b}2J\\u{85}"),
-        "{}",
-        out.stderr
-    );
-
-    // JSON lines: escaped too, and the value is kept.
-    let mut json = args.to_vec();
-    json.extend(["--log-format", "json"]);
-    let out = run(&json);
-    out.assert_code(1);
-    assert!(!has_raw_controls(&out.stderr), "raw: {:?}", out.stderr);
-    let msgs: Vec<String> = out
-        .stderr
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line"))
-        .map(|v| v["msg"].as_str().unwrap_or_default().to_string())
-        .collect();
-    assert!(
-        msgs.iter()
-            .any(|m| m == &format!("> Last-Event-ID: {evil_id}")),
-        "{msgs:?}"
-    );
-    assert!(
-        msgs.iter().any(|m| m == "< x-evil: \u{9b}2J\u{85}"),
-        "{msgs:?}"
     );
 }
