@@ -1,6 +1,6 @@
-complete -c ssetap -s H -l header -d 'Add a request header, \'Name: value\' (repeatable; overrides a default header of the same name)' -r
-complete -c ssetap -s u -l user -d 'Basic auth. Without \':PASSWORD\', the password comes from $SSETAP_PASSWORD. Not with --bearer (one Authorization header)' -r
-complete -c ssetap -l bearer -d 'Send \'Authorization: Bearer TOKEN\'' -r
+complete -c ssetap -s H -l header -d 'Add a request header, \'Name: value\' (repeatable; overrides a default header of the same name), or @FILE: one header per line, as in curl (@- for stdin). Put API keys in a file: ps shows the command line' -r
+complete -c ssetap -s u -l user -d 'Basic auth. Without \':PASSWORD\', the password comes from $SSETAP_PASSWORD, else is asked for on the terminal; with no terminal that is an error (USER: sends an empty password). Not with --bearer (one Authorization header)' -r
+complete -c ssetap -l bearer -d 'Send \'Authorization: Bearer TOKEN\'. Prefer $SSETAP_BEARER_TOKEN: a token given here is blanked from the command line only once read' -r
 complete -c ssetap -s X -l request -d 'HTTP method, any token as in curl (default GET, or POST with --data)' -r
 complete -c ssetap -s d -l data -d 'Request body, or @FILE to read it from a file (@- for stdin). A request with a body is sent once: the end of its stream ends the run (see --reconnect)' -r
 complete -c ssetap -l cacert -d 'Trust the CA certificates in this PEM file instead of the system\'s; a self-signed server certificate in it is trusted as itself, as in curl (its name and dates are still checked)' -r -F
@@ -34,7 +34,7 @@ complete -c ssetap -l kafka-property -d 'Set a librdkafka property (repeatable),
 complete -c ssetap -s F -l kafka-config -d 'Read librdkafka properties from a file (key=value lines, # comments), like kcat -F. Put secrets here, in a file only you can read' -r -F
 complete -c ssetap -l flush-timeout -d 'At exit, wait this long for Kafka to acknowledge what is in flight [default: 30s]' -r
 complete -c ssetap -l dead-letter-topic -d 'Send an event Kafka refuses for good (too large, an illegal or missing routed topic, invalid or against policy) to this topic instead of failing the run; headers ssetap.error and ssetap.topic say why and where' -r
-complete -c ssetap -l stats-interval -d 'Also print the --stats JSON line every DURATION (e.g. 1m), terminal or not; implies --stats' -r
+complete -c ssetap -l stats-interval -d 'Also print the --stats JSON line every DURATION (e.g. 1m; at least 1s), terminal or not; implies --stats' -r
 complete -c ssetap -l log-format -d 'How stderr lines look: text, or json (one {"time","level","msg"} object per line, secrets redacted; a --stats line is {"msg":"stats","stats":{…}})' -r -f -a "text\t''
 json\t''"
 complete -c ssetap -l metrics -d 'Serve Prometheus metrics at http://ADDR/metrics (ADDR: 127.0.0.1:9464, or :9464 for every interface), and GET /healthz: 200 while connected or reconnecting for less than twice --retry-max, else 503 with the reason. Counters: ssetap_events_total, ssetap_bytes_total, ssetap_comments_total, ssetap_filtered_total, ssetap_dropped_total, ssetap_duplicates_total, ssetap_jq_errors_total, ssetap_reconnects_total, and with Kafka ssetap_kafka_delivered_total, ssetap_kafka_failed_total (and ssetap_dead_lettered_total with --dead-letter-topic). Gauges: ssetap_connected (0/1), ssetap_kafka_in_flight (Kafka), ssetap_last_event_timestamp_seconds (lag = now minus this), ssetap_retry_seconds, ssetap_build_info{version}. The figures are at most a second old and those at exit equal --stats' -r

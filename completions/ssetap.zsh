@@ -15,11 +15,11 @@ _ssetap() {
 
     local context curcontext="$curcontext" state line
     _arguments "${_arguments_options[@]}" : \
-'*-H+[Add a request header, '\''Name\: value'\'' (repeatable; overrides a default header of the same name)]:HEADER:_default' \
-'*--header=[Add a request header, '\''Name\: value'\'' (repeatable; overrides a default header of the same name)]:HEADER:_default' \
-'(--bearer)-u+[Basic auth. Without '\''\:PASSWORD'\'', the password comes from \$SSETAP_PASSWORD. Not with --bearer (one Authorization header)]:USER[:PASSWORD]:_default' \
-'(--bearer)--user=[Basic auth. Without '\''\:PASSWORD'\'', the password comes from \$SSETAP_PASSWORD. Not with --bearer (one Authorization header)]:USER[:PASSWORD]:_default' \
-'--bearer=[Send '\''Authorization\: Bearer TOKEN'\'']:TOKEN:_default' \
+'*-H+[Add a request header, '\''Name\: value'\'' (repeatable; overrides a default header of the same name), or @FILE\: one header per line, as in curl (@- for stdin). Put API keys in a file\: ps shows the command line]:HEADER:_default' \
+'*--header=[Add a request header, '\''Name\: value'\'' (repeatable; overrides a default header of the same name), or @FILE\: one header per line, as in curl (@- for stdin). Put API keys in a file\: ps shows the command line]:HEADER:_default' \
+'(--bearer)-u+[Basic auth. Without '\''\:PASSWORD'\'', the password comes from \$SSETAP_PASSWORD, else is asked for on the terminal; with no terminal that is an error (USER\: sends an empty password). Not with --bearer (one Authorization header)]:USER[:PASSWORD]:_default' \
+'(--bearer)--user=[Basic auth. Without '\''\:PASSWORD'\'', the password comes from \$SSETAP_PASSWORD, else is asked for on the terminal; with no terminal that is an error (USER\: sends an empty password). Not with --bearer (one Authorization header)]:USER[:PASSWORD]:_default' \
+'--bearer=[Send '\''Authorization\: Bearer TOKEN'\''. Prefer \$SSETAP_BEARER_TOKEN\: a token given here is blanked from the command line only once read]:TOKEN:_default' \
 '-X+[HTTP method, any token as in curl (default GET, or POST with --data)]:METHOD:_default' \
 '--request=[HTTP method, any token as in curl (default GET, or POST with --data)]:METHOD:_default' \
 '-d+[Request body, or @FILE to read it from a file (@- for stdin). A request with a body is sent once\: the end of its stream ends the run (see --reconnect)]:DATA|@FILE:_default' \
@@ -61,7 +61,7 @@ sse\:"Canonical SSE text, which ssetap reads back unchanged"))' \
 '--kafka-config=[Read librdkafka properties from a file (key=value lines, # comments), like kcat -F. Put secrets here, in a file only you can read]:FILE:_files' \
 '--flush-timeout=[At exit, wait this long for Kafka to acknowledge what is in flight \[default\: 30s\]]:DURATION:_default' \
 '--dead-letter-topic=[Send an event Kafka refuses for good (too large, an illegal or missing routed topic, invalid or against policy) to this topic instead of failing the run; headers ssetap.error and ssetap.topic say why and where]:TOPIC:_default' \
-'--stats-interval=[Also print the --stats JSON line every DURATION (e.g. 1m), terminal or not; implies --stats]:DURATION:_default' \
+'--stats-interval=[Also print the --stats JSON line every DURATION (e.g. 1m; at least 1s), terminal or not; implies --stats]:DURATION:_default' \
 '--log-format=[How stderr lines look\: text, or json (one {"time","level","msg"} object per line, secrets redacted; a --stats line is {"msg"\:"stats","stats"\:{…}})]:FORMAT:(text json)' \
 '--metrics=[Serve Prometheus metrics at http\://ADDR/metrics (ADDR\: 127.0.0.1\:9464, or \:9464 for every interface), and GET /healthz\: 200 while connected or reconnecting for less than twice --retry-max, else 503 with the reason. Counters\: ssetap_events_total, ssetap_bytes_total, ssetap_comments_total, ssetap_filtered_total, ssetap_dropped_total, ssetap_duplicates_total, ssetap_jq_errors_total, ssetap_reconnects_total, and with Kafka ssetap_kafka_delivered_total, ssetap_kafka_failed_total (and ssetap_dead_lettered_total with --dead-letter-topic). Gauges\: ssetap_connected (0/1), ssetap_kafka_in_flight (Kafka), ssetap_last_event_timestamp_seconds (lag = now minus this), ssetap_retry_seconds, ssetap_build_info{version}. The figures are at most a second old and those at exit equal --stats]:ADDR:_default' \
 '--no-compression[Do not ask for gzip (no Accept-Encoding header). Use it when a server that compresses without flushing delays events]' \

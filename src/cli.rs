@@ -75,7 +75,8 @@ pub struct Cli {
 
     // ---- HTTP request ----
     /// Add a request header, 'Name: value' (repeatable; overrides a default
-    /// header of the same name).
+    /// header of the same name), or @FILE: one header per line, as in curl
+    /// (@- for stdin). Put API keys in a file: ps shows the command line.
     #[arg(
         short = 'H',
         long = "header",
@@ -85,7 +86,9 @@ pub struct Cli {
     pub headers: Vec<String>,
 
     /// Basic auth. Without ':PASSWORD', the password comes from
-    /// $SSETAP_PASSWORD. Not with --bearer (one Authorization header).
+    /// $SSETAP_PASSWORD, else is asked for on the terminal; with no terminal
+    /// that is an error (USER: sends an empty password). Not with --bearer
+    /// (one Authorization header).
     #[arg(
         short = 'u',
         long,
@@ -95,7 +98,8 @@ pub struct Cli {
     )]
     pub user: Option<String>,
 
-    /// Send 'Authorization: Bearer TOKEN'.
+    /// Send 'Authorization: Bearer TOKEN'. Prefer $SSETAP_BEARER_TOKEN: a
+    /// token given here is blanked from the command line only once read.
     #[arg(
         long,
         value_name = "TOKEN",
@@ -408,8 +412,8 @@ pub struct Cli {
     #[arg(long, help_heading = "Diagnostics")]
     pub stats: bool,
 
-    /// Also print the --stats JSON line every DURATION (e.g. 1m), terminal
-    /// or not; implies --stats.
+    /// Also print the --stats JSON line every DURATION (e.g. 1m; at least
+    /// 1s), terminal or not; implies --stats.
     #[arg(long, value_name = "DURATION", value_parser = values::duration, help_heading = "Service")]
     pub stats_interval: Option<Duration>,
 

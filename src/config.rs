@@ -82,6 +82,9 @@ impl StateStore {
 pub struct Env<'a> {
     pub var: &'a dyn Fn(&str) -> Option<String>,
     pub stdout_is_terminal: bool,
+    /// Ask for USER's password on the terminal (`prompt::password`); None
+    /// when there is no terminal.
+    pub ask_password: &'a dyn Fn(&str) -> std::io::Result<Option<String>>,
 }
 
 /// `--flush-timeout` when not given (its help says so).
@@ -114,9 +117,9 @@ impl Config {
                 "credentials in the URL and --bearer would send two Authorization headers; use one",
             ));
         }
-        let request = build_request(&cli, url_user, env, &mut secrets)?;
-
         let mut warnings = Vec::new();
+        let request = build_request(&cli, &input, url_user, env, &mut secrets, &mut warnings)?;
+
         let resend = match (cli.no_reconnect, cli.reconnect, request.body.is_some()) {
             (true, _, _) => Resend::Never,
             (_, false, true) => Resend::OneShot,
@@ -192,8 +195,10 @@ impl Config {
             }
             events.push(e.as_bytes().to_vec());
         }
-        if cli.stats_interval.is_some_and(|d| d.is_zero()) {
-            return Err(bad("--stats-interval: must be longer than 0"));
+        if cli.stats_interval.is_some_and(|d| d < crate::tick::TICK) {
+            // Stats lines come from the main loop, which a quiet stream
+            // wakes once a TICK: a shorter interval could not be kept.
+            return Err(bad("--stats-interval: must be at least 1s"));
         }
         if let Some(why) = cli
             .last_event_id
@@ -268,9 +273,11 @@ pub fn log_format(arg: crate::cli::LogFormatArg) -> crate::log::LogFormat {
 
 fn build_request(
     cli: &Cli,
+    input: &Input,
     url_user: Option<(String, Option<String>)>,
     env: &Env,
     secrets: &mut Vec<String>,
+    warnings: &mut Vec<String>,
 ) -> Result<Request> {
     let mut headers: Vec<(String, String)> = vec![
         ("Accept".into(), "text/event-stream".into()),
@@ -291,16 +298,8 @@ fn build_request(
             None => (u.clone(), None),
         })
         .or(url_user);
-    if let Some((name, pass)) = user {
-        let pass = pass
-            .or_else(|| (env.var)("SSETAP_PASSWORD"))
-            .unwrap_or_default();
-        if !pass.is_empty() {
-            secrets.push(pass.clone());
-        }
-        let token = base64_encode(format!("{name}:{pass}").as_bytes());
-        secrets.push(token.clone());
-        headers.push(("Authorization".into(), format!("Basic {token}")));
+    if let Some(basic) = auth::basic(user, cli.user.is_some(), env, secrets)? {
+        headers.push(("Authorization".into(), basic));
     }
     if let Some(token) = &cli.bearer {
         if token.contains(['\r', '\n']) {
@@ -309,8 +308,13 @@ fn build_request(
         secrets.push(token.clone());
         headers.push(("Authorization".into(), format!("Bearer {token}")));
     }
-    for h in &cli.headers {
-        match values::header(h).map_err(bad)? {
+    let stdin_user = match (input, cli.data.as_deref()) {
+        (Input::Stdin, _) => Some("the input -"),
+        (_, Some("@-")) => Some("--data @-"),
+        _ => None,
+    };
+    for h in headers::read(&cli.headers, stdin_user, warnings)? {
+        match h {
             HeaderArg::Set(name, value) => {
                 headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
                 if crate::redact::is_secret_name(&name) && !value.is_empty() {
@@ -499,27 +503,7 @@ fn build_jq(cli: &Cli, format: Format) -> Result<Option<jq::Options>> {
     }))
 }
 
-/// Standard base64 with padding, for the basic-auth header.
-fn base64_encode(input: &[u8]) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(TABLE[(n >> (18 - 6 * i)) as usize & 63] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
+mod auth;
+mod headers;
 #[cfg(test)]
 mod tests;

@@ -8,9 +8,11 @@
 //! shows of itself (metrics, health, systemd notifications). `cli` defines
 //! the flags, `config` turns them into each component's own options once,
 //! `exit` maps the outcome to an exit code, `redact` keeps secrets out of
-//! what is shown, `log` writes every stderr line.
+//! what is shown, `log` writes every stderr line, `cmdline` blanks secrets
+//! in the process's arguments, `prompt` asks for a password.
 
 pub mod cli;
+pub mod cmdline;
 pub mod config;
 pub mod control;
 pub mod cpu;
@@ -22,6 +24,7 @@ pub mod jq;
 pub mod kafka;
 pub mod log;
 pub mod pipeline;
+pub mod prompt;
 pub mod reconnect;
 pub mod record;
 pub mod redact;
@@ -41,7 +44,12 @@ use std::io::IsTerminal;
 /// The whole program: parse the flags, run, return the exit code.
 pub fn main() -> i32 {
     let cli = match <cli::Cli as clap::Parser>::try_parse() {
-        Ok(cli) => cli,
+        Ok(cli) => {
+            // clap holds its own copies now: take the secrets out of
+            // what `ps` shows.
+            cmdline::blank();
+            cli
+        }
         Err(e) if e.use_stderr() => {
             let format = if asks_for_json_log(std::env::args()) {
                 log::LogFormat::Json
@@ -62,6 +70,7 @@ pub fn main() -> i32 {
     let env = config::Env {
         var: &var,
         stdout_is_terminal: std::io::stdout().is_terminal(),
+        ask_password: &prompt::password,
     };
     let format = config::log_format(cli.log_format);
     let cfg = match config::Config::from_cli(cli, &env) {

@@ -107,6 +107,14 @@ impl Service {
         {
             log.status(&stats.status_line(now - self.start));
         }
+        // Checked at every checkpoint, not once a second: a busy stream
+        // keeps to the interval exactly, a quiet one within a TICK.
+        if let Some((every, next)) = &mut self.interval
+            && now >= *next
+        {
+            *next = (*next + *every).max(now);
+            log.stats(&stats.summary_value(now - self.start, &[]));
+        }
         if now < self.next_tick {
             return;
         }
@@ -114,12 +122,6 @@ impl Service {
         if self.notify {
             let status = self.status(stats);
             self.notify(&[NotifyState::Watchdog, NotifyState::Status(&status)]);
-        }
-        if let Some((every, next)) = &mut self.interval
-            && now >= *next
-        {
-            *next = (*next + *every).max(now);
-            log.stats(&stats.summary_value(now - self.start, &[]));
         }
     }
 

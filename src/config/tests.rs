@@ -7,6 +7,15 @@ fn parse(args: &[&str]) -> Result<Config> {
 }
 
 fn parse_env(args: &[&str], vars: &[(&str, &str)]) -> Result<Config> {
+    parse_asking(args, vars, &|_| Ok(None))
+}
+
+/// With a terminal that answers `ask(user)`.
+fn parse_asking(
+    args: &[&str],
+    vars: &[(&str, &str)],
+    ask: &dyn Fn(&str) -> std::io::Result<Option<String>>,
+) -> Result<Config> {
     let mut argv = vec!["ssetap"];
     argv.extend_from_slice(args);
     // As in main: clap's errors are usage errors.
@@ -21,6 +30,7 @@ fn parse_env(args: &[&str], vars: &[(&str, &str)]) -> Result<Config> {
         &Env {
             var: &var,
             stdout_is_terminal: false,
+            ask_password: ask,
         },
     )
 }
@@ -110,6 +120,100 @@ fn basic_auth_from_flag_env_or_url_and_secrets_are_collected() {
 }
 
 #[test]
+fn a_user_without_a_password_is_asked_for_it_or_refused() {
+    let never = |_: &str| -> std::io::Result<Option<String>> { panic!("asked") };
+    let typed = |u: &str| Ok(Some(format!("{u}-typed")));
+    // On a terminal: asked, and the answer is a secret.
+    let cfg = parse_asking(&["http://h/", "-u", "carol"], &[], &typed).unwrap();
+    // base64("carol:carol-typed")
+    assert_eq!(
+        header(&cfg, "authorization"),
+        Some("Basic Y2Fyb2w6Y2Fyb2wtdHlwZWQ=")
+    );
+    assert!(cfg.secrets.contains(&"carol-typed".to_string()));
+    let cfg = parse_asking(&["http://carol@h/"], &[], &typed).unwrap();
+    assert_eq!(
+        header(&cfg, "authorization"),
+        Some("Basic Y2Fyb2w6Y2Fyb2wtdHlwZWQ=")
+    );
+    // Not asked when the password is given, empty on purpose, or in the
+    // environment.
+    for (args, vars) in [
+        (vec!["http://h/", "-u", "carol:"], vec![]),
+        (vec!["http://carol:@h/"], vec![]),
+        (
+            vec!["http://h/", "-u", "carol"],
+            vec![("SSETAP_PASSWORD", "")],
+        ),
+    ] {
+        let cfg = parse_asking(&args, &vars, &never).unwrap();
+        // base64("carol:")
+        assert_eq!(header(&cfg, "authorization"), Some("Basic Y2Fyb2w6"));
+    }
+    // No terminal: a usage error that says what to do.
+    let err = parse(&["http://h/", "-u", "carol"]).unwrap_err();
+    assert!(is_usage(&err), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("-u carol has no password")
+            && msg.contains("SSETAP_PASSWORD")
+            && msg.contains("-u carol:"),
+        "{msg}"
+    );
+    let err = parse(&["http://carol@h/"]).unwrap_err();
+    assert!(
+        is_usage(&err) && err.to_string().contains("carol:@"),
+        "{err}"
+    );
+}
+
+#[test]
+fn headers_from_a_file_one_per_line() {
+    let dir = std::env::temp_dir().join(format!("ssetap-hfile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("h.txt");
+    std::fs::write(&file, "X-Api-Key: k3y-from-file\r\n\nAccept:\n").unwrap();
+    let at = format!("@{}", file.display());
+    let cfg = parse(&["http://h/", "-H", &at, "-H", "X-B: 2"]).unwrap();
+    assert_eq!(header(&cfg, "x-api-key"), Some("k3y-from-file"));
+    assert_eq!(header(&cfg, "accept"), None);
+    assert_eq!(header(&cfg, "x-b"), Some("2"));
+    assert!(cfg.secrets.contains(&"k3y-from-file".to_string()));
+    // The file is mode 0644 by default: others can read the key.
+    assert!(cfg.warnings.iter().any(|w| w.contains("chmod 600")));
+
+    std::fs::write(&file, "X-A: 1\nnot a header\n").unwrap();
+    let err = parse(&["http://h/", "-H", &at]).unwrap_err();
+    assert!(is_usage(&err), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with(&format!("-H {at}: line 2: expected 'Name: value'")),
+        "{err}"
+    );
+    let err = parse(&["http://h/", "-H", "@/nonexistent/h.txt"]).unwrap_err();
+    assert!(
+        !is_usage(&err) && format!("{err:#}").contains("/nonexistent/h.txt"),
+        "{err:#}"
+    );
+    let err = parse(&["-", "-H", "@-"]).unwrap_err();
+    assert!(is_usage(&err) && err.to_string().contains("stdin"), "{err}");
+    let err = parse(&["http://h/", "-d", "@-", "-H", "@-"]).unwrap_err();
+    assert!(is_usage(&err) && err.to_string().contains("stdin"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn stats_interval_is_at_least_a_second() {
+    for short in ["300ms", "0", "999ms"] {
+        let err = parse(&["http://h/", "--stats-interval", short]).unwrap_err();
+        assert!(is_usage(&err), "{short}: {err}");
+        assert!(err.to_string().contains("at least 1s"), "{err}");
+    }
+    let cfg = parse(&["http://h/", "--stats-interval", "1500ms"]).unwrap();
+    assert_eq!(cfg.stats_interval, Some(Duration::from_millis(1500)));
+}
+
+#[test]
 fn bearer_from_flag_or_env() {
     let cfg = parse(&["http://h/", "--bearer", "tok123"]).unwrap();
     assert_eq!(header(&cfg, "authorization"), Some("Bearer tok123"));
@@ -177,12 +281,14 @@ fn color_follows_the_terminal_and_no_color() {
     let tty = Env {
         var: &none,
         stdout_is_terminal: true,
+        ask_password: &|_| Ok(None),
     };
     assert!(Config::from_cli(cli(), &tty).unwrap().format.color);
     let no_color = |n: &str| (n == "NO_COLOR").then(|| "1".to_string());
     let tty_nc = Env {
         var: &no_color,
         stdout_is_terminal: true,
+        ask_password: &|_| Ok(None),
     };
     assert!(!Config::from_cli(cli(), &tty_nc).unwrap().format.color);
     assert!(parse(&["-", "--color", "always"]).unwrap().format.color);
@@ -277,6 +383,6 @@ fn base64_matches_rfc4648_vectors() {
         ("foo", "Zm9v"),
         ("foobar", "Zm9vYmFy"),
     ] {
-        assert_eq!(base64_encode(plain.as_bytes()), enc);
+        assert_eq!(auth::base64_encode(plain.as_bytes()), enc);
     }
 }
