@@ -2,14 +2,14 @@
 //! thousand idle connections, a 64 MiB request line, a client pipelining
 //! 20,000 requests without reading its answers (and one reading them as
 //! fast as it can), the descriptor limit reached, and connections that
-//! send nothing. After each, `/healthz` must answer within a second, and
+//! send nothing, all without room for one more thread. After each, `/healthz` must answer within a second, and
 //! the process's threads, descriptors and memory must stay bounded. Each
 //! test prints its figures (`--nocapture`). The tests take turns (one
 //! lock), so that their timings measure ssetap, not each other.
 
 mod common;
 
-use common::probe::{Figures, free_port, timed_get};
+use common::probe::{Figures, TaskLimit, free_port, timed_get};
 use common::{Reply, Running, Server, event, ssetap};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -95,7 +95,9 @@ impl Target {
     /// SIGTERM, and the orderly end it asks for.
     fn stop(self) {
         self.run.signal(libc::SIGTERM);
-        self.run.finish(common::run::LIMIT).assert_code(143);
+        let out = self.run.finish(common::run::LIMIT);
+        out.assert_code(143);
+        assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
     }
 }
 
@@ -379,5 +381,33 @@ fn silent_and_trickling_connections_are_closed() {
     }
     dripper.join().expect("dripper");
     t.healthz("after the idle connections");
+    t.stop();
+}
+
+#[test]
+fn no_thread_is_needed_per_connection() {
+    let _turn = TURN.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(limit) = TaskLimit::new("metrics") else {
+        eprintln!("skipped: cannot make a pids cgroup here (needs root and cgroup v1 pids)");
+        return;
+    };
+    let t = Target::start();
+    if !limit.hold(t.run.pid()) {
+        eprintln!("skipped: cannot limit the tasks of a process here");
+        return;
+    }
+    let before = t.figures();
+    let held = crowd(t.addr(), 50);
+    assert_eq!(held.len(), 50, "connections made");
+    let took = t.healthz("with no room for a thread");
+    let scrape = timed_get(t.port, "/metrics", PROMPT);
+    assert!(matches!(scrape, Ok((200, _))), "/metrics: {scrape:?}");
+    eprintln!(
+        "no room for a thread: 50 connections held, /healthz in {took:?}, {}",
+        t.figures()
+    );
+    t.assert_bounded(before, t.figures(), "no room for a thread");
+    drop(held);
+    limit.lift();
     t.stop();
 }

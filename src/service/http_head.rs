@@ -141,7 +141,7 @@ pub struct Response {
 }
 
 impl Response {
-    pub fn text(status: u16, body: &str) -> Response {
+    pub fn text(status: u16, body: impl Into<String>) -> Response {
         Response {
             status,
             content_type: "text/plain; charset=utf-8",

@@ -380,7 +380,11 @@ impl Conn {
             reads += 1;
             match self.sock.read(&mut scratch[..room]) {
                 Ok(0) => self.eof = true,
-                Ok(n) => self.input.extend_from_slice(&scratch[..n]),
+                Ok(n) => {
+                    // Exactly what is needed: the buffer never outgrows HEAD_MAX.
+                    self.input.reserve_exact(n);
+                    self.input.extend_from_slice(&scratch[..n]);
+                }
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return,
                 Err(_) => {

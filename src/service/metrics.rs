@@ -91,11 +91,11 @@ fn answer(method: &str, path: &str, board: &Board) -> Response {
     match path {
         "/metrics" if get => Response {
             content_type: "text/plain; version=0.0.4; charset=utf-8",
-            ..Response::text(200, &render(&board.lock()))
+            ..Response::text(200, render(&board.lock()))
         },
         "/healthz" if get => {
             let (status, line) = health(&board.lock(), board.grace, Instant::now());
-            Response::text(status, &(line + "\n"))
+            Response::text(status, line + "\n")
         }
         "/metrics" | "/healthz" => Response {
             allow: Some("GET, HEAD"),

@@ -83,3 +83,38 @@ impl std::fmt::Display for Figures {
         )
     }
 }
+
+/// A pids cgroup (v1) that holds a process with no room for one more
+/// thread, as systemd's `TasksMax` does; None where cgroups cannot be made
+/// (not root, no cgroup v1 pids controller).
+pub struct TaskLimit(std::path::PathBuf);
+
+impl TaskLimit {
+    pub fn new(name: &str) -> Option<TaskLimit> {
+        let dir = std::path::Path::new("/sys/fs/cgroup/pids")
+            .join(format!("ssetap-test-{name}-{}", std::process::id()));
+        std::fs::create_dir(&dir).ok()?;
+        Some(TaskLimit(dir))
+    }
+
+    /// Move `pid` (all its threads) in and allow no more tasks than now.
+    pub fn hold(&self, pid: u32) -> bool {
+        let set = |file: &str, value: &str| std::fs::write(self.0.join(file), value).is_ok();
+        if !set("cgroup.procs", &pid.to_string()) {
+            return false;
+        }
+        let now = std::fs::read_to_string(self.0.join("pids.current")).unwrap_or_default();
+        set("pids.max", now.trim())
+    }
+
+    pub fn lift(&self) {
+        let _ = std::fs::write(self.0.join("pids.max"), "max");
+    }
+}
+
+impl Drop for TaskLimit {
+    fn drop(&mut self) {
+        self.lift();
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
