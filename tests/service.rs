@@ -8,6 +8,7 @@
 
 mod common;
 
+use common::probe::free_port;
 use common::{Reply, Running, Scratch, Server, event, ssetap};
 use serde_json::Value;
 use std::io::{Read, Write};
@@ -15,12 +16,6 @@ use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// A loopback port nobody listens on (bound, then released).
-fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
-}
 
 /// GET a path; (status, body), or None while nothing answers.
 fn get(port: u16, path: &str) -> Option<(u16, String)> {
@@ -448,16 +443,20 @@ fn a_quiet_stream_with_metrics_costs_under_half_a_percent_of_a_core() {
     assert!(share < 0.005, "idle CPU {:.3}% of a core", share * 100.0);
 }
 
-/// One answer read off a kept-alive connection: status, head, body (by
-/// its Content-Length).
-fn read_answer(s: &mut TcpStream) -> (u16, String, String) {
+/// An answer's head, read byte by byte off a kept-alive connection.
+fn read_head(s: &mut TcpStream) -> String {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
         s.read_exact(&mut byte).expect("answer head");
         head.push(byte[0]);
     }
-    let head = String::from_utf8(head).expect("UTF-8 head");
+    String::from_utf8(head).expect("UTF-8 head")
+}
+
+/// One answer: status, head, and the body its Content-Length gives.
+fn read_answer(s: &mut TcpStream) -> (u16, String, String) {
+    let head = read_head(s);
     let status = head.split(' ').nth(1).and_then(|v| v.parse().ok());
     let len: usize = head
         .lines()
@@ -493,13 +492,7 @@ fn metrics_speaks_http_1_1_keep_alive_head_and_errors() {
     // HEAD: the length of the body, without it.
     s.write_all(b"HEAD /metrics HTTP/1.1\r\nHost: a\r\n\r\n")
         .unwrap();
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        s.read_exact(&mut byte).expect("HEAD answer");
-        head.push(byte[0]);
-    }
-    let head = String::from_utf8(head).unwrap();
+    let head = read_head(&mut s);
     assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
     assert!(
         head.contains("Content-Type: text/plain; version=0.0.4"),
@@ -523,7 +516,7 @@ fn metrics_speaks_http_1_1_keep_alive_head_and_errors() {
     let (status, head, _) = read_answer(&mut s);
     assert_eq!(status, 200);
     assert!(head.contains("Connection: close\r\n"), "{head}");
-    assert_eq!(s.read(&mut byte).ok(), Some(0), "closed after the last");
+    assert_eq!(s.read(&mut [0u8; 1]).ok(), Some(0), "closed after the last");
     // Not HTTP: 400, and the connection closes.
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
