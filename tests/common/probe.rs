@@ -113,8 +113,15 @@ impl TaskLimit {
 }
 
 impl Drop for TaskLimit {
+    /// Lift the limit and remove the cgroup, first moving back to the root
+    /// whatever a failed test left in it (a cgroup with members stays).
     fn drop(&mut self) {
         self.lift();
+        let procs = std::fs::read_to_string(self.0.join("cgroup.procs")).unwrap_or_default();
+        let root = self.0.with_file_name("cgroup.procs");
+        for pid in procs.lines() {
+            let _ = std::fs::write(&root, pid);
+        }
         let _ = std::fs::remove_dir(&self.0);
     }
 }
