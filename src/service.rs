@@ -13,6 +13,8 @@
 //! from the main loop — never from a side thread, so a hung main loop stops
 //! it and the watchdog fires — and `STOPPING=1` at the end.
 
+mod http_head;
+mod http_serve;
 mod metrics;
 
 use crate::config::Config;
