@@ -6,6 +6,8 @@
 //! "time" with --timestamp, and the resume point on stdout.
 
 mod common;
+#[path = "jq/builtins.rs"]
+mod builtins;
 
 use common::*;
 use std::process::{Command, Stdio};
