@@ -8,6 +8,8 @@
 mod common;
 #[path = "jq/builtins.rs"]
 mod builtins;
+#[path = "jq/numbers.rs"]
+mod numbers;
 
 use common::*;
 use std::process::{Command, Stdio};

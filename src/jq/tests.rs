@@ -82,6 +82,11 @@ fn numbers_are_written_as_jq_1_6_writes_them() {
         (f64::NEG_INFINITY, "-1.7976931348623157e+308"),
         (f64::NAN, "null"),
         (1.5e300, "1.5e+300"),
+        // Two shortest spellings equally near: the even one.
+        (700000000000000.2, "700000000000000.2"),
+        (4000000000000.0313, "4000000000000.0312"),
+        (1125899906842624.25, "1125899906842624.2"),
+        (2.5e22, "2.5e+22"),
     ];
     for &(f, want) in cases {
         let mut out = Vec::new();
