@@ -163,6 +163,29 @@ impl Outputs<'_> {
     }
 }
 
+/// The first `--jq` failure: the event by its ID, or by its place in the
+/// run when it has none; an event whose data is not JSON (an LLM stream's
+/// closing `[DONE]`) is a string to the program, and the warning says how
+/// to pass over such events.
+pub fn failure_warning(ev: &Event<'_>, place: u64, why: &str, whither: &str) -> String {
+    let which = if ev.id.is_empty() {
+        format!("event #{place} (no ID)")
+    } else {
+        format!("event {:?}", String::from_utf8_lossy(ev.id))
+    };
+    let (note, hint) = if crate::format::json_span(ev.data).is_none() {
+        (
+            ", whose data is not JSON",
+            "; `.data | objects | ...` or `select(.data != \"[DONE]\")` passes over such events",
+        )
+    } else {
+        ("", "")
+    };
+    format!(
+        "--jq failed on {which}{note}: {why}; such events are {whither} (--stats counts them as jq_errors){hint}"
+    )
+}
+
 /// A runtime error in one line (an error value that is a string is its
 /// text, as jq prints it).
 fn error_text(e: &jaq_core::Error<Val>) -> String {

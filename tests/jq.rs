@@ -232,6 +232,46 @@ fn a_runtime_error_skips_the_event_and_is_counted_once_warned() {
     assert_eq!(stats["events"], 2);
 }
 
+/// An LLM stream: chunks without IDs, then `data: [DONE]`, which is not
+/// JSON. A program that indexes `.data` fails on it: the warning names the
+/// event by its place and says how to pass over it; the README's way
+/// (`.data | objects | ...`) does so quietly.
+#[test]
+fn an_llm_streams_done_is_named_by_its_place_and_passed_over_quietly() {
+    let input = [
+        event(None, None, r#"{"choices":[{"delta":{"content":"Hel"}}]}"#),
+        event(None, None, r#"{"choices":[{"delta":{"content":"lo"}}]}"#),
+        event(None, None, "[DONE]"),
+    ]
+    .concat();
+    let out = run_with_stdin(
+        &["-", "--jq", ".data.choices[0].delta.content", "--stats"],
+        input.as_bytes(),
+    );
+    out.assert_code(0);
+    assert_eq!(out.lines(), [r#""Hel""#, r#""lo""#]);
+    let warning = out
+        .stderr
+        .lines()
+        .find(|l| l.contains("warning"))
+        .unwrap_or_else(|| panic!("{}", out.stderr));
+    assert!(warning.contains("event #3 (no ID)"), "{warning}");
+    assert!(warning.contains("not JSON"), "{warning}");
+    assert!(warning.contains(".data | objects"), "{warning}");
+    assert_eq!(out.stats()["jq_errors"], 1);
+    for program in [
+        ".data | objects | .choices[0].delta.content",
+        r#"select(.data != "[DONE]") | .data.choices[0].delta.content"#,
+        "try .data.choices[0].delta.content",
+    ] {
+        let out = run_with_stdin(&["-", "--jq", program, "--stats", "-f", "data"], input.as_bytes());
+        out.assert_code(0);
+        assert_eq!(out.stdout(), "Hel\nlo\n", "{program}");
+        assert!(!out.stderr.contains("warning"), "{program}: {}", out.stderr);
+        assert_eq!(out.stats()["jq_errors"], 0, "{program}");
+    }
+}
+
 #[test]
 fn no_output_is_filtered_and_several_outputs_share_one_event() {
     let input = [
