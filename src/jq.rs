@@ -18,6 +18,7 @@
 mod build;
 mod compile;
 mod funs;
+mod libm;
 mod need;
 mod raw;
 #[cfg(test)]

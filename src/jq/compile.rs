@@ -43,7 +43,8 @@ pub fn compile(text: &str) -> Result<(Filter, Vec<Val>), String> {
         .chain(jaq_std::defs())
         .chain(jaq_json::defs())
         .chain(ssetap_defs());
-    let funs = jaq_core::funs()
+    let funs = super::libm::funs()
+        .chain(jaq_core::funs())
         .chain(jaq_std::funs())
         .chain(jaq_json::funs())
         .chain(super::funs::funs());
