@@ -370,7 +370,8 @@ impl Run<'_> {
                     let place = [st.filtered, st.duplicates, st.dropped, st.jq_errors]
                         .iter()
                         .fold(st.events, |a, &b| a.saturating_add(b));
-                    self.log.warn(&jq::failure_warning(ev, place, &why, whither));
+                    self.log
+                        .warn(&jq::failure_warning(ev, place, &why, whither));
                 }
                 if dead {
                     return self.dead_letter(ev, format!("--jq: {why}"));

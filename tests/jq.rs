@@ -5,9 +5,9 @@
 //! once), no output (filtered), several outputs, raw strings with -f data,
 //! "time" with --timestamp, and the resume point on stdout.
 
-mod common;
 #[path = "jq/builtins.rs"]
 mod builtins;
+mod common;
 #[path = "jq/numbers.rs"]
 mod numbers;
 
@@ -38,13 +38,11 @@ fn corpus_events() -> String {
         event(Some("log"), Some("6"), r#""a JSON string""#),
         event(Some("tick"), Some("7"), r#"{"s":"AAPL","p":"189.5","x":"5","items":[1.5,2.25,-0.5]}"#),
         // Not canonical: spaces, escapes, a DEL, numbers jq rewrites, a
-        // repeated key (jq keeps the last value in the first place). No
-        // 1e2, 1.0 or -0: jaq's `tojson` writes them 100.0, 1.0 and -0.0
-        // (the README says so); outputs write them as jq does.
+        // repeated key (jq keeps the last value in the first place).
         event(
             Some("edit"),
             Some("8"),
-            r#" { "meta" : { "domain" : "en.wikipedia.org" } , "title" : "T\u00e9 \/ \"q\" a\u007fb" , "n" : 1.50 , "items" : [ 0.10 , -0.25 , 2.50 ] , "dup" : 1 , "dup" : 2 } "#,
+            r#" { "meta" : { "domain" : "en.wikipedia.org" } , "title" : "T\u00e9 \/ \"q\" a\u007fb" , "n" : 1.50 , "items" : [ 0.10 , -0.25 , 2.50 ] , "m" : [ 1e2 , 1.0 , -0 , 700000000000000.2 ] , "dup" : 1 , "dup" : 2 } "#,
         ),
     ]
     .concat()
@@ -110,6 +108,9 @@ const PROGRAMS: &[&str] = &[
     r#".data.x | tonumber"#,
     r#"error("custom")"#,
     r#".data | .. | numbers"#,
+    r#""\(.data.m) \(.data.price)""#,
+    ".data.m | tojson, tostring, @csv, @sh",
+    ".data.m[]? | tostring",
 ];
 
 fn jq(program: &str, input: &[u8], raw: bool) -> String {
@@ -264,7 +265,10 @@ fn an_llm_streams_done_is_named_by_its_place_and_passed_over_quietly() {
         r#"select(.data != "[DONE]") | .data.choices[0].delta.content"#,
         "try .data.choices[0].delta.content",
     ] {
-        let out = run_with_stdin(&["-", "--jq", program, "--stats", "-f", "data"], input.as_bytes());
+        let out = run_with_stdin(
+            &["-", "--jq", program, "--stats", "-f", "data"],
+            input.as_bytes(),
+        );
         out.assert_code(0);
         assert_eq!(out.stdout(), "Hel\nlo\n", "{program}");
         assert!(!out.stderr.contains("warning"), "{program}: {}", out.stderr);

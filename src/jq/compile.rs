@@ -6,7 +6,9 @@
 use super::Filter;
 use jaq_core::Compiler;
 use jaq_core::load::lex::{StrPart, Tok, Token};
-use jaq_core::load::{Arena, File, Lexer, Loader};
+use jaq_core::load::parse::{BinaryOp, Def, Pattern, Term};
+use jaq_core::load::{Arena, File, Lexer, Loader, Parser};
+use jaq_core::path::Part;
 use jaq_json::{Map, Val};
 
 /// jq 1.6 filters that read inputs besides the one being filtered.
@@ -48,10 +50,46 @@ pub fn compile(text: &str) -> Result<(Filter, Vec<Val>), String> {
         .chain(jaq_std::funs())
         .chain(jaq_json::funs())
         .chain(super::funs::funs());
-    let loader = Loader::new(defs);
+    // Loaded as written first, for its errors; then, parsed again, with
+    // each interpolation (`"\(x)"`) written by `@text` (jq's spelling of
+    // numbers, not jaq's), as the body of a definition the program calls.
     let arena = Arena::default();
+    Loader::new(std::iter::empty())
+        .load(
+            &arena,
+            File {
+                code: code.as_str(),
+                path: (),
+            },
+        )
+        .map_err(|errs| load_error(&code, text, &errs))?;
+    let main = Lexer::new(code.as_str())
+        .lex()
+        .ok()
+        .and_then(|tokens| Parser::new(&tokens).parse(|p| p.term()).ok())
+        .map(|mut term| {
+            interpolate_with_text(&mut term);
+            Def {
+                name: MAIN,
+                args: Vec::new(),
+                body: term,
+            }
+        });
+    // (jaq's definitions live for ever, the program's as long as `code`.)
+    let mut all: Vec<Def<&str>> = Vec::new();
+    for d in defs {
+        all.push(d);
+    }
+    let code_run = match main {
+        Some(main) => {
+            all.push(main);
+            MAIN
+        }
+        None => code.as_str(),
+    };
+    let loader = Loader::new(all);
     let file = File {
-        code: code.as_str(),
+        code: code_run,
         path: (),
     };
     let modules = loader
@@ -88,6 +126,92 @@ fn env() -> Val {
 }
 
 const LOC: &str = "$__loc__";
+
+/// The definition that holds the program.
+const MAIN: &str = "_ssetap_main";
+
+/// Make every string with interpolation a `@text` string: jaq writes the
+/// values it interpolates itself (`1.0`, `-0.0`), `@text` as jq does.
+fn interpolate_with_text(t: &mut Term<&str>) {
+    use jaq_core::load::lex::StrPart as Part_;
+    match t {
+        Term::Id | Term::Recurse | Term::Num(_) | Term::Break(_) | Term::Var(_) => {}
+        Term::Str(fmt, parts) => {
+            let mut any = false;
+            for part in parts.iter_mut() {
+                if let Part_::Term(inner) = part {
+                    any = true;
+                    interpolate_with_text(inner);
+                }
+            }
+            if any && fmt.is_none() {
+                *fmt = Some("@text");
+            }
+        }
+        Term::Arr(inner) => inner.iter_mut().for_each(|i| interpolate_with_text(i)),
+        Term::Obj(entries) => {
+            for (k, v) in entries {
+                interpolate_with_text(k);
+                v.iter_mut().for_each(interpolate_with_text);
+            }
+        }
+        Term::Neg(inner) | Term::Label(_, inner) => interpolate_with_text(inner),
+        Term::BinOp(l, op, r) => {
+            if let BinaryOp::Pipe(Some(p)) = op {
+                in_pattern(p);
+            }
+            interpolate_with_text(l);
+            interpolate_with_text(r);
+        }
+        Term::Fold(_, xs, p, args) => {
+            interpolate_with_text(xs);
+            in_pattern(p);
+            args.iter_mut().for_each(interpolate_with_text);
+        }
+        Term::TryCatch(body, catch) => {
+            interpolate_with_text(body);
+            catch.iter_mut().for_each(|c| interpolate_with_text(c));
+        }
+        Term::IfThenElse(branches, otherwise) => {
+            for (cond, then) in branches {
+                interpolate_with_text(cond);
+                interpolate_with_text(then);
+            }
+            otherwise.iter_mut().for_each(|o| interpolate_with_text(o));
+        }
+        Term::Def(defs, rest) => {
+            defs.iter_mut()
+                .for_each(|d| interpolate_with_text(&mut d.body));
+            interpolate_with_text(rest);
+        }
+        Term::Call(_, args) => args.iter_mut().for_each(interpolate_with_text),
+        Term::Path(base, path) => {
+            interpolate_with_text(base);
+            for (part, _) in &mut path.0 {
+                match part {
+                    Part::Index(i) => interpolate_with_text(i),
+                    Part::Range(from, to) => {
+                        from.iter_mut().for_each(interpolate_with_text);
+                        to.iter_mut().for_each(interpolate_with_text);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn in_pattern(p: &mut Pattern<&str>) {
+    match p {
+        Pattern::Var(_) => {}
+        Pattern::Arr(ps) => ps.iter_mut().for_each(in_pattern),
+        Pattern::Obj(entries) => {
+            for (k, v) in entries {
+                interpolate_with_text(k);
+                in_pattern(v);
+            }
+        }
+    }
+}
 
 /// The variable that stands for `$__loc__` on `line`: as long as `LOC`.
 fn loc_name(line: usize) -> String {
@@ -208,4 +332,12 @@ fn compile_error(code: &str, text: &str, errs: &jaq_core::compile::Errors<&str, 
         }
     }
     format!("--jq: cannot compile the program: {}", parts.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ssetaps_definitions_parse() {
+        assert!(super::ssetap_defs().count() > 60);
+    }
 }

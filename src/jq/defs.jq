@@ -21,6 +21,13 @@ def @json: tojson;
 def @csv: _ssetap_csv;
 def @tsv: _ssetap_tsv;
 def @html: tostring | escape_html;
+def @sh:
+  [if type == "array" then .[] end
+   | if type == "string" then "'" + escape_sh + "'"
+     elif type == "array" or type == "object" then
+       error("\(type) (\(tojson)) can not be escaped for shell")
+     else tostring end]
+  | join(" ");
 def @uri: tostring | _ssetap_uri;
 def @base64: tostring | encode_base64;
 def @base64d: tostring | _ssetap_base64d;

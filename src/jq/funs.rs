@@ -288,7 +288,9 @@ fn setpath(v: Val, path: &[Val], x: Val) -> ValR {
         (Val::Arr(mut a), Val::Obj(o)) => {
             let arr = std::rc::Rc::make_mut(&mut a);
             let Some((start, end)) = slice(o, arr.len()) else {
-                return Err(Error::str("Start and end indices of an array slice must be numbers"));
+                return Err(Error::str(
+                    "Start and end indices of an array slice must be numbers",
+                ));
             };
             let old: Vec<Val> = arr[start..end].to_vec();
             match setpath(Val::Arr(old.into()), rest, x)? {
@@ -364,7 +366,9 @@ fn delpath(v: Val, path: &[Val]) -> ValR {
         (Val::Arr(mut a), Val::Obj(o)) => {
             let arr = std::rc::Rc::make_mut(&mut a);
             let Some((start, end)) = slice(o, arr.len()) else {
-                return Err(Error::str("Start and end indices of an array slice must be numbers"));
+                return Err(Error::str(
+                    "Start and end indices of an array slice must be numbers",
+                ));
             };
             if rest.is_empty() {
                 arr.drain(start..end);

@@ -222,7 +222,11 @@ fn sci_digits(f: f64, places: Option<usize>, buf: &mut [u8; 24]) -> (usize, i32)
 
 /// The double that `d.ddd × 10^exp` reads as.
 fn reads_as(digits: &[u8], exp: i32) -> Option<f64> {
-    let text = format!("{}e{}", std::str::from_utf8(digits).ok()?, exp - digits.len() as i32 + 1);
+    let text = format!(
+        "{}e{}",
+        std::str::from_utf8(digits).ok()?,
+        exp - digits.len() as i32 + 1
+    );
     text.parse().ok()
 }
 

@@ -21,7 +21,11 @@ impl Seq {
 
 fn doubles(n: usize) -> Vec<f64> {
     let mut seq = Seq(20261207);
-    let mut out = vec![700000000000000.2, 4000000000000.0313, 1125899906842624.25];
+    let mut out = vec![
+        700000000000000.2,
+        4000000000000.0313,
+        (1u64 << 50) as f64 + 0.25,
+    ];
     while out.len() < n {
         let r = seq.next();
         let x = if out.len() % 2 == 0 {
@@ -41,7 +45,10 @@ fn doubles(n: usize) -> Vec<f64> {
 #[test]
 fn doubles_are_spelled_as_jq_spells_them() {
     let xs = doubles(20_000);
-    let input: String = xs.iter().map(|x| event(None, None, &format!("[{x:e}]"))).collect();
+    let input: String = xs
+        .iter()
+        .map(|x| event(None, None, &format!("[{x:e}]")))
+        .collect();
     let ours = run_with_stdin(&["-", "--jq", ".data[0]"], input.as_bytes());
     ours.assert_code(0);
     let mut child = Command::new("jq")
@@ -69,7 +76,12 @@ fn doubles_are_spelled_as_jq_spells_them() {
         .filter(|(_, (o, t))| o != t)
         .map(|(x, (o, t))| format!("{x:e}: ssetap {o}, jq {t}"))
         .collect();
-    assert!(differ.is_empty(), "{} differ:\n{}", differ.len(), differ[..differ.len().min(20)].join("\n"));
+    assert!(
+        differ.is_empty(),
+        "{} differ:\n{}",
+        differ.len(),
+        differ[..differ.len().min(20)].join("\n")
+    );
     assert_eq!(theirs[0], "700000000000000.2");
     assert_eq!(theirs[1], "4000000000000.0312");
 }
