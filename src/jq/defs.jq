@@ -13,10 +13,10 @@ def _jaq_contains($x): contains($x);
 
 # Writing values as jq writes them (`1` for `1.0`), also inside strings.
 def tojson: _ssetap_tojson;
-def tostring: if type == "string" then . else _ssetap_tojson end;
+def tostring: _ssetap_tostring;
 
 # Formats.
-def @text: tostring;
+def @text: _ssetap_tostring;
 def @json: tojson;
 def @csv: _ssetap_csv;
 def @tsv: _ssetap_tsv;
@@ -90,6 +90,7 @@ def from_entries:
     ($e | .key // .Key // .name // .Name) as $k
     | if ($k | type) == "string" then .[$k] = ($e | if has("value") then .value else .Value end)
       else error("Cannot use \($k | type) (\($k | tojson)) as object key") end);
+def with_entries(f): to_entries | map(f) | from_entries;
 def todateiso8601: strftime("%Y-%m-%dT%H:%M:%SZ");
 def todate: todateiso8601;
 

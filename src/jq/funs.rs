@@ -22,6 +22,12 @@ fn natives<D: for<'a> DataT<V<'a> = Val>>() -> Box<[Filter<RunPtr<D>>]> {
         ("_ssetap_csv", v(0), |cv| bome(row(&cv.1, Row::Csv))),
         ("_ssetap_tsv", v(0), |cv| bome(row(&cv.1, Row::Tsv))),
         ("_ssetap_tojson", v(0), |cv| bome(Ok(tojson(&cv.1)))),
+        ("_ssetap_tostring", v(0), |cv| {
+            bome(Ok(match cv.1 {
+                Val::TStr(_) | Val::BStr(_) => cv.1,
+                other => tojson(&other),
+            }))
+        }),
         ("_ssetap_uri", v(0), |cv| bome(string(&cv.1).map(uri))),
         ("_ssetap_base32", v(0), |cv| bome(string(&cv.1).map(base32))),
         ("_ssetap_base32d", v(0), |cv| {
