@@ -10,6 +10,9 @@ def _jaq_rtrimstr($s): rtrimstr($s);
 def _jaq_test($re; $flags): test($re; $flags);
 def _jaq_capture($re; $flags): capture($re; $flags);
 def _jaq_contains($x): contains($x);
+def _jaq_gmtime: gmtime;
+def _jaq_localtime: localtime;
+def _jaq_mktime: mktime;
 
 # Writing values as jq writes them (`1` for `1.0`), also inside strings.
 def tojson: _ssetap_tojson;
@@ -90,6 +93,11 @@ def from_entries:
     ($e | .key // .Key // .name // .Name) as $k
     | if ($k | type) == "string" then .[$k] = ($e | if has("value") then .value else .Value end)
       else error("Cannot use \($k | type) (\($k | tojson)) as object key") end);
+# Broken-down time: the seconds' fraction as jq computes it, `t - floor(t)`.
+def gmtime: . as $t | _jaq_gmtime | .[5] = (.[5] | floor) + ($t - ($t | floor));
+def localtime:
+  . as $t | _jaq_localtime | .[5] = (.[5] | floor) + ($t - ($t | floor));
+def mktime: _jaq_mktime | floor;
 def with_entries(f): to_entries | map(f) | from_entries;
 def todateiso8601: strftime("%Y-%m-%dT%H:%M:%SZ");
 def todate: todateiso8601;
