@@ -8,6 +8,8 @@
 #[path = "jq/builtins.rs"]
 mod builtins;
 mod common;
+#[path = "jq/corpus.rs"]
+mod corpus;
 #[path = "jq/numbers.rs"]
 mod numbers;
 
