@@ -17,21 +17,7 @@ const READS_INPUTS: [&str; 3] = ["input", "inputs", "input_line_number"];
 /// A compiled program and the values of its global variables, in the
 /// order `Vars::new` takes them.
 pub fn compile(text: &str) -> Result<(Filter, Vec<Val>), String> {
-    // Each `$__loc__` becomes a variable of its own line, of the same
-    // length, so that offsets in errors stay the program's.
-    let locs = loc_lines(text)?;
-    let code = if locs.is_empty() {
-        text.to_string()
-    } else {
-        let mut code = text.as_bytes().to_vec();
-        for &(at, line) in &locs {
-            code[at..at + LOC.len()].copy_from_slice(loc_name(line).as_bytes());
-        }
-        String::from_utf8(code).map_err(|_| "--jq: cannot compile the program".to_string())?
-    };
-    let mut lines: Vec<usize> = locs.iter().map(|&(_, line)| line).collect();
-    lines.sort_unstable();
-    lines.dedup();
+    let (code, lines) = with_loc_variables(text)?;
     let names: Vec<String> = lines.iter().map(|&l| loc_name(l)).collect();
     let mut globals = vec![env()];
     globals.extend(lines.iter().map(|&line| {
@@ -63,18 +49,7 @@ pub fn compile(text: &str) -> Result<(Filter, Vec<Val>), String> {
             },
         )
         .map_err(|errs| load_error(&code, text, &errs))?;
-    let main = Lexer::new(code.as_str())
-        .lex()
-        .ok()
-        .and_then(|tokens| Parser::new(&tokens).parse(|p| p.term()).ok())
-        .map(|mut term| {
-            interpolate_with_text(&mut term);
-            Def {
-                name: MAIN,
-                args: Vec::new(),
-                body: term,
-            }
-        });
+    let main = main_def(&code);
     // (jaq's definitions live for ever, the program's as long as `code`.)
     let mut all: Vec<Def<&str>> = Vec::new();
     for d in defs {
@@ -102,6 +77,36 @@ pub fn compile(text: &str) -> Result<(Filter, Vec<Val>), String> {
         .compile(modules)
         .map_err(|errs| compile_error(&code, text, &errs))?;
     Ok((filter, globals))
+}
+
+/// The program with each `$__loc__` made a variable of its own line, of
+/// the same length (so that offsets in errors stay the program's), and
+/// those lines.
+fn with_loc_variables(text: &str) -> Result<(String, Vec<usize>), String> {
+    let locs = loc_lines(text)?;
+    let mut code = text.as_bytes().to_vec();
+    for &(at, line) in &locs {
+        code[at..at + LOC.len()].copy_from_slice(loc_name(line).as_bytes());
+    }
+    let code =
+        String::from_utf8(code).map_err(|_| "--jq: cannot compile the program".to_string())?;
+    let mut lines: Vec<usize> = locs.iter().map(|&(_, line)| line).collect();
+    lines.sort_unstable();
+    lines.dedup();
+    Ok((code, lines))
+}
+
+/// The program as the body of a definition, each interpolation written by
+/// `@text`; None when it is more than a term (a module directive).
+fn main_def(code: &str) -> Option<Def<&str>> {
+    let tokens = Lexer::new(code).lex().ok()?;
+    let mut term = Parser::new(&tokens).parse(|p| p.term()).ok()?;
+    interpolate_with_text(&mut term);
+    Some(Def {
+        name: MAIN,
+        args: Vec::new(),
+        body: term,
+    })
 }
 
 fn ssetap_defs() -> impl Iterator<Item = jaq_core::load::parse::Def<&'static str>> {
