@@ -167,6 +167,9 @@ fn interpolate_with_text(t: &mut Term<&str>) {
             }
             interpolate_with_text(l);
             interpolate_with_text(r);
+            if let Some(call) = assignment(l, op, r) {
+                *t = call;
+            }
         }
         Term::Fold(_, xs, p, args) => {
             interpolate_with_text(xs);
@@ -203,6 +206,34 @@ fn interpolate_with_text(t: &mut Term<&str>) {
             }
         }
     }
+}
+
+/// `l = r`, `l |= r`, `l op= r` and `l //= r` as jq defines them, over
+/// `setpath` (`defs.jq`): jaq's own cannot make `.a.b` in null or grow an
+/// array. `l op= r` is `r as $x | l |= . op $x`.
+fn assignment<'s>(
+    l: &mut Term<&'s str>,
+    op: &BinaryOp<&'s str>,
+    r: &mut Term<&'s str>,
+) -> Option<Term<&'s str>> {
+    let update_op = match op {
+        BinaryOp::Assign | BinaryOp::Update => None,
+        BinaryOp::UpdateMath(m) => Some(BinaryOp::Math(*m)),
+        BinaryOp::UpdateAlt => Some(BinaryOp::Alt),
+        _ => return None,
+    };
+    let (l, r) = (std::mem::take(l), std::mem::take(r));
+    Some(match (op, update_op) {
+        (BinaryOp::Assign, _) => Term::Call("_ssetap_assign", vec![l, r]),
+        (_, None) => Term::Call("_ssetap_modify", vec![l, r]),
+        (_, Some(f)) => {
+            let x = "$__ssetap_rhs";
+            let update = Term::BinOp(Box::new(Term::Id), f, Box::new(Term::Var(x)));
+            let modify = Term::Call("_ssetap_modify", vec![l, update]);
+            let bind = BinaryOp::Pipe(Some(Pattern::Var(x)));
+            Term::BinOp(Box::new(r), bind, Box::new(modify))
+        }
+    })
 }
 
 fn in_pattern(p: &mut Pattern<&str>) {

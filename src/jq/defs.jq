@@ -106,6 +106,17 @@ def todate: todateiso8601;
 def setpath($p; $x): _ssetap_setpath($p; $x);
 def delpaths($ps): _ssetap_delpaths($ps);
 def del(f): delpaths([path(f)]);
+# Assignments (the program's `=`, `|=`, `+=`… are made calls of these):
+# what is not there is made (null becomes an object or an array, arrays
+# grow), and what an update leaves empty is deleted after the others.
+def _ssetap_assign(paths; $v): reduce path(paths) as $p (.; setpath($p; $v));
+def _ssetap_modify(paths; update):
+  reduce path(paths) as $p ([., []];
+    . as [$x, $gone]
+    | [label $out | $x | _ssetap_getpath($p) | update | ., break $out] as $new
+    | if $new == [] then [$x, $gone + [$p]]
+      else [($x | setpath($p; $new[0])), $gone] end)
+  | . as [$x, $gone] | $x | delpaths($gone);
 def leaf_paths: paths(scalars);
 def recurse_down: recurse;
 def scalars_or_empty:

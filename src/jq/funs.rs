@@ -48,6 +48,13 @@ fn natives<D: for<'a> DataT<V<'a> = Val>>() -> Box<[Filter<RunPtr<D>>]> {
             let paths = cv.0.pop_var();
             bome(delpaths(cv.1, paths))
         }),
+        ("_ssetap_getpath", v(1), |mut cv| {
+            let path = cv.0.pop_var();
+            bome(match &path {
+                Val::Arr(p) => getpath(&cv.1, p),
+                _ => Err(Error::str("Path must be specified as an array")),
+            })
+        }),
     ])
 }
 
@@ -316,6 +323,41 @@ fn setpath(v: Val, path: &[Val], x: Val) -> ValR {
             named(k)
         ))),
     }
+}
+
+/// `getpath(path)` as jq reads it: null where the path leaves the value.
+fn getpath(v: &Val, path: &[Val]) -> ValR {
+    let mut at = v.clone();
+    for k in path {
+        at = match (&at, k) {
+            (Val::Null, _) => return Ok(Val::Null),
+            (Val::Obj(o), Val::TStr(_)) => o.get(k).cloned().unwrap_or_default(),
+            (Val::Arr(a), Val::Num(_)) => {
+                let i = index(k).unwrap_or(i64::MAX);
+                let i = if i < 0 { i + a.len() as i64 } else { i };
+                usize::try_from(i)
+                    .ok()
+                    .and_then(|i| a.get(i).cloned())
+                    .unwrap_or_default()
+            }
+            (Val::Arr(a), Val::Obj(o)) => match slice(o, a.len()) {
+                Some((start, end)) => Val::Arr(a[start..end].to_vec().into()),
+                None => {
+                    return Err(Error::str(
+                        "Start and end indices of an array slice must be numbers",
+                    ));
+                }
+            },
+            (v, k) => {
+                return Err(Error::str(format_args!(
+                    "Cannot index {} with {}",
+                    type_name(v),
+                    named(k)
+                )));
+            }
+        };
+    }
+    Ok(at)
 }
 
 /// `delpaths(paths)`: the longest and last paths first, so that deleting

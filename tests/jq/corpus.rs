@@ -177,6 +177,20 @@ pub const CORPUS: &[(&str, &[&str])] = &[
         &[r#"[{"id":1}]"#],
     ),
     ("IN(1, 2), IN(.[]; 3, 4)", &["2", "[3]", "[5]"]),
+    // Assignments: null becomes what the path asks, arrays grow, what an
+    // update leaves empty is deleted.
+    (
+        ".a.b = 1, (.[3] = 4)?, (.a |= (1, 2)), (.a += (1, 2)), (.a //= 3), (.x.y |= 5)",
+        &["null", r#"{"a":null}"#, r#"{"a":1,"b":2}"#],
+    ),
+    (
+        ".[5] = 1, (.[1:3] = [\"y\"]), (.[1:3] |= [\"x\"]), (.[-1] |= . * 10), (.[] += 1), ((.[] | select(. == 2)) |= empty)",
+        &["[1,2,3]"],
+    ),
+    (
+        ".a |= empty, (.b |= tostring), del(.a), (to_entries |= .), (.. |= (numbers |= . + 1)?)",
+        &[r#"{"a":1,"b":2,"c":3}"#],
+    ),
     // Strings.
     (
         r#"ltrimstr("a"), rtrimstr("a")"#,
