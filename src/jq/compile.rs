@@ -169,6 +169,8 @@ fn interpolate_with_text(t: &mut Term<&str>) {
             interpolate_with_text(r);
             if let Some(call) = assignment(l, op, r) {
                 *t = call;
+            } else if let Some(op) = operation(l, op, r) {
+                *t = op;
             }
         }
         Term::Fold(_, xs, p, args) => {
@@ -228,12 +230,108 @@ fn assignment<'s>(
         (_, None) => Term::Call("_ssetap_modify", vec![l, r]),
         (_, Some(f)) => {
             let x = "$__ssetap_rhs";
-            let update = Term::BinOp(Box::new(Term::Id), f, Box::new(Term::Var(x)));
+            let (mut id, mut var) = (Term::Id, Term::Var(x));
+            let update = operation(&mut id, &f, &mut var)
+                .unwrap_or_else(|| Term::BinOp(Box::new(id), f, Box::new(var)));
             let modify = Term::Call("_ssetap_modify", vec![l, update]);
             let bind = BinaryOp::Pipe(Some(Pattern::Var(x)));
             Term::BinOp(Box::new(r), bind, Box::new(modify))
         }
     })
+}
+
+/// An arithmetic or comparing operation as jq evaluates it: the right side
+/// first, each of its outputs with every output of the left (jaq varies
+/// the right side fastest); `/` and `%` as jq computes them.
+fn operation<'s>(
+    l: &mut Term<&'s str>,
+    op: &BinaryOp<&'s str>,
+    r: &mut Term<&'s str>,
+) -> Option<Term<&'s str>> {
+    use jaq_core::ops::Math;
+    let special = match op {
+        BinaryOp::Math(Math::Div) => Some("_ssetap_div"),
+        BinaryOp::Math(Math::Rem) => Some("_ssetap_mod"),
+        BinaryOp::Math(_) | BinaryOp::Cmp(_) => None,
+        _ => return None,
+    };
+    let in_order = single(l) || single(r);
+    if in_order && special.is_none() {
+        // One side gives one output: jaq's order is jq's.
+        return None;
+    }
+    let (l, r) = (std::mem::take(l), std::mem::take(r));
+    if in_order && let Some(name) = special {
+        return Some(Term::Call(name, vec![l, r]));
+    }
+    let (lv, rv) = ("$__ssetap_l", "$__ssetap_r");
+    let apply = match special {
+        Some(name) => Term::Call(name, vec![Term::Var(lv), Term::Var(rv)]),
+        None => Term::BinOp(Box::new(Term::Var(lv)), op.clone(), Box::new(Term::Var(rv))),
+    };
+    let inner = Term::BinOp(
+        Box::new(l),
+        BinaryOp::Pipe(Some(Pattern::Var(lv))),
+        Box::new(apply),
+    );
+    Some(Term::BinOp(
+        Box::new(r),
+        BinaryOp::Pipe(Some(Pattern::Var(rv))),
+        Box::new(inner),
+    ))
+}
+
+/// Whether `t` surely gives at most one output (false when unsure).
+fn single(t: &Term<&str>) -> bool {
+    use jaq_core::load::lex::StrPart as Part_;
+    match t {
+        Term::Id | Term::Num(_) | Term::Var(_) | Term::Arr(_) => true,
+        Term::Str(_, parts) => parts.iter().all(|p| match p {
+            Part_::Term(t) => single(t),
+            _ => true,
+        }),
+        Term::Neg(t) => single(t),
+        Term::Obj(entries) => entries
+            .iter()
+            .all(|(k, v)| single(k) && v.as_ref().is_none_or(single)),
+        Term::Path(base, path) => {
+            single(base)
+                && path.0.iter().all(|(part, _)| match part {
+                    Part::Index(i) => single(i),
+                    Part::Range(None, None) => false,
+                    Part::Range(from, to) => {
+                        from.as_ref().is_none_or(single) && to.as_ref().is_none_or(single)
+                    }
+                })
+        }
+        Term::BinOp(l, op, r) => {
+            !matches!(op, BinaryOp::Comma | BinaryOp::Pipe(Some(_))) && single(l) && single(r)
+        }
+        Term::Call(name, args) => {
+            args.is_empty()
+                && matches!(
+                    *name,
+                    "length"
+                        | "tostring"
+                        | "tonumber"
+                        | "type"
+                        | "keys"
+                        | "not"
+                        | "tojson"
+                        | "ascii_downcase"
+                        | "ascii_upcase"
+                        | "floor"
+                        | "ceil"
+                        | "round"
+                        | "utf8bytelength"
+                        | "add"
+                        | "sort"
+                        | "reverse"
+                        | "now"
+                )
+        }
+        _ => false,
+    }
 }
 
 fn in_pattern(p: &mut Pattern<&str>) {

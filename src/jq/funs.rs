@@ -48,6 +48,16 @@ fn natives<D: for<'a> DataT<V<'a> = Val>>() -> Box<[Filter<RunPtr<D>>]> {
             let paths = cv.0.pop_var();
             bome(delpaths(cv.1, paths))
         }),
+        ("_ssetap_div", v(2), |mut cv| {
+            let r = cv.0.pop_var();
+            let l = cv.0.pop_var();
+            bome(divide(l, r))
+        }),
+        ("_ssetap_mod", v(2), |mut cv| {
+            let r = cv.0.pop_var();
+            let l = cv.0.pop_var();
+            bome(modulo(l, r))
+        }),
         ("_ssetap_getpath", v(1), |mut cv| {
             let path = cv.0.pop_var();
             bome(match &path {
@@ -323,6 +333,40 @@ fn setpath(v: Val, path: &[Val], x: Val) -> ValR {
             named(k)
         ))),
     }
+}
+
+fn zero_divisor(l: &Val, r: &Val) -> Error {
+    Error::str(format_args!(
+        "{} and {} cannot be divided because the divisor is zero",
+        named(l),
+        named(r)
+    ))
+}
+
+/// `l / r`: jq fails on a zero divisor (jaq gives infinity).
+fn divide(l: Val, r: Val) -> ValR {
+    use jaq_std::ValT as _;
+    if let (Val::Num(_), Val::Num(_)) = (&l, &r)
+        && r.as_f64() == Some(0.0)
+    {
+        return Err(zero_divisor(&l, &r));
+    }
+    l / r
+}
+
+/// `l % r`: jq takes both as integers (cut toward zero) and fails on a
+/// zero divisor.
+fn modulo(l: Val, r: Val) -> ValR {
+    use jaq_std::ValT as _;
+    let (Val::Num(_), Val::Num(_)) = (&l, &r) else {
+        return l % r;
+    };
+    let int = |v: &Val| v.as_f64().map(|f| f as i64).unwrap_or(0);
+    let (a, b) = (int(&l), int(&r));
+    if b == 0 {
+        return Err(zero_divisor(&l, &r));
+    }
+    Ok(Val::from(a.checked_rem(b).unwrap_or(0) as isize))
 }
 
 /// `getpath(path)` as jq reads it: null where the path leaves the value.

@@ -191,6 +191,13 @@ pub const CORPUS: &[(&str, &[&str])] = &[
         ".a |= empty, (.b |= tostring), del(.a), (to_entries |= .), (.. |= (numbers |= . + 1)?)",
         &[r#"{"a":1,"b":2,"c":3}"#],
     ),
+    // Operators: over two streams the right side varies slowest; `/` and
+    // `%` by zero fail, `%` cuts both sides to integers.
+    (
+        "[(1,2) + (10,20)], [(1,2) < (2,1)], [(1,2) / (1,2)], (5.5 % 2), (-5 % 3), [.[] | (1 / .)?], [.[] | (7 % .)?]",
+        &["[1,0,-1]"],
+    ),
+    (".a /= 0", &[r#"{"a":7}"#]),
     // Strings.
     (
         r#"ltrimstr("a"), rtrimstr("a")"#,
