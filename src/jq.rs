@@ -20,7 +20,9 @@ mod compile;
 mod funs;
 mod libm;
 mod need;
+mod paths;
 mod raw;
+mod rewrite;
 #[cfg(test)]
 mod tests;
 mod write;

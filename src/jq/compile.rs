@@ -1,14 +1,15 @@
 //! Compiling a `--jq` program: jaq's definitions and natives, then
-//! ssetap's (`defs.jq`, `funs.rs`) that give jq 1.6's builtins, the global
-//! variables `$ENV` and `$__loc__`, and compile errors in one line that say
-//! where (and, for what reads further inputs, why it cannot work here).
+//! ssetap's (`defs.jq`, `funs.rs`, `libm.rs`) that give jq 1.6's builtins;
+//! the program's syntax rewritten to run as jq runs it (`rewrite.rs`); the
+//! global variables `$ENV` and `$__loc__`; and compile errors in one line
+//! that say where (and, for what reads further inputs, why it cannot work
+//! here).
 
 use super::Filter;
 use jaq_core::Compiler;
 use jaq_core::load::lex::{StrPart, Tok, Token};
-use jaq_core::load::parse::{BinaryOp, Def, Pattern, Term};
+use jaq_core::load::parse::Def;
 use jaq_core::load::{Arena, File, Lexer, Loader, Parser};
-use jaq_core::path::Part;
 use jaq_json::{Map, Val};
 
 /// jq 1.6 filters that read inputs besides the one being filtered.
@@ -101,7 +102,7 @@ fn with_loc_variables(text: &str) -> Result<(String, Vec<usize>), String> {
 fn main_def(code: &str) -> Option<Def<&str>> {
     let tokens = Lexer::new(code).lex().ok()?;
     let mut term = Parser::new(&tokens).parse(|p| p.term()).ok()?;
-    interpolate_with_text(&mut term);
+    super::rewrite::as_jq(&mut term);
     Some(Def {
         name: MAIN,
         args: Vec::new(),
@@ -134,218 +135,6 @@ const LOC: &str = "$__loc__";
 
 /// The definition that holds the program.
 const MAIN: &str = "_ssetap_main";
-
-/// Make every string with interpolation a `@text` string: jaq writes the
-/// values it interpolates itself (`1.0`, `-0.0`), `@text` as jq does.
-fn interpolate_with_text(t: &mut Term<&str>) {
-    use jaq_core::load::lex::StrPart as Part_;
-    match t {
-        Term::Id | Term::Recurse | Term::Num(_) | Term::Break(_) | Term::Var(_) => {}
-        Term::Str(fmt, parts) => {
-            let mut any = false;
-            for part in parts.iter_mut() {
-                if let Part_::Term(inner) = part {
-                    any = true;
-                    interpolate_with_text(inner);
-                }
-            }
-            if any && fmt.is_none() {
-                *fmt = Some("@text");
-            }
-        }
-        Term::Arr(inner) => inner.iter_mut().for_each(|i| interpolate_with_text(i)),
-        Term::Obj(entries) => {
-            for (k, v) in entries {
-                interpolate_with_text(k);
-                v.iter_mut().for_each(interpolate_with_text);
-            }
-        }
-        Term::Neg(inner) | Term::Label(_, inner) => interpolate_with_text(inner),
-        Term::BinOp(l, op, r) => {
-            if let BinaryOp::Pipe(Some(p)) = op {
-                in_pattern(p);
-            }
-            interpolate_with_text(l);
-            interpolate_with_text(r);
-            if let Some(call) = assignment(l, op, r) {
-                *t = call;
-            } else if let Some(op) = operation(l, op, r) {
-                *t = op;
-            }
-        }
-        Term::Fold(_, xs, p, args) => {
-            interpolate_with_text(xs);
-            in_pattern(p);
-            args.iter_mut().for_each(interpolate_with_text);
-        }
-        Term::TryCatch(body, catch) => {
-            interpolate_with_text(body);
-            catch.iter_mut().for_each(|c| interpolate_with_text(c));
-        }
-        Term::IfThenElse(branches, otherwise) => {
-            for (cond, then) in branches {
-                interpolate_with_text(cond);
-                interpolate_with_text(then);
-            }
-            otherwise.iter_mut().for_each(|o| interpolate_with_text(o));
-        }
-        Term::Def(defs, rest) => {
-            defs.iter_mut()
-                .for_each(|d| interpolate_with_text(&mut d.body));
-            interpolate_with_text(rest);
-        }
-        Term::Call(_, args) => args.iter_mut().for_each(interpolate_with_text),
-        Term::Path(base, path) => {
-            interpolate_with_text(base);
-            for (part, _) in &mut path.0 {
-                match part {
-                    Part::Index(i) => interpolate_with_text(i),
-                    Part::Range(from, to) => {
-                        from.iter_mut().for_each(interpolate_with_text);
-                        to.iter_mut().for_each(interpolate_with_text);
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// `l = r`, `l |= r`, `l op= r` and `l //= r` as jq defines them, over
-/// `setpath` (`defs.jq`): jaq's own cannot make `.a.b` in null or grow an
-/// array. `l op= r` is `r as $x | l |= . op $x`.
-fn assignment<'s>(
-    l: &mut Term<&'s str>,
-    op: &BinaryOp<&'s str>,
-    r: &mut Term<&'s str>,
-) -> Option<Term<&'s str>> {
-    let update_op = match op {
-        BinaryOp::Assign | BinaryOp::Update => None,
-        BinaryOp::UpdateMath(m) => Some(BinaryOp::Math(*m)),
-        BinaryOp::UpdateAlt => Some(BinaryOp::Alt),
-        _ => return None,
-    };
-    let (l, r) = (std::mem::take(l), std::mem::take(r));
-    Some(match (op, update_op) {
-        (BinaryOp::Assign, _) => Term::Call("_ssetap_assign", vec![l, r]),
-        (_, None) => Term::Call("_ssetap_modify", vec![l, r]),
-        (_, Some(f)) => {
-            let x = "$__ssetap_rhs";
-            let (mut id, mut var) = (Term::Id, Term::Var(x));
-            let update = operation(&mut id, &f, &mut var)
-                .unwrap_or_else(|| Term::BinOp(Box::new(id), f, Box::new(var)));
-            let modify = Term::Call("_ssetap_modify", vec![l, update]);
-            let bind = BinaryOp::Pipe(Some(Pattern::Var(x)));
-            Term::BinOp(Box::new(r), bind, Box::new(modify))
-        }
-    })
-}
-
-/// An arithmetic or comparing operation as jq evaluates it: the right side
-/// first, each of its outputs with every output of the left (jaq varies
-/// the right side fastest); `/` and `%` as jq computes them.
-fn operation<'s>(
-    l: &mut Term<&'s str>,
-    op: &BinaryOp<&'s str>,
-    r: &mut Term<&'s str>,
-) -> Option<Term<&'s str>> {
-    use jaq_core::ops::Math;
-    let special = match op {
-        BinaryOp::Math(Math::Div) => Some("_ssetap_div"),
-        BinaryOp::Math(Math::Rem) => Some("_ssetap_mod"),
-        BinaryOp::Math(_) | BinaryOp::Cmp(_) => None,
-        _ => return None,
-    };
-    let in_order = single(l) || single(r);
-    if in_order && special.is_none() {
-        // One side gives one output: jaq's order is jq's.
-        return None;
-    }
-    let (l, r) = (std::mem::take(l), std::mem::take(r));
-    if in_order && let Some(name) = special {
-        return Some(Term::Call(name, vec![l, r]));
-    }
-    let (lv, rv) = ("$__ssetap_l", "$__ssetap_r");
-    let apply = match special {
-        Some(name) => Term::Call(name, vec![Term::Var(lv), Term::Var(rv)]),
-        None => Term::BinOp(Box::new(Term::Var(lv)), op.clone(), Box::new(Term::Var(rv))),
-    };
-    let inner = Term::BinOp(
-        Box::new(l),
-        BinaryOp::Pipe(Some(Pattern::Var(lv))),
-        Box::new(apply),
-    );
-    Some(Term::BinOp(
-        Box::new(r),
-        BinaryOp::Pipe(Some(Pattern::Var(rv))),
-        Box::new(inner),
-    ))
-}
-
-/// Whether `t` surely gives at most one output (false when unsure).
-fn single(t: &Term<&str>) -> bool {
-    use jaq_core::load::lex::StrPart as Part_;
-    match t {
-        Term::Id | Term::Num(_) | Term::Var(_) | Term::Arr(_) => true,
-        Term::Str(_, parts) => parts.iter().all(|p| match p {
-            Part_::Term(t) => single(t),
-            _ => true,
-        }),
-        Term::Neg(t) => single(t),
-        Term::Obj(entries) => entries
-            .iter()
-            .all(|(k, v)| single(k) && v.as_ref().is_none_or(single)),
-        Term::Path(base, path) => {
-            single(base)
-                && path.0.iter().all(|(part, _)| match part {
-                    Part::Index(i) => single(i),
-                    Part::Range(None, None) => false,
-                    Part::Range(from, to) => {
-                        from.as_ref().is_none_or(single) && to.as_ref().is_none_or(single)
-                    }
-                })
-        }
-        Term::BinOp(l, op, r) => {
-            !matches!(op, BinaryOp::Comma | BinaryOp::Pipe(Some(_))) && single(l) && single(r)
-        }
-        Term::Call(name, args) => {
-            args.is_empty()
-                && matches!(
-                    *name,
-                    "length"
-                        | "tostring"
-                        | "tonumber"
-                        | "type"
-                        | "keys"
-                        | "not"
-                        | "tojson"
-                        | "ascii_downcase"
-                        | "ascii_upcase"
-                        | "floor"
-                        | "ceil"
-                        | "round"
-                        | "utf8bytelength"
-                        | "add"
-                        | "sort"
-                        | "reverse"
-                        | "now"
-                )
-        }
-        _ => false,
-    }
-}
-
-fn in_pattern(p: &mut Pattern<&str>) {
-    match p {
-        Pattern::Var(_) => {}
-        Pattern::Arr(ps) => ps.iter_mut().for_each(in_pattern),
-        Pattern::Obj(entries) => {
-            for (k, v) in entries {
-                interpolate_with_text(k);
-                in_pattern(v);
-            }
-        }
-    }
-}
 
 /// The variable that stands for `$__loc__` on `line`: as long as `LOC`.
 fn loc_name(line: usize) -> String {

@@ -1,17 +1,18 @@
 //! Native filters that `defs.jq` builds jq 1.6's builtins from, where jq
 //! differs from jaq's library in ways a definition in jq cannot fix or
 //! would make slow: `@csv`/`@tsv` rows, `@uri`, base32, lenient base64
-//! decoding, `tojson` written as jq writes it, and `setpath`/`delpaths`
-//! that create and delete as jq does (keys keep their order). Their names
-//! start with `_ssetap_`; programs call the jq names.
+//! decoding, `tojson` written as jq writes it, `/` and `%` as jq computes
+//! them, and (`paths.rs`) `setpath`/`getpath`/`delpaths` as jq does them.
+//! Their names start with `_ssetap_`; programs call the jq names.
 
+use super::paths::{delpaths, getpath, setpath};
 use super::write::{write_json, write_num};
 use jaq_core::native::{Filter, Fun, bome, run, v};
 use jaq_core::{DataT, RunPtr};
-use jaq_json::{Map, Val};
+use jaq_json::Val;
 
-type Error = jaq_core::Error<Val>;
-type ValR = Result<Val, Error>;
+pub(super) type Error = jaq_core::Error<Val>;
+pub(super) type ValR = Result<Val, Error>;
 
 pub fn funs<D: for<'a> DataT<V<'a> = Val>>() -> impl Iterator<Item = Fun<D>> {
     natives().into_vec().into_iter().map(run)
@@ -69,7 +70,7 @@ fn natives<D: for<'a> DataT<V<'a> = Val>>() -> Box<[Filter<RunPtr<D>>]> {
 }
 
 /// `v` as jq names a value in an error: its type and (short) JSON.
-fn named(v: &Val) -> String {
+pub(super) fn named(v: &Val) -> String {
     let mut text = Vec::new();
     write_json(v, &mut text);
     let mut text = String::from_utf8_lossy(&text).into_owned();
@@ -84,7 +85,7 @@ fn named(v: &Val) -> String {
     format!("{} ({text})", type_name(v))
 }
 
-fn type_name(v: &Val) -> &'static str {
+pub(super) fn type_name(v: &Val) -> &'static str {
     match v {
         Val::Null => "null",
         Val::Bool(_) => "boolean",
@@ -247,94 +248,6 @@ fn base64d(s: &[u8]) -> Option<Val> {
     decode(s, 6, symbol).map(text)
 }
 
-/// An array index: integral numbers (a fraction is cut off, as jq does).
-fn index(k: &Val) -> Option<i64> {
-    use jaq_std::ValT as _;
-    let f = k.as_f64()?;
-    (f.is_finite() && f.abs() < 9.0e15).then_some(f.trunc() as i64)
-}
-
-/// `{"start", "end"}` of a slice path, clamped to `len` as jq clamps.
-fn slice(o: &Map, len: usize) -> Option<(usize, usize)> {
-    let end_of = |name: &str, default: usize| -> Option<usize> {
-        match o.get(&Val::utf8_str(name.as_bytes().to_vec())) {
-            None | Some(Val::Null) => Some(default),
-            Some(v) => {
-                let i = index(v)?;
-                let len = len as i64;
-                let i = if i < 0 { (len + i).max(0) } else { i.min(len) };
-                Some(i as usize)
-            }
-        }
-    };
-    let start = end_of("start", 0)?;
-    let end = end_of("end", len)?.max(start);
-    Some((start, end))
-}
-
-/// `setpath(path; x)`: null on the way becomes an object or an array as
-/// the key asks, arrays grow (with nulls) to reach an index.
-fn setpath(v: Val, path: &[Val], x: Val) -> ValR {
-    let Some((k, rest)) = path.split_first() else {
-        return Ok(x);
-    };
-    match (v, k) {
-        (Val::Null, Val::TStr(_)) => setpath(Val::obj(Map::default()), path, x),
-        (Val::Null, Val::Num(_) | Val::Obj(_)) => setpath(Val::Arr(Vec::new().into()), path, x),
-        (Val::Obj(mut o), Val::TStr(_)) => {
-            let map = std::rc::Rc::make_mut(&mut o);
-            let old = map.get_mut(k).map(std::mem::take).unwrap_or_default();
-            let new = setpath(old, rest, x)?;
-            map.insert(k.clone(), new);
-            Ok(Val::Obj(o))
-        }
-        (Val::Arr(mut a), Val::Num(_)) => {
-            let Some(i) = index(k) else {
-                return Err(Error::str("Array index too large"));
-            };
-            let arr = std::rc::Rc::make_mut(&mut a);
-            let i = if i < 0 { i + arr.len() as i64 } else { i };
-            if i < 0 {
-                return Err(Error::str("Out of bounds negative array index"));
-            }
-            let i = i as usize;
-            if i >= arr.len() {
-                if i > 100_000_000 {
-                    return Err(Error::str("Array index too large"));
-                }
-                arr.resize(i + 1, Val::Null);
-            }
-            let old = std::mem::take(&mut arr[i]);
-            arr[i] = setpath(old, rest, x)?;
-            Ok(Val::Arr(a))
-        }
-        (Val::Arr(mut a), Val::Obj(o)) => {
-            let arr = std::rc::Rc::make_mut(&mut a);
-            let Some((start, end)) = slice(o, arr.len()) else {
-                return Err(Error::str(
-                    "Start and end indices of an array slice must be numbers",
-                ));
-            };
-            let old: Vec<Val> = arr[start..end].to_vec();
-            match setpath(Val::Arr(old.into()), rest, x)? {
-                Val::Arr(new) => {
-                    arr.splice(start..end, new.iter().cloned());
-                    Ok(Val::Arr(a))
-                }
-                other => Err(Error::str(format_args!(
-                    "A slice of an array can only be assigned another array, not {}",
-                    named(&other)
-                ))),
-            }
-        }
-        (v, k) => Err(Error::str(format_args!(
-            "Cannot index {} with {}",
-            type_name(&v),
-            named(k)
-        ))),
-    }
-}
-
 fn zero_divisor(l: &Val, r: &Val) -> Error {
     Error::str(format_args!(
         "{} and {} cannot be divided because the divisor is zero",
@@ -367,120 +280,6 @@ fn modulo(l: Val, r: Val) -> ValR {
         return Err(zero_divisor(&l, &r));
     }
     Ok(Val::from(a.checked_rem(b).unwrap_or(0) as isize))
-}
-
-/// `getpath(path)` as jq reads it: null where the path leaves the value.
-fn getpath(v: &Val, path: &[Val]) -> ValR {
-    let mut at = v.clone();
-    for k in path {
-        at = match (&at, k) {
-            (Val::Null, _) => return Ok(Val::Null),
-            (Val::Obj(o), Val::TStr(_)) => o.get(k).cloned().unwrap_or_default(),
-            (Val::Arr(a), Val::Num(_)) => {
-                let i = index(k).unwrap_or(i64::MAX);
-                let i = if i < 0 { i + a.len() as i64 } else { i };
-                usize::try_from(i)
-                    .ok()
-                    .and_then(|i| a.get(i).cloned())
-                    .unwrap_or_default()
-            }
-            (Val::Arr(a), Val::Obj(o)) => match slice(o, a.len()) {
-                Some((start, end)) => Val::Arr(a[start..end].to_vec().into()),
-                None => {
-                    return Err(Error::str(
-                        "Start and end indices of an array slice must be numbers",
-                    ));
-                }
-            },
-            (v, k) => {
-                return Err(Error::str(format_args!(
-                    "Cannot index {} with {}",
-                    type_name(v),
-                    named(k)
-                )));
-            }
-        };
-    }
-    Ok(at)
-}
-
-/// `delpaths(paths)`: the longest and last paths first, so that deleting
-/// one never moves what another names; what a path does not reach is left
-/// alone.
-fn delpaths(v: Val, paths: Val) -> ValR {
-    let Val::Arr(paths) = paths else {
-        return Err(Error::str("Paths must be specified as an array"));
-    };
-    let mut paths: Vec<Val> = paths.to_vec();
-    paths.sort();
-    let mut v = v;
-    for p in paths.iter().rev() {
-        let Val::Arr(p) = p else {
-            return Err(Error::str("Path must be specified as an array"));
-        };
-        v = delpath(v, p)?;
-    }
-    Ok(v)
-}
-
-fn delpath(v: Val, path: &[Val]) -> ValR {
-    let Some((k, rest)) = path.split_first() else {
-        return Ok(Val::Null);
-    };
-    match (v, k) {
-        (Val::Null, _) => Ok(Val::Null),
-        (Val::Obj(mut o), Val::TStr(_)) => {
-            let map = std::rc::Rc::make_mut(&mut o);
-            if rest.is_empty() {
-                map.shift_remove(k);
-            } else if let Some(old) = map.get_mut(k) {
-                *old = delpath(std::mem::take(old), rest)?;
-            }
-            Ok(Val::Obj(o))
-        }
-        (Val::Arr(mut a), Val::Num(_)) => {
-            let arr = std::rc::Rc::make_mut(&mut a);
-            let i = index(k).unwrap_or(i64::MAX);
-            let i = if i < 0 { i + arr.len() as i64 } else { i };
-            if i < 0 {
-                return Err(Error::str("Out of bounds negative array index"));
-            }
-            let i = i as usize;
-            if i < arr.len() {
-                if rest.is_empty() {
-                    arr.remove(i);
-                } else {
-                    arr[i] = delpath(std::mem::take(&mut arr[i]), rest)?;
-                }
-            }
-            Ok(Val::Arr(a))
-        }
-        (Val::Arr(mut a), Val::Obj(o)) => {
-            let arr = std::rc::Rc::make_mut(&mut a);
-            let Some((start, end)) = slice(o, arr.len()) else {
-                return Err(Error::str(
-                    "Start and end indices of an array slice must be numbers",
-                ));
-            };
-            if rest.is_empty() {
-                arr.drain(start..end);
-                return Ok(Val::Arr(a));
-            }
-            let part = Val::Arr(arr[start..end].to_vec().into());
-            match delpath(part, rest)? {
-                Val::Arr(new) => {
-                    arr.splice(start..end, new.iter().cloned());
-                    Ok(Val::Arr(a))
-                }
-                _ => Ok(Val::Arr(a)),
-            }
-        }
-        (v, k) => Err(Error::str(format_args!(
-            "Cannot delete field at {} index of {}",
-            type_name(k),
-            type_name(&v)
-        ))),
-    }
 }
 
 #[cfg(test)]
