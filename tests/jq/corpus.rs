@@ -68,6 +68,10 @@ pub const CORPUS: &[(&str, &[&str])] = &[
         &[r#"[1,"a"]"#],
     ),
     (r#"format("nope")"#, &["1"]),
+    (
+        r#"@base32, (@base32 | @base32d), format("base32")"#,
+        &[r#""foobar""#, r#""""#],
+    ),
     // Streams and paths.
     (
         "[tostream]",
@@ -375,6 +379,17 @@ pub const NOT_AS_DEBIAN: &[(&str, &str, &str)] = &[
     // Not in jq 1.6 (jq 1.7 has it).
     ("ascii", "65", r#"["A"]"#),
     ("ascii", "97", r#"["a"]"#),
+    // Not in jq 1.6: RFC 4648, as jq 1.7 writes them.
+    (
+        r#"@base32, (@base32 | @base32d), format("base32")"#,
+        r#""foobar""#,
+        r#"["MZXW6YTBOI======","foobar","MZXW6YTBOI======"]"#,
+    ),
+    (
+        r#"@base32, (@base32 | @base32d), format("base32")"#,
+        r#""""#,
+        r#"["","",""]"#,
+    ),
     // glibc no longer has pow10, so Debian's jq fails.
     ("pow10", "2", "[100]"),
     // Less input/0, inputs/0 and input_line_number/0.
