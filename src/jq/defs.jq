@@ -10,6 +10,7 @@ def _jaq_rtrimstr($s): rtrimstr($s);
 def _jaq_test($re; $flags): test($re; $flags);
 def _jaq_capture($re; $flags): capture($re; $flags);
 def _jaq_contains($x): contains($x);
+def _jaq_has($k): has($k);
 def _jaq_gmtime: gmtime;
 def _jaq_localtime: localtime;
 def _jaq_mktime: mktime;
@@ -87,6 +88,12 @@ def nth($n; f):
 def contains($x):
   if type == ($x | type) then _jaq_contains($x)
   else error("\(type) (\(tojson)) and \($x | type) (\($x | tojson)) cannot have their containment checked") end;
+def has($k):
+  if . == null then false
+  elif type == "object" and ($k | type) == "string"
+     or type == "array" and ($k | type) == "number" then _jaq_has($k)
+  else error("Cannot check whether \(type) has a \($k | type) key") end;
+def in(xs): . as $x | xs | has($x);
 def inside(xs): . as $x | xs | contains($x);
 def from_entries:
   reduce .[] as $e ({};

@@ -266,6 +266,7 @@ pub const CORPUS: &[(&str, &[&str])] = &[
         &[r#""a,b, cd, efg, hijk""#, "[0,1,2,1,3,1,2]"],
     ),
     ("ascii", &["65", "97"]),
+    (r#"has(1), has("a")"#, &[r#"{"a":1}"#, "[1]", "null"]),
     // Arrays and objects.
     (
         "add, any, all, flatten, flatten(1), reverse, sort, unique, min, max, length",
