@@ -242,9 +242,8 @@ fn compile_error(code: &str, text: &str, errs: &jaq_core::compile::Errors<&str, 
             let at = place(code, text, name);
             parts.push(match undefined {
                 Undefined::Filter(0) if READS_INPUTS.contains(name) => format!(
-                    "{name} {at} reads further inputs, and --jq runs the program on \
-                     each event alone (use `reduce`/`foreach` over a value, or pipe \
-                     the output to jq)"
+                    "{name} {at}: --jq runs the program on each event alone, with no \
+                     further inputs to read (to combine events, pipe ssetap's output to jq)"
                 ),
                 Undefined::Var if *name == "$__prog_args" => {
                     format!("$__prog_args {at}: --jq programs have no arguments")
