@@ -1,10 +1,12 @@
 //! jq: the `--jq FILTER` program, embedded (jaq: `jaq-core`, `jaq-std`,
-//! `jaq-json`), never a jq process. Owns compiling the program (a program
+//! `jaq-json`), never a jq process. Owns compiling the program with jq
+//! 1.6's builtins and semantics where jaq's differ (`compile`: a program
 //! that does not compile is a usage error with jaq's message), building
 //! each event's input value (`{"event", "id", "data"}` plus `"time"`,
 //! exactly the object `-f json --json-data` would print), running the
 //! program, and writing its outputs as `jq -c` does (`write`), or a
-//! string's raw text as `jq -r` does.
+//! string's raw text as `jq -r` does, and the warning for the first event
+//! it fails on.
 //!
 //! A runtime error skips the whole event: outputs are collected first (in
 //! a vector reused across events) and only handed on when the program ran
