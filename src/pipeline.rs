@@ -465,15 +465,19 @@ impl Run<'_> {
                 let dead = self.sink.has_dead_letters();
                 if !stage.warned {
                     stage.warned = true;
-                    let id = String::from_utf8_lossy(ev.id);
                     let whither = if dead {
                         "sent to --dead-letter-topic"
                     } else {
                         "skipped"
                     };
-                    self.log.warn(&format!(
-                        "--jq failed on event {id:?}: {why}; such events are {whither} (--stats counts them as jq_errors)"
-                    ));
+                    // Every event so far, this one included, went one of
+                    // these ways.
+                    let st = &self.stats;
+                    let place = [st.filtered, st.duplicates, st.dropped, st.jq_errors]
+                        .iter()
+                        .fold(st.events, |a, &b| a.saturating_add(b));
+                    self.log
+                        .warn(&jq::failure_warning(ev, place, &why, whither));
                 }
                 if dead {
                     return self.dead_letter(ev, format!("--jq: {why}"));
