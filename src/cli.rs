@@ -5,7 +5,7 @@
 //! `value_name`; short flags are spelled out; defaults live here, validation
 //! and interpretation live in `config`.
 
-use crate::kafka::KeySpec;
+use crate::sink::kafka::KeySpec;
 use crate::values;
 use clap::{ArgAction, ArgGroup, Parser, ValueEnum};
 use std::path::PathBuf;

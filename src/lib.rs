@@ -21,7 +21,6 @@ pub mod filter;
 pub mod format;
 pub mod http;
 pub mod jq;
-pub mod kafka;
 pub mod log;
 pub mod pipeline;
 pub mod prompt;

@@ -17,12 +17,12 @@ use crate::control::{Control, Stop};
 use crate::filter::{Filter, Verdict};
 use crate::format::Formatter;
 use crate::jq;
-use crate::kafka::{KafkaSink, StateTopic};
 use crate::log::Log;
 use crate::reconnect::Reconnector;
 use crate::record::Key;
 use crate::resume::{CheckpointStore, Ledger, StateFile};
 use crate::service::Service;
+use crate::sink::kafka::{KafkaSink, StateTopic};
 use crate::sink::{Record, Sink, Value};
 use crate::source;
 use crate::sse::{Event, Item, Parser};
@@ -134,7 +134,9 @@ pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
     let jq = match &cfg.jq {
         Some(opts) => {
             let mut program = jq::Program::compile(&opts.filter).map_err(anyhow::Error::msg)?;
-            if let Some(crate::kafka::KeySpec::Pointer(p)) = cfg.kafka.as_ref().map(|k| &k.key) {
+            if let Some(crate::sink::kafka::KeySpec::Pointer(p)) =
+                cfg.kafka.as_ref().map(|k| &k.key)
+            {
                 program.reads_key(p);
             }
             Some(JqStage {
@@ -490,7 +492,7 @@ impl Run<'_> {
             return Ok(());
         }
         let pointer = match self.cfg.kafka.as_ref().map(|k| &k.key) {
-            Some(crate::kafka::KeySpec::Pointer(p)) => Some(p.as_str()),
+            Some(crate::sink::kafka::KeySpec::Pointer(p)) => Some(p.as_str()),
             _ => None,
         };
         let seq = self.stats.events + 1;

@@ -7,14 +7,15 @@
 //! (stdout) or acknowledged (Kafka), which is all the resume point may
 //! follow. A write that fails never counts.
 
+pub mod kafka;
 mod stdout;
 
 pub use crate::record::{Record, Value};
 pub use stdout::Stdout;
 
-use crate::kafka::KafkaSink;
 use crate::stats::KafkaCounts;
 use anyhow::Result;
+use kafka::KafkaSink;
 use std::fs::File;
 
 pub enum Sink {

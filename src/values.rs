@@ -3,8 +3,8 @@
 //! the typed ones are clap value parsers (clap names the flag), the rest
 //! are used by `config`.
 
-use crate::kafka::KeySpec;
 use crate::redact::redact_url;
+use crate::sink::kafka::KeySpec;
 use std::time::Duration;
 
 /// `10s`, `500ms`, `1h30m` (humantime), or a bare number of seconds (`2.5`).

@@ -1,5 +1,5 @@
 use super::*;
-use crate::kafka::KeySpec;
+use crate::sink::kafka::KeySpec;
 use clap::Parser as _;
 
 fn parse(args: &[&str]) -> Result<Config> {

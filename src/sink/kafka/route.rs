@@ -1,5 +1,5 @@
-//! How an event becomes a Kafka record's topic and key: pure functions over
-//! the event, no producer involved.
+//! sink::kafka::route: how an event becomes a Kafka record's topic and
+//! key; pure functions over the event, no producer involved.
 
 use crate::sse::Event;
 use anyhow::{Result, bail};

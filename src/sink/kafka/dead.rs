@@ -1,4 +1,4 @@
-//! kafka::dead: the dead-letter topic (`--dead-letter-topic`). An event whose
+//! sink::kafka::dead: the dead-letter topic (`--dead-letter-topic`). An event whose
 //! record Kafka refuses for a reason retrying cannot fix — too large, an
 //! illegal or missing `{event}`-routed topic, invalid or against the
 //! broker's policy — goes there instead of failing the run. The dead-letter
@@ -12,7 +12,7 @@
 //! dead-lettered.
 
 use super::context::{Context, describe};
-use super::{Deliveries, KafkaSink, record};
+use super::{Deliveries, KafkaSink, route};
 use crate::record::{Key, Record, Value};
 use anyhow::{Result, bail};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -89,7 +89,7 @@ impl DeadLetters {
     pub fn fit<'v>(&self, r: &'v Refused) -> (&'v [u8], bool) {
         let beside = r.key.as_ref().map_or(0, Vec::len)
             + r.event.len()
-            + record::id_header(&r.id).map_or(0, <[u8]>::len)
+            + route::id_header(&r.id).map_or(0, <[u8]>::len)
             + r.reason.len()
             + r.topic.len()
             + 128;
@@ -118,7 +118,7 @@ impl DeadLetters {
                 key: "ssetap.topic",
                 value: Some(r.topic.as_bytes()),
             });
-        if let Some(id) = record::id_header(&r.id) {
+        if let Some(id) = route::id_header(&r.id) {
             headers = headers.insert(Header {
                 key: "sse.id",
                 value: Some(id),
@@ -146,11 +146,11 @@ impl KafkaSink {
     /// dead-letter topic to take it.
     pub(super) fn route(&mut self, ev: &crate::sse::Event<'_>) -> Result<String, (String, String)> {
         let dlq = self.deliveries.dead.is_some();
-        let topic = match record::topic(&self.topic, ev.kind()) {
+        let topic = match route::topic(&self.topic, ev.kind()) {
             Ok(t) => t.into_owned(),
             Err(e) if dlq => {
                 let intended = self.topic.replace(
-                    record::EVENT_PLACEHOLDER,
+                    route::EVENT_PLACEHOLDER,
                     &String::from_utf8_lossy(ev.kind()),
                 );
                 return Err((intended, format!("{e:#}")));
@@ -197,7 +197,7 @@ impl KafkaSink {
             topic,
             reason: why,
             key: match rec.key {
-                Key::FromEvent => record::key(&self.key, ev).map(|k| k.into_owned()),
+                Key::FromEvent => route::key(&self.key, ev).map(|k| k.into_owned()),
                 Key::Given(k) => k.map(<[u8]>::to_vec),
             },
             value,
@@ -220,7 +220,7 @@ impl KafkaSink {
     pub fn dead_letter(&mut self, rec: &Record<'_>, why: String) -> Result<()> {
         let topic = match rec.event {
             Some(ev) => self.topic.replace(
-                record::EVENT_PLACEHOLDER,
+                route::EVENT_PLACEHOLDER,
                 &String::from_utf8_lossy(ev.kind()),
             ),
             None => self.topic.clone(),

@@ -1,4 +1,4 @@
-//! kafka: the Kafka sink. Owns the librdkafka producer (a synchronous
+//! sink::kafka: the Kafka sink. Owns the librdkafka producer (a synchronous
 //! `BaseProducer`; delivery reports are served inside `poll`, on our
 //! thread), turns each event into a record, waits when librdkafka's queue is
 //! full instead of dropping anything, and keeps the deliveries on what the
@@ -7,7 +7,7 @@
 
 mod context;
 mod dead;
-mod record;
+mod route;
 mod state;
 mod window;
 
@@ -26,7 +26,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant, SystemTime};
 use window::Window;
 
-pub use record::KeySpec;
+pub use route::KeySpec;
 pub use state::{StateOptions, StateTopic, default_key};
 
 /// What the Kafka sink needs to know; `config` builds it from the flags.
@@ -89,7 +89,7 @@ struct Deliveries {
 
 impl KafkaSink {
     pub fn new(cfg: &Options, log: &Log) -> Result<KafkaSink> {
-        record::check_template(&cfg.topic)?;
+        route::check_template(&cfg.topic)?;
         let secrets: Vec<String> = cfg
             .properties
             .iter()
@@ -164,7 +164,7 @@ impl KafkaSink {
     /// reached or the topic does not exist, instead of waiting for the
     /// messages to time out.
     fn check_brokers(&mut self) -> Result<()> {
-        let routed = self.topic.contains(record::EVENT_PLACEHOLDER);
+        let routed = self.topic.contains(route::EVENT_PLACEHOLDER);
         let wanted = (!routed).then_some(self.topic.as_str());
         let timeout =
             METADATA_TIMEOUT.min(self.deliveries.flush_timeout.max(Duration::from_secs(1)));
@@ -234,7 +234,7 @@ impl KafkaSink {
             Value::Verbatim(bytes) => bytes,
         };
         let key = match rec.key {
-            Key::FromEvent => record::key(&self.key, ev),
+            Key::FromEvent => route::key(&self.key, ev),
             Key::Given(k) => k.map(std::borrow::Cow::Borrowed),
         };
         let last = rec.last;
@@ -242,7 +242,7 @@ impl KafkaSink {
             key: "sse.event",
             value: Some(ev.kind()),
         });
-        match record::id_header(ev.id) {
+        match route::id_header(ev.id) {
             Some(id) => {
                 headers = headers.insert(Header {
                     key: "sse.id",

@@ -1,4 +1,4 @@
-//! kafka::state: the resume point kept in a Kafka topic (`--state-topic`),
+//! sink::kafka::state: the resume point kept in a Kafka topic (`--state-topic`),
 //! so that a run needs no disk and can move between machines. One record per
 //! save, keyed by the stream (`--state-key`, by default the URL without
 //! credentials and the `-t` template), valued
