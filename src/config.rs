@@ -24,6 +24,20 @@ pub enum Input {
     File(PathBuf),
 }
 
+/// Where the records go: one arm per sink (`sink::Sink::open` opens it).
+#[derive(Debug, Clone)]
+pub enum Output {
+    Stdout,
+    Kafka(kafka::Options),
+}
+
+impl Output {
+    /// Records go to stdout (which then carries data, not just a status line).
+    pub fn is_stdout(&self) -> bool {
+        matches!(self, Output::Stdout)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub input: Input,
@@ -38,7 +52,7 @@ pub struct Config {
     pub last_event_id: Option<String>,
     /// Where the resume point is kept, if anywhere.
     pub state: Option<StateStore>,
-    pub kafka: Option<kafka::Options>,
+    pub output: Output,
     /// `--jq`: the program run on each event (it replaces the format's
     /// shaping of events; `format` still says how strings are written).
     pub jq: Option<jq::Options>,
@@ -248,7 +262,7 @@ impl Config {
             max_event_size: cli.max_event_size,
             last_event_id: cli.last_event_id,
             state,
-            kafka,
+            output: kafka.map_or(Output::Stdout, Output::Kafka),
             jq,
             join_output: cli.join_output,
             until: cli.until.clone(),

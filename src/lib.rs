@@ -88,7 +88,7 @@ pub fn main() -> i32 {
     if let Err(e) = control.install_signal_handler() {
         log.warn(&format!("cannot install the signal handlers: {e}"));
     }
-    if cfg.kafka.is_none() {
+    if cfg.output.is_stdout() {
         control.watch_stdout();
     }
     if let Some(limit) = cfg.duration

@@ -12,7 +12,7 @@
 
 mod connect;
 
-use crate::config::{Config, Input, StateStore};
+use crate::config::{Config, Input, Output, StateStore};
 use crate::control::{Control, Stop};
 use crate::filter::{Filter, Verdict};
 use crate::format::Formatter;
@@ -22,7 +22,7 @@ use crate::reconnect::Reconnector;
 use crate::record::Key;
 use crate::resume::{CheckpointStore, Ledger, StateFile};
 use crate::service::Service;
-use crate::sink::kafka::{KafkaSink, StateTopic};
+use crate::sink::kafka::StateTopic;
 use crate::sink::{Record, Sink, Value};
 use crate::source;
 use crate::sse::{Event, Item, Parser};
@@ -114,6 +114,8 @@ struct ChunkState {
 /// whether a failure was already reported.
 struct JqStage {
     program: jq::Program,
+    /// The sink keys records by this pointer, resolved in each output.
+    key_pointer: Option<String>,
     key: Vec<u8>,
     warned: bool,
 }
@@ -127,20 +129,17 @@ pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
     };
     let saved = saved.filter(|id| usable_saved_id(id, cfg, log));
     let first_id = resume_point(cfg, saved, log);
-    let sink = match &cfg.kafka {
-        Some(k) => Sink::Kafka(Box::new(KafkaSink::new(k, log)?)),
-        None => Sink::stdout()?,
-    };
+    let sink = Sink::open(&cfg.output, log)?;
     let jq = match &cfg.jq {
         Some(opts) => {
             let mut program = jq::Program::compile(&opts.filter).map_err(anyhow::Error::msg)?;
-            if let Some(crate::sink::kafka::KeySpec::Pointer(p)) =
-                cfg.kafka.as_ref().map(|k| &k.key)
-            {
+            let key_pointer = sink.key_pointer().map(str::to_string);
+            if let Some(p) = &key_pointer {
                 program.reads_key(p);
             }
             Some(JqStage {
                 program,
+                key_pointer,
                 key: Vec::new(),
                 warned: false,
             })
@@ -217,9 +216,9 @@ fn usable_saved_id(id: &str, cfg: &Config, log: &Log) -> bool {
 
 /// The resume point's store, if the run keeps one.
 fn open_store(cfg: &Config, log: &Log) -> Result<Option<Box<dyn CheckpointStore>>> {
-    Ok(match (&cfg.state, &cfg.kafka) {
+    Ok(match (&cfg.state, &cfg.output) {
         (Some(StateStore::File(path)), _) => Some(Box::new(StateFile::open(path)?)),
-        (Some(StateStore::Topic(t)), Some(k)) => {
+        (Some(StateStore::Topic(t)), Output::Kafka(k)) => {
             log.debug(&format!("--state-topic \"{}\", key {:?}", t.topic, t.key));
             let topic = StateTopic::open(&k.properties, t.clone(), k.flush_timeout)?;
             Some(Box::new(topic))
@@ -265,7 +264,7 @@ impl Run<'_> {
     /// Read and parse until the stream ends, a limit is reached or a stop
     /// is requested.
     fn read_stream(&mut self, parser: &mut Parser, input: &mut dyn Read, buf: &mut [u8]) -> End {
-        let want_time = self.cfg.format.timestamp || self.cfg.kafka.is_some();
+        let want_time = self.cfg.format.timestamp || self.sink.wants_time();
         loop {
             let n = match input.read(buf) {
                 Ok(0) => {
@@ -491,10 +490,6 @@ impl Run<'_> {
             self.stats.filtered += 1;
             return Ok(());
         }
-        let pointer = match self.cfg.kafka.as_ref().map(|k| &k.key) {
-            Some(crate::sink::kafka::KeySpec::Pointer(p)) => Some(p.as_str()),
-            _ => None,
-        };
         let seq = self.stats.events + 1;
         for (i, v) in outs.vals.iter().enumerate() {
             let buf = self.sink.buffer();
@@ -505,7 +500,7 @@ impl Run<'_> {
             } else if buf.len() > start {
                 *line_open = buf.last() != Some(&b'\n');
             }
-            let key = match pointer {
+            let key = match &stage.key_pointer {
                 Some(p) => {
                     stage.key.clear();
                     Key::Given(jq::key_of(v, p, &mut stage.key).then_some(stage.key.as_slice()))

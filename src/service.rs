@@ -77,7 +77,7 @@ impl Service {
         Ok(Service {
             start,
             live,
-            share_terminal: cfg.stdout_is_terminal && cfg.kafka.is_none(),
+            share_terminal: cfg.stdout_is_terminal && cfg.output.is_stdout(),
             redraw: false,
             board,
             notify: std::env::var_os("NOTIFY_SOCKET").is_some(),

@@ -13,6 +13,8 @@ mod stdout;
 pub use crate::record::{Record, Value};
 pub use stdout::Stdout;
 
+use crate::config::Output;
+use crate::log::Log;
 use crate::stats::KafkaCounts;
 use anyhow::Result;
 use kafka::KafkaSink;
@@ -24,8 +26,16 @@ pub enum Sink {
 }
 
 impl Sink {
+    /// Open the sink `output` names.
+    pub fn open(output: &Output, log: &Log) -> Result<Sink> {
+        match output {
+            Output::Stdout => Sink::stdout(),
+            Output::Kafka(k) => Ok(Sink::Kafka(Box::new(KafkaSink::new(k, log)?))),
+        }
+    }
+
     /// Stdout, through a descriptor of our own (stdout's buffer is bypassed).
-    pub fn stdout() -> Result<Sink> {
+    fn stdout() -> Result<Sink> {
         use std::os::fd::AsFd;
         let fd = std::io::stdout()
             .as_fd()
@@ -48,6 +58,21 @@ impl Sink {
     #[inline]
     pub fn takes_verbatim(&self) -> bool {
         matches!(self, Sink::Stdout(_))
+    }
+
+    /// Does this sink use each record's receive time (Kafka: the record's
+    /// timestamp), so that it must be taken even without `--timestamp`?
+    pub fn wants_time(&self) -> bool {
+        matches!(self, Sink::Kafka(_))
+    }
+
+    /// The JSON pointer this sink keys records by (`--key /ptr`), which
+    /// `--jq` must resolve in its outputs (`record::Key::Given`).
+    pub fn key_pointer(&self) -> Option<&str> {
+        match self {
+            Sink::Kafka(k) => k.key_pointer(),
+            Sink::Stdout(_) => None,
+        }
     }
 
     /// Take one record; `chunk` is the input being parsed.

@@ -2,6 +2,13 @@ use super::*;
 use crate::sink::kafka::KeySpec;
 use clap::Parser as _;
 
+fn kafka_of(cfg: &Config) -> &crate::sink::kafka::Options {
+    match &cfg.output {
+        Output::Kafka(k) => k,
+        Output::Stdout => panic!("the output is stdout, not Kafka"),
+    }
+}
+
 fn parse(args: &[&str]) -> Result<Config> {
     parse_env(args, &[])
 }
@@ -63,7 +70,7 @@ fn defaults_for_a_plain_get() {
     assert_eq!(cfg.max_event_size, 16 << 20);
     assert_eq!(cfg.format.format, Format::Json);
     assert!(!cfg.format.color);
-    assert!(cfg.kafka.is_none());
+    assert!(cfg.output.is_stdout());
 }
 
 #[test]
@@ -303,7 +310,7 @@ fn color_follows_the_terminal_and_no_color() {
 #[test]
 fn kafka_needs_a_topic_and_brokers_and_defaults_to_data() {
     let cfg = parse(&["http://h/", "-b", "k:9092", "-t", "t"]).unwrap();
-    let k = cfg.kafka.as_ref().unwrap();
+    let k = kafka_of(&cfg);
     assert_eq!(cfg.format.format, Format::Data);
     assert!(k.properties.contains(&("acks".into(), "all".into())));
     assert!(
@@ -330,10 +337,7 @@ fn kafka_needs_a_topic_and_brokers_and_defaults_to_data() {
         "json",
     ])
     .unwrap();
-    assert_eq!(
-        cfg.kafka.unwrap().key,
-        KeySpec::Pointer("/meta/domain".into())
-    );
+    assert_eq!(kafka_of(&cfg).key, KeySpec::Pointer("/meta/domain".into()));
     assert_eq!(cfg.format.format, Format::Json);
 }
 
@@ -356,7 +360,7 @@ fn kafka_config_file_and_properties_merge_in_order() {
         "acks=all",
     ])
     .unwrap();
-    let k = cfg.kafka.as_ref().unwrap();
+    let k = kafka_of(&cfg);
     let last = |key: &str| {
         k.properties
             .iter()

@@ -352,6 +352,14 @@ impl KafkaSink {
         }
     }
 
+    /// `--key /ptr`: the pointer (else the key comes from the event).
+    pub fn key_pointer(&self) -> Option<&str> {
+        match &self.key {
+            KeySpec::Pointer(p) => Some(p),
+            _ => None,
+        }
+    }
+
     pub fn counts(&self) -> KafkaCounts {
         KafkaCounts {
             delivered: self.deliveries.delivered,
