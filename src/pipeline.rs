@@ -463,13 +463,12 @@ impl Run<'_> {
             Ok(outs) => outs,
             Err(why) => {
                 self.stats.jq_errors += 1;
-                let dead = self.sink.has_dead_letters();
+                let rejects_to = self.sink.rejects_to();
                 if !stage.warned {
                     stage.warned = true;
-                    let whither = if dead {
-                        "sent to --dead-letter-topic"
-                    } else {
-                        "skipped"
+                    let whither = match rejects_to {
+                        Some(place) => format!("sent to {place}"),
+                        None => "skipped".to_string(),
                     };
                     // Every event so far, this one included, went one of
                     // these ways.
@@ -478,10 +477,10 @@ impl Run<'_> {
                         .iter()
                         .fold(st.events, |a, &b| a.saturating_add(b));
                     self.log
-                        .warn(&jq::failure_warning(ev, place, &why, whither));
+                        .warn(&jq::failure_warning(ev, place, &why, &whither));
                 }
-                if dead {
-                    return self.dead_letter(ev, format!("--jq: {why}"));
+                if rejects_to.is_some() {
+                    return self.reject(ev, format!("--jq: {why}"));
                 }
                 return Ok(());
             }
@@ -536,9 +535,10 @@ impl Run<'_> {
         self.sink.record(&rec, chunk)
     }
 
-    /// An event that failed in `--jq` goes, formatted as without it, to the
-    /// dead-letter topic; it counts as delivered once that is acknowledged.
-    fn dead_letter(&mut self, ev: &Event<'_>, why: String) -> Result<()> {
+    /// An event that failed in `--jq` goes, formatted as without it, where
+    /// the sink puts rejected events (`Sink::rejects_to`); it counts as
+    /// delivered once that is acknowledged.
+    fn reject(&mut self, ev: &Event<'_>, why: String) -> Result<()> {
         let seq = self.stats.events + 1;
         let time = self.chunk.now;
         let buf = self.sink.buffer();
@@ -553,7 +553,7 @@ impl Run<'_> {
             key: Key::FromEvent,
         };
         self.stats.events = seq;
-        self.sink.dead_letter(&rec, why)
+        self.sink.reject(&rec, why)
     }
 
     /// `--json-data` met data that is not JSON: count it, and say so once
@@ -592,7 +592,7 @@ impl Run<'_> {
     }
 
     fn fill_stats(&mut self) {
-        self.stats.kafka = self.sink.kafka_counts();
+        self.stats.acks = self.sink.acks();
         self.stats.reconnects = self.reconnect.reconnects();
     }
 

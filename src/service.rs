@@ -196,7 +196,7 @@ impl Service {
             plural(stats.events, "event", "events"),
             plural(stats.reconnects, "reconnect", "reconnects")
         );
-        if let Some(k) = stats.kafka {
+        if let Some(k) = stats.acks {
             line.push_str(&format!(", {} delivered, {} failed", k.delivered, k.failed));
         }
         line

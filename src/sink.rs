@@ -15,7 +15,7 @@ pub use stdout::Stdout;
 
 use crate::config::Output;
 use crate::log::Log;
-use crate::stats::KafkaCounts;
+use crate::stats::Acks;
 use anyhow::Result;
 use kafka::KafkaSink;
 use std::fs::File;
@@ -84,15 +84,19 @@ impl Sink {
         }
     }
 
-    /// Can this sink take events it cannot deliver (Kafka with a
-    /// dead-letter topic)?
-    pub fn has_dead_letters(&self) -> bool {
-        matches!(self, Sink::Kafka(k) if k.has_dead_letters())
+    /// Where this sink puts events the pipeline could not turn into
+    /// records (a `--jq` failure), named as the flag that chose it (Kafka:
+    /// `--dead-letter-topic`); None: such events are skipped.
+    pub fn rejects_to(&self) -> Option<&'static str> {
+        match self {
+            Sink::Kafka(k) if k.has_dead_letters() => Some("--dead-letter-topic"),
+            _ => None,
+        }
     }
 
-    /// Send a record to the dead-letter topic instead (see
-    /// `has_dead_letters`), with `why` as its error.
-    pub fn dead_letter(&mut self, rec: &Record<'_>, why: String) -> Result<()> {
+    /// Put a rejected event's record where `rejects_to` says, with `why`
+    /// as its error.
+    pub fn reject(&mut self, rec: &Record<'_>, why: String) -> Result<()> {
         match self {
             Sink::Kafka(k) => k.dead_letter(rec, why),
             Sink::Stdout(_) => Ok(()),
@@ -134,7 +138,9 @@ impl Sink {
         }
     }
 
-    pub fn kafka_counts(&self) -> Option<KafkaCounts> {
+    /// What a sink that waits for acknowledgements counts (None: stdout,
+    /// where written is delivered).
+    pub fn acks(&self) -> Option<Acks> {
         match self {
             Sink::Stdout(_) => None,
             Sink::Kafka(k) => Some(k.counts()),

@@ -23,16 +23,19 @@ pub struct Stats {
     pub not_json: u64,
     /// Events skipped because the --jq program failed on them.
     pub jq_errors: u64,
-    /// Kafka: acknowledged, failed and still in flight.
-    pub kafka: Option<KafkaCounts>,
+    /// A sink that waits for acknowledgements (Kafka): acknowledged,
+    /// failed and still in flight.
+    pub acks: Option<Acks>,
 }
 
+/// The counts of a sink that waits for acknowledgements (`Sink::acks`).
 #[derive(Debug, Default, Clone, Copy)]
-pub struct KafkaCounts {
+pub struct Acks {
     pub delivered: u64,
     pub failed: u64,
     pub in_flight: u64,
-    /// With a dead-letter topic: events sent there and acknowledged.
+    /// With a place for rejected events (Kafka: `--dead-letter-topic`):
+    /// events sent there and acknowledged.
     pub dead_lettered: Option<u64>,
 }
 
@@ -56,7 +59,7 @@ impl Stats {
             "jq_errors": self.jq_errors,
             "seconds": (elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
         });
-        if let Some(k) = self.kafka {
+        if let Some(k) = self.acks {
             v["delivered"] = k.delivered.into();
             v["failed"] = k.failed.into();
             v["in_flight"] = k.in_flight.into();
@@ -86,7 +89,7 @@ impl Stats {
         if self.dropped > 0 {
             line.push_str(&format!(", {} dropped", self.dropped));
         }
-        if let Some(k) = self.kafka {
+        if let Some(k) = self.acks {
             line.push_str(&format!(
                 ", {} delivered, {} in flight",
                 k.delivered, k.in_flight

@@ -178,7 +178,7 @@ pub fn render(s: &Snapshot) -> String {
         "Requests sent after the first.",
         st.reconnects,
     );
-    if let Some(k) = st.kafka {
+    if let Some(k) = st.acks {
         counter(
             "ssetap_kafka_delivered_total",
             "Records acknowledged by Kafka.",
@@ -208,7 +208,7 @@ pub fn render(s: &Snapshot) -> String {
         "1 while a stream is being read, else 0.",
         u8::from(s.connected).to_string(),
     );
-    if let Some(k) = st.kafka {
+    if let Some(k) = st.acks {
         gauge(
             "ssetap_kafka_in_flight",
             "Records sent to Kafka, not yet acknowledged.",
@@ -271,7 +271,7 @@ mod tests {
     #[test]
     fn kafka_figures_appear_with_the_kafka_sink() {
         let mut s = snap();
-        s.stats.kafka = Some(crate::stats::KafkaCounts {
+        s.stats.acks = Some(crate::stats::Acks {
             delivered: 7,
             failed: 1,
             in_flight: 2,

@@ -14,7 +14,7 @@ mod window;
 use crate::log::Log;
 use crate::record::{Key, Record, Value};
 use crate::redact::is_secret_property;
-use crate::stats::KafkaCounts;
+use crate::stats::Acks;
 use anyhow::{Result, anyhow, bail};
 use context::{Context, describe};
 use dead::DeadLetters;
@@ -360,8 +360,8 @@ impl KafkaSink {
         }
     }
 
-    pub fn counts(&self) -> KafkaCounts {
-        KafkaCounts {
+    pub fn counts(&self) -> Acks {
+        Acks {
             delivered: self.deliveries.delivered,
             failed: self.deliveries.failed,
             in_flight: self.deliveries.window.waiting(),
