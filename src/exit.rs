@@ -2,12 +2,12 @@
 
 use std::fmt;
 
-/// Exit codes, as documented in `--help`, the man page and the README.
+/// Exit codes, as documented in `--help`, the man page and the README. A
+/// stop by a signal exits 128 + its number (`control::Stop::exit_code`):
+/// 130 for SIGINT, 143 for SIGTERM.
 pub const OK: i32 = 0;
 pub const FAILURE: i32 = 1;
 pub const USAGE: i32 = 2;
-pub const SIGINT: i32 = 130;
-pub const SIGTERM: i32 = 143;
 
 /// A problem with the command line itself: exit 2.
 #[derive(Debug)]

@@ -55,8 +55,8 @@ mod gzip;
 mod redirect;
 pub mod tick;
 
+pub use failure::failure_line;
 use failure::is_lookup_failure;
-pub use failure::{failure_line, host_port};
 pub use gzip::gunzip;
 use redirect::{origin, resolve};
 pub use tick::Ticking;

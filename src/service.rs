@@ -26,8 +26,6 @@ use sd_notify::NotifyState;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-pub use metrics::{Snapshot, health, render};
-
 pub struct Service {
     start: Instant,
     /// The live status line (`--stats` on a terminal), refreshed 4×/s.

@@ -40,11 +40,6 @@ pub struct Acks {
 }
 
 impl Stats {
-    /// The JSON line for `--stats`; `errors` are the failures at exit.
-    pub fn summary(&self, elapsed: Duration, errors: &[String]) -> String {
-        self.summary_value(elapsed, errors).to_string()
-    }
-
     /// The `--stats` summary as a JSON value.
     pub fn summary_value(&self, elapsed: Duration, errors: &[String]) -> serde_json::Value {
         let mut v = serde_json::json!({
@@ -159,8 +154,7 @@ mod tests {
             bytes: 100,
             ..Stats::default()
         };
-        let v: serde_json::Value =
-            serde_json::from_str(&s.summary(Duration::from_millis(1500), &[])).unwrap();
+        let v = s.summary_value(Duration::from_millis(1500), &[]);
         for key in ["events", "bytes", "reconnects", "dropped", "seconds"] {
             assert!(v.get(key).is_some(), "{key}");
         }

@@ -117,6 +117,7 @@ impl<W: Write> Stdout<W> {
     }
 
     /// The writer, for tests.
+    #[cfg(test)]
     pub fn get_ref(&self) -> &W {
         &self.out
     }
