@@ -1,29 +1,29 @@
 //! pipeline: drives the data one way — source → parser → filter → records →
 //! sink — and owns the run's lifecycle: limits, stop requests, the resume
 //! point, and the orderly end in which everything parsed is written (or
-//! delivered) before exit. The HTTP side (requests, answers, reconnects) is
-//! in `pipeline::connect`; the decisions it follows are `reconnect`'s.
+//! delivered) before exit. After each chunk the ledger learns the last
+//! event ID, and the sink says what is written or acknowledged; only that
+//! moves the resume point.
 //!
-//! Each event that passes the filter becomes records: its value built by
-//! the formatter at the end of the sink's buffer, or (stdout, `-f data`)
-//! the data where it lies in the read buffer. After each chunk the ledger
-//! learns the last event ID, and the sink says what is written or
-//! acknowledged; only that moves the resume point.
+//! Here: the read loop and what each parsed item becomes. Beside it:
+//! `connect` (the HTTP side: requests, answers, reconnects, following
+//! `reconnect`'s decisions), `records` (an event or comment built as a
+//! record), `jq_stage` (`--jq` between filter and sink) and `resume` (the
+//! resume point's bookkeeping and store).
 
 mod connect;
+mod jq_stage;
+mod records;
+mod resume;
 
-use crate::config::{Config, Input, Output, StateStore};
+use crate::config::{Config, Input};
 use crate::control::{Control, Stop};
 use crate::filter::{Filter, Verdict};
 use crate::format::Formatter;
-use crate::jq;
 use crate::log::Log;
 use crate::reconnect::Reconnector;
-use crate::record::Key;
-use crate::resume::{CheckpointStore, Ledger, StateFile};
 use crate::service::Service;
-use crate::sink::kafka::StateTopic;
-use crate::sink::{Record, Sink, Value};
+use crate::sink::Sink;
 use crate::source;
 use crate::sse::{Event, Item, Parser};
 use crate::stats::Stats;
@@ -33,6 +33,9 @@ use std::io::{self, Read};
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::SystemTime;
+
+use jq_stage::JqStage;
+use resume::Resume;
 
 /// Bytes asked for per read.
 const READ_SIZE: usize = crate::http::BODY_BUFFER;
@@ -71,35 +74,6 @@ struct Run<'a> {
     line_open: bool,
 }
 
-/// The resume point: which last event ID is safe, and where it is kept.
-struct Resume {
-    ledger: Ledger,
-    store: Option<Box<dyn CheckpointStore>>,
-    /// The store holds (or the run started from) a non-empty ID. Until then
-    /// an empty ID is not saved: a record saying "no resume point" could
-    /// only ever hide a real one.
-    anchored: bool,
-    /// An ID that cannot be sent as Last-Event-ID was seen (said once).
-    warned_unsendable: bool,
-}
-
-impl Resume {
-    /// The sink has delivered every event up to `delivered`: move the safe
-    /// ID and save it (at most once a second unless `force`).
-    fn catch_up(&mut self, delivered: u64, force: bool) -> Result<()> {
-        self.ledger.advance(delivered);
-        let id = self.ledger.safe_id();
-        if id.is_empty() && !self.anchored {
-            return Ok(());
-        }
-        self.anchored = true;
-        match &mut self.store {
-            Some(store) => store.save(id, delivered, force),
-            None => Ok(()),
-        }
-    }
-}
-
 /// What the parser callback notes about the chunk being parsed.
 struct ChunkState {
     /// Its receive time.
@@ -110,142 +84,68 @@ struct ChunkState {
     got_event: bool,
 }
 
-/// `--jq`: the program, where each output's Kafka key is built, and
-/// whether a failure was already reported.
-struct JqStage {
-    program: jq::Program,
-    /// The sink keys records by this pointer, resolved in each output.
-    key_pointer: Option<String>,
-    key: Vec<u8>,
-    warned: bool,
-}
-
 pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
-    let service = Service::start(cfg, log)?;
-    let mut store = open_store(cfg, log)?;
-    let saved = match &mut store {
-        Some(s) => s.load()?,
-        None => None,
-    };
-    let saved = saved.filter(|id| usable_saved_id(id, cfg, log));
-    let first_id = resume_point(cfg, saved, log);
-    let sink = Sink::open(&cfg.output, log)?;
-    let jq = match &cfg.jq {
-        Some(opts) => {
-            let mut program = jq::Program::compile(&opts.filter).map_err(anyhow::Error::msg)?;
-            let key_pointer = sink.key_pointer().map(str::to_string);
-            if let Some(p) = &key_pointer {
-                program.reads_key(p);
-            }
-            Some(JqStage {
-                program,
-                key_pointer,
-                key: Vec::new(),
-                warned: false,
-            })
-        }
-        None => None,
-    };
-    let until = match &cfg.until {
-        Some(text) => Some(Until::compile(text).map_err(anyhow::Error::msg)?),
-        None => None,
-    };
+    let (mut run, first_id) = Run::open(cfg, control, log)?;
     let mut parser = Parser::new(cfg.max_event_size);
     parser.set_last_event_id(first_id.as_bytes());
-    let mut run = Run {
-        cfg,
-        log,
-        control,
-        filter: Filter::new(&cfg.filter),
-        fmt: Formatter::new(cfg.format.clone()),
-        jq,
-        until,
-        sink,
-        stats: Stats::default(),
-        resume: Resume {
-            ledger: Ledger::new(&first_id),
-            store,
-            anchored: !first_id.is_empty(),
-            warned_unsendable: false,
-        },
-        reconnect: Reconnector::new(cfg.reconnect.clone()),
-        chunk: ChunkState {
-            now: SystemTime::now(),
-            error: None,
-            got_event: false,
-        },
-        service,
-        line_open: false,
-    };
     run.service.ready();
     let result = if cfg.max_events == Some(0) {
         Ok(crate::exit::OK)
     } else {
-        match &cfg.input {
-            Input::Url(url) => run.http_loop(&mut parser, url),
-            Input::Stdin => {
-                let mut input = source::stdin(Arc::clone(&run.control));
-                run.one_stream(&mut parser, &mut input)
-            }
-            Input::File(path) => match source::file(path) {
-                Ok(mut f) => run.one_stream(&mut parser, &mut f),
-                Err(e) => Err(e),
-            },
-        }
+        run.read_input(&mut parser)
     };
     run.finish(result)
 }
 
-/// Can the saved resume point be sent as `Last-Event-ID`? One that cannot
-/// (saved by an older ssetap) is passed over with a warning, as if there
-/// were none, rather than failing every start.
-fn usable_saved_id(id: &str, cfg: &Config, log: &Log) -> bool {
-    let Some(why) = crate::resume::unsendable(id.as_bytes()) else {
-        return true;
-    };
-    let whence = cfg
-        .state
-        .as_ref()
-        .map_or_else(|| "the resume point".to_string(), StateStore::describe);
-    log.warn(&format!(
-        "{whence} holds an event ID that cannot be sent as Last-Event-ID ({why}): \
-         starting without one, from the live edge"
-    ));
-    false
-}
-
-/// The resume point's store, if the run keeps one.
-fn open_store(cfg: &Config, log: &Log) -> Result<Option<Box<dyn CheckpointStore>>> {
-    Ok(match (&cfg.state, &cfg.output) {
-        (Some(StateStore::File(path)), _) => Some(Box::new(StateFile::open(path)?)),
-        (Some(StateStore::Topic(t)), Output::Kafka(k)) => {
-            log.debug(&format!("--state-topic \"{}\", key {:?}", t.topic, t.key));
-            let topic = StateTopic::open(&k.properties, t.clone(), k.flush_timeout)?;
-            Some(Box::new(topic))
-        }
-        _ => None,
-    })
-}
-
-/// The ID the run starts from (`--last-event-id` over the saved one; empty
-/// for none), said once at normal verbosity when there is a store.
-fn resume_point(cfg: &Config, saved: Option<String>, log: &Log) -> String {
-    let saved = saved.filter(|id| !id.is_empty());
-    let Some(store) = &cfg.state else {
-        return cfg.last_event_id.clone().unwrap_or_default();
-    };
-    let (id, from) = match &cfg.last_event_id {
-        Some(id) => (id.clone(), "--last-event-id".to_string()),
-        None => (saved.unwrap_or_default(), store.describe()),
-    };
-    if id.is_empty() {
-        log.info(&format!(
-            "no resume point in {from}: starting from the live edge"
-        ));
-    } else {
-        log.info(&format!("resuming after event ID {id} (from {from})"));
+impl<'a> Run<'a> {
+    /// Start the service, find the resume point, open the sink and compile
+    /// `--jq` and `--until`; also returns the ID the parser starts from.
+    fn open(cfg: &'a Config, control: Arc<Control>, log: &'a Log) -> Result<(Run<'a>, String)> {
+        let service = Service::start(cfg, log)?;
+        let (resume, first_id) = Resume::start(cfg, log)?;
+        let sink = Sink::open(&cfg.output, log)?;
+        let jq = JqStage::new(cfg, &sink)?;
+        let until = match &cfg.until {
+            Some(text) => Some(Until::compile(text).map_err(anyhow::Error::msg)?),
+            None => None,
+        };
+        let run = Run {
+            cfg,
+            log,
+            control,
+            filter: Filter::new(&cfg.filter),
+            fmt: Formatter::new(cfg.format.clone()),
+            jq,
+            until,
+            sink,
+            stats: Stats::default(),
+            resume,
+            reconnect: Reconnector::new(cfg.reconnect.clone()),
+            chunk: ChunkState {
+                now: SystemTime::now(),
+                error: None,
+                got_event: false,
+            },
+            service,
+            line_open: false,
+        };
+        Ok((run, first_id))
     }
-    id
+
+    /// The input the flags name, read to its end (a URL: reconnecting).
+    fn read_input(&mut self, parser: &mut Parser) -> Result<i32> {
+        match &self.cfg.input {
+            Input::Url(url) => self.http_loop(parser, url),
+            Input::Stdin => {
+                let mut input = source::stdin(Arc::clone(&self.control));
+                self.one_stream(parser, &mut input)
+            }
+            Input::File(path) => match source::file(path) {
+                Ok(mut f) => self.one_stream(parser, &mut f),
+                Err(e) => Err(e),
+            },
+        }
+    }
 }
 
 impl Run<'_> {
@@ -323,30 +223,13 @@ impl Run<'_> {
         let result = match item {
             Item::Event(ev) => {
                 self.chunk.got_event = true;
-                // --until sees every event, before the filter: the
-                // terminator is not written, and the resume point moves
-                // past it as past a filtered event.
-                if let Some(until) = &mut self.until {
-                    let stamp = self
-                        .cfg
-                        .format
-                        .timestamp
-                        .then(|| self.fmt.time_text(self.chunk.now));
-                    if until.ends(&ev, stamp, self.log) {
-                        return ControlFlow::Break(());
-                    }
+                if self.until_ends(&ev) {
+                    return ControlFlow::Break(());
                 }
-                match self.filter.check(&ev) {
-                    Verdict::Pass => self.hand_over(&ev, chunk),
-                    Verdict::Filtered => {
-                        self.stats.filtered += 1;
-                        return ControlFlow::Continue(());
-                    }
-                    Verdict::Duplicate => {
-                        self.stats.duplicates += 1;
-                        return ControlFlow::Continue(());
-                    }
+                if !self.passes(&ev) {
+                    return ControlFlow::Continue(());
                 }
+                self.hand_over(&ev, chunk)
             }
             Item::Comment(text) => {
                 self.stats.comments += 1;
@@ -356,14 +239,7 @@ impl Run<'_> {
                 self.comment(text, chunk)
             }
             Item::Retry(ms) => {
-                if let Some(cut) = self.reconnect.set_retry(ms) {
-                    self.log.warn(&format!(
-                        "the server's retry: field asks for {ms} ms{}; reconnects wait {} instead ({}; said once)",
-                        if ms == u64::MAX { " or more" } else { "" },
-                        connect::show_duration(cut),
-                        connect::ceiling_note()
-                    ));
-                }
+                self.server_retry(ms);
                 return ControlFlow::Continue(());
             }
             Item::Dropped { size } => {
@@ -385,186 +261,45 @@ impl Run<'_> {
         ControlFlow::Continue(())
     }
 
-    /// The parser's last event ID, after a read: the ledger takes it (or
-    /// passes over it, if it cannot be sent as Last-Event-ID: said once).
-    fn note_id(&mut self, id: &[u8]) {
-        let handed = self.stats.events;
-        if !self.resume.ledger.note(handed, id) || self.resume.warned_unsendable {
-            return;
-        }
-        self.resume.warned_unsendable = true;
-        let why = crate::resume::unsendable(id).unwrap_or_default();
-        self.log.warn(&format!(
-            "the server gave an event ID that cannot be sent as Last-Event-ID ({why}): {}, by event {handed} of this run; \
-             reconnects send, and the resume point keeps, the last ID that can be ({}), so events since may come again (said once)",
-            crate::resume::show_id(id),
-            crate::resume::show_id(self.resume.ledger.usable_id().as_bytes()),
-        ));
+    /// `--until` sees every event, before the filter: the terminator is not
+    /// written, and the resume point moves past it as past a filtered event.
+    fn until_ends(&mut self, ev: &Event<'_>) -> bool {
+        let Some(until) = &mut self.until else {
+            return false;
+        };
+        let stamp = self
+            .cfg
+            .format
+            .timestamp
+            .then(|| self.fmt.time_text(self.chunk.now));
+        until.ends(ev, stamp, self.log)
     }
 
-    /// One event that passed the filter becomes its record.
-    #[inline]
-    fn hand_over(&mut self, ev: &Event<'_>, chunk: &[u8]) -> Result<()> {
-        if self.jq.is_some() {
-            return self.hand_over_jq(ev, chunk);
-        }
-        let seq = self.stats.events + 1;
-        let time = self.chunk.now;
-        let join = self.cfg.join_output;
-        let value = if !join && self.sink.takes_verbatim() && self.fmt.is_verbatim(ev) {
-            Value::Verbatim(ev.data)
-        } else {
-            let buf = self.sink.buffer();
-            let start = buf.len();
-            let outcome = self.fmt.event(ev, time, buf);
-            if join {
-                // -j: the formatter's LF goes.
-                buf.pop();
-                if buf.len() > start {
-                    self.line_open = buf.last() != Some(&b'\n');
-                }
+    /// Does the event pass the filter? Counts those that do not.
+    fn passes(&mut self, ev: &Event<'_>) -> bool {
+        match self.filter.check(ev) {
+            Verdict::Pass => true,
+            Verdict::Filtered => {
+                self.stats.filtered += 1;
+                false
             }
-            if outcome.not_json {
-                self.not_json(ev.data);
+            Verdict::Duplicate => {
+                self.stats.duplicates += 1;
+                false
             }
-            Value::Built(start)
-        };
-        let rec = Record {
-            seq,
-            value,
-            event: Some(ev),
-            time,
-            last: true,
-            key: Key::FromEvent,
-        };
-        // Counted before the sink answers: a record it refuses still numbers
-        // its event, so the ledger never takes that event's ID as covered.
-        self.stats.events = seq;
-        self.sink.record(&rec, chunk)
-    }
-
-    /// `--jq`: one event that passed the filter becomes one record per
-    /// output of the program, all with its number; none drops it (counted
-    /// as filtered), a failure skips it (counted as a jq error).
-    fn hand_over_jq(&mut self, ev: &Event<'_>, chunk: &[u8]) -> Result<()> {
-        let Some(stage) = &mut self.jq else {
-            return Ok(());
-        };
-        let opts = self.cfg.jq.as_ref();
-        let raw = opts.is_some_and(|o| o.raw);
-        let join = self.cfg.join_output;
-        let line_open = &mut self.line_open;
-        let time = self.chunk.now;
-        let stamp = opts
-            .is_some_and(|o| o.timestamp)
-            .then(|| self.fmt.time_text(time));
-        let input = stage.program.input(ev, stamp);
-        let outs = match stage.program.run(input) {
-            Ok(outs) => outs,
-            Err(why) => {
-                self.stats.jq_errors += 1;
-                let rejects_to = self.sink.rejects_to();
-                if !stage.warned {
-                    stage.warned = true;
-                    let whither = match rejects_to {
-                        Some(place) => format!("sent to {place}"),
-                        None => "skipped".to_string(),
-                    };
-                    // Every event so far, this one included, went one of
-                    // these ways.
-                    let st = &self.stats;
-                    let place = [st.filtered, st.duplicates, st.dropped, st.jq_errors]
-                        .iter()
-                        .fold(st.events, |a, &b| a.saturating_add(b));
-                    self.log
-                        .warn(&jq::failure_warning(ev, place, &why, &whither));
-                }
-                if rejects_to.is_some() {
-                    return self.reject(ev, format!("--jq: {why}"));
-                }
-                return Ok(());
-            }
-        };
-        if outs.vals.is_empty() {
-            self.stats.filtered += 1;
-            return Ok(());
         }
-        let seq = self.stats.events + 1;
-        for (i, v) in outs.vals.iter().enumerate() {
-            let buf = self.sink.buffer();
-            let start = buf.len();
-            outs.write(v, ev, stamp, raw, buf);
-            if !join {
-                buf.push(b'\n');
-            } else if buf.len() > start {
-                *line_open = buf.last() != Some(&b'\n');
-            }
-            let key = match &stage.key_pointer {
-                Some(p) => {
-                    stage.key.clear();
-                    Key::Given(jq::key_of(v, p, &mut stage.key).then_some(stage.key.as_slice()))
-                }
-                None => Key::FromEvent,
-            };
-            let rec = Record {
-                seq,
-                value: Value::Built(start),
-                event: Some(ev),
-                time,
-                last: i + 1 == outs.vals.len(),
-                key,
-            };
-            self.sink.record(&rec, chunk)?;
-        }
-        self.stats.events = seq;
-        Ok(())
     }
 
-    fn comment(&mut self, text: &[u8], chunk: &[u8]) -> Result<()> {
-        let buf = self.sink.buffer();
-        let start = buf.len();
-        self.fmt.comment(text, buf);
-        let rec = Record {
-            seq: self.stats.events,
-            value: Value::Built(start),
-            event: None,
-            time: self.chunk.now,
-            last: true,
-            key: Key::FromEvent,
-        };
-        self.sink.record(&rec, chunk)
-    }
-
-    /// An event that failed in `--jq` goes, formatted as without it, where
-    /// the sink puts rejected events (`Sink::rejects_to`); it counts as
-    /// delivered once that is acknowledged.
-    fn reject(&mut self, ev: &Event<'_>, why: String) -> Result<()> {
-        let seq = self.stats.events + 1;
-        let time = self.chunk.now;
-        let buf = self.sink.buffer();
-        let start = buf.len();
-        self.fmt.event(ev, time, buf);
-        let rec = Record {
-            seq,
-            value: Value::Built(start),
-            event: Some(ev),
-            time,
-            last: true,
-            key: Key::FromEvent,
-        };
-        self.stats.events = seq;
-        self.sink.reject(&rec, why)
-    }
-
-    /// `--json-data` met data that is not JSON: count it, and say so once
-    /// (not for the `[DONE]` that OpenAI-style streams end with).
-    fn not_json(&mut self, data: &[u8]) {
-        self.stats.not_json += 1;
-        if data != b"[DONE]" && !self.service.warned_not_json {
-            self.service.warned_not_json = true;
-            self.log.warn(
-                "--json-data: an event's data is not JSON; it stays a string (--stats counts them)",
-            );
+    /// The server's `retry:` field: the reconnect delay from now on (cut to
+    /// the ceiling, and said once, if longer).
+    fn server_retry(&mut self, ms: u64) {
+        if let Some(cut) = self.reconnect.set_retry(ms) {
+            self.log.warn(&format!(
+                "the server's retry: field asks for {ms} ms{}; reconnects wait {} instead ({}; said once)",
+                if ms == u64::MAX { " or more" } else { "" },
+                connect::show_duration(cut),
+                connect::ceiling_note()
+            ));
         }
     }
 
