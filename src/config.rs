@@ -24,19 +24,9 @@ pub enum Input {
     File(PathBuf),
 }
 
-/// Where the records go: one arm per sink (`sink::Sink::open` opens it).
-#[derive(Debug, Clone)]
-pub enum Output {
-    Stdout,
-    Kafka(kafka::Options),
-}
-
-impl Output {
-    /// Records go to stdout (which then carries data, not just a status line).
-    pub fn is_stdout(&self) -> bool {
-        matches!(self, Output::Stdout)
-    }
-}
+/// Where the records go; defined beside the sinks (`sink::Output`), which
+/// depend on no configuration.
+pub use crate::sink::Output;
 
 #[derive(Debug, Clone)]
 pub struct Config {

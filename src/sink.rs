@@ -13,12 +13,26 @@ mod stdout;
 pub use crate::record::{Record, Value};
 pub use stdout::Stdout;
 
-use crate::config::Output;
 use crate::log::Log;
 use crate::stats::Acks;
 use anyhow::Result;
 use kafka::KafkaSink;
 use std::fs::File;
+
+/// Where the records go, as the flags chose: one arm per sink, with its
+/// options (`config` builds it, `Sink::open` opens it).
+#[derive(Debug, Clone)]
+pub enum Output {
+    Stdout,
+    Kafka(kafka::Options),
+}
+
+impl Output {
+    /// Records go to stdout (which then carries data, not just a status line).
+    pub fn is_stdout(&self) -> bool {
+        matches!(self, Output::Stdout)
+    }
+}
 
 pub enum Sink {
     Stdout(Stdout<File>),
