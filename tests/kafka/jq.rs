@@ -40,7 +40,7 @@ fn jq_filters_projects_and_splits_events_into_records() {
         .iter()
         .flat_map(|&n| (0..n % 2 + 1).map(move |p| (n, p)))
         .collect();
-    let s = stats(&out.stderr);
+    let s = out.stats();
     assert_eq!(s["events"].as_u64(), Some(kept.len() as u64), "{s}");
     assert_eq!(s["filtered"].as_u64(), Some(4), "{s}");
     assert_eq!(s["delivered"].as_u64(), Some(want.len() as u64), "{s}");
@@ -194,7 +194,7 @@ fn an_event_jq_fails_on_goes_to_the_dead_letter_topic() {
         "{}",
         out.stderr
     );
-    let s = stats(&out.stderr);
+    let s = out.stats();
     assert_eq!(s["jq_errors"].as_u64(), Some(1), "{s}");
     assert_eq!(s["dead_lettered"].as_u64(), Some(1), "{s}");
     assert_eq!(state(&state_file), "{\"last_event_id\":\"3\"}\n");

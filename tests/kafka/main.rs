@@ -3,53 +3,24 @@
 //! consumer reads them back. Each test has its own broker, so tests run in
 //! parallel and the fault tests can pause theirs with SIGSTOP.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod consume;
 mod jq;
 mod restarts;
 mod resume;
-#[allow(dead_code)]
-#[path = "../common/server.rs"]
-mod scripted;
 mod server;
 mod state_topic;
 mod tansu;
 
+use common::{Running, Scratch, run, ssetap};
 use consume::{Record, assert_exactly_once_in_order, consume};
 use server::SseServer;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 use tansu::Tansu;
 
 const READ_LIMIT: Duration = Duration::from_secs(30);
-
-/// A directory for one test's files, removed at the end.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("ssetap-kafka-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch dir");
-        Scratch(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.path(name);
-        std::fs::write(&p, text).expect("write scratch file");
-        p
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// One test event: data is JSON with its number `n`.
 fn event(n: u64, kind: Option<&str>, id: Option<&str>) -> String {
@@ -74,97 +45,6 @@ fn data(n: u64) -> String {
     )
 }
 
-fn ssetap(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ssetap"));
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
-}
-
-struct Finished {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-/// A running ssetap whose output is read as it comes (a full pipe would
-/// block it).
-struct Running {
-    child: Child,
-    started: Instant,
-    stdout: std::thread::JoinHandle<String>,
-    stderr: std::thread::JoinHandle<String>,
-}
-
-fn drain(pipe: Option<impl std::io::Read + Send + 'static>) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        if let Some(mut p) = pipe {
-            let _ = p.read_to_end(&mut bytes);
-        }
-        String::from_utf8_lossy(&bytes).into_owned()
-    })
-}
-
-fn start(args: &[&str]) -> Running {
-    Running::from(ssetap(args))
-}
-
-impl From<Command> for Running {
-    fn from(mut cmd: Command) -> Running {
-        let started = Instant::now();
-        let mut child = cmd.spawn().expect("spawn ssetap");
-        let stdout = drain(child.stdout.take());
-        let stderr = drain(child.stderr.take());
-        Running {
-            child,
-            started,
-            stdout,
-            stderr,
-        }
-    }
-}
-
-impl Running {
-    fn signal(&self, sig: libc::c_int) {
-        // SAFETY: kill(2) on our own child's pid.
-        unsafe {
-            libc::kill(self.child.id() as libc::pid_t, sig);
-        }
-    }
-
-    /// Wait for the exit, killing it (and failing) past `limit`.
-    fn finish(mut self, limit: Duration) -> Finished {
-        let status = loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                break status;
-            }
-            if self.started.elapsed() > limit {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                panic!(
-                    "ssetap still running after {limit:?}; stderr: {}",
-                    self.stderr.join().unwrap_or_default()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        Finished {
-            code: status.code(),
-            elapsed: self.started.elapsed(),
-            stdout: self.stdout.join().unwrap_or_default(),
-            stderr: self.stderr.join().unwrap_or_default(),
-        }
-    }
-}
-
-fn run(args: &[&str]) -> Finished {
-    start(args).finish(Duration::from_secs(60))
-}
-
 fn state(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -174,16 +54,6 @@ fn now_ms() -> i64 {
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or_default()
-}
-
-/// The `--stats` summary, the last line of stderr.
-fn stats(stderr: &str) -> serde_json::Value {
-    let line = stderr
-        .lines()
-        .rev()
-        .find(|l| l.starts_with('{'))
-        .unwrap_or_else(|| panic!("no --stats line in: {stderr}"));
-    serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"))
 }
 
 fn by_n(mut records: Vec<Record>) -> Vec<Record> {
@@ -219,7 +89,7 @@ fn a_file_arrives_once_in_order_with_value_headers_timestamp_and_state() {
     let after = now_ms();
     assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
     assert!(out.stdout.is_empty(), "Kafka mode writes no data to stdout");
-    let s = stats(&out.stderr);
+    let s = out.stats();
     assert_eq!(
         (s["events"].as_u64(), s["delivered"].as_u64()),
         (Some(200), Some(200))
@@ -536,7 +406,7 @@ fn bad_properties_fail_and_secrets_never_reach_stderr() {
         out.stderr
     );
     assert!(!out.stderr.contains(secret), "{}", out.stderr);
-    assert!(!out.stdout.contains(secret));
+    assert!(!out.stdout().contains(secret));
 }
 
 /// Events n in `range` on the live stream, with ids.
@@ -561,7 +431,7 @@ fn a_paused_broker_loses_nothing_and_duplicates_nothing() {
     let b = broker.brokers();
     // With a dead-letter topic: a pause is something retrying fixes, so
     // nothing may go there.
-    let child = start(&[
+    let child = Running::spawn(&[
         &server.url,
         "-b",
         &b,
@@ -583,7 +453,7 @@ fn a_paused_broker_loses_nothing_and_duplicates_nothing() {
     let out = child.finish(Duration::from_secs(50));
     assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
     assert_exactly_once_in_order(&consume(&b, &["paused"], 300, READ_LIMIT), 300);
-    let s = stats(&out.stderr);
+    let s = out.stats();
     assert_eq!(
         (s["events"].as_u64(), s["delivered"].as_u64()),
         (Some(300), Some(300))
@@ -601,7 +471,7 @@ fn sigint_mid_stream_delivers_everything_parsed_then_exits_130() {
     let state_file = dir.path("int.state");
     let b = broker.brokers();
     let started = Instant::now();
-    let child = start(&[
+    let child = Running::spawn(&[
         &server.url,
         "-b",
         &b,
@@ -631,7 +501,7 @@ fn sigint_mid_stream_delivers_everything_parsed_then_exits_130() {
     let out = child.finish(Duration::from_secs(40));
     drop(server);
     assert_eq!(out.code, Some(130), "stderr: {}", out.stderr);
-    let s = stats(&out.stderr);
+    let s = out.stats();
     let parsed = s["events"].as_u64().expect("events");
     assert!(parsed > 0, "{s}");
     assert_eq!(s["delivered"].as_u64(), Some(parsed), "{s}");
@@ -654,7 +524,7 @@ fn a_delivery_failure_ends_the_run_and_the_state_names_the_last_delivered_event(
     let server = SseServer::start();
     let state_file = dir.path("t.state");
     let b = broker.brokers();
-    let child = start(&[
+    let child = Running::spawn(&[
         &server.url,
         "-b",
         &b,

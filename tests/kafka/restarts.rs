@@ -3,7 +3,7 @@
 //! acknowledged event — on freshly created state topics (where an empty
 //! start record once hid the newest one) and on a topic full of records.
 
-use super::scripted::{Reply, Server};
+use super::common::{Reply, Server};
 use super::tansu::Tansu;
 use super::{event, run};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -2,9 +2,9 @@
 //! state file names only acknowledged events, and a rerun against a new
 //! broker resumes at the first event Kafka did not have.
 
-use super::scripted::{Reply, Server};
+use super::common::{Reply, Server};
 use super::tansu::Tansu;
-use super::{Scratch, consume, event, start, state, stats};
+use super::{Running, Scratch, consume, event, state};
 use std::time::{Duration, Instant};
 
 const N: u64 = 400;
@@ -61,7 +61,7 @@ fn a_killed_broker_fails_the_run_and_a_rerun_resumes_at_the_first_undelivered_ev
     let broker1 = Tansu::start();
     broker1.create_topic("resume", 1);
     let b1 = broker1.brokers();
-    let run1 = start(&[
+    let run1 = Running::spawn(&[
         &url,
         "-b",
         &b1,
@@ -106,7 +106,7 @@ fn a_killed_broker_fails_the_run_and_a_rerun_resumes_at_the_first_undelivered_ev
     // requests in flight at the kill later (about 10 s here).
     assert!(took < Duration::from_secs(30), "{took:?}");
     let saved = id_in(&state(&state_file));
-    let s = stats(&out.stderr);
+    let s = out.stats();
     assert!((200..N).contains(&saved), "state {saved}");
     assert_eq!(
         s["delivered"].as_u64(),
@@ -118,7 +118,7 @@ fn a_killed_broker_fails_the_run_and_a_rerun_resumes_at_the_first_undelivered_ev
     broker2.create_topic("resume", 1);
     let b2 = broker2.brokers();
     let rest = (N - saved).to_string();
-    let run2 = start(&[
+    let run2 = Running::spawn(&[
         &url,
         "-b",
         &b2,

@@ -4,9 +4,9 @@
 //! and quiet streams, and refused events go to the dead-letter topic while
 //! the run goes on.
 
-use super::scripted::{Reply, Server};
+use super::common::{Reply, Server};
 use super::tansu::Tansu;
-use super::{Scratch, consume, event, run, start, stats};
+use super::{Running, Scratch, consume, event, run};
 use std::time::{Duration, Instant};
 
 /// The newest state record for `key`, as JSON.
@@ -47,8 +47,8 @@ fn a_killed_run_resumes_from_the_state_topic_on_another_machine() {
     first.extend(args);
     let dir1 = Scratch::new("st-kill-1");
     let mut cmd = super::ssetap(&first);
-    cmd.current_dir(&dir1.0);
-    let run1 = super::Running::from(cmd);
+    cmd.current_dir(dir1.dir());
+    let run1 = super::Running::start(cmd);
     // Let it get about half-way, then kill it without warning.
     std::thread::sleep(Duration::from_millis(1800));
     run1.signal(libc::SIGKILL);
@@ -67,8 +67,8 @@ fn a_killed_run_resumes_from_the_state_topic_on_another_machine() {
     // "Another machine": a new empty directory, the same command.
     let dir2 = Scratch::new("st-kill-2");
     let mut cmd = super::ssetap(&first);
-    cmd.current_dir(&dir2.0);
-    let run2 = super::Running::from(cmd);
+    cmd.current_dir(dir2.dir());
+    let run2 = super::Running::start(cmd);
     let records = consume(&b, &["data"], N as usize, Duration::from_secs(40));
     run2.signal(libc::SIGINT);
     let out = run2.finish(Duration::from_secs(30));
@@ -167,7 +167,7 @@ fn a_quiet_streams_state_catches_up_without_new_bytes() {
     ] {
         let mut a: Vec<&str> = vec![&url, "-b", &b, "-t", "data"];
         a.extend(store.iter().copied());
-        let r = start(&a);
+        let r = Running::spawn(&a);
         let t = Instant::now();
         let caught_up = loop {
             let id = if store[0] == "--state-topic" {
@@ -262,7 +262,7 @@ fn refused_events_go_to_the_dead_letter_topic_and_the_run_goes_on() {
         "--stats",
     ]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
-    let s = stats(&out.stderr);
+    let s = out.stats();
     assert_eq!(s["dead_lettered"], 2, "{s}");
     assert_eq!(s["delivered"], 2, "{s}");
     let data: Vec<u64> = consume(&b, &["w.message"], 2, Duration::from_secs(20))
@@ -304,7 +304,7 @@ fn a_quiet_stdin_moves_the_state_file_too() {
         file.to_str().unwrap(),
     ]);
     cmd.stdin(std::process::Stdio::piped());
-    let mut r = super::Running::from(cmd);
+    let mut r = super::Running::start(cmd);
     let mut stdin = r.child.stdin.take().expect("stdin");
     for i in 1..=3 {
         stdin
