@@ -302,7 +302,7 @@ fn max_events_stops_after_n_and_delivers_them() {
 fn a_missing_topic_fails_fast_with_a_clear_message() {
     let broker = Tansu::start();
     let dir = Scratch::new("missing");
-    let input = dir.write("in.sse", &event(1, None, None));
+    let input = dir.write("in.sse", event(1, None, None));
     let b = broker.brokers();
     let out = run(&[input.to_str().unwrap(), "-b", &b, "-t", "no-such-topic"]);
     assert_eq!(out.code, Some(1), "stderr: {}", out.stderr);
@@ -320,7 +320,7 @@ fn a_missing_topic_fails_fast_with_a_clear_message() {
 #[test]
 fn unreachable_brokers_fail_within_the_flush_timeout_and_keep_the_state() {
     let dir = Scratch::new("unreachable");
-    let input = dir.write("in.sse", &event(1, None, Some("new")));
+    let input = dir.write("in.sse", event(1, None, Some("new")));
     let state_file = dir.write("keep.state", "{\"last_event_id\":\"old\"}\n");
     // A port nothing listens on.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -357,7 +357,7 @@ fn unreachable_brokers_fail_within_the_flush_timeout_and_keep_the_state() {
 #[test]
 fn bad_properties_fail_and_secrets_never_reach_stderr() {
     let dir = Scratch::new("secrets");
-    let input = dir.write("in.sse", &event(1, None, None));
+    let input = dir.write("in.sse", event(1, None, None));
     let out = run(&[
         input.to_str().unwrap(),
         "-b",
@@ -380,7 +380,7 @@ fn bad_properties_fail_and_secrets_never_reach_stderr() {
     let secret = "hunter2-is-secret";
     let props = dir.write(
         "client.properties",
-        &format!(
+        format!(
             "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n\
              sasl.username=someone\nsasl.password={secret}\n"
         ),
