@@ -39,6 +39,13 @@ pub struct Event<'a> {
     pub has_own_id: bool,
 }
 
+/// `Event::of` under the short name the unit tests of several modules
+/// (format, jq, the Kafka sink) build their events with.
+#[cfg(test)]
+pub fn ev<'a>(event_type: &'a [u8], id: &'a [u8], data: &'a [u8]) -> Event<'a> {
+    Event::of(event_type, id, data)
+}
+
 impl<'a> Event<'a> {
     /// An event for tests: its ID is its own when it has one.
     #[cfg(test)]

@@ -2,9 +2,7 @@
 
 use super::*;
 
-pub(super) fn ev<'a>(event_type: &'a [u8], id: &'a [u8], data: &'a [u8]) -> Event<'a> {
-    Event::of(event_type, id, data)
-}
+pub(super) use crate::sse::ev;
 
 pub(super) fn opts(format: Format) -> FormatOptions {
     FormatOptions {

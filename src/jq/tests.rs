@@ -2,9 +2,7 @@ use super::*;
 use crate::sse::Event;
 use need::Need;
 
-fn ev<'a>(event_type: &'a [u8], id: &'a [u8], data: &'a [u8]) -> Event<'a> {
-    Event::of(event_type, id, data)
-}
+use crate::sse::ev;
 
 fn outputs(program: &str, e: &Event<'_>) -> Result<Vec<String>, String> {
     let mut p = Program::compile(program)?;

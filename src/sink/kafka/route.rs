@@ -98,10 +98,7 @@ pub fn key<'e>(spec: &KeySpec, ev: &Event<'e>) -> Option<Cow<'e, [u8]>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ev<'a>(event_type: &'a [u8], id: &'a [u8], data: &'a [u8]) -> Event<'a> {
-        Event::of(event_type, id, data)
-    }
+    use crate::sse::ev;
 
     #[test]
     fn the_id_header_is_left_out_when_empty_or_over_long() {

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::format::{Format, FormatOptions, Formatter};
-use crate::sse::Event;
+use crate::sse::{Event, ev};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Headers, Message};
 use rdkafka::mocking::MockCluster;
@@ -78,10 +78,6 @@ fn formatter() -> Formatter {
         timestamp: false,
         color: false,
     })
-}
-
-fn ev<'a>(event_type: &'a [u8], id: &'a [u8], data: &'a [u8]) -> Event<'a> {
-    Event::of(event_type, id, data)
 }
 
 /// Poll until `done` holds or `limit` passes.
