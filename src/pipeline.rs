@@ -40,8 +40,8 @@ use resume::Resume;
 /// Bytes asked for per read.
 const READ_SIZE: usize = crate::http::BODY_BUFFER;
 
-/// How one stream (one connection, or the whole file) ended.
-enum End {
+/// How reading one stream (one connection, or the whole file) stopped.
+enum StreamEnd {
     Eof,
     Lost(io::Error),
     Limit,
@@ -154,40 +154,39 @@ impl Run<'_> {
         self.service.connected();
         let mut buf = vec![0u8; READ_SIZE];
         match self.read_stream(parser, input, &mut buf) {
-            End::Eof | End::Limit => Ok(crate::exit::OK),
-            End::Stopped(stop) => Ok(stop.exit_code()),
-            End::Lost(e) => Err(anyhow!(e).context("cannot read the input")),
-            End::Failed(e) => Err(e),
+            StreamEnd::Eof | StreamEnd::Limit => Ok(crate::exit::OK),
+            StreamEnd::Stopped(stop) => Ok(stop.exit_code()),
+            StreamEnd::Lost(e) => Err(anyhow!(e).context("cannot read the input")),
+            StreamEnd::Failed(e) => Err(e),
         }
     }
 
     /// Read and parse until the stream ends, a limit is reached or a stop
     /// is requested.
-    fn read_stream(&mut self, parser: &mut Parser, input: &mut dyn Read, buf: &mut [u8]) -> End {
+    fn read_stream(
+        &mut self,
+        parser: &mut Parser,
+        input: &mut dyn Read,
+        buf: &mut [u8],
+    ) -> StreamEnd {
         let want_time = self.cfg.format.timestamp || self.sink.wants_time();
         loop {
             let n = match input.read(buf) {
                 Ok(0) => {
                     parser.reset();
-                    return End::Eof;
+                    return StreamEnd::Eof;
                 }
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) if crate::tick::is_tick(&e) => {
-                    // A quiet stream: catch up with acknowledgements.
-                    if let Err(e) = self.checkpoint() {
-                        return End::Failed(e);
-                    }
-                    if let Some(stop) = self.control.stopped() {
-                        return End::Stopped(stop);
-                    }
-                    continue;
-                }
+                Err(e) if crate::tick::is_tick(&e) => match self.quiet() {
+                    Some(end) => return end,
+                    None => continue,
+                },
                 Err(e) => {
                     parser.reset();
                     return match self.control.stopped() {
-                        Some(stop) => End::Stopped(stop),
-                        None => End::Lost(e),
+                        Some(stop) => StreamEnd::Stopped(stop),
+                        None => StreamEnd::Lost(e),
                     };
                 }
             };
@@ -204,18 +203,27 @@ impl Run<'_> {
             }
             self.note_id(parser.last_event_id());
             if let Some(e) = self.chunk.error.take() {
-                return End::Failed(e);
+                return StreamEnd::Failed(e);
             }
             if let Err(e) = self.checkpoint() {
-                return End::Failed(e);
+                return StreamEnd::Failed(e);
             }
             if flow.is_break() {
-                return End::Limit;
+                return StreamEnd::Limit;
             }
             if let Some(stop) = self.control.stopped() {
-                return End::Stopped(stop);
+                return StreamEnd::Stopped(stop);
             }
         }
+    }
+
+    /// A tick on a quiet stream: catch up with acknowledgements; the
+    /// stream ends only if that fails or a stop was asked for.
+    fn quiet(&mut self) -> Option<StreamEnd> {
+        if let Err(e) = self.checkpoint() {
+            return Some(StreamEnd::Failed(e));
+        }
+        self.control.stopped().map(StreamEnd::Stopped)
     }
 
     fn item(&mut self, item: Item<'_>, chunk: &[u8]) -> ControlFlow<()> {

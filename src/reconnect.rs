@@ -58,9 +58,10 @@ pub enum Resend {
     OneShot,
 }
 
-/// How one attempt ended.
+/// Why there is no stream now: how one attempt ended, which `after` decides
+/// on.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ending {
+pub enum Disconnect {
     /// The server ended the stream cleanly.
     Ended,
     /// The stream was lost (a reset, an idle timeout): `why`.
@@ -171,19 +172,21 @@ impl Reconnector {
     }
 
     /// The attempt ended so; `jitter` is a random number in [0, 1).
-    pub fn after(&mut self, ending: &Ending, jitter: f64) -> Next {
-        let (why, after) = match ending {
-            Ending::Ended => ("the server ended the stream".to_string(), None),
-            Ending::Lost(why) => (why.clone(), None),
-            Ending::Refused { why, after } => (why.clone(), after.map(|a| a.min(self.ceiling()))),
+    pub fn after(&mut self, disconnect: &Disconnect, jitter: f64) -> Next {
+        let (why, after) = match disconnect {
+            Disconnect::Ended => ("the server ended the stream".to_string(), None),
+            Disconnect::Lost(why) => (why.clone(), None),
+            Disconnect::Refused { why, after } => {
+                (why.clone(), after.map(|a| a.min(self.ceiling())))
+            }
         };
-        let began = !matches!(ending, Ending::Refused { .. });
+        let began = !matches!(disconnect, Disconnect::Refused { .. });
         match self.policy.resend {
-            Resend::Never if *ending == Ending::Ended => {
+            Resend::Never if *disconnect == Disconnect::Ended => {
                 return Next::Done(format!("{why} (--no-reconnect)"));
             }
             Resend::Never => return Next::GiveUp(why),
-            Resend::OneShot if *ending == Ending::Ended => return Next::Done(why),
+            Resend::OneShot if *disconnect == Disconnect::Ended => return Next::Done(why),
             Resend::OneShot if began => {
                 return Next::GiveUp(format!(
                     "{why}; not retried: a request with a body is sent once (--reconnect to resend)"

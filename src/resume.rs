@@ -1,7 +1,7 @@
 //! resume: the at-least-once bookkeeping behind `--state-file`. A pure
 //! `Ledger` follows the last event ID through the stream and knows which
 //! ID may be saved: only one whose events the sink has written (stdout) or
-//! Kafka has acknowledged. A `CheckpointStore` keeps that ID across runs;
+//! Kafka has acknowledged. A `ResumeStore` keeps that ID across runs;
 //! the state file (`file`, one run at a time by its `lock`) is the first.
 //!
 //! Events are numbered by the pipeline as it hands them to the sink (`seq`,
@@ -27,7 +27,7 @@ use anyhow::Result;
 use std::collections::VecDeque;
 
 /// Where the resume point is kept across runs.
-pub trait CheckpointStore {
+pub trait ResumeStore {
     /// The saved ID, if there is one.
     fn load(&mut self) -> Result<Option<String>>;
     /// Save `id`, the newest ID whose events are delivered (`delivered` of

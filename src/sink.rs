@@ -8,10 +8,10 @@
 //! follow. A write that fails never counts.
 
 pub mod kafka;
-mod stdout;
+mod writer;
 
 pub use crate::record::{Record, Value};
-pub use stdout::Stdout;
+pub use writer::Writer;
 
 use crate::log::Log;
 use crate::stats::Acks;
@@ -35,7 +35,7 @@ impl Output {
 }
 
 pub enum Sink {
-    Stdout(Stdout<File>),
+    Stdout(Writer<File>),
     Kafka(Box<KafkaSink>),
 }
 
@@ -55,7 +55,7 @@ impl Sink {
             .as_fd()
             .try_clone_to_owned()
             .map_err(|e| anyhow::anyhow!("cannot use stdout: {e}"))?;
-        Ok(Sink::Stdout(Stdout::new(File::from(fd))))
+        Ok(Sink::Stdout(Writer::new(File::from(fd))))
     }
 
     /// Where the next record's value is built: append to it, then `record`.

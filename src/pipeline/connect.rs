@@ -11,10 +11,10 @@
 //! ceiling (`reconnect::SERVER_WAIT_MAX`), and a helper thread that cannot
 //! be started (a task limit) is a failed attempt like a refused connection.
 
-use super::{End, Run};
+use super::{Run, StreamEnd};
 use crate::control::Stop;
 use crate::http::{self, Answer, Http, SendError, Sent};
-use crate::reconnect::{Ending, Next};
+use crate::reconnect::{Disconnect, Next};
 use crate::redact::{header_line, redact_url};
 use crate::resume::sendable;
 use crate::sse::Parser;
@@ -22,15 +22,17 @@ use anyhow::{Result, anyhow};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// How an attempt turned out.
-enum Attempt {
+/// Where a run stands after one attempt (request and stream).
+enum AfterAttempt {
     /// The run is over: exit with this code.
     Exit(i32),
-    /// The stream ended or never began; maybe try again.
-    Ended(Ending),
+    /// The stream ended or never began; `reconnect` says whether to try
+    /// again.
+    Disconnected(Disconnect),
 }
 
-enum Connect {
+/// What sending the request on the helper thread came to.
+enum SendResult {
     Response(Box<Sent>),
     Failed(SendError),
     /// The helper thread could not be started.
@@ -49,23 +51,23 @@ impl Run<'_> {
         let shown = redact_url(url);
         let mut buf = vec![0u8; super::READ_SIZE];
         loop {
-            let ending = match self.attempt(&http, parser, &mut buf)? {
-                Attempt::Exit(code) => return Ok(code),
-                Attempt::Ended(ending) => ending,
+            let disconnect = match self.attempt(&http, parser, &mut buf)? {
+                AfterAttempt::Exit(code) => return Ok(code),
+                AfterAttempt::Disconnected(disconnect) => disconnect,
             };
-            let why = self.log.redact(ending_text(&ending));
+            let why = self.log.redact(disconnect_text(&disconnect));
             self.service.disconnected(&why);
             if let Some(stop) = self.control.stopped() {
                 return Ok(stop.exit_code());
             }
-            match self.reconnect.after(&ending, fastrand::f64()) {
+            match self.reconnect.after(&disconnect, fastrand::f64()) {
                 Next::Done(why) => {
                     self.log.info(&why);
                     return Ok(crate::exit::OK);
                 }
                 Next::GiveUp(why) => return Err(anyhow!("{shown}: {why}")),
                 Next::Wait(delay) => {
-                    self.say_retry(&ending, delay);
+                    self.say_retry(&disconnect, delay);
                     self.checkpoint()?;
                     if let Some(stop) = self.wait(delay)? {
                         return Ok(stop.exit_code());
@@ -97,36 +99,55 @@ impl Run<'_> {
     }
 
     /// One request, and the stream it gives.
-    fn attempt(&mut self, http: &Http, parser: &mut Parser, buf: &mut [u8]) -> Result<Attempt> {
+    fn attempt(
+        &mut self,
+        http: &Http,
+        parser: &mut Parser,
+        buf: &mut [u8],
+    ) -> Result<AfterAttempt> {
         if let Some(stop) = self.control.stopped() {
-            return Ok(Attempt::Exit(stop.exit_code()));
+            return Ok(AfterAttempt::Exit(stop.exit_code()));
         }
         self.reconnect.begin();
         let last_id = self.last_id(parser);
         self.show_request(http, &last_id);
         let sent = match self.connect(http, &last_id) {
-            Connect::Stopped(stop) => return Ok(Attempt::Exit(stop.exit_code())),
-            Connect::Failed(SendError::Protocol(msg)) => return Err(anyhow!(msg)),
-            Connect::Failed(SendError::Ureq(err, at)) => {
+            SendResult::Stopped(stop) => return Ok(AfterAttempt::Exit(stop.exit_code())),
+            SendResult::Failed(SendError::Protocol(msg)) => return Err(anyhow!(msg)),
+            SendResult::Failed(SendError::Ureq(err, at)) => {
                 let (text, fatal) = http::describe_error(&err);
                 if fatal {
                     return Err(anyhow!("{}: {text}", redact_url(&at)));
                 }
                 let why = http::failure_line(&err, &at);
-                return Ok(Attempt::Ended(if http::before_sending(&err) {
-                    Ending::Refused { why, after: None }
+                return Ok(AfterAttempt::Disconnected(if http::before_sending(&err) {
+                    Disconnect::Refused { why, after: None }
                 } else {
-                    Ending::Lost(why)
+                    Disconnect::Lost(why)
                 }));
             }
-            Connect::NoThread(e) => {
+            SendResult::NoThread(e) => {
                 let why = format!(
                     "cannot start a thread to connect: {e} (a task limit, such as systemd's TasksMax?)"
                 );
-                return Ok(Attempt::Ended(Ending::Refused { why, after: None }));
+                return Ok(AfterAttempt::Disconnected(Disconnect::Refused {
+                    why,
+                    after: None,
+                }));
             }
-            Connect::Response(sent) => sent,
+            SendResult::Response(sent) => sent,
         };
+        self.answered(http, parser, buf, *sent)
+    }
+
+    /// The server answered: stream the body, or say why there is none.
+    fn answered(
+        &mut self,
+        http: &Http,
+        parser: &mut Parser,
+        buf: &mut [u8],
+        sent: Sent,
+    ) -> Result<AfterAttempt> {
         self.show_response(&sent.response);
         let shown = redact_url(&sent.url);
         match http::answer(sent.response, self.cfg.request.any_content_type) {
@@ -149,11 +170,14 @@ impl Run<'_> {
             Answer::NoContent => {
                 self.log
                     .info("HTTP 204 No Content: the server has no more events");
-                Ok(Attempt::Exit(crate::exit::OK))
+                Ok(AfterAttempt::Exit(crate::exit::OK))
             }
             Answer::Retry { why, after } => {
                 let after = after.map(|asked| self.server_wait(&shown, &why, asked));
-                Ok(Attempt::Ended(Ending::Refused { why, after }))
+                Ok(AfterAttempt::Disconnected(Disconnect::Refused {
+                    why,
+                    after,
+                }))
             }
             Answer::Fatal(msg) => Err(anyhow!("{shown}: {msg}")),
         }
@@ -193,24 +217,24 @@ impl Run<'_> {
         parser: &mut Parser,
         body: &mut dyn std::io::Read,
         buf: &mut [u8],
-    ) -> Result<Attempt> {
+    ) -> Result<AfterAttempt> {
         self.chunk.got_event = false;
         parser.reset();
         let end = self.read_stream(parser, body, buf);
         if self.chunk.got_event {
             self.reconnect.progress();
         }
-        Ok(Attempt::Ended(match end {
-            End::Limit => return Ok(Attempt::Exit(crate::exit::OK)),
-            End::Stopped(stop) => return Ok(Attempt::Exit(stop.exit_code())),
-            End::Failed(e) => return Err(e),
-            End::Eof => Ending::Ended,
-            End::Lost(e) if http::is_timeout(&e) => {
+        Ok(AfterAttempt::Disconnected(match end {
+            StreamEnd::Limit => return Ok(AfterAttempt::Exit(crate::exit::OK)),
+            StreamEnd::Stopped(stop) => return Ok(AfterAttempt::Exit(stop.exit_code())),
+            StreamEnd::Failed(e) => return Err(e),
+            StreamEnd::Eof => Disconnect::Ended,
+            StreamEnd::Lost(e) if http::is_timeout(&e) => {
                 let idle = self.cfg.request.idle_timeout.unwrap_or_default();
                 let idle = humantime::format_duration(idle);
-                Ending::Lost(format!("no data for {idle} (--idle-timeout)"))
+                Disconnect::Lost(format!("no data for {idle} (--idle-timeout)"))
             }
-            End::Lost(e) => Ending::Lost(format!("connection lost: {e}")),
+            StreamEnd::Lost(e) => Disconnect::Lost(format!("connection lost: {e}")),
         }))
     }
 
@@ -222,8 +246,8 @@ impl Run<'_> {
     /// ssetap keeps trying, and how not to (curl gives up at once; a bridge
     /// under systemd should ride out a server that is not up yet, and the
     /// same command behaves the same at a terminal and in a unit).
-    fn say_retry(&self, ending: &Ending, delay: Duration) {
-        let why = ending_text(ending);
+    fn say_retry(&self, disconnect: &Disconnect, delay: Duration) {
+        let why = disconnect_text(disconnect);
         let attempt = self.reconnect.reconnects() + 2;
         let failures = self.reconnect.failures();
         let hint = if !self.reconnect.ever_streamed()
@@ -247,7 +271,7 @@ impl Run<'_> {
 
     /// Send the request on a helper thread and wait for the response head,
     /// checking for stop requests.
-    fn connect(&mut self, http: &Http, last_id: &str) -> Connect {
+    fn connect(&mut self, http: &Http, last_id: &str) -> SendResult {
         let (tx, rx) = mpsc::channel();
         let h = http.clone();
         let id = last_id.to_string();
@@ -257,20 +281,20 @@ impl Run<'_> {
                 let _ = tx.send(h.send(&id));
             });
         if let Err(e) = spawned {
-            return Connect::NoThread(e);
+            return SendResult::NoThread(e);
         }
         loop {
             match rx.recv_timeout(Duration::from_millis(20)) {
-                Ok(Ok(sent)) => return Connect::Response(Box::new(sent)),
+                Ok(Ok(sent)) => return SendResult::Response(Box::new(sent)),
                 Ok(Err(e)) => {
                     return match self.control.stopped() {
-                        Some(stop) => Connect::Stopped(stop),
-                        None => Connect::Failed(e),
+                        Some(stop) => SendResult::Stopped(stop),
+                        None => SendResult::Failed(e),
                     };
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     if let Some(stop) = self.control.stopped() {
-                        return Connect::Stopped(stop);
+                        return SendResult::Stopped(stop);
                     }
                     self.heartbeat();
                 }
@@ -279,7 +303,7 @@ impl Run<'_> {
                     // panicked, say in a thread of its own ureq could not
                     // start): a failed attempt.
                     let err = ureq::Error::ConnectionFailed;
-                    return Connect::Failed(SendError::Ureq(err, http.url().to_string()));
+                    return SendResult::Failed(SendError::Ureq(err, http.url().to_string()));
                 }
             }
         }
@@ -314,10 +338,10 @@ impl Run<'_> {
     }
 }
 
-fn ending_text(ending: &Ending) -> &str {
-    match ending {
-        Ending::Ended => "the server ended the stream",
-        Ending::Lost(why) | Ending::Refused { why, .. } => why.as_str(),
+fn disconnect_text(disconnect: &Disconnect) -> &str {
+    match disconnect {
+        Disconnect::Ended => "the server ended the stream",
+        Disconnect::Lost(why) | Disconnect::Refused { why, .. } => why.as_str(),
     }
 }
 

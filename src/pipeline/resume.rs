@@ -6,14 +6,14 @@
 use super::Run;
 use crate::config::{Config, Output, StateStore};
 use crate::log::Log;
-use crate::resume::{CheckpointStore, Ledger, StateFile};
+use crate::resume::{Ledger, ResumeStore, StateFile};
 use crate::sink::kafka::StateTopic;
 use anyhow::Result;
 
 /// The resume point: which last event ID is safe, and where it is kept.
 pub(super) struct Resume {
     pub(super) ledger: Ledger,
-    store: Option<Box<dyn CheckpointStore>>,
+    store: Option<Box<dyn ResumeStore>>,
     /// The store holds (or the run started from) a non-empty ID. Until then
     /// an empty ID is not saved: a record saying "no resume point" could
     /// only ever hide a real one.
@@ -77,7 +77,7 @@ fn usable_saved_id(id: &str, cfg: &Config, log: &Log) -> bool {
 }
 
 /// The resume point's store, if the run keeps one.
-fn open_store(cfg: &Config, log: &Log) -> Result<Option<Box<dyn CheckpointStore>>> {
+fn open_store(cfg: &Config, log: &Log) -> Result<Option<Box<dyn ResumeStore>>> {
     Ok(match (&cfg.state, &cfg.output) {
         (Some(StateStore::File(path)), _) => Some(Box::new(StateFile::open(path)?)),
         (Some(StateStore::Topic(t)), Output::Kafka(k)) => {

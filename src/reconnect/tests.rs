@@ -12,8 +12,8 @@ fn policy(resend: Resend) -> Policy {
     }
 }
 
-fn refused() -> Ending {
-    Ending::Refused {
+fn refused() -> Disconnect {
+    Disconnect::Refused {
         why: "HTTP 503".into(),
         after: None,
     }
@@ -130,15 +130,15 @@ fn progress_resets_the_backoff() {
     }
     r.progress();
     r.begin();
-    assert_eq!(r.after(&Ending::Ended, 0.0), Next::Wait(S(3)));
+    assert_eq!(r.after(&Disconnect::Ended, 0.0), Next::Wait(S(3)));
 }
 
 #[test]
 fn a_one_shot_request_ends_with_its_stream() {
     let mut r = Reconnector::new(policy(Resend::OneShot));
     r.begin();
-    assert!(matches!(r.after(&Ending::Ended, 0.0), Next::Done(_)));
-    match r.after(&Ending::Lost("connection reset".into()), 0.0) {
+    assert!(matches!(r.after(&Disconnect::Ended, 0.0), Next::Done(_)));
+    match r.after(&Disconnect::Lost("connection reset".into()), 0.0) {
         Next::GiveUp(msg) => assert!(msg.contains("--reconnect to resend"), "{msg}"),
         other => panic!("{other:?}"),
     }
@@ -150,7 +150,7 @@ fn a_one_shot_request_ends_with_its_stream() {
 fn no_reconnect_ends_cleanly_or_fails() {
     let mut r = Reconnector::new(policy(Resend::Never));
     r.begin();
-    assert!(matches!(r.after(&Ending::Ended, 0.0), Next::Done(_)));
+    assert!(matches!(r.after(&Disconnect::Ended, 0.0), Next::Done(_)));
     assert!(matches!(r.after(&refused(), 0.0), Next::GiveUp(_)));
 }
 
@@ -202,7 +202,7 @@ fn a_huge_retry_field_is_cut_and_said_once() {
 fn a_huge_retry_after_is_cut_even_if_not_capped_before() {
     let mut r = Reconnector::new(policy(Resend::Always));
     r.begin();
-    let huge = Ending::Refused {
+    let huge = Disconnect::Refused {
         why: "HTTP 503".into(),
         after: Some(Duration::MAX),
     };

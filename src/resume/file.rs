@@ -10,7 +10,7 @@
 //! link, not its target, so the next run would read another file than this
 //! one wrote. A run holds `lock` for as long as it lives.
 
-use super::CheckpointStore;
+use super::ResumeStore;
 use super::lock::{self, Lock};
 use anyhow::{Context, Result, bail};
 use std::ffi::OsString;
@@ -60,7 +60,7 @@ impl StateFile {
     }
 }
 
-impl CheckpointStore for StateFile {
+impl ResumeStore for StateFile {
     fn load(&mut self) -> Result<Option<String>> {
         Ok(self.saved.clone())
     }

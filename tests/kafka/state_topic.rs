@@ -90,7 +90,7 @@ fn a_killed_run_resumes_from_the_state_topic_on_another_machine() {
     );
     let duplicates = total - N;
     eprintln!("state at kill: {saved_id}; duplicates after the rerun: {duplicates}");
-    // At most what was acknowledged but not yet checkpointed (one second of
+    // At most what was acknowledged but not yet saved (one second of
     // events at 100/s) plus what was in flight.
     assert!(duplicates <= 150, "{duplicates} duplicates");
 }

@@ -12,7 +12,7 @@
 //! running, and at exit, flushed.
 
 use super::context::describe;
-use crate::resume::CheckpointStore;
+use crate::resume::ResumeStore;
 use anyhow::{Context as _, Result, anyhow, bail};
 use rdkafka::ClientContext;
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
@@ -238,7 +238,7 @@ impl StateTopic {
     }
 }
 
-impl CheckpointStore for StateTopic {
+impl ResumeStore for StateTopic {
     fn load(&mut self) -> Result<Option<String>> {
         let consumer = self.consumer()?;
         let deadline = Instant::now() + SEARCH_LIMIT;

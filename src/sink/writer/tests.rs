@@ -22,7 +22,7 @@ impl Write for Full {
     }
 }
 
-fn built<W: Write>(s: &mut Stdout<W>, seq: u64, text: &str) -> Result<()> {
+fn built<W: Write>(s: &mut Writer<W>, seq: u64, text: &str) -> Result<()> {
     let start = s.buffer().len();
     s.buffer().extend_from_slice(text.as_bytes());
     s.buffer().push(b'\n');
@@ -37,7 +37,7 @@ fn built<W: Write>(s: &mut Stdout<W>, seq: u64, text: &str) -> Result<()> {
     s.record(&rec, &[])
 }
 
-fn verbatim<W: Write>(s: &mut Stdout<W>, seq: u64, chunk: &[u8], bytes: &[u8]) -> Result<()> {
+fn verbatim<W: Write>(s: &mut Writer<W>, seq: u64, chunk: &[u8], bytes: &[u8]) -> Result<()> {
     let rec = Record {
         seq,
         value: Value::Verbatim(bytes),
@@ -51,7 +51,7 @@ fn verbatim<W: Write>(s: &mut Stdout<W>, seq: u64, chunk: &[u8], bytes: &[u8]) -
 
 #[test]
 fn records_are_written_at_flush_and_counted_then() {
-    let mut s = Stdout::new(Vec::new());
+    let mut s = Writer::new(Vec::new());
     built(&mut s, 1, "a").unwrap();
     built(&mut s, 2, "b").unwrap();
     assert_eq!(s.written(), 0);
@@ -68,7 +68,7 @@ fn verbatim_bytes_in_the_chunk_are_written_from_it_in_order() {
     let chunk = format!("data: {one}\n\ndata: {two}\n\n").into_bytes();
     let (a, b) = (6, 6 + BORROW_MIN);
     let (c, d) = (b + 8, b + 8 + BORROW_MIN);
-    let mut s = Stdout::new(Vec::new());
+    let mut s = Writer::new(Vec::new());
     built(&mut s, 1, "{x}").unwrap();
     verbatim(&mut s, 2, &chunk, &chunk[a..b]).unwrap();
     verbatim(&mut s, 3, &chunk, &chunk[c..d]).unwrap();
@@ -82,7 +82,7 @@ fn verbatim_bytes_in_the_chunk_are_written_from_it_in_order() {
 
 #[test]
 fn a_failed_write_never_counts_and_nothing_after_it_does() {
-    let mut s = Stdout::new(Full {
+    let mut s = Writer::new(Full {
         taken: Vec::new(),
         room: 0,
     });
@@ -100,7 +100,7 @@ fn a_failed_write_never_counts_and_nothing_after_it_does() {
 
 #[test]
 fn a_partial_write_does_not_count_the_batch() {
-    let mut s = Stdout::new(Full {
+    let mut s = Writer::new(Full {
         taken: Vec::new(),
         room: 5,
     });
@@ -116,7 +116,7 @@ fn a_partial_write_does_not_count_the_batch() {
 #[test]
 fn a_failed_writev_does_not_count() {
     let chunk = vec![b'x'; 600];
-    let mut s = Stdout::new(Full {
+    let mut s = Writer::new(Full {
         taken: Vec::new(),
         room: 100,
     });
@@ -127,7 +127,7 @@ fn a_failed_writev_does_not_count() {
 
 #[test]
 fn a_full_buffer_is_written_mid_chunk() {
-    let mut s = Stdout::new(Vec::new());
+    let mut s = Writer::new(Vec::new());
     let big = "y".repeat(HIGH_WATER);
     built(&mut s, 1, &big).unwrap();
     assert_eq!(s.written(), 1);
@@ -136,7 +136,7 @@ fn a_full_buffer_is_written_mid_chunk() {
 
 #[test]
 fn several_records_of_one_event_count_once_all_are_written() {
-    let mut s = Stdout::new(Vec::new());
+    let mut s = Writer::new(Vec::new());
     built(&mut s, 1, "a").unwrap();
     built(&mut s, 1, "b").unwrap();
     s.flush().unwrap();
@@ -145,8 +145,8 @@ fn several_records_of_one_event_count_once_all_are_written() {
 
 #[test]
 fn an_event_counts_as_written_only_with_its_last_record() {
-    let mut s = Stdout::new(Vec::new());
-    let part = |s: &mut Stdout<Vec<u8>>, seq: u64, last: bool| {
+    let mut s = Writer::new(Vec::new());
+    let part = |s: &mut Writer<Vec<u8>>, seq: u64, last: bool| {
         let start = s.buffer().len();
         s.buffer().extend_from_slice(b"x\n");
         let rec = Record {
@@ -175,7 +175,7 @@ fn an_event_counts_as_written_only_with_its_last_record() {
 #[test]
 fn short_verbatim_bytes_are_copied_long_ones_get_an_iovec() {
     let chunk = b"data: one\n\n".to_vec();
-    let mut s = Stdout::new(Vec::new());
+    let mut s = Writer::new(Vec::new());
     verbatim(&mut s, 1, &chunk, &chunk[6..9]).unwrap();
     assert!(s.pieces.is_empty(), "{:?}", s.pieces);
     let long = vec![b'y'; BORROW_MIN];

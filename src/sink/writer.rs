@@ -1,5 +1,5 @@
-//! sink::stdout: records to a byte stream (stdout in the binary, any
-//! `Write` in tests). Records collect in one buffer, written with one
+//! sink::writer: records to a byte stream (`Writer`: stdout in the
+//! binary, any `Write` in tests). Records collect in one buffer, written with one
 //! `write` when the pipeline says no further complete event is waiting (or
 //! the buffer is full), so a busy stream costs few syscalls and a quiet one
 //! shows each event at once.
@@ -27,7 +27,7 @@ const MAX_PIECES: usize = 512;
 /// ones are cheaper to copy than to give their own `iovec`.
 const BORROW_MIN: usize = 256;
 
-pub struct Stdout<W> {
+pub struct Writer<W> {
     out: W,
     buf: Vec<u8>,
     /// What to write, in order, when some of it lies in the chunk: pieces
@@ -54,9 +54,9 @@ enum Piece {
     Chunk(usize, usize),
 }
 
-impl<W: Write> Stdout<W> {
-    pub fn new(out: W) -> Stdout<W> {
-        Stdout {
+impl<W: Write> Writer<W> {
+    pub fn new(out: W) -> Writer<W> {
+        Writer {
             out,
             buf: Vec::with_capacity(HIGH_WATER * 2),
             pieces: Vec::new(),
