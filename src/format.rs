@@ -417,8 +417,8 @@ fn choose_escaper() -> Escaper {
 
 /// The escaper for CPUs with AVX-512: strings under 32 bytes (event
 /// types, IDs, a tiny event's data) go to the AVX2 escaper, whose one
-/// 32-byte block costs less than a masked 64-byte one (tiny events, json:
-/// 98 against 90 ms of CPU for 3 M events); longer ones to `escape512`.
+/// 32-byte block costs less than a masked 64-byte one (see
+/// `benches/RESULTS.md`); longer ones to `escape512`.
 ///
 /// # Safety
 /// The CPU must have what both escapers need.

@@ -1,4 +1,4 @@
-//! The `--metrics` endpoint against clients that mean harm (issue 26): a
+//! The `--metrics` endpoint against clients that mean harm: a
 //! thousand idle connections, a 64 MiB request line, a client pipelining
 //! 20,000 requests without reading its answers (and one reading them as
 //! fast as it can), the descriptor limit reached, and connections that

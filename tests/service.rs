@@ -1,4 +1,4 @@
-//! Running as a service (issue 15), against the built binary: `/metrics`
+//! Running as a service, against the built binary: `/metrics`
 //! checked by the Prometheus client's own parser and against the final
 //! `--stats`, `ssetap_connected` across a drop, `/healthz` 200 then 503,
 //! systemd notifications on a test-owned datagram socket, `--log-format

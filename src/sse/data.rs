@@ -12,11 +12,10 @@
 //! its LF and CR bytes (the LF of a CRLF is no end of its own, also when
 //! the CR ends the block before), and the ends taken off the mask one bit
 //! at a time. Where a block starts does not depend on where a line starts,
-//! so finding the next end waits for no load and no mask: an earlier loop
-//! masked the 64 bytes after each line's `data:`, and each line's end then
-//! waited for the one before it through a load, two compares and a mask.
-//! This took `-f data` over 130 MB of multi-line CRLF events from 44 to
-//! 39 ms of CPU (and that earlier loop had taken it from 55 to 48).
+//! so finding the next end waits for no load and no mask (masking from
+//! each line's start instead would chain every line's end to the one
+//! before it through a load, two compares and a mask; the measurements are
+//! in `benches/RESULTS.md`).
 //!
 //! The loop takes only what it can take without any of the parser's rarer
 //! states: a further `data:` line of a pending event (the first is left to
@@ -29,7 +28,7 @@
 //!
 //! On x86-64 CPUs with AVX2 (checked at run time; std caches the answer)
 //! the loop is compiled a second time with the block masks taken 32 bytes
-//! at a time (AVX-512's 64-byte compares measured 2 % slower); elsewhere
+//! at a time (AVX-512's 64-byte compares measured slower); elsewhere
 //! it uses the parser's own 64-byte search (SSE2, or words), and a test
 //! checks that both take the same lines.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Measures what the attacks of issue 26 do to a `--metrics` endpoint.
+"""Measures what the attacks of tests/metrics_abuse.rs do to a `--metrics` endpoint.
 
     python3 tests/helpers/metrics_attacks.py target/debug/ssetap [ATTACK...]
 
