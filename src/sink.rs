@@ -6,6 +6,12 @@
 //! it came from; a sink reports the number up to which everything is written
 //! (stdout) or acknowledged (Kafka), which is all the resume point may
 //! follow. A write that fails never counts.
+//!
+//! A new sink is a folder here (`sink/NAME.rs`, `sink/NAME/`), an arm of
+//! `Output` with its options and of `Sink` (one line per method below),
+//! and its flags: `cli` defines them, `config` builds the `Output` arm.
+//! The pipeline, `stats` and `service` ask `Sink` only (`wants_time`,
+//! `key_pointer`, `rejects_to`, `acks`).
 
 pub mod kafka;
 mod writer;
