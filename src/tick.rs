@@ -1,9 +1,9 @@
 //! tick: the once-a-second wake-up of a quiet input. A source with nothing
-//! to read for `TICK` ends its read with a `WouldBlock` error carrying
-//! the private `Tick` type (`error`, `is_tick`); the pipeline takes it as
-//! "nothing yet" (it serves the sink's acknowledgements,
-//! moves the resume point) and reads again from where it was. The HTTP
-//! source makes it in its transport (`http::tick`), stdin in its poll loop.
+//! to read for `TICK` ends its read with a `WouldBlock` error carrying the
+//! private `Tick` type (`error`, `is_tick`); the pipeline takes it as
+//! "nothing yet" (it serves the sink's acknowledgements, moves the resume
+//! point) and reads again from where it was. The HTTP source makes it in
+//! its transport (`http::tick`), stdin in its poll loop.
 
 use std::fmt;
 use std::io;
