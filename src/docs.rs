@@ -55,8 +55,7 @@ pub fn render(kind: GenerateArg) -> Vec<u8> {
     }
 }
 
-/// Where each generated file is committed in the source tree (and the
-/// name a package installs it under, in its own directory).
+/// Where each generated file is committed in the source tree.
 pub const FILES: &[(GenerateArg, &str)] = &[
     (GenerateArg::Man, "man/ssetap.1"),
     (GenerateArg::CompleteBash, "completions/ssetap.bash"),
