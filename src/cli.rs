@@ -25,9 +25,9 @@ Examples:
 
 pub const EXIT_STATUS: &str = "\
 Exit status:
-  0    done: --max-events or --duration reached, 204 No Content, end of file or
-       stdin, end of stream with --no-reconnect or of a one-shot request (with a
-       body), stdout closed by its reader
+  0    done: --max-events, --until or --duration reached, 204 No Content, end of
+       file or stdin, end of stream with --no-reconnect or of a one-shot request
+       (with a body), stdout closed by its reader
   1    failure: fatal HTTP status or content type, retries exhausted, I/O error,
        Kafka delivery failure
   2    usage: bad flags or arguments
