@@ -58,12 +58,12 @@ mod gzip;
 mod redirect;
 pub mod tick;
 
+pub use auth::Auth;
 use failure::is_lookup_failure;
 pub use failure::{failure_line, host_port};
 pub use gzip::gunzip;
 use redirect::{origin, resolve};
 pub use tick::Ticking;
-pub use auth::Auth;
 
 /// The longest timeout handed to ureq: it adds timeouts to `Instant`s
 /// unchecked, so `--connect-timeout 18446744073709551615s` would panic

@@ -65,9 +65,8 @@ fn token_endpoint(life: u64) -> (Server, Issued) {
             .unwrap_or(0);
         let token = format!("Tk{n}x{nanos}Z");
         record.lock().unwrap().push((token.clone(), Instant::now()));
-        let json = format!(
-            r#"{{"access_token":"{token}","token_type":"Bearer","expires_in":{life}}}"#
-        );
+        let json =
+            format!(r#"{{"access_token":"{token}","token_type":"Bearer","expires_in":{life}}}"#);
         Reply::status(200, &[("Content-Type", "application/json")], &json)
     });
     (server, issued)
@@ -156,8 +155,14 @@ fn oauth2_tokens_of_one_second_keep_a_ten_second_run_connected() {
     let token_requests = tokens.requests().len();
     // Every stream needed a new token (each outlives one), fetched before
     // the send, not after a 401; no loop of either.
-    assert!(sse_requests >= 3 && sse_requests <= 14, "{sse_requests} SSE requests");
-    assert!(token_requests <= sse_requests + 1, "{token_requests} token requests");
+    assert!(
+        (3..=14).contains(&sse_requests),
+        "{sse_requests} SSE requests"
+    );
+    assert!(
+        token_requests <= sse_requests + 1,
+        "{token_requests} token requests"
+    );
     assert!(token_requests >= 3, "{token_requests} token requests");
     let unauthorized = sse
         .requests()
@@ -171,14 +176,24 @@ fn oauth2_tokens_of_one_second_keep_a_ten_second_run_connected() {
         .iter()
         .filter(|r| {
             let issued = issued.lock().unwrap();
-            let at = issued.iter().find(|(t, _)| t == bearer(r)).map(|(_, at)| *at);
+            let at = issued
+                .iter()
+                .find(|(t, _)| t == bearer(r))
+                .map(|(_, at)| *at);
             at.is_none_or(|at| r.at.duration_since(at) >= Duration::from_secs(1))
         })
         .count();
+    eprintln!(
+        "10 s run: {} events, {sse_requests} SSE requests, {token_requests} token requests, {stale} stale",
+        ids.len()
+    );
     assert!(stale <= 2, "{stale} answered 401: a loop?\n{}", out.stderr);
     let t = &tokens.requests()[0];
     assert!(String::from_utf8_lossy(&t.body).contains("scope=read+stream"));
-    assert_eq!(t.header("content-type"), Some("application/x-www-form-urlencoded"));
+    assert_eq!(
+        t.header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
 }
 
 #[test]
@@ -205,7 +220,11 @@ fn a_401_fetches_a_new_token_and_sends_again_at_once_but_only_once() {
     assert_eq!(out.status.code(), Some(0));
     let reqs = sse.requests();
     assert_eq!(reqs.len(), 2);
-    assert_ne!(bearer(&reqs[0]), bearer(&reqs[1]), "a new token after the 401");
+    assert_ne!(
+        bearer(&reqs[0]),
+        bearer(&reqs[1]),
+        "a new token after the 401"
+    );
     // Sent again at once: only the 1 s between token fetches, no backoff.
     let gap = reqs[1].at - reqs[0].at;
     assert!(gap < Duration::from_millis(2500), "{gap:?}");
@@ -232,7 +251,10 @@ fn a_401_fetches_a_new_token_and_sends_again_at_once_but_only_once() {
     let n = sse.requests().len();
     assert!((2..=7).contains(&n), "{n} requests in 4 s:\n{stderr}");
     assert!(tokens.requests().len() <= n + 1);
-    assert!(stderr.contains("HTTP 401 Unauthorized, also with a new token"), "{stderr}");
+    assert!(
+        stderr.contains("HTTP 401 Unauthorized, also with a new token"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -244,14 +266,29 @@ fn a_failing_bearer_command_is_one_line_and_backs_off() {
         "echo run >> {}; echo 'vault: permission denied' >&2; echo 'more detail' >&2; exit 1",
         runs.display()
     );
-    let out = run(&[&sse.url(), "--bearer-command", &cmd, "--duration", "4s", "--retry", "100ms"]);
+    let out = run(&[
+        &sse.url(),
+        "--bearer-command",
+        &cmd,
+        "--duration",
+        "4s",
+        "--retry",
+        "100ms",
+    ]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     let line = "--bearer-command failed (exit 1): vault: permission denied";
     assert!(out.stderr.contains(line), "{}", out.stderr);
     assert!(!out.stderr.contains("more detail"), "{}", out.stderr);
-    assert!(out.stderr.lines().all(|l| !l.contains(line) || l.starts_with("ssetap: ")));
+    assert!(
+        out.stderr
+            .lines()
+            .all(|l| !l.contains(line) || l.starts_with("ssetap: "))
+    );
     // At most one run a second, and the backoff on top: no hammering.
-    let n = std::fs::read_to_string(&runs).unwrap_or_default().lines().count();
+    let n = std::fs::read_to_string(&runs)
+        .unwrap_or_default()
+        .lines()
+        .count();
     assert!((2..=5).contains(&n), "the command ran {n} times in 4 s");
     assert!(sse.requests().is_empty(), "sent without a token");
 
@@ -325,14 +362,33 @@ fn a_jwt_is_fetched_again_before_its_exp() {
          echo \"{header}.$p.c2ln\"",
         runs = runs.display()
     );
-    let out = run(&[&sse.url(), "--bearer-command", &cmd, "--duration", "10s", "--retry", "200ms"]);
+    let out = run(&[
+        &sse.url(),
+        "--bearer-command",
+        &cmd,
+        "--duration",
+        "10s",
+        "--retry",
+        "200ms",
+    ]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     let reqs = sse.requests();
     let refused = reqs.iter().filter(|r| three_more_refused(r)).count();
-    assert!(refused <= 1, "{refused} requests with an expired token:\n{}", out.stderr);
-    let n = std::fs::read_to_string(&runs).unwrap_or_default().lines().count();
+    assert!(
+        refused <= 1,
+        "{refused} requests with an expired token:\n{}",
+        out.stderr
+    );
+    let n = std::fs::read_to_string(&runs)
+        .unwrap_or_default()
+        .lines()
+        .count();
     // About one run per 3–4 s, not one per request.
-    assert!((3..=6).contains(&n), "the command ran {n} times for {} requests", reqs.len());
+    assert!(
+        (3..=6).contains(&n),
+        "the command ran {n} times for {} requests",
+        reqs.len()
+    );
     assert!(reqs.len() >= 5, "{} requests", reqs.len());
     let ids = ids(&out);
     assert_eq!(ids, (1..=ids.len() as u64).collect::<Vec<_>>());
@@ -378,7 +434,10 @@ fn a_token_endpoint_that_is_down_is_one_line_and_backs_off() {
         .lines()
         .filter(|l| l.contains(&format!("--oauth2-token-url {token_url}: ")))
         .count();
-    assert!((2..=6).contains(&attempts), "{attempts} attempts:\n{stderr}");
+    assert!(
+        (2..=6).contains(&attempts),
+        "{attempts} attempts:\n{stderr}"
+    );
     assert!(stderr.contains("reconnecting in"), "{stderr}");
     assert!(sse.requests().is_empty());
 
@@ -447,12 +506,21 @@ fn no_token_is_ever_written_nor_on_the_command_line() {
         assert!(out.stderr.contains("HTTP 403"), "{}", out.stderr);
         let state = std::fs::read_to_string(&state).unwrap_or_default();
         let cmdline = String::from_utf8_lossy(&cmdline);
-        let mut secrets: Vec<String> = issued.lock().unwrap().iter().map(|(t, _)| t.clone()).collect();
+        let mut secrets: Vec<String> = issued
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(t, _)| t.clone())
+            .collect();
         assert!(secrets.len() >= 2, "tokens were fetched again");
         secrets.push(CLIENT_SECRET.to_string());
         secrets.push(client_basic());
         for s in &secrets {
-            assert!(!out.stderr.contains(s.as_str()), "{s} on stderr:\n{}", out.stderr);
+            assert!(
+                !out.stderr.contains(s.as_str()),
+                "{s} on stderr:\n{}",
+                out.stderr
+            );
             assert!(!out.stdout().contains(s.as_str()), "{s} on stdout");
             assert!(!state.contains(s.as_str()), "{s} in the state file");
             assert!(!cmdline.contains(s.as_str()), "{s} in the command line");
@@ -468,7 +536,13 @@ fn no_token_is_ever_written_nor_on_the_command_line() {
             _ => Reply::status(403, &[], &echo),
         }
     });
-    let out = run(&[&sse.url(), "--bearer-command", "echo CmdTok-77q", "-v", "--stats"]);
+    let out = run(&[
+        &sse.url(),
+        "--bearer-command",
+        "echo CmdTok-77q",
+        "-v",
+        "--stats",
+    ]);
     assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert!(!out.stderr.contains("CmdTok-77q"), "{}", out.stderr);
     assert_eq!(bearer(&sse.requests()[0]), "CmdTok-77q");

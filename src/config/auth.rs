@@ -51,7 +51,10 @@ pub fn build(
         if command.trim().is_empty() {
             return Err(bad("--bearer-command: empty command"));
         }
-        if cli.bearer_refresh.is_some_and(|d| d < std::time::Duration::from_secs(1)) {
+        if cli
+            .bearer_refresh
+            .is_some_and(|d| d < std::time::Duration::from_secs(1))
+        {
             return Err(bad("--bearer-refresh: must be at least 1s"));
         }
         return Ok(Auth::bearer_command(command.clone(), cli.bearer_refresh));
@@ -81,7 +84,8 @@ fn oauth2(
     secrets: &mut Vec<String>,
     warnings: &mut Vec<String>,
 ) -> Result<OAuth2Client> {
-    let parts = crate::values::http_url(url).map_err(|e| bad(format!("--oauth2-token-url: {e}")))?;
+    let parts =
+        crate::values::http_url(url).map_err(|e| bad(format!("--oauth2-token-url: {e}")))?;
     if parts.user.is_some() {
         return Err(bad(
             "--oauth2-token-url: credentials in the URL; the client ID and secret have flags of their own",

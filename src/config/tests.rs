@@ -41,7 +41,12 @@ fn header(cfg: &Config, name: &str) -> Option<String> {
     let mut headers = cfg.request.headers.clone();
     let agent = ureq::Agent::new_with_defaults();
     let mut auth = cfg.request.auth.clone();
-    auth.apply(&agent, &mut headers, &mut |_| {}).unwrap();
+    let ctx = crate::http::auth::Ctx {
+        agent: &agent,
+        learn: &|_| {},
+        stopped: &|| false,
+    };
+    auth.apply(&mut headers, &ctx).unwrap();
     headers
         .into_iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -60,7 +65,12 @@ fn defaults_for_a_plain_get() {
     assert_eq!(header(&cfg, "accept").as_deref(), Some("text/event-stream"));
     assert_eq!(header(&cfg, "cache-control").as_deref(), Some("no-cache"));
     assert_eq!(header(&cfg, "accept-encoding").as_deref(), Some("gzip"));
-    assert!(header(&cfg, "user-agent").as_deref().unwrap().starts_with("ssetap/"));
+    assert!(
+        header(&cfg, "user-agent")
+            .as_deref()
+            .unwrap()
+            .starts_with("ssetap/")
+    );
     assert_eq!(cfg.request.connect_timeout, Duration::from_secs(10));
     assert_eq!(cfg.request.idle_timeout, Some(Duration::from_secs(300)));
     assert_eq!(cfg.reconnect.retry, Duration::from_secs(3));
@@ -114,13 +124,22 @@ fn no_compression_drops_accept_encoding() {
 #[test]
 fn basic_auth_from_flag_env_or_url_and_secrets_are_collected() {
     let cfg = parse(&["http://h/", "-u", "ann:pw1"]).unwrap();
-    assert_eq!(header(&cfg, "authorization").as_deref(), Some("Basic YW5uOnB3MQ=="));
+    assert_eq!(
+        header(&cfg, "authorization").as_deref(),
+        Some("Basic YW5uOnB3MQ==")
+    );
     assert!(cfg.secrets.contains(&"pw1".to_string()));
     let cfg = parse_env(&["http://h/", "-u", "ann"], &[("SSETAP_PASSWORD", "pw1")]).unwrap();
-    assert_eq!(header(&cfg, "authorization").as_deref(), Some("Basic YW5uOnB3MQ=="));
+    assert_eq!(
+        header(&cfg, "authorization").as_deref(),
+        Some("Basic YW5uOnB3MQ==")
+    );
     let cfg = parse(&["http://ann:pw1@h/x"]).unwrap();
     assert_eq!(cfg.input, Input::Url("http://h/x".into()));
-    assert_eq!(header(&cfg, "authorization").as_deref(), Some("Basic YW5uOnB3MQ=="));
+    assert_eq!(
+        header(&cfg, "authorization").as_deref(),
+        Some("Basic YW5uOnB3MQ==")
+    );
     assert!(cfg.secrets.contains(&"YW5uOnB3MQ==".to_string()));
 }
 
@@ -153,7 +172,10 @@ fn a_user_without_a_password_is_asked_for_it_or_refused() {
     ] {
         let cfg = parse_asking(&args, &vars, &never).unwrap();
         // base64("carol:")
-        assert_eq!(header(&cfg, "authorization").as_deref(), Some("Basic Y2Fyb2w6"));
+        assert_eq!(
+            header(&cfg, "authorization").as_deref(),
+            Some("Basic Y2Fyb2w6")
+        );
     }
     // No terminal: a usage error that says what to do.
     let err = parse(&["http://h/", "-u", "carol"]).unwrap_err();
@@ -221,7 +243,10 @@ fn stats_interval_is_at_least_a_second() {
 #[test]
 fn bearer_from_flag_or_env() {
     let cfg = parse(&["http://h/", "--bearer", "tok123"]).unwrap();
-    assert_eq!(header(&cfg, "authorization").as_deref(), Some("Bearer tok123"));
+    assert_eq!(
+        header(&cfg, "authorization").as_deref(),
+        Some("Bearer tok123")
+    );
     assert!(cfg.secrets.contains(&"tok123".to_string()));
     let cfg = parse_env(&["http://h/"], &[]).unwrap();
     assert_eq!(header(&cfg, "authorization").as_deref(), None);
@@ -398,7 +423,12 @@ fn one_way_to_authenticate() {
     for other in [
         &["-u", "ann:pw"][..],
         &["--bearer", "b"],
-        &["--oauth2-token-url", "http://h/t", "--oauth2-client-id", "i"],
+        &[
+            "--oauth2-token-url",
+            "http://h/t",
+            "--oauth2-client-id",
+            "i",
+        ],
     ] {
         let mut args = vec!["http://h/"];
         args.extend(tok);
@@ -407,13 +437,25 @@ fn one_way_to_authenticate() {
     }
     let err = parse(&["http://a:b@h/", "--bearer-command", "echo t"]).unwrap_err();
     assert!(is_usage(&err), "{err}");
-    let err = parse(&["http://h/", "--bearer-command", "echo t", "-H", "Authorization: x"]);
+    let err = parse(&[
+        "http://h/",
+        "--bearer-command",
+        "echo t",
+        "-H",
+        "Authorization: x",
+    ]);
     assert!(is_usage(&err.unwrap_err()));
     // -H still wins over a fixed token, as before.
     let cfg = parse(&["http://h/", "--bearer", "b", "-H", "Authorization: x"]).unwrap();
     assert_eq!(header(&cfg, "authorization").as_deref(), Some("x"));
     assert!(parse(&["http://h/", "--bearer-refresh", "1m"]).is_err());
-    let err = parse(&["http://h/", "--bearer-command", "x", "--bearer-refresh", "10ms"]);
+    let err = parse(&[
+        "http://h/",
+        "--bearer-command",
+        "x",
+        "--bearer-refresh",
+        "10ms",
+    ]);
     assert!(is_usage(&err.unwrap_err()));
 }
 
@@ -424,7 +466,10 @@ fn oauth2_needs_its_id_and_a_secret_from_env_or_file() {
     let mut args = base.to_vec();
     args.extend(["--oauth2-client-id", "me"]);
     let err = parse(&args).unwrap_err();
-    assert!(is_usage(&err) && err.to_string().contains("SSETAP_OAUTH2_CLIENT_SECRET"), "{err}");
+    assert!(
+        is_usage(&err) && err.to_string().contains("SSETAP_OAUTH2_CLIENT_SECRET"),
+        "{err}"
+    );
     let cfg = parse_env(&args, &[("SSETAP_OAUTH2_CLIENT_SECRET", "s3cret-value")]).unwrap();
     assert!(matches!(cfg.request.auth, crate::http::Auth::OAuth2(_)));
     assert!(cfg.secrets.contains(&"s3cret-value".to_string()));
@@ -440,7 +485,13 @@ fn oauth2_needs_its_id_and_a_secret_from_env_or_file() {
     let cfg = parse(&args).unwrap();
     assert!(cfg.secrets.contains(&"from-file".to_string()));
     let _ = std::fs::remove_dir_all(&dir);
-    let err = parse(&["http://h/", "--oauth2-token-url", "nope", "--oauth2-client-id", "i"]);
+    let err = parse(&[
+        "http://h/",
+        "--oauth2-token-url",
+        "nope",
+        "--oauth2-client-id",
+        "i",
+    ]);
     assert!(is_usage(&err.unwrap_err()));
     // No argv flag takes the secret.
     assert!(parse(&["http://h/", "--oauth2-client-secret", "x"]).is_err());

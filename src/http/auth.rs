@@ -24,6 +24,16 @@ pub use token::{base64_encode, form_encode};
 use std::time::{Duration, Instant, SystemTime};
 use ureq::Agent;
 
+/// What fetching a token needs from the run.
+pub struct Ctx<'a> {
+    /// The stream's agent (TLS settings; a stop request shuts it down).
+    pub agent: &'a Agent,
+    /// Hears every token fetched (to redact it from then on).
+    pub learn: &'a dyn Fn(&str),
+    /// A stop request came: a token command is killed.
+    pub stopped: &'a dyn Fn() -> bool,
+}
+
 /// The least time between two fetches of a token.
 const MIN_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -85,18 +95,13 @@ impl Auth {
     /// first if the cached one is missing or about to expire. `learn` hears
     /// every token fetched. An error is one line; the send should then wait
     /// the usual backoff.
-    pub fn apply(
-        &mut self,
-        agent: &Agent,
-        headers: &mut Vec<(String, String)>,
-        learn: &mut dyn FnMut(&str),
-    ) -> Result<(), String> {
+    pub fn apply(&mut self, headers: &mut Vec<(String, String)>, ctx: &Ctx) -> Result<(), String> {
         let value = match self {
             Auth::None => return Ok(()),
             Auth::Basic(pair) => format!("Basic {pair}"),
             Auth::Bearer(token) => format!("Bearer {token}"),
-            Auth::Command(c) => format!("Bearer {}", c.token(agent, learn)?),
-            Auth::OAuth2(c) => format!("Bearer {}", c.token(agent, learn)?),
+            Auth::Command(c) => format!("Bearer {}", c.token(ctx)?),
+            Auth::OAuth2(c) => format!("Bearer {}", c.token(ctx)?),
         };
         headers.retain(|(n, _)| !n.eq_ignore_ascii_case("authorization"));
         headers.push(("Authorization".into(), value));
@@ -127,7 +132,7 @@ impl Auth {
 pub trait Fetch {
     /// A new token, and how long it lives if known; or one line saying
     /// why not.
-    fn fetch(&self, agent: &Agent) -> Result<(String, Option<Duration>), String>;
+    fn fetch(&self, ctx: &Ctx) -> Result<(String, Option<Duration>), String>;
 
     /// Fetch again this often whatever the token says.
     fn every(&self) -> Option<Duration> {
@@ -143,8 +148,8 @@ pub struct BearerCommand {
 }
 
 impl Fetch for BearerCommand {
-    fn fetch(&self, _: &Agent) -> Result<(String, Option<Duration>), String> {
-        let token = command::run(&self.command, command::TIMEOUT)?;
+    fn fetch(&self, ctx: &Ctx) -> Result<(String, Option<Duration>), String> {
+        let token = command::run(&self.command, command::TIMEOUT, ctx.stopped)?;
         let life = token::jwt_lifetime(&token, SystemTime::now());
         Ok((token, life))
     }
@@ -155,8 +160,8 @@ impl Fetch for BearerCommand {
 }
 
 impl Fetch for OAuth2Client {
-    fn fetch(&self, agent: &Agent) -> Result<(String, Option<Duration>), String> {
-        let issued = oauth2::Client::fetch(self, agent)?;
+    fn fetch(&self, ctx: &Ctx) -> Result<(String, Option<Duration>), String> {
+        let issued = oauth2::Client::fetch(self, ctx.agent)?;
         let life = issued
             .expires_in
             .or_else(|| token::jwt_lifetime(&issued.access_token, SystemTime::now()));
@@ -188,7 +193,7 @@ impl<F: Fetch> Cached<F> {
     }
 
     /// The token to send now.
-    fn token(&mut self, agent: &Agent, learn: &mut dyn FnMut(&str)) -> Result<&str, String> {
+    fn token(&mut self, ctx: &Ctx) -> Result<&str, String> {
         let now = Instant::now();
         if self.token.is_some() && self.renew_at.is_none_or(|at| now < at) {
             return Ok(self.token.as_deref().unwrap_or_default());
@@ -198,8 +203,8 @@ impl<F: Fetch> Cached<F> {
         }
         self.token = None;
         self.last_fetch = Some(Instant::now());
-        let (token, life) = self.source.fetch(agent)?;
-        learn(&token);
+        let (token, life) = self.source.fetch(ctx)?;
+        (ctx.learn)(&token);
         let got = Instant::now();
         self.renew_at = token::use_for(life, self.source.every()).and_then(|d| got.checked_add(d));
         Ok(self.token.insert(token))
@@ -224,39 +229,48 @@ mod tests {
     struct Counter(Cell<u32>, Option<Duration>);
 
     impl Fetch for Counter {
-        fn fetch(&self, _: &Agent) -> Result<(String, Option<Duration>), String> {
+        fn fetch(&self, _: &Ctx) -> Result<(String, Option<Duration>), String> {
             self.0.set(self.0.get() + 1);
             Ok((format!("t{}", self.0.get()), self.1))
         }
     }
 
-    fn agent() -> Agent {
-        Agent::new_with_defaults()
+    fn with_ctx<T>(learn: &dyn Fn(&str), f: impl FnOnce(&Ctx) -> T) -> T {
+        let agent = Agent::new_with_defaults();
+        f(&Ctx {
+            agent: &agent,
+            learn,
+            stopped: &|| false,
+        })
     }
 
     #[test]
     fn a_token_is_cached_until_a_401() {
         let mut c = Cached::new(Counter(Cell::new(0), None));
-        let mut learned = Vec::new();
-        let mut learn = |t: &str| learned.push(t.to_string());
-        assert_eq!(c.token(&agent(), &mut learn).unwrap(), "t1");
-        assert_eq!(c.token(&agent(), &mut learn).unwrap(), "t1");
-        assert_eq!(c.unauthorized(), Unauthorized::RetryNow);
-        assert_eq!(c.token(&agent(), &mut learn).unwrap(), "t2");
-        // The new token is refused too: back off, and fetch after.
-        assert_eq!(c.unauthorized(), Unauthorized::Backoff);
-        assert_eq!(c.unauthorized(), Unauthorized::Backoff);
-        assert_eq!(c.token(&agent(), &mut learn).unwrap(), "t3");
-        assert_eq!(learned, ["t1", "t2", "t3"]);
+        let learned = std::cell::RefCell::new(Vec::new());
+        let learn = |t: &str| learned.borrow_mut().push(t.to_string());
+        with_ctx(&learn, |ctx| {
+            assert_eq!(c.token(ctx).unwrap(), "t1");
+            assert_eq!(c.token(ctx).unwrap(), "t1");
+            assert_eq!(c.unauthorized(), Unauthorized::RetryNow);
+            assert_eq!(c.token(ctx).unwrap(), "t2");
+            // The new token is refused too: back off, and fetch after.
+            assert_eq!(c.unauthorized(), Unauthorized::Backoff);
+            assert_eq!(c.unauthorized(), Unauthorized::Backoff);
+            assert_eq!(c.token(ctx).unwrap(), "t3");
+        });
+        assert_eq!(*learned.borrow(), ["t1", "t2", "t3"]);
     }
 
     #[test]
     fn fetches_are_at_least_a_second_apart() {
         let mut c = Cached::new(Counter(Cell::new(0), Some(Duration::ZERO)));
         let start = Instant::now();
-        for _ in 0..3 {
-            c.token(&agent(), &mut |_| {}).unwrap();
-        }
+        with_ctx(&|_| {}, |ctx| {
+            for _ in 0..3 {
+                c.token(ctx).unwrap();
+            }
+        });
         assert!(start.elapsed() >= 2 * MIN_INTERVAL, "{:?}", start.elapsed());
         assert_eq!(c.source.0.get(), 3);
     }
@@ -264,7 +278,7 @@ mod tests {
     #[test]
     fn a_token_is_fetched_again_before_it_expires() {
         let mut c = Cached::new(Counter(Cell::new(0), Some(Duration::from_secs(3600))));
-        c.token(&agent(), &mut |_| {}).unwrap();
+        with_ctx(&|_| {}, |ctx| c.token(ctx).map(|_| ())).unwrap();
         let at = c.renew_at.expect("a renewal time");
         let left = at - Instant::now();
         assert!(left > Duration::from_secs(3500) && left < Duration::from_secs(3571));
@@ -274,7 +288,7 @@ mod tests {
     fn headers_get_one_authorization() {
         let mut headers = vec![("authorization".to_string(), "old".to_string())];
         let mut auth = Auth::Bearer("abc".into());
-        auth.apply(&agent(), &mut headers, &mut |_| {}).unwrap();
+        with_ctx(&|_| {}, |ctx| auth.apply(&mut headers, ctx)).unwrap();
         assert_eq!(headers, [("Authorization".into(), "Bearer abc".into())]);
         assert_eq!(auth.on_unauthorized(), Unauthorized::Final);
         assert_eq!(format!("{auth:?}"), "bearer");
@@ -287,26 +301,31 @@ mod tests {
             every: None,
         };
         assert_eq!(
-            c.fetch(&agent()).unwrap_err(),
+            with_ctx(&|_| {}, |ctx| c.fetch(ctx)).unwrap_err(),
             "--bearer-command failed (exit 3): no such vault"
         );
         let c = BearerCommand {
             command: "printf '  tok.en\\n'".into(),
             every: None,
         };
-        assert_eq!(c.fetch(&agent()).unwrap().0, "tok.en");
+        assert_eq!(with_ctx(&|_| {}, |ctx| c.fetch(ctx)).unwrap().0, "tok.en");
         let c = BearerCommand {
             command: "echo '{\"token\": 1}'".into(),
             every: None,
         };
-        assert!(c.fetch(&agent()).unwrap_err().contains("more than one word"));
+        let err = with_ctx(&|_| {}, |ctx| c.fetch(ctx)).unwrap_err();
+        assert!(err.contains("more than one word"), "{err}");
     }
 
     #[test]
     fn a_slow_command_is_killed() {
         let start = Instant::now();
-        let err = command::run("sleep 30", Duration::from_millis(300)).unwrap_err();
+        let err = command::run("sleep 30", Duration::from_millis(300), &|| false).unwrap_err();
         assert!(err.contains("timed out"), "{err}");
+        assert!(start.elapsed() < Duration::from_secs(5));
+        let start = Instant::now();
+        let err = command::run("sleep 30", command::TIMEOUT, &|| true).unwrap_err();
+        assert!(err.contains("stopped"), "{err}");
         assert!(start.elapsed() < Duration::from_secs(5));
     }
 }

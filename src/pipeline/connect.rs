@@ -177,13 +177,18 @@ impl Run<'_> {
         self.reconnect.begin();
         let last_id = self.last_id(parser);
         let mut headers = http.headers(&last_id);
-        let log = self.log;
-        if let Err(why) = auth.apply(http.quiet_agent(), &mut headers, &mut |t| log.add_secret(t))
-        {
-            return Ok(Err(Attempt::Ended(Ending::Refused { why, after: None })));
-        }
+        let (log, control) = (self.log, &self.control);
+        let ctx = http::auth::Ctx {
+            agent: http.quiet_agent(),
+            learn: &|token| log.add_secret(token),
+            stopped: &|| control.stopped().is_some(),
+        };
+        let applied = auth.apply(&mut headers, &ctx);
         if let Some(stop) = self.control.stopped() {
             return Ok(Err(Attempt::Exit(stop.exit_code())));
+        }
+        if let Err(why) = applied {
+            return Ok(Err(Attempt::Ended(Ending::Refused { why, after: None })));
         }
         self.show_request(http, &headers);
         let ended = |ending| Ok(Err(Attempt::Ended(ending)));

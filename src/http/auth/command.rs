@@ -21,7 +21,8 @@ const STDOUT_MAX: u64 = 64 * 1024;
 const STDERR_MAX: u64 = 4096;
 
 /// Run `cmd` and return its trimmed stdout, or one line saying why not.
-pub fn run(cmd: &str, timeout: Duration) -> Result<String, String> {
+/// `stopped` ends it early (a stop request must not wait for it).
+pub fn run(cmd: &str, timeout: Duration, stopped: &dyn Fn() -> bool) -> Result<String, String> {
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(cmd)
@@ -36,20 +37,26 @@ pub fn run(cmd: &str, timeout: Duration) -> Result<String, String> {
     let deadline = Instant::now() + timeout;
     let status = loop {
         match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if Instant::now() >= deadline => break None,
+            Ok(Some(status)) => break Ok(status),
+            Ok(None) if Instant::now() >= deadline => {
+                break Err(format!(
+                    "--bearer-command timed out after {}s (killed)",
+                    timeout.as_secs()
+                ));
+            }
+            Ok(None) if stopped() => break Err("--bearer-command: stopped".to_string()),
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),
             Err(e) => return Err(format!("--bearer-command: cannot wait for it: {e}")),
         }
     };
-    let Some(status) = status else {
-        kill_group(child.id());
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err(format!(
-            "--bearer-command timed out after {}s (killed)",
-            timeout.as_secs()
-        ));
+    let status = match status {
+        Ok(status) => status,
+        Err(why) => {
+            kill_group(child.id());
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(why);
+        }
     };
     // A child of the command may still hold the pipes open: wait a moment
     // for the output, not for it.

@@ -51,7 +51,10 @@ impl Client {
             .header("Content-Type", "application/x-www-form-urlencoded")
             .header("Accept", "application/json")
             .header("Authorization", format!("Basic {basic}"))
-            .header("User-Agent", format!("ssetap/{}", env!("CARGO_PKG_VERSION")))
+            .header(
+                "User-Agent",
+                format!("ssetap/{}", env!("CARGO_PKG_VERSION")),
+            )
             .body(self.form())
             .map_err(|e| format!("--oauth2-token-url {shown}: {e}"))?;
         let request = agent
@@ -72,7 +75,9 @@ impl Client {
             .take(RESPONSE_MAX + 1)
             .read_to_end(&mut body);
         if let Err(e) = read {
-            return Err(format!("--oauth2-token-url {shown}: reading the answer: {e}"));
+            return Err(format!(
+                "--oauth2-token-url {shown}: reading the answer: {e}"
+            ));
         }
         if body.len() as u64 > RESPONSE_MAX {
             return Err(format!(
@@ -185,7 +190,11 @@ mod tests {
             Err("HTTP 401: invalid_client (Client authentication failed)".into())
         );
         assert_eq!(parse(503, b"<html>down</html>"), Err("HTTP 503".into()));
-        assert!(parse(200, b"not json").unwrap_err().contains("not a JSON object"));
+        assert!(
+            parse(200, b"not json")
+                .unwrap_err()
+                .contains("not a JSON object")
+        );
         assert!(parse(200, b"{}").unwrap_err().contains("no access_token"));
         assert!(
             parse(200, br#"{"access_token":"t","token_type":"mac"}"#)

@@ -36,7 +36,11 @@ pub fn jwt_lifetime(token: &str, now: SystemTime) -> Option<Duration> {
     if !left.is_finite() || left <= 0.0 {
         return Some(Duration::ZERO);
     }
-    Some(Duration::try_from_secs_f64(left).unwrap_or(LIFE_MAX).min(LIFE_MAX))
+    Some(
+        Duration::try_from_secs_f64(left)
+            .unwrap_or(LIFE_MAX)
+            .min(LIFE_MAX),
+    )
 }
 
 /// A JWT's `exp` claim (seconds since the epoch), unverified.
@@ -159,10 +163,7 @@ mod tests {
     #[test]
     fn weird_exp_values_are_clamped() {
         let now = UNIX_EPOCH + Duration::from_secs(1_000_000);
-        assert_eq!(
-            jwt_lifetime(&jwt(r#"{"exp":1e300}"#), now),
-            Some(LIFE_MAX)
-        );
+        assert_eq!(jwt_lifetime(&jwt(r#"{"exp":1e300}"#), now), Some(LIFE_MAX));
         assert_eq!(
             jwt_lifetime(&jwt(r#"{"exp":-1e300}"#), now),
             Some(Duration::ZERO)
