@@ -547,3 +547,38 @@ fn no_token_is_ever_written_nor_on_the_command_line() {
     assert!(!out.stderr.contains("CmdTok-77q"), "{}", out.stderr);
     assert_eq!(bearer(&sse.requests()[0]), "CmdTok-77q");
 }
+
+#[test]
+fn the_token_endpoint_gets_the_streams_tls_settings() {
+    let dir = Scratch::new("auth-tls");
+    let (ca, cert, key) = make_certs(&dir);
+    // It answers with an event stream, not JSON: reaching that complaint
+    // means the TLS handshake with --cacert worked.
+    let token_url = tls_server(&cert, &key).replace("/stream", "/token");
+    let sse = Server::start(|_, _| Reply::sse());
+    let ca = ca.display().to_string();
+    for (extra, says) in [
+        (&["--cacert", ca.as_str()][..], "not a JSON object"),
+        (&[], "certificate"),
+    ] {
+        let mut args = vec![
+            sse.url(),
+            "--oauth2-token-url".into(),
+            token_url.clone(),
+            "--oauth2-client-id".into(),
+            CLIENT_ID.into(),
+            "--max-retries".into(),
+            "0".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let out = ssetap(&args.iter().map(String::as_str).collect::<Vec<_>>())
+            .env("SSETAP_OAUTH2_CLIENT_SECRET", CLIENT_SECRET)
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(says), "{extra:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+    assert!(sse.requests().is_empty());
+}
