@@ -19,7 +19,7 @@ complete -c ssetap -l last-event-id -d 'Send this Last-Event-ID on the first req
 complete -c ssetap -l state-file -d 'Keep the last event ID here across runs: read at start, replaced atomically once the events up to it were written (or acknowledged by Kafka). One run per file: a second one exits 1 (the lock is PATH.lock)' -r -F
 complete -c ssetap -l state-topic -d 'Keep the resume point in this Kafka topic instead of a file (with -b): read at start, written once Kafka acknowledged the events up to it. Create it with 1 partition and cleanup.policy=compact' -r
 complete -c ssetap -l state-key -d 'This stream\'s key in --state-topic [default: the URL without credentials and the -t template]' -r
-complete -c ssetap -s f -l format -d 'Output format [default: json; data with --brokers]' -r -f -a "json\t'One JSON object per line: {"event":…,"id":…,"data":…}'
+complete -c ssetap -s f -l format -d 'Output format [default: json; data with --brokers]' -r -f -a "json\t'One JSON object per line: {\"event\":…,\"id\":…,\"data\":…}'
 data\t'The data field alone, one event per line (multi-line data stays multi-line)'
 sse\t'Canonical SSE text, which ssetap reads back unchanged'"
 complete -c ssetap -l color -d 'Colour json output like jq. auto: only when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
@@ -44,6 +44,10 @@ complete -c ssetap -l stats-interval -d 'Also print the --stats JSON line every 
 complete -c ssetap -l log-format -d 'How stderr lines look: text, or json (one {"time","level","msg"} object per line, secrets redacted; a --stats line is {"msg":"stats","stats":{…}})' -r -f -a "text\t''
 json\t''"
 complete -c ssetap -l metrics -d 'Serve Prometheus metrics at http://ADDR/metrics (ADDR: 127.0.0.1:9464, or :9464 for every interface), and GET /healthz: 200 while connected or reconnecting for less than twice --retry-max, else 503 with the reason. Counters: ssetap_events_total, ssetap_bytes_total, ssetap_comments_total, ssetap_filtered_total, ssetap_dropped_total, ssetap_duplicates_total, ssetap_jq_errors_total, ssetap_reconnects_total, and with Kafka ssetap_kafka_delivered_total, ssetap_kafka_failed_total (and ssetap_dead_lettered_total with --dead-letter-topic). Gauges: ssetap_connected (0/1), ssetap_kafka_in_flight (Kafka), ssetap_last_event_timestamp_seconds (lag = now minus this), ssetap_retry_seconds, ssetap_build_info{version}. The figures are at most a second old and those at exit equal --stats' -r
+complete -c ssetap -l generate -d 'Print the man page (man) or a shell completion script (complete-bash, complete-zsh, complete-fish) to stdout and exit, so that an install needs no source tree: ssetap --generate man > ssetap.1' -r -f -a "man\t''
+complete-bash\t''
+complete-zsh\t''
+complete-fish\t''"
 complete -c ssetap -l no-compression -d 'Do not ask for gzip (no Accept-Encoding header). Use it when a server that compresses without flushing delays events'
 complete -c ssetap -l ignore-content-type -d 'Accept a 200 response whatever its Content-Type (e.g. a .sse file on a static server), with a warning. Default: only text/event-stream'
 complete -c ssetap -s k -l insecure -d 'Do not verify TLS certificates (warns on stderr)'

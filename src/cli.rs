@@ -1,5 +1,6 @@
-//! cli: the one clap definition of every flag. `--help`, `man/ssetap.1` and
-//! `completions/` are all generated from it; nothing else documents a flag.
+//! cli: the one clap definition of every flag. `--help`, the man page and
+//! the shell completions (`--generate`, committed in `man/` and
+//! `completions/`) are all generated from it; nothing else documents a flag.
 //!
 //! Conventions: every option taking a value has an explicit uppercase
 //! `value_name`; short flags are spelled out; defaults live here, validation
@@ -70,8 +71,10 @@ pub enum ColorArg {
 )]
 pub struct Cli {
     /// An http(s) URL to connect to, a file of recorded SSE, or - for stdin.
-    #[arg(value_name = "URL|FILE|-")]
-    pub input: String,
+    // Required, except beside the exclusive --generate (clap then leaves it
+    // out, hence the Option).
+    #[arg(value_name = "URL|FILE|-", required = true)]
+    pub input: Option<String>,
 
     // ---- HTTP request ----
     /// Add a request header, 'Name: value' (repeatable; overrides a default
@@ -416,6 +419,7 @@ pub struct Cli {
         long,
         value_name = "HOST:PORT[,...]",
         env = "SSETAP_BROKERS",
+        hide_env_values = true,
         help_heading = "Kafka"
     )]
     pub brokers: Option<String>,
@@ -509,6 +513,28 @@ pub struct Cli {
     /// most a second old and those at exit equal --stats.
     #[arg(long, value_name = "ADDR", value_parser = values::listen_addr, help_heading = "Service")]
     pub metrics: Option<std::net::SocketAddr>,
+
+    // ---- install ----
+    /// Print the man page (man) or a shell completion script (complete-bash,
+    /// complete-zsh, complete-fish) to stdout and exit, so that an install
+    /// needs no source tree: ssetap --generate man > ssetap.1
+    #[arg(
+        long,
+        value_enum,
+        value_name = "KIND",
+        exclusive = true,
+        help_heading = "Install"
+    )]
+    pub generate: Option<GenerateArg>,
+}
+
+/// What `--generate` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenerateArg {
+    Man,
+    CompleteBash,
+    CompleteZsh,
+    CompleteFish,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

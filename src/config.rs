@@ -97,7 +97,11 @@ fn bad(msg: impl Into<String>) -> anyhow::Error {
 impl Config {
     pub fn from_cli(cli: Cli, env: &Env) -> Result<Config> {
         let mut secrets = Vec::new();
-        let input = match cli.input.as_str() {
+        // clap requires it unless --generate, which never reaches here.
+        let Some(input_arg) = cli.input.as_deref() else {
+            return Err(bad("a URL, a FILE or - is required"));
+        };
+        let input = match input_arg {
             "-" => Input::Stdin,
             s if s.contains("://") => {
                 let parts = values::http_url(s).map_err(bad)?;
@@ -108,7 +112,7 @@ impl Config {
             }
             s => Input::File(PathBuf::from(s)),
         };
-        let url_user = match values::http_url(&cli.input) {
+        let url_user = match values::http_url(input_arg) {
             Ok(p) => p.user,
             Err(_) => None,
         };
