@@ -1,6 +1,12 @@
 complete -c ssetap -s H -l header -d 'Add a request header, \'Name: value\' (repeatable; overrides a default header of the same name), or @FILE: one header per line, as in curl (@- for stdin). Put API keys in a file: ps shows the command line' -r
 complete -c ssetap -s u -l user -d 'Basic auth. Without \':PASSWORD\', the password comes from $SSETAP_PASSWORD, else is asked for on the terminal; with no terminal that is an error (USER: sends an empty password). Not with --bearer (one Authorization header)' -r
 complete -c ssetap -l bearer -d 'Send \'Authorization: Bearer TOKEN\'. Prefer $SSETAP_BEARER_TOKEN: a token given here is blanked from the command line only once read' -r
+complete -c ssetap -l bearer-command -d 'Run CMD (with sh -c) and send its trimmed stdout as a bearer token; run it again when the server answers 401 (then send again at once, once), and before the token expires when it is a JWT with \'exp\'. For gcloud, az, vault, or curl to a token endpoint. A command that fails (or runs over 30s) is one line and the usual backoff' -r
+complete -c ssetap -l bearer-refresh -d 'Also run --bearer-command this often, whatever the token says' -r
+complete -c ssetap -l oauth2-token-url -d 'Get bearer tokens with OAuth2 client credentials (RFC 6749 4.4) from this token endpoint, cached until shortly before \'expires_in\' and fetched again on a 401. Needs --oauth2-client-id, and the secret in $SSETAP_OAUTH2_CLIENT_SECRET or --oauth2-client-secret-file' -r
+complete -c ssetap -l oauth2-client-id -d 'The OAuth2 client ID' -r
+complete -c ssetap -l oauth2-client-secret-file -d 'Read the OAuth2 client secret from this file (never from the command line; else it comes from $SSETAP_OAUTH2_CLIENT_SECRET)' -r -F
+complete -c ssetap -l oauth2-scope -d 'The OAuth2 scope to ask for (space-separated, as the server names them)' -r
 complete -c ssetap -s X -l request -d 'HTTP method, any token as in curl (default GET, or POST with --data)' -r
 complete -c ssetap -s d -l data -d 'Request body, or @FILE to read it from a file (@- for stdin). A request with a body is sent once: the end of its stream ends the run (see --reconnect)' -r
 complete -c ssetap -l cacert -d 'Trust the CA certificates in this PEM file instead of the system\'s; a self-signed server certificate in it is trusted as itself, as in curl (its name and dates are still checked)' -r -F

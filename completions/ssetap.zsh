@@ -20,6 +20,12 @@ _ssetap() {
 '(--bearer)-u+[Basic auth. Without '\''\:PASSWORD'\'', the password comes from \$SSETAP_PASSWORD, else is asked for on the terminal; with no terminal that is an error (USER\: sends an empty password). Not with --bearer (one Authorization header)]:USER[:PASSWORD]:_default' \
 '(--bearer)--user=[Basic auth. Without '\''\:PASSWORD'\'', the password comes from \$SSETAP_PASSWORD, else is asked for on the terminal; with no terminal that is an error (USER\: sends an empty password). Not with --bearer (one Authorization header)]:USER[:PASSWORD]:_default' \
 '--bearer=[Send '\''Authorization\: Bearer TOKEN'\''. Prefer \$SSETAP_BEARER_TOKEN\: a token given here is blanked from the command line only once read]:TOKEN:_default' \
+'(-u --user --bearer --oauth2-token-url)--bearer-command=[Run CMD (with sh -c) and send its trimmed stdout as a bearer token; run it again when the server answers 401 (then send again at once, once), and before the token expires when it is a JWT with '\''exp'\''. For gcloud, az, vault, or curl to a token endpoint. A command that fails (or runs over 30s) is one line and the usual backoff]:CMD:_default' \
+'--bearer-refresh=[Also run --bearer-command this often, whatever the token says]:DURATION:_default' \
+'(-u --user --bearer)--oauth2-token-url=[Get bearer tokens with OAuth2 client credentials (RFC 6749 4.4) from this token endpoint, cached until shortly before '\''expires_in'\'' and fetched again on a 401. Needs --oauth2-client-id, and the secret in \$SSETAP_OAUTH2_CLIENT_SECRET or --oauth2-client-secret-file]:URL:_default' \
+'--oauth2-client-id=[The OAuth2 client ID]:ID:_default' \
+'--oauth2-client-secret-file=[Read the OAuth2 client secret from this file (never from the command line; else it comes from \$SSETAP_OAUTH2_CLIENT_SECRET)]:FILE:_files' \
+'--oauth2-scope=[The OAuth2 scope to ask for (space-separated, as the server names them)]:SCOPE:_default' \
 '-X+[HTTP method, any token as in curl (default GET, or POST with --data)]:METHOD:_default' \
 '--request=[HTTP method, any token as in curl (default GET, or POST with --data)]:METHOD:_default' \
 '-d+[Request body, or @FILE to read it from a file (@- for stdin). A request with a body is sent once\: the end of its stream ends the run (see --reconnect)]:DATA|@FILE:_default' \

@@ -18,6 +18,12 @@ const ENVIRONMENT: &[(&str, &str)] = &[
          the command line, where ps shows it to every user.",
     ),
     (
+        "SSETAP_OAUTH2_CLIENT_SECRET",
+        "The OAuth2 client secret for --oauth2-token-url, unless \
+         --oauth2-client-secret-file names a file that holds it (there is no \
+         flag that takes it on the command line).",
+    ),
+    (
         "NO_COLOR",
         "When set and not empty, --color auto does not colour json output.",
     ),

@@ -13,7 +13,8 @@
 
 use super::{End, Run};
 use crate::control::Stop;
-use crate::http::{self, Answer, Http, SendError, Sent};
+use crate::http::auth::Unauthorized;
+use crate::http::{self, Answer, Auth, Http, SendError, Sent};
 use crate::reconnect::{Ending, Next};
 use crate::redact::{header_line, redact_url};
 use crate::resume::sendable;
@@ -48,8 +49,9 @@ impl Run<'_> {
         }
         let shown = redact_url(url);
         let mut buf = vec![0u8; super::READ_SIZE];
+        let mut auth = self.cfg.request.auth.clone();
         loop {
-            let ending = match self.attempt(&http, parser, &mut buf)? {
+            let ending = match self.attempt(&http, &mut auth, parser, &mut buf)? {
                 Attempt::Exit(code) => return Ok(code),
                 Attempt::Ended(ending) => ending,
             };
@@ -97,35 +99,36 @@ impl Run<'_> {
     }
 
     /// One request, and the stream it gives.
-    fn attempt(&mut self, http: &Http, parser: &mut Parser, buf: &mut [u8]) -> Result<Attempt> {
-        if let Some(stop) = self.control.stopped() {
-            return Ok(Attempt::Exit(stop.exit_code()));
-        }
-        self.reconnect.begin();
-        let last_id = self.last_id(parser);
-        self.show_request(http, &last_id);
-        let sent = match self.connect(http, &last_id) {
-            Connect::Stopped(stop) => return Ok(Attempt::Exit(stop.exit_code())),
-            Connect::Failed(SendError::Protocol(msg)) => return Err(anyhow!(msg)),
-            Connect::Failed(SendError::Ureq(err, at)) => {
-                let (text, fatal) = http::describe_error(&err);
-                if fatal {
-                    return Err(anyhow!("{}: {text}", redact_url(&at)));
-                }
-                let why = http::failure_line(&err, &at);
-                return Ok(Attempt::Ended(if http::before_sending(&err) {
-                    Ending::Refused { why, after: None }
-                } else {
-                    Ending::Lost(why)
-                }));
+    fn attempt(
+        &mut self,
+        http: &Http,
+        auth: &mut Auth,
+        parser: &mut Parser,
+        buf: &mut [u8],
+    ) -> Result<Attempt> {
+        let sent = loop {
+            match self.send(http, auth, parser)? {
+                Err(attempt) => return Ok(attempt),
+                Ok(sent) if sent.response.status() == 401 => match auth.on_unauthorized() {
+                    Unauthorized::Final => break sent,
+                    Unauthorized::RetryNow => {
+                        self.show_response(&sent.response);
+                        self.log.info(&format!(
+                            "HTTP 401 Unauthorized: fetching a new token ({}) and sending again",
+                            auth.name()
+                        ));
+                    }
+                    Unauthorized::Backoff => {
+                        self.show_response(&sent.response);
+                        let why = format!(
+                            "HTTP 401 Unauthorized, also with a new token ({})",
+                            auth.name()
+                        );
+                        return Ok(Attempt::Ended(Ending::Refused { why, after: None }));
+                    }
+                },
+                Ok(sent) => break sent,
             }
-            Connect::NoThread(e) => {
-                let why = format!(
-                    "cannot start a thread to connect: {e} (a task limit, such as systemd's TasksMax?)"
-                );
-                return Ok(Attempt::Ended(Ending::Refused { why, after: None }));
-            }
-            Connect::Response(sent) => sent,
         };
         self.show_response(&sent.response);
         let shown = redact_url(&sent.url);
@@ -142,6 +145,7 @@ impl Run<'_> {
                 }
                 self.log.info(&format!("connected to {shown} ({info})"));
                 self.reconnect.streaming();
+                auth.connected();
                 http.start_ticking();
                 self.service.connected();
                 self.stream(parser, &mut body, buf)
@@ -156,6 +160,60 @@ impl Run<'_> {
                 Ok(Attempt::Ended(Ending::Refused { why, after }))
             }
             Answer::Fatal(msg) => Err(anyhow!("{shown}: {msg}")),
+        }
+    }
+
+    /// Send the request with fresh credentials and wait for the response
+    /// head; `Err` is how the attempt ended without one.
+    fn send(
+        &mut self,
+        http: &Http,
+        auth: &mut Auth,
+        parser: &mut Parser,
+    ) -> Result<Result<Box<Sent>, Attempt>> {
+        if let Some(stop) = self.control.stopped() {
+            return Ok(Err(Attempt::Exit(stop.exit_code())));
+        }
+        self.reconnect.begin();
+        let last_id = self.last_id(parser);
+        let mut headers = http.headers(&last_id);
+        let (log, control) = (self.log, &self.control);
+        let ctx = http::auth::Ctx {
+            agent: http.quiet_agent(),
+            learn: &|token| log.add_secret(token),
+            stopped: &|| control.stopped().is_some(),
+        };
+        let applied = auth.apply(&mut headers, &ctx);
+        if let Some(stop) = self.control.stopped() {
+            return Ok(Err(Attempt::Exit(stop.exit_code())));
+        }
+        if let Err(why) = applied {
+            return Ok(Err(Attempt::Ended(Ending::Refused { why, after: None })));
+        }
+        self.show_request(http, &headers);
+        let ended = |ending| Ok(Err(Attempt::Ended(ending)));
+        match self.connect(http, headers) {
+            Connect::Stopped(stop) => Ok(Err(Attempt::Exit(stop.exit_code()))),
+            Connect::Failed(SendError::Protocol(msg)) => Err(anyhow!(msg)),
+            Connect::Failed(SendError::Ureq(err, at)) => {
+                let (text, fatal) = http::describe_error(&err);
+                if fatal {
+                    return Err(anyhow!("{}: {text}", redact_url(&at)));
+                }
+                let why = http::failure_line(&err, &at);
+                ended(if http::before_sending(&err) {
+                    Ending::Refused { why, after: None }
+                } else {
+                    Ending::Lost(why)
+                })
+            }
+            Connect::NoThread(e) => {
+                let why = format!(
+                    "cannot start a thread to connect: {e} (a task limit, such as systemd's TasksMax?)"
+                );
+                ended(Ending::Refused { why, after: None })
+            }
+            Connect::Response(sent) => Ok(Ok(sent)),
         }
     }
 
@@ -247,14 +305,13 @@ impl Run<'_> {
 
     /// Send the request on a helper thread and wait for the response head,
     /// checking for stop requests.
-    fn connect(&mut self, http: &Http, last_id: &str) -> Connect {
+    fn connect(&mut self, http: &Http, headers: Vec<(String, String)>) -> Connect {
         let (tx, rx) = mpsc::channel();
         let h = http.clone();
-        let id = last_id.to_string();
         let spawned = std::thread::Builder::new()
             .name("connect".into())
             .spawn(move || {
-                let _ = tx.send(h.send(&id));
+                let _ = tx.send(h.send(headers));
             });
         if let Err(e) = spawned {
             return Connect::NoThread(e);
@@ -285,11 +342,11 @@ impl Run<'_> {
         }
     }
 
-    fn show_request(&self, http: &Http, last_id: &str) {
+    fn show_request(&self, http: &Http, headers: &[(String, String)]) {
         if !self.log.verbose() {
             return;
         }
-        let lines = http.describe(last_id);
+        let lines = http.describe(headers);
         self.log.debug(&format!("> {}", redact_url(&lines[0])));
         for line in &lines[1..] {
             if let Some((n, v)) = line.split_once(": ") {
