@@ -1,5 +1,6 @@
-//! cli: the one clap definition of every flag. `--help`, `man/ssetap.1` and
-//! `completions/` are all generated from it; nothing else documents a flag.
+//! cli: the one clap definition of every flag. `--help`, the man page and
+//! the shell completions (`--generate`, committed in `man/` and
+//! `completions/`) are all generated from it; nothing else documents a flag.
 //!
 //! Conventions: every option taking a value has an explicit uppercase
 //! `value_name`; short flags are spelled out; defaults live here, validation
@@ -24,9 +25,9 @@ Examples:
 
 pub const EXIT_STATUS: &str = "\
 Exit status:
-  0    done: --max-events or --duration reached, 204 No Content, end of file or
-       stdin, end of stream with --no-reconnect or of a one-shot request (with a
-       body), stdout closed by its reader
+  0    done: --max-events, --until or --duration reached, 204 No Content, end of
+       file or stdin, end of stream with --no-reconnect or of a one-shot request
+       (with a body), stdout closed by its reader
   1    failure: fatal HTTP status or content type, retries exhausted, I/O error,
        Kafka delivery failure
   2    usage: bad flags or arguments
@@ -70,8 +71,10 @@ pub enum ColorArg {
 )]
 pub struct Cli {
     /// An http(s) URL to connect to, a file of recorded SSE, or - for stdin.
-    #[arg(value_name = "URL|FILE|-")]
-    pub input: String,
+    // Required, except beside the exclusive --generate (clap then leaves it
+    // out, hence the Option).
+    #[arg(value_name = "URL|FILE|-", required = true)]
+    pub input: Option<String>,
 
     // ---- HTTP request ----
     /// Add a request header, 'Name: value' (repeatable; overrides a default
@@ -108,6 +111,71 @@ pub struct Cli {
         help_heading = "Request"
     )]
     pub bearer: Option<String>,
+
+    /// Run CMD (with sh -c) and send its trimmed stdout as a bearer token;
+    /// run it again when the server answers 401 (then send again at once,
+    /// once), and before the token expires when it is a JWT with 'exp'.
+    /// For gcloud, az, vault, or curl to a token endpoint. A command that
+    /// fails (or runs over 30s) is one line and the usual backoff.
+    #[arg(
+        long,
+        value_name = "CMD",
+        conflicts_with_all = ["user", "bearer", "oauth2_token_url"],
+        help_heading = "Request"
+    )]
+    pub bearer_command: Option<String>,
+
+    /// Also run --bearer-command this often, whatever the token says.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        requires = "bearer_command",
+        value_parser = values::duration,
+        help_heading = "Request"
+    )]
+    pub bearer_refresh: Option<Duration>,
+
+    /// Get bearer tokens with OAuth2 client credentials (RFC 6749 4.4) from
+    /// this token endpoint, cached until shortly before 'expires_in' and
+    /// fetched again on a 401. Needs --oauth2-client-id, and the secret in
+    /// $SSETAP_OAUTH2_CLIENT_SECRET or --oauth2-client-secret-file.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "oauth2_client_id",
+        conflicts_with_all = ["user", "bearer"],
+        help_heading = "Request"
+    )]
+    pub oauth2_token_url: Option<String>,
+
+    /// The OAuth2 client ID.
+    #[arg(
+        long,
+        value_name = "ID",
+        requires = "oauth2_token_url",
+        help_heading = "Request"
+    )]
+    pub oauth2_client_id: Option<String>,
+
+    /// Read the OAuth2 client secret from this file (never from the command
+    /// line; else it comes from $SSETAP_OAUTH2_CLIENT_SECRET).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "oauth2_token_url",
+        help_heading = "Request"
+    )]
+    pub oauth2_client_secret_file: Option<PathBuf>,
+
+    /// The OAuth2 scope to ask for (space-separated, as the server names
+    /// them).
+    #[arg(
+        long,
+        value_name = "SCOPE",
+        requires = "oauth2_token_url",
+        help_heading = "Request"
+    )]
+    pub oauth2_scope: Option<String>,
 
     /// HTTP method, any token as in curl (default GET, or POST with --data).
     #[arg(
@@ -351,6 +419,7 @@ pub struct Cli {
         long,
         value_name = "HOST:PORT[,...]",
         env = "SSETAP_BROKERS",
+        hide_env_values = true,
         help_heading = "Kafka"
     )]
     pub brokers: Option<String>,
@@ -444,6 +513,28 @@ pub struct Cli {
     /// most a second old and those at exit equal --stats.
     #[arg(long, value_name = "ADDR", value_parser = values::listen_addr, help_heading = "Service")]
     pub metrics: Option<std::net::SocketAddr>,
+
+    // ---- install ----
+    /// Print the man page (man) or a shell completion script (complete-bash,
+    /// complete-zsh, complete-fish) to stdout and exit, so that an install
+    /// needs no source tree: ssetap --generate man > ssetap.1
+    #[arg(
+        long,
+        value_enum,
+        value_name = "KIND",
+        exclusive = true,
+        help_heading = "Install"
+    )]
+    pub generate: Option<GenerateArg>,
+}
+
+/// What `--generate` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenerateArg {
+    Man,
+    CompleteBash,
+    CompleteZsh,
+    CompleteFish,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

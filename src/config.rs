@@ -102,7 +102,11 @@ fn bad(msg: impl Into<String>) -> anyhow::Error {
 impl Config {
     pub fn from_cli(cli: Cli, env: &Env) -> Result<Config> {
         let mut secrets = Vec::new();
-        let input = match cli.input.as_str() {
+        // clap requires it unless --generate, which never reaches here.
+        let Some(input_arg) = cli.input.as_deref() else {
+            return Err(bad("a URL, a FILE or - is required"));
+        };
+        let input = match input_arg {
             "-" => Input::Stdin,
             s if s.contains("://") => {
                 let parts = values::http_url(s).map_err(bad)?;
@@ -113,14 +117,16 @@ impl Config {
             }
             s => Input::File(PathBuf::from(s)),
         };
-        let url_user = match values::http_url(&cli.input) {
+        let url_user = match values::http_url(input_arg) {
             Ok(p) => p.user,
             Err(_) => None,
         };
-        if url_user.is_some() && cli.bearer.is_some() {
-            return Err(bad(
-                "credentials in the URL and --bearer would send two Authorization headers; use one",
-            ));
+        if let Some(flag) = auth::token_flag(&cli)
+            && url_user.is_some()
+        {
+            return Err(bad(format!(
+                "credentials in the URL and {flag} would send two Authorization headers; use one"
+            )));
         }
         let mut warnings = Vec::new();
         let request = build_request(&cli, &input, url_user, env, &mut secrets, &mut warnings)?;
@@ -303,22 +309,18 @@ fn build_request(
             None => (u.clone(), None),
         })
         .or(url_user);
-    if let Some(basic) = auth::basic(user, cli.user.is_some(), env, secrets)? {
-        headers.push(("Authorization".into(), basic));
-    }
-    if let Some(token) = &cli.bearer {
-        if token.contains(['\r', '\n']) {
-            return Err(bad("--bearer: the token contains a CR or LF"));
-        }
-        secrets.push(token.clone());
-        headers.push(("Authorization".into(), format!("Bearer {token}")));
-    }
+    let mut auth = auth::build(cli, user, env, secrets, warnings)?;
     let stdin_user = match (input, cli.data.as_deref()) {
         (Input::Stdin, _) => Some("the input -"),
         (_, Some("@-")) => Some("--data @-"),
         _ => None,
     };
     for h in headers::read(&cli.headers, stdin_user, warnings)? {
+        if let HeaderArg::Set(name, _) | HeaderArg::Remove(name) = &h
+            && name.eq_ignore_ascii_case("authorization")
+        {
+            auth = auth::replaced_by_header(auth)?;
+        }
         match h {
             HeaderArg::Set(name, value) => {
                 headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
@@ -366,6 +368,7 @@ fn build_request(
     Ok(Request {
         method,
         headers,
+        auth,
         body,
         cacert,
         insecure: cli.insecure,

@@ -30,8 +30,10 @@ pub const BODY_BUFFER: usize = 256 * 1024;
 #[derive(Debug, Clone)]
 pub struct Request {
     pub method: String,
-    /// Final header list, defaults included, `-H` applied.
+    /// Final header list, defaults included, `-H` applied; the
+    /// `Authorization` header is `auth`'s, set on each send.
     pub headers: Vec<(String, String)>,
+    pub auth: Auth,
     pub body: Option<Vec<u8>>,
     pub cacert: Option<Vec<u8>>,
     pub insecure: bool,
@@ -50,11 +52,13 @@ pub struct Http {
     ticking: Ticking,
 }
 
+pub mod auth;
 mod failure;
 mod gzip;
 mod redirect;
 pub mod tick;
 
+pub use auth::Auth;
 pub use failure::failure_line;
 use failure::is_lookup_failure;
 pub use gzip::gunzip;
@@ -166,6 +170,13 @@ impl Http {
         &self.agent
     }
 
+    /// The agent for a request of our own between streams (a token):
+    /// body reads must not tick for it.
+    pub fn quiet_agent(&self) -> &Agent {
+        self.ticking.set(false);
+        &self.agent
+    }
+
     /// The URL requests start at (not redacted).
     pub fn url(&self) -> &str {
         &self.url
@@ -178,15 +189,16 @@ impl Http {
     }
 
     /// The request line and headers as sent, for `-v` (not yet redacted).
-    pub fn describe(&self, last_event_id: &str) -> Vec<String> {
+    pub fn describe(&self, headers: &[(String, String)]) -> Vec<String> {
         let mut lines = vec![format!("{} {}", self.req.method, self.url)];
-        for (n, v) in self.headers(last_event_id) {
+        for (n, v) in headers {
             lines.push(format!("{n}: {v}"));
         }
         lines
     }
 
-    fn headers(&self, last_event_id: &str) -> Vec<(String, String)> {
+    /// The headers of the next send, before `auth` adds its own.
+    pub fn headers(&self, last_event_id: &str) -> Vec<(String, String)> {
         let mut headers = self.req.headers.clone();
         if !last_event_id.is_empty()
             && !headers
@@ -201,12 +213,11 @@ impl Http {
     /// Send the request and wait for the response head, following
     /// redirects. Blocking; the pipeline runs it on a helper thread so that
     /// a stop request does not wait for a slow connect.
-    pub fn send(&self, last_event_id: &str) -> Result<Sent, SendError> {
+    pub fn send(&self, mut headers: Vec<(String, String)>) -> Result<Sent, SendError> {
         self.ticking.set(false);
         let mut url = self.url.clone();
         let mut method = self.req.method.clone();
         let mut body = self.req.body.as_deref();
-        let mut headers = self.headers(last_event_id);
         for _ in 0..=MAX_REDIRECTS {
             let resp = self
                 .send_one(&method, &url, &headers, body)

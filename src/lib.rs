@@ -9,16 +9,19 @@
 //! the flags, `config` turns them into each component's own options once,
 //! `exit` maps the outcome to an exit code, `redact` keeps secrets out of
 //! what is shown, `log` writes every stderr line, `cmdline` blanks secrets
-//! in the process's arguments, `prompt` asks for a password.
+//! in the process's arguments, `prompt` asks for a password, `docs`
+//! renders the man page and completions (`--generate`).
 //!
-//! Only `cli` (the docs test renders it), `format` and `sse` (the benches
-//! drive them) are public; the rest is private so that unused code warns.
+//! Only `cli` and `docs` (the docs tests render them), `format` and `sse`
+//! (the benches drive them) are public; the rest is private so that unused
+//! code warns.
 
 pub mod cli;
 mod cmdline;
 mod config;
 mod control;
 mod cpu;
+pub mod docs;
 mod exit;
 mod filter;
 pub mod format;
@@ -45,7 +48,7 @@ use std::io::IsTerminal;
 
 /// The whole program: parse the flags, run, return the exit code.
 pub fn main() -> i32 {
-    let cli = match <cli::Cli as clap::Parser>::try_parse() {
+    let cli = match parse_args() {
         Ok(cli) => {
             // clap holds its own copies now: take the secrets out of
             // what `ps` shows.
@@ -68,6 +71,9 @@ pub fn main() -> i32 {
             return exit::OK;
         }
     };
+    if let Some(kind) = cli.generate {
+        return docs::print(kind);
+    }
     let var = |name: &str| std::env::var(name).ok();
     let env = config::Env {
         var: &var,
@@ -108,6 +114,23 @@ pub fn main() -> i32 {
             exit::code_for(&e)
         }
     }
+}
+
+/// The flags, parsed. `--generate` is exclusive, and a flag's `env`
+/// variable counts as that flag being given: for `--generate` they are
+/// ignored, so that `SSETAP_BROKERS` in the environment cannot make
+/// printing the man page a usage error.
+fn parse_args() -> Result<cli::Cli, clap::Error> {
+    let generate = std::env::args_os()
+        .skip(1)
+        .any(|a| a == "--generate" || a.to_string_lossy().starts_with("--generate="));
+    if !generate {
+        return <cli::Cli as clap::Parser>::try_parse();
+    }
+    let cmd = cli::command().mut_args(|a| a.env(None));
+    let mut matches = cmd.try_get_matches()?;
+    <cli::Cli as clap::FromArgMatches>::from_arg_matches_mut(&mut matches)
+        .map_err(|e| e.format(&mut cli::command()))
 }
 
 /// `--log-format json` among arguments clap refused, so that even that

@@ -2,7 +2,8 @@
 //! `-v` headers, the `--stats` lines and the live status line. Every line
 //! passes through `redact`, so a secret given on the command line, in the
 //! environment or in a `-F` file cannot reach the terminal, whatever error
-//! text carries it. And every line passes through `escape`: control
+//! text carries it; nor can a token learned while running (`add_secret`:
+//! a refreshed bearer token), which joins the list before it is sent. And every line passes through `escape`: control
 //! characters (C0 but tab, DEL, C1) are written as `\x1b` or `\u{9b}`, so
 //! no byte a server chose (an event ID sent back as `Last-Event-ID`, a
 //! header shown by `-v`, an error text) can set the terminal's title,
@@ -16,7 +17,7 @@
 //! redacted before it is encoded, and there is no live status line.
 
 use std::borrow::Cow;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::time::SystemTime;
@@ -35,7 +36,9 @@ pub struct Log {
     format: LogFormat,
     quiet: bool,
     verbose: bool,
-    secrets: Vec<String>,
+    /// Longest first. Grows at run time; the log is the main thread's
+    /// (other threads hand it their text, or use their own `Log`).
+    secrets: RefCell<Vec<String>>,
     /// A live status line is on screen and must be cleared before a message.
     status_shown: Cell<bool>,
     stderr_tty: bool,
@@ -52,15 +55,12 @@ impl Log {
         verbose: bool,
         mut secrets: Vec<String>,
     ) -> Log {
-        // Longest first, so that a secret containing another is hidden whole.
-        secrets.retain(|s| s.len() >= 3);
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        secrets.dedup();
+        tidy(&mut secrets);
         Log {
             format,
             quiet,
             verbose,
-            secrets,
+            secrets: RefCell::new(secrets),
             status_shown: Cell::new(false),
             stderr_tty: std::io::stderr().is_terminal()
                 || std::env::var_os("SSETAP_TEST_STDERR_TTY").is_some(),
@@ -175,16 +175,34 @@ impl Log {
         line
     }
 
+    /// A secret learned while running (a new token): redacted from every
+    /// line written from now on.
+    pub fn add_secret(&self, secret: &str) {
+        let mut secrets = self.secrets.borrow_mut();
+        if !secrets.iter().any(|s| s == secret) {
+            secrets.push(secret.to_string());
+            tidy(&mut secrets);
+        }
+    }
+
     /// The text with every known secret replaced by `[redacted]`.
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
-        for s in &self.secrets {
+        for s in self.secrets.borrow().iter() {
             if out.contains(s.as_str()) {
                 out = out.replace(s.as_str(), "[redacted]");
             }
         }
         out
     }
+}
+
+/// Longest first, so that a secret containing another is hidden whole;
+/// too short ones would destroy ordinary text.
+fn tidy(secrets: &mut Vec<String>) {
+    secrets.retain(|s| s.len() >= 3);
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets.dedup();
 }
 
 /// Characters a terminal may act on: C0 controls but tab, DEL, and C1
@@ -274,6 +292,20 @@ mod tests {
         );
         // Too short to redact without destroying ordinary text.
         assert_eq!(log.redact("x marks"), "x marks");
+    }
+
+    #[test]
+    fn secrets_learned_later_are_redacted_too() {
+        let log = Log::new(false, false, vec!["first-token".into()]);
+        assert_eq!(log.redact("a fresh-token"), "a fresh-token");
+        log.add_secret("fresh-token");
+        log.add_secret("fresh-token");
+        log.add_secret("fresh-token-2");
+        assert_eq!(
+            log.redact("first-token fresh-token fresh-token-2"),
+            "[redacted] [redacted] [redacted]"
+        );
+        assert_eq!(log.secrets.borrow().len(), 3);
     }
 
     #[test]

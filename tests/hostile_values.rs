@@ -194,7 +194,7 @@ fn a_state_file_holding_an_unsendable_id_is_a_warning_not_a_failure() {
     out.assert_code(0);
     assert_eq!(last_event_ids(&server), [None], "no resume point sent");
     assert!(
-        out.stderr.contains("Last-Event-ID") && out.stderr.contains("state file"),
+        out.stderr.contains("Last-Event-ID") && out.stderr.contains("--state-file"),
         "{}",
         out.stderr
     );

@@ -349,7 +349,11 @@ fn systemd_unit_verifies() {
     let unit = std::fs::read_to_string(root.join("contrib/systemd/ssetap@.service"))
         .expect("the unit file");
     // Point ExecStart at the built binary: verify checks that it exists.
-    let unit = unit.replace("/usr/local/bin/ssetap", env!("CARGO_BIN_EXE_ssetap"));
+    assert!(unit.contains("\nExecStart=ssetap "), "{unit}");
+    let unit = unit.replace(
+        "\nExecStart=ssetap ",
+        &format!("\nExecStart={} ", env!("CARGO_BIN_EXE_ssetap")),
+    );
     let dir = Scratch::new("unit");
     let path = dir.write("ssetap@test.service", unit);
     let out = Command::new("systemd-analyze")

@@ -13,7 +13,8 @@
 
 use super::{Run, StreamEnd};
 use crate::control::Stop;
-use crate::http::{self, Answer, Http, SendError, Sent};
+use crate::http::auth::Unauthorized;
+use crate::http::{self, Answer, Auth, Http, SendError, Sent};
 use crate::reconnect::{Disconnect, Next};
 use crate::redact::{header_line, redact_url};
 use crate::resume::sendable;
@@ -50,8 +51,9 @@ impl Run<'_> {
         }
         let shown = redact_url(url);
         let mut buf = vec![0u8; super::READ_SIZE];
+        let mut auth = self.cfg.request.auth.clone();
         loop {
-            let disconnect = match self.attempt(&http, parser, &mut buf)? {
+            let disconnect = match self.attempt(&http, &mut auth, parser, &mut buf)? {
                 AfterAttempt::Exit(code) => return Ok(code),
                 AfterAttempt::Disconnected(disconnect) => disconnect,
             };
@@ -102,48 +104,45 @@ impl Run<'_> {
     fn attempt(
         &mut self,
         http: &Http,
+        auth: &mut Auth,
         parser: &mut Parser,
         buf: &mut [u8],
     ) -> Result<AfterAttempt> {
-        if let Some(stop) = self.control.stopped() {
-            return Ok(AfterAttempt::Exit(stop.exit_code()));
-        }
-        self.reconnect.begin();
-        let last_id = self.last_id(parser);
-        self.show_request(http, &last_id);
-        let sent = match self.connect(http, &last_id) {
-            SendResult::Stopped(stop) => return Ok(AfterAttempt::Exit(stop.exit_code())),
-            SendResult::Failed(SendError::Protocol(msg)) => return Err(anyhow!(msg)),
-            SendResult::Failed(SendError::Ureq(err, at)) => {
-                let (text, fatal) = http::describe_error(&err);
-                if fatal {
-                    return Err(anyhow!("{}: {text}", redact_url(&at)));
-                }
-                let why = http::failure_line(&err, &at);
-                return Ok(AfterAttempt::Disconnected(if http::before_sending(&err) {
-                    Disconnect::Refused { why, after: None }
-                } else {
-                    Disconnect::Lost(why)
-                }));
+        let sent = loop {
+            match self.send(http, auth, parser)? {
+                Err(attempt) => return Ok(attempt),
+                Ok(sent) if sent.response.status() == 401 => match auth.on_unauthorized() {
+                    Unauthorized::Final => break sent,
+                    Unauthorized::RetryNow => {
+                        self.show_response(&sent.response);
+                        self.log.info(&format!(
+                            "HTTP 401 Unauthorized: fetching a new token ({}) and sending again",
+                            auth.name()
+                        ));
+                    }
+                    Unauthorized::Backoff => {
+                        self.show_response(&sent.response);
+                        let why = format!(
+                            "HTTP 401 Unauthorized, also with a new token ({})",
+                            auth.name()
+                        );
+                        return Ok(AfterAttempt::Disconnected(Disconnect::Refused {
+                            why,
+                            after: None,
+                        }));
+                    }
+                },
+                Ok(sent) => break sent,
             }
-            SendResult::NoThread(e) => {
-                let why = format!(
-                    "cannot start a thread to connect: {e} (a task limit, such as systemd's TasksMax?)"
-                );
-                return Ok(AfterAttempt::Disconnected(Disconnect::Refused {
-                    why,
-                    after: None,
-                }));
-            }
-            SendResult::Response(sent) => sent,
         };
-        self.answered(http, parser, buf, *sent)
+        self.answered(http, auth, parser, buf, *sent)
     }
 
     /// The server answered: stream the body, or say why there is none.
     fn answered(
         &mut self,
         http: &Http,
+        auth: &mut Auth,
         parser: &mut Parser,
         buf: &mut [u8],
         sent: Sent,
@@ -163,6 +162,7 @@ impl Run<'_> {
                 }
                 self.log.info(&format!("connected to {shown} ({info})"));
                 self.reconnect.streaming();
+                auth.connected();
                 http.start_ticking();
                 self.service.connected();
                 self.stream(parser, &mut body, buf)
@@ -180,6 +180,63 @@ impl Run<'_> {
                 }))
             }
             Answer::Fatal(msg) => Err(anyhow!("{shown}: {msg}")),
+        }
+    }
+
+    /// Send the request with fresh credentials and wait for the response
+    /// head; `Err` is how the attempt ended without one.
+    fn send(
+        &mut self,
+        http: &Http,
+        auth: &mut Auth,
+        parser: &mut Parser,
+    ) -> Result<Result<Box<Sent>, AfterAttempt>> {
+        if let Some(stop) = self.control.stopped() {
+            return Ok(Err(AfterAttempt::Exit(stop.exit_code())));
+        }
+        self.reconnect.begin();
+        let last_id = self.last_id(parser);
+        let mut headers = http.headers(&last_id);
+        let (log, control) = (self.log, &self.control);
+        let ctx = http::auth::Ctx {
+            agent: http.quiet_agent(),
+            learn: &|token| log.add_secret(token),
+            stopped: &|| control.stopped().is_some(),
+        };
+        let applied = auth.apply(&mut headers, &ctx);
+        if let Some(stop) = self.control.stopped() {
+            return Ok(Err(AfterAttempt::Exit(stop.exit_code())));
+        }
+        if let Err(why) = applied {
+            return Ok(Err(AfterAttempt::Disconnected(Disconnect::Refused {
+                why,
+                after: None,
+            })));
+        }
+        self.show_request(http, &headers);
+        let ended = |disconnect| Ok(Err(AfterAttempt::Disconnected(disconnect)));
+        match self.connect(http, headers) {
+            SendResult::Stopped(stop) => Ok(Err(AfterAttempt::Exit(stop.exit_code()))),
+            SendResult::Failed(SendError::Protocol(msg)) => Err(anyhow!(msg)),
+            SendResult::Failed(SendError::Ureq(err, at)) => {
+                let (text, fatal) = http::describe_error(&err);
+                if fatal {
+                    return Err(anyhow!("{}: {text}", redact_url(&at)));
+                }
+                let why = http::failure_line(&err, &at);
+                ended(if http::before_sending(&err) {
+                    Disconnect::Refused { why, after: None }
+                } else {
+                    Disconnect::Lost(why)
+                })
+            }
+            SendResult::NoThread(e) => {
+                let why = format!(
+                    "cannot start a thread to connect: {e} (a task limit, such as systemd's TasksMax?)"
+                );
+                ended(Disconnect::Refused { why, after: None })
+            }
+            SendResult::Response(sent) => Ok(Ok(sent)),
         }
     }
 
@@ -271,14 +328,13 @@ impl Run<'_> {
 
     /// Send the request on a helper thread and wait for the response head,
     /// checking for stop requests.
-    fn connect(&mut self, http: &Http, last_id: &str) -> SendResult {
+    fn connect(&mut self, http: &Http, headers: Vec<(String, String)>) -> SendResult {
         let (tx, rx) = mpsc::channel();
         let h = http.clone();
-        let id = last_id.to_string();
         let spawned = std::thread::Builder::new()
             .name("connect".into())
             .spawn(move || {
-                let _ = tx.send(h.send(&id));
+                let _ = tx.send(h.send(headers));
             });
         if let Err(e) = spawned {
             return SendResult::NoThread(e);
@@ -309,11 +365,11 @@ impl Run<'_> {
         }
     }
 
-    fn show_request(&self, http: &Http, last_id: &str) {
+    fn show_request(&self, http: &Http, headers: &[(String, String)]) {
         if !self.log.verbose() {
             return;
         }
-        let lines = http.describe(last_id);
+        let lines = http.describe(headers);
         self.log.debug(&format!("> {}", redact_url(&lines[0])));
         for line in &lines[1..] {
             if let Some((n, v)) = line.split_once(": ") {
