@@ -34,7 +34,7 @@ fn texts() -> Vec<String> {
         // Escapes jq rewrites.
         r#"{"type":"edit","s":"\/ \u00e9 \u0041 \u001F \u000a \u007F \ud83d\ude00","title":"T\u00e9"}"#.to_string(),
         // Numbers jq rewrites, and ones it keeps.
-        r#"{"type":"edit","n":[1.50,1e2,-0,12345678901234567890,0,-5,0.1,1E-7,123456789012345678]}"#.to_string(),
+        r#"{"type":"edit","n":[1.50,1e2,-0,12345678901234567890,0,-5,0.1,1E-7,9007199254740991,-9007199254740991]}"#.to_string(),
         // Keys with escapes; a repeated key.
         r#"{"type":"edit","k\"ey":1,"k\u0041":2,"plain":3}"#.to_string(),
         r#"{"type":"edit","dup":1,"other":{"dup":2},"dup":3}"#.to_string(),
@@ -116,7 +116,7 @@ fn styled(text: &str, style: usize) -> String {
                 indent(&mut out, depth);
             }
             (2, ':') => out.push_str(": "),
-            (3, _) => {
+            (3, '{' | '}' | '[' | ']' | ',' | ':') => {
                 junk(&mut out);
                 out.push(c);
                 junk(&mut out);

@@ -184,6 +184,8 @@ struct Canon {
     free: usize,
     /// The blocks with whitespace outside strings: (offset, mask).
     spaces: Vec<(usize, u64)>,
+    /// The last block with backslashes: (offset, mask).
+    slashes: (usize, u64),
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -197,6 +199,7 @@ impl Watch for Canon {
 
     #[inline]
     fn backslashes(&mut self, b: &[u8], base: usize, mut mask: u64) {
+        self.slashes = (base, mask);
         while mask != 0 && !self.spoiled {
             let at = base + mask.trailing_zeros() as usize;
             mask &= mask - 1;
@@ -230,18 +233,26 @@ impl Watch for Canon {
         if self.spoiled {
             return;
         }
-        // Without a backslash, the key ends at the next quote; past the
-        // block, a loop finds it (keys are short: less than memchr's
-        // set-up costs).
+        // A key with an escape is left to the scanner (as there). Told
+        // its end, the watch has the backslashes of that block (the one
+        // being read) from `backslashes`; else a loop finds the key's end
+        // (keys are short: less than memchr's set-up costs).
         let start = at + 1;
-        let end = end.or_else(|| {
-            let rest = b.get(start..)?;
-            rest.iter()
-                .position(|&c| c == b'"' || c == b'\\')
-                .map(|n| start + n)
-        });
-        // A key with an escape is left to the scanner (as there).
-        let end = end.filter(|&e| b.get(e) == Some(&b'"') && !b[start..e].contains(&b'\\'));
+        let end = match end {
+            Some(end) if start & !63 == end & !63 => {
+                let block = end & !63;
+                let mask = if self.slashes.0 == block { self.slashes.1 } else { 0 };
+                let span = ((1u64 << (end - block)) - 1) & !((1u64 << (start - block)) - 1);
+                (mask & span == 0).then_some(end)
+            }
+            Some(end) => (!b[start..end].contains(&b'\\')).then_some(end),
+            None => b.get(start..).and_then(|rest| {
+                rest.iter()
+                    .position(|&c| c == b'"' || c == b'\\')
+                    .map(|n| start + n)
+                    .filter(|&e| b[e] == b'"')
+            }),
+        };
         let noted = end.is_some_and(|end| self.keys.note(b, start, end - start));
         self.spoiled |= !noted;
     }
@@ -302,6 +313,7 @@ pub(crate) fn copy_if_as_jq_writes_it(b: &[u8], out: &mut Vec<u8>) -> Canonical 
             c.keys.clear();
             c.free = 0;
             c.spaces.clear();
+            c.slashes = (usize::MAX, 0);
             let start = out.len();
             let mut utf8 = true;
             let keep = |_: &Scan, ascii: bool, c: &Canon| {
