@@ -146,7 +146,11 @@ fn jq(program: &str, input: &[u8]) -> String {
     });
     let out = child.wait_with_output().expect("jq");
     let _ = writer.join();
-    assert!(out.status.success(), "jq {program}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "jq {program}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
@@ -172,7 +176,8 @@ fn outputs_written_from_the_data_match_debians_jq_in_every_spacing() {
             let theirs = jq(program, &lines.stdout);
             if ours.stdout() != theirs {
                 let ours = ours.stdout();
-                let (a, b): (Vec<&str>, Vec<&str>) = (ours.lines().collect(), theirs.lines().collect());
+                let (a, b): (Vec<&str>, Vec<&str>) =
+                    (ours.lines().collect(), theirs.lines().collect());
                 let first = a.iter().zip(&b).position(|(x, y)| x != y);
                 mismatches.push(format!(
                     "style {style}, {program}: {} lines vs jq's {}; first difference:\n  ssetap: {:?}\n  jq:     {:?}",

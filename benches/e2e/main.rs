@@ -172,14 +172,12 @@ fn main() {
                     format!("{name}, --json-data: {r:.2}× curl ≤ 1.3×"),
                     r <= 1.3,
                 ),
-                ("multi" | "multi-small", "--format data", Some(r)) => verdicts.check(
-                    format!("{name}, data: {r:.2}× curl ≤ 1.5×"),
-                    r <= 1.5,
-                ),
-                ("multi" | "multi-small", "", Some(r)) => verdicts.check(
-                    format!("{name}, json: {r:.2}× curl ≤ 1.6×"),
-                    r <= 1.6,
-                ),
+                ("multi" | "multi-small", "--format data", Some(r)) => {
+                    verdicts.check(format!("{name}, data: {r:.2}× curl ≤ 1.5×"), r <= 1.5)
+                }
+                ("multi" | "multi-small", "", Some(r)) => {
+                    verdicts.check(format!("{name}, json: {r:.2}× curl ≤ 1.6×"), r <= 1.6)
+                }
                 ("tiny", "", _) => {
                     let rate = events as f64 / s.median.wall.as_secs_f64();
                     verdicts.check(
@@ -276,7 +274,9 @@ fn all_inputs() -> [(&'static str, &'static str, MakeInput); 7] {
         ("openai", "OpenAI chat completion chunks", |s| {
             realistic::openai(130 / s)
         }),
-        ("tiny", "tiny events", |s| inputs::tiny(3_000_000 / s as u64)),
+        ("tiny", "tiny events", |s| {
+            inputs::tiny(3_000_000 / s as u64)
+        }),
         ("multi", "multi-line CRLF, 8 lines of ~50 B", |s| {
             inputs::multiline(130 / s)
         }),

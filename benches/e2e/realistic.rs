@@ -114,22 +114,88 @@ impl Rng {
 
 /// (domain, wiki, share in percent, title words)
 const WIKIS: [(&str, &str, u64, &[&str]); 8] = [
-    ("en.wikipedia.org", "enwiki", 35, &["List", "of", "Battle", "River", "Station", "Album", "Election", "Church"]),
+    (
+        "en.wikipedia.org",
+        "enwiki",
+        35,
+        &[
+            "List", "of", "Battle", "River", "Station", "Album", "Election", "Church",
+        ],
+    ),
     ("www.wikidata.org", "wikidatawiki", 25, &[]),
-    ("commons.wikimedia.org", "commonswiki", 15, &["File:IMG", "Category:Churches", "File:Bahnhof", "File:DSC"]),
-    ("de.wikipedia.org", "dewiki", 8, &["Straße", "in", "München", "Bürgermeister", "Kölner", "Brücke"]),
-    ("fr.wikipedia.org", "frwiki", 6, &["Église", "Saint-Étienne", "de", "Liste", "élections", "château"]),
-    ("ja.wikipedia.org", "jawiki", 4, &["東京都", "の", "歴史", "駅", "日本", "アニメ"]),
-    ("ru.wikipedia.org", "ruwiki", 4, &["Москва", "Список", "река", "Улица", "станция"]),
-    ("zh.wikipedia.org", "zhwiki", 3, &["北京", "历史", "列表", "车站", "中国"]),
+    (
+        "commons.wikimedia.org",
+        "commonswiki",
+        15,
+        &["File:IMG", "Category:Churches", "File:Bahnhof", "File:DSC"],
+    ),
+    (
+        "de.wikipedia.org",
+        "dewiki",
+        8,
+        &[
+            "Straße",
+            "in",
+            "München",
+            "Bürgermeister",
+            "Kölner",
+            "Brücke",
+        ],
+    ),
+    (
+        "fr.wikipedia.org",
+        "frwiki",
+        6,
+        &[
+            "Église",
+            "Saint-Étienne",
+            "de",
+            "Liste",
+            "élections",
+            "château",
+        ],
+    ),
+    (
+        "ja.wikipedia.org",
+        "jawiki",
+        4,
+        &["東京都", "の", "歴史", "駅", "日本", "アニメ"],
+    ),
+    (
+        "ru.wikipedia.org",
+        "ruwiki",
+        4,
+        &["Москва", "Список", "река", "Улица", "станция"],
+    ),
+    (
+        "zh.wikipedia.org",
+        "zhwiki",
+        3,
+        &["北京", "历史", "列表", "车站", "中国"],
+    ),
 ];
 
 const USERS: [&str; 10] = [
-    "Editor", "WikiGnome", "Müller", "Пользователь", "ユーザー", "InternetArchiveBot",
-    "Citation bot", "Jean-Émile", "2001:db8::", "192.0.2.",
+    "Editor",
+    "WikiGnome",
+    "Müller",
+    "Пользователь",
+    "ユーザー",
+    "InternetArchiveBot",
+    "Citation bot",
+    "Jean-Émile",
+    "2001:db8::",
+    "192.0.2.",
 ];
 
-const SECTIONS: [&str; 6] = ["History", "Early life", "Geschichte", "Références", "歴史", "Career"];
+const SECTIONS: [&str; 6] = [
+    "History",
+    "Early life",
+    "Geschichte",
+    "Références",
+    "歴史",
+    "Career",
+];
 
 fn title(rng: &mut Rng, words: &[&str], n: u64) -> String {
     if words.is_empty() {
@@ -207,11 +273,36 @@ fn recentchange(rng: &mut Rng, n: u64) -> J {
             "meta",
             J::Obj(vec![
                 ("uri", J::Str(uri)),
-                ("request_id", J::Str(format!("{:016x}-{:04x}", n.wrapping_mul(0x9E37_79B9_7F4A_7C15), n % 65536))),
-                ("id", J::Str(format!("{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}", n as u32, rng.below(65536), rng.below(4096), rng.below(4096), rng.below(1 << 48)))),
+                (
+                    "request_id",
+                    J::Str(format!(
+                        "{:016x}-{:04x}",
+                        n.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                        n % 65536
+                    )),
+                ),
+                (
+                    "id",
+                    J::Str(format!(
+                        "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+                        n as u32,
+                        rng.below(65536),
+                        rng.below(4096),
+                        rng.below(4096),
+                        rng.below(1 << 48)
+                    )),
+                ),
                 ("domain", s(domain)),
                 ("stream", s("mediawiki.recentchange")),
-                ("dt", J::Str(format!("2026-12-07T08:{:02}:{:02}.{:03}Z", (n / 60) % 60, n % 60, n % 1000))),
+                (
+                    "dt",
+                    J::Str(format!(
+                        "2026-12-07T08:{:02}:{:02}.{:03}Z",
+                        (n / 60) % 60,
+                        n % 60,
+                        n % 1000
+                    )),
+                ),
                 ("topic", s("eqiad.mediawiki.recentchange")),
                 ("partition", J::Int(0)),
                 ("offset", J::Int(offset)),
@@ -222,7 +313,14 @@ fn recentchange(rng: &mut Rng, n: u64) -> J {
         m.push(("id", J::Int(1_800_000_000 + n as i64)));
     }
     m.push(("type", s(kind)));
-    m.push(("namespace", J::Int(match kind { "categorize" => 14, "log" => 2, _ => 0 })));
+    m.push((
+        "namespace",
+        J::Int(match kind {
+            "categorize" => 14,
+            "log" => 2,
+            _ => 0,
+        }),
+    ));
     m.push(("title", J::Str(title.clone())));
     m.push(("title_url", J::Str(format!("{server}/wiki/{url_title}"))));
     m.push(("comment", J::Str(comment)));
@@ -232,12 +330,24 @@ fn recentchange(rng: &mut Rng, n: u64) -> J {
     if kind == "edit" || kind == "new" {
         let old = 1000 + rng.below(90_000) as i64;
         let rev = 1_260_000_000 + n as i64;
-        m.push(("notify_url", J::Str(format!("{server}/w/index.php?diff={rev}&oldid={}", rev - 7))));
+        m.push((
+            "notify_url",
+            J::Str(format!("{server}/w/index.php?diff={rev}&oldid={}", rev - 7)),
+        ));
         m.push(("minor", J::Bool(rng.chance(30))));
         m.push(("patrolled", J::Bool(rng.chance(60))));
         if kind == "edit" {
-            m.push(("length", J::Obj(vec![("old", J::Int(old)), ("new", J::Int(old + rng.below(400) as i64 - 100))])));
-            m.push(("revision", J::Obj(vec![("old", J::Int(rev - 7)), ("new", J::Int(rev))])));
+            m.push((
+                "length",
+                J::Obj(vec![
+                    ("old", J::Int(old)),
+                    ("new", J::Int(old + rng.below(400) as i64 - 100)),
+                ]),
+            ));
+            m.push((
+                "revision",
+                J::Obj(vec![("old", J::Int(rev - 7)), ("new", J::Int(rev))]),
+            ));
         } else {
             m.push(("length", J::Obj(vec![("new", J::Int(old))])));
             m.push(("revision", J::Obj(vec![("new", J::Int(rev))])));
@@ -245,17 +355,32 @@ fn recentchange(rng: &mut Rng, n: u64) -> J {
     }
     if kind == "log" {
         m.push(("log_id", J::Int(170_000_000 + n as i64)));
-        let (ty, action) = [("block", "block"), ("delete", "delete"), ("newusers", "create"), ("patrol", "patrol")]
-            [rng.below(4) as usize];
+        let (ty, action) = [
+            ("block", "block"),
+            ("delete", "delete"),
+            ("newusers", "create"),
+            ("patrol", "patrol"),
+        ][rng.below(4) as usize];
         m.push(("log_type", s(ty)));
         m.push(("log_action", s(action)));
         let params = match ty {
-            "block" => J::Obj(vec![("duration", s("1 week")), ("flags", J::Arr(vec![s("nocreate"), s("noautoblock")])), ("sitewide", J::Bool(true))]),
-            "patrol" => J::Obj(vec![("curid", J::Int(1_260_000_000 + n as i64)), ("previd", J::Int(1_259_999_000 + n as i64)), ("auto", J::Int(0))]),
+            "block" => J::Obj(vec![
+                ("duration", s("1 week")),
+                ("flags", J::Arr(vec![s("nocreate"), s("noautoblock")])),
+                ("sitewide", J::Bool(true)),
+            ]),
+            "patrol" => J::Obj(vec![
+                ("curid", J::Int(1_260_000_000 + n as i64)),
+                ("previd", J::Int(1_259_999_000 + n as i64)),
+                ("auto", J::Int(0)),
+            ]),
             _ => J::Arr(Vec::new()),
         };
         m.push(("log_params", params));
-        m.push(("log_action_comment", J::Str(format!("{action}ed [[{title}]]"))));
+        m.push((
+            "log_action_comment",
+            J::Str(format!("{action}ed [[{title}]]")),
+        ));
     }
     m.push(("server_url", J::Str(server)));
     m.push(("server_name", s(domain)));
@@ -296,8 +421,8 @@ pub fn wikimedia(mb: usize, style: Style) -> Vec<u8> {
 }
 
 const TOKENS: [&str; 16] = [
-    " the", " of", " and", " to", "ing", " a", " in", " is", " that", " for", "é", " на", "。", " data",
-    "\n", " \"",
+    " the", " of", " and", " to", "ing", " a", " in", " is", " that", " for", "é", " на", "。",
+    " data", "\n", " \"",
 ];
 
 /// OpenAI-style chat completion chunks (`data:` only, one token each), a
@@ -308,7 +433,10 @@ pub fn openai(mb: usize) -> Vec<u8> {
     let mut completion = 0u64;
     while out.len() < mb << 20 {
         completion += 1;
-        let id = format!("chatcmpl-{:020x}", completion.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let id = format!(
+            "chatcmpl-{:020x}",
+            completion.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        );
         let created = 1_765_090_000 + completion;
         let chunk = |delta: J, finish: J, out: &mut String| {
             let v = J::Obj(vec![
@@ -331,7 +459,11 @@ pub fn openai(mb: usize) -> Vec<u8> {
             write(&v, Style::Compact, 0, out);
             out.push_str("\n\n");
         };
-        let role = J::Obj(vec![("role", J::Str("assistant".into())), ("content", J::Str(String::new())), ("refusal", J::Null)]);
+        let role = J::Obj(vec![
+            ("role", J::Str("assistant".into())),
+            ("content", J::Str(String::new())),
+            ("refusal", J::Null),
+        ]);
         chunk(role, J::Null, &mut out);
         for _ in 0..200 + rng.below(200) {
             let token = rng.pick(&TOKENS).to_string();

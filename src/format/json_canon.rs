@@ -241,7 +241,11 @@ impl Watch for Canon {
         let end = match end {
             Some(end) if start & !63 == end & !63 => {
                 let block = end & !63;
-                let mask = if self.slashes.0 == block { self.slashes.1 } else { 0 };
+                let mask = if self.slashes.0 == block {
+                    self.slashes.1
+                } else {
+                    0
+                };
                 let span = ((1u64 << (end - block)) - 1) & !((1u64 << (start - block)) - 1);
                 (mask & span == 0).then_some(end)
             }

@@ -175,8 +175,7 @@ impl<'n> Emit for Builder<'n, '_> {
             Some(need)
         } else {
             let inner = &quoted[1..quoted.len().saturating_sub(1).max(1)];
-            // Keys are short: a loop costs less than setting up memchr.
-            if !inner.iter().any(|&c| c == b'\\') {
+            if memchr::memchr(b'\\', inner).is_none() {
                 need.kid(inner)
             } else {
                 need.kid(&unescape(inner))

@@ -10,7 +10,9 @@
 
 use super::build::{number, unescape};
 use super::write::{write_num, write_str};
-use crate::format::{Canonical as Found, Emit, Keys, Kind, copy_if_as_jq_writes_it, jq_escape, scan_json};
+use crate::format::{
+    Canonical as Found, Emit, Keys, Kind, copy_if_as_jq_writes_it, jq_escape, scan_json,
+};
 use crate::sse::Event;
 use jaq_json::Num;
 

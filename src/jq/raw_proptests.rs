@@ -62,12 +62,15 @@ fn text() -> impl Strategy<Value = String> {
             1 => Just("k\\\"".to_string()),
         ];
         prop_oneof![
-            (prop::collection::vec((gap(), inner.clone(), gap()), 0..6), gap()).prop_map(
-                |(v, end)| {
-                    let items: Vec<String> = v.iter().map(|(a, x, b)| format!("{a}{x}{b}")).collect();
+            (
+                prop::collection::vec((gap(), inner.clone(), gap()), 0..6),
+                gap()
+            )
+                .prop_map(|(v, end)| {
+                    let items: Vec<String> =
+                        v.iter().map(|(a, x, b)| format!("{a}{x}{b}")).collect();
                     format!("[{}{end}]", items.join(","))
-                }
-            ),
+                }),
             prop::collection::vec((gap(), key, gap(), inner, gap()), 0..8).prop_map(|m| {
                 let members: Vec<String> = m
                     .iter()
@@ -156,6 +159,11 @@ fn the_escapes_let_through_are_those_jq_writes() {
         let mut back = Vec::new();
         write_str(&unescape(&e), &mut back);
         let same = back[1..back.len() - 1] == e[..];
-        assert_eq!(jq_escape(&e, 0) == Some(e.len()), same, "{text}: written {}", String::from_utf8_lossy(&back));
+        assert_eq!(
+            jq_escape(&e, 0) == Some(e.len()),
+            same,
+            "{text}: written {}",
+            String::from_utf8_lossy(&back)
+        );
     }
 }
