@@ -326,8 +326,11 @@ pub(crate) fn copy_if_as_jq_writes_it(b: &[u8], out: &mut Vec<u8>) -> Canonical 
             };
             match super::json::validate_copying(b, c, out, None, keep) {
                 Some(Some(_)) => {
-                    let len = squeeze(&mut out[start..], &c.spaces);
-                    out.truncate(start + len);
+                    if !c.spaces.is_empty() {
+                        // Copied again from `b`, without the whitespace.
+                        out.truncate(start);
+                        squeeze(b, &c.spaces, out);
+                    }
                     Canonical::Copied
                 }
                 Some(None) if c.spoiled && utf8 => Canonical::Json,
@@ -340,28 +343,64 @@ pub(crate) fn copy_if_as_jq_writes_it(b: &[u8], out: &mut Vec<u8>) -> Canonical 
     Canonical::Unknown
 }
 
-/// Drop the bytes at the set bits of `spaces` (each a block's offset in
-/// `text` and mask, in order) from `text`, moving the rest to the front;
-/// the length left.
-pub(crate) fn squeeze(text: &mut [u8], spaces: &[(usize, u64)]) -> usize {
-    let (mut to, mut from) = (0, 0);
+/// Append `text` without the bytes at the set bits of `spaces` (each a
+/// block's offset in `text` and mask, in order). The runs kept between
+/// them are short (a Python-spaced text has one every dozen bytes), so
+/// each is copied in 16-byte pieces, which may write up to 15 bytes past
+/// its end into room reserved for that (the next run, or the end, writes
+/// over them), rather than by a `memcpy` call.
+pub(crate) fn squeeze(text: &[u8], spaces: &[(usize, u64)], out: &mut Vec<u8>) {
+    out.reserve(text.len() + 16);
+    let dst = out.spare_capacity_mut();
+    let mut to = 0;
+    let mut copy = |from: usize, end: usize, to: &mut usize| {
+        let n = end - from;
+        // Pointers from the whole text: the pieces may read past `end`.
+        let src = text.as_ptr();
+        if end + 16 <= text.len() {
+            let mut i = 0;
+            while i < n {
+                // SAFETY: `from + i + 16 <= end + 15 < text.len()`, and
+                // `*to + i + 16 <= *to + n + 15 < text.len() + 16`, within
+                // the spare room reserved above (`*to + n <= end`).
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        src.add(from + i),
+                        dst.as_mut_ptr().add(*to + i).cast::<u8>(),
+                        16,
+                    );
+                }
+                i += 16;
+            }
+        } else {
+            // SAFETY: `*to + n <= end <= text.len()`, within the room.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    src.add(from),
+                    dst.as_mut_ptr().add(*to).cast::<u8>(),
+                    n,
+                );
+            }
+        }
+        *to += n;
+    };
+    let mut from = 0;
     for &(base, mut mask) in spaces {
         while mask != 0 {
             let first = mask.trailing_zeros() as usize;
             let run = (mask >> first).trailing_ones() as usize;
-            let at = base + first;
+            let at = (base + first).min(text.len());
             if at > from {
-                text.copy_within(from..at, to);
-                to += at - from;
+                copy(from, at, &mut to);
             }
-            from = at + run;
+            from = (at + run).min(text.len());
             mask &= match first + run {
                 64.. => 0,
                 n => !((1u64 << n) - 1),
             };
         }
     }
-    let from = from.min(text.len());
-    text.copy_within(from.., to);
-    to + text.len() - from
+    copy(from.min(text.len()), text.len(), &mut to);
+    // SAFETY: the `to` bytes after the length were written above.
+    unsafe { out.set_len(out.len() + to) };
 }
