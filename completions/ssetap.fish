@@ -1,19 +1,25 @@
-complete -c ssetap -s H -l header -d 'Add a request header, \'Name: value\' (repeatable; overrides a default header of the same name)' -r
-complete -c ssetap -s u -l user -d 'Basic auth. Without \':PASSWORD\', the password comes from $SSETAP_PASSWORD. Not with --bearer (one Authorization header)' -r
-complete -c ssetap -l bearer -d 'Send \'Authorization: Bearer TOKEN\'' -r
+complete -c ssetap -s H -l header -d 'Add a request header, \'Name: value\' (repeatable; overrides a default header of the same name), or @FILE: one header per line, as in curl (@- for stdin). Put API keys in a file: ps shows the command line' -r
+complete -c ssetap -s u -l user -d 'Basic auth. Without \':PASSWORD\', the password comes from $SSETAP_PASSWORD, else is asked for on the terminal; with no terminal that is an error (USER: sends an empty password). Not with --bearer (one Authorization header)' -r
+complete -c ssetap -l bearer -d 'Send \'Authorization: Bearer TOKEN\'. Prefer $SSETAP_BEARER_TOKEN: a token given here is blanked from the command line only once read' -r
+complete -c ssetap -l bearer-command -d 'Run CMD (with sh -c) and send its trimmed stdout as a bearer token; run it again when the server answers 401 (then send again at once, once), and before the token expires when it is a JWT with \'exp\'. For gcloud, az, vault, or curl to a token endpoint. A command that fails (or runs over 30s) is one line and the usual backoff' -r
+complete -c ssetap -l bearer-refresh -d 'Also run --bearer-command this often, whatever the token says' -r
+complete -c ssetap -l oauth2-token-url -d 'Get bearer tokens with OAuth2 client credentials (RFC 6749 4.4) from this token endpoint, cached until shortly before \'expires_in\' and fetched again on a 401. Needs --oauth2-client-id, and the secret in $SSETAP_OAUTH2_CLIENT_SECRET or --oauth2-client-secret-file' -r
+complete -c ssetap -l oauth2-client-id -d 'The OAuth2 client ID' -r
+complete -c ssetap -l oauth2-client-secret-file -d 'Read the OAuth2 client secret from this file (never from the command line; else it comes from $SSETAP_OAUTH2_CLIENT_SECRET)' -r -F
+complete -c ssetap -l oauth2-scope -d 'The OAuth2 scope to ask for (space-separated, as the server names them)' -r
 complete -c ssetap -s X -l request -d 'HTTP method, any token as in curl (default GET, or POST with --data)' -r
 complete -c ssetap -s d -l data -d 'Request body, or @FILE to read it from a file (@- for stdin). A request with a body is sent once: the end of its stream ends the run (see --reconnect)' -r
 complete -c ssetap -l cacert -d 'Trust the CA certificates in this PEM file instead of the system\'s; a self-signed server certificate in it is trusted as itself, as in curl (its name and dates are still checked)' -r -F
 complete -c ssetap -l connect-timeout -d 'Give up connecting after this long (e.g. 10s, 500ms; a bare number is seconds)' -r
 complete -c ssetap -l idle-timeout -d 'Reconnect when no byte at all (comments included) arrived for this long; 0 turns it off' -r
 complete -c ssetap -l retry -d 'Reconnection time; a server\'s \'retry:\' field replaces it. No wait is shorter than 100ms, and the floor doubles with consecutive failures' -r
-complete -c ssetap -l retry-max -d 'Upper bound of the backoff, which doubles (with jitter) on consecutive failures' -r
-complete -c ssetap -l max-retries -d 'Reconnect at most N times (N+1 requests in all), then exit 1. Default: unlimited' -r
+complete -c ssetap -l retry-max -d 'Upper bound of the backoff, which doubles (with jitter) on consecutive failures. A server\'s \'retry:\' or Retry-After may ask for longer, up to 1h or this, whichever is longer (a longer wait is cut, with a warning)' -r
+complete -c ssetap -l max-retries -d 'Reconnect at most N times (N+1 requests in all), then exit 1. Default: unlimited; 0 exits at the first failure, as curl does' -r
 complete -c ssetap -l last-event-id -d 'Send this Last-Event-ID on the first request (overrides --state-file)' -r
-complete -c ssetap -l state-file -d 'Keep the last event ID here across runs: read at start, replaced atomically once the events up to it were written (or acknowledged by Kafka)' -r -F
+complete -c ssetap -l state-file -d 'Keep the last event ID here across runs: read at start, replaced atomically once the events up to it were written (or acknowledged by Kafka). One run per file: a second one exits 1 (the lock is PATH.lock)' -r -F
 complete -c ssetap -l state-topic -d 'Keep the resume point in this Kafka topic instead of a file (with -b): read at start, written once Kafka acknowledged the events up to it. Create it with 1 partition and cleanup.policy=compact' -r
 complete -c ssetap -l state-key -d 'This stream\'s key in --state-topic [default: the URL without credentials and the -t template]' -r
-complete -c ssetap -s f -l format -d 'Output format [default: json; data with --brokers]' -r -f -a "json\t'One JSON object per line: {"event":…,"id":…,"data":…}'
+complete -c ssetap -s f -l format -d 'Output format [default: json; data with --brokers]' -r -f -a "json\t'One JSON object per line: {\"event\":…,\"id\":…,\"data\":…}'
 data\t'The data field alone, one event per line (multi-line data stays multi-line)'
 sse\t'Canonical SSE text, which ssetap reads back unchanged'"
 complete -c ssetap -l color -d 'Colour json output like jq. auto: only when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
@@ -34,10 +40,14 @@ complete -c ssetap -l kafka-property -d 'Set a librdkafka property (repeatable),
 complete -c ssetap -s F -l kafka-config -d 'Read librdkafka properties from a file (key=value lines, # comments), like kcat -F. Put secrets here, in a file only you can read' -r -F
 complete -c ssetap -l flush-timeout -d 'At exit, wait this long for Kafka to acknowledge what is in flight [default: 30s]' -r
 complete -c ssetap -l dead-letter-topic -d 'Send an event Kafka refuses for good (too large, an illegal or missing routed topic, invalid or against policy) to this topic instead of failing the run; headers ssetap.error and ssetap.topic say why and where' -r
-complete -c ssetap -l stats-interval -d 'Also print the --stats JSON line every DURATION (e.g. 1m), terminal or not; implies --stats' -r
+complete -c ssetap -l stats-interval -d 'Also print the --stats JSON line every DURATION (e.g. 1m; at least 1s), terminal or not; implies --stats' -r
 complete -c ssetap -l log-format -d 'How stderr lines look: text, or json (one {"time","level","msg"} object per line, secrets redacted; a --stats line is {"msg":"stats","stats":{…}})' -r -f -a "text\t''
 json\t''"
 complete -c ssetap -l metrics -d 'Serve Prometheus metrics at http://ADDR/metrics (ADDR: 127.0.0.1:9464, or :9464 for every interface), and GET /healthz: 200 while connected or reconnecting for less than twice --retry-max, else 503 with the reason. Counters: ssetap_events_total, ssetap_bytes_total, ssetap_comments_total, ssetap_filtered_total, ssetap_dropped_total, ssetap_duplicates_total, ssetap_jq_errors_total, ssetap_reconnects_total, and with Kafka ssetap_kafka_delivered_total, ssetap_kafka_failed_total (and ssetap_dead_lettered_total with --dead-letter-topic). Gauges: ssetap_connected (0/1), ssetap_kafka_in_flight (Kafka), ssetap_last_event_timestamp_seconds (lag = now minus this), ssetap_retry_seconds, ssetap_build_info{version}. The figures are at most a second old and those at exit equal --stats' -r
+complete -c ssetap -l generate -d 'Print the man page (man) or a shell completion script (complete-bash, complete-zsh, complete-fish) to stdout and exit, so that an install needs no source tree: ssetap --generate man > ssetap.1' -r -f -a "man\t''
+complete-bash\t''
+complete-zsh\t''
+complete-fish\t''"
 complete -c ssetap -l no-compression -d 'Do not ask for gzip (no Accept-Encoding header). Use it when a server that compresses without flushing delays events'
 complete -c ssetap -l ignore-content-type -d 'Accept a 200 response whatever its Content-Type (e.g. a .sse file on a static server), with a warning. Default: only text/event-stream'
 complete -c ssetap -s k -l insecure -d 'Do not verify TLS certificates (warns on stderr)'

@@ -15,11 +15,17 @@ _ssetap() {
 
     local context curcontext="$curcontext" state line
     _arguments "${_arguments_options[@]}" : \
-'*-H+[Add a request header, '\''Name\: value'\'' (repeatable; overrides a default header of the same name)]:HEADER:_default' \
-'*--header=[Add a request header, '\''Name\: value'\'' (repeatable; overrides a default header of the same name)]:HEADER:_default' \
-'(--bearer)-u+[Basic auth. Without '\''\:PASSWORD'\'', the password comes from \$SSETAP_PASSWORD. Not with --bearer (one Authorization header)]:USER[:PASSWORD]:_default' \
-'(--bearer)--user=[Basic auth. Without '\''\:PASSWORD'\'', the password comes from \$SSETAP_PASSWORD. Not with --bearer (one Authorization header)]:USER[:PASSWORD]:_default' \
-'--bearer=[Send '\''Authorization\: Bearer TOKEN'\'']:TOKEN:_default' \
+'*-H+[Add a request header, '\''Name\: value'\'' (repeatable; overrides a default header of the same name), or @FILE\: one header per line, as in curl (@- for stdin). Put API keys in a file\: ps shows the command line]:HEADER:_default' \
+'*--header=[Add a request header, '\''Name\: value'\'' (repeatable; overrides a default header of the same name), or @FILE\: one header per line, as in curl (@- for stdin). Put API keys in a file\: ps shows the command line]:HEADER:_default' \
+'(--bearer)-u+[Basic auth. Without '\''\:PASSWORD'\'', the password comes from \$SSETAP_PASSWORD, else is asked for on the terminal; with no terminal that is an error (USER\: sends an empty password). Not with --bearer (one Authorization header)]:USER[:PASSWORD]:_default' \
+'(--bearer)--user=[Basic auth. Without '\''\:PASSWORD'\'', the password comes from \$SSETAP_PASSWORD, else is asked for on the terminal; with no terminal that is an error (USER\: sends an empty password). Not with --bearer (one Authorization header)]:USER[:PASSWORD]:_default' \
+'--bearer=[Send '\''Authorization\: Bearer TOKEN'\''. Prefer \$SSETAP_BEARER_TOKEN\: a token given here is blanked from the command line only once read]:TOKEN:_default' \
+'(-u --user --bearer --oauth2-token-url)--bearer-command=[Run CMD (with sh -c) and send its trimmed stdout as a bearer token; run it again when the server answers 401 (then send again at once, once), and before the token expires when it is a JWT with '\''exp'\''. For gcloud, az, vault, or curl to a token endpoint. A command that fails (or runs over 30s) is one line and the usual backoff]:CMD:_default' \
+'--bearer-refresh=[Also run --bearer-command this often, whatever the token says]:DURATION:_default' \
+'(-u --user --bearer)--oauth2-token-url=[Get bearer tokens with OAuth2 client credentials (RFC 6749 4.4) from this token endpoint, cached until shortly before '\''expires_in'\'' and fetched again on a 401. Needs --oauth2-client-id, and the secret in \$SSETAP_OAUTH2_CLIENT_SECRET or --oauth2-client-secret-file]:URL:_default' \
+'--oauth2-client-id=[The OAuth2 client ID]:ID:_default' \
+'--oauth2-client-secret-file=[Read the OAuth2 client secret from this file (never from the command line; else it comes from \$SSETAP_OAUTH2_CLIENT_SECRET)]:FILE:_files' \
+'--oauth2-scope=[The OAuth2 scope to ask for (space-separated, as the server names them)]:SCOPE:_default' \
 '-X+[HTTP method, any token as in curl (default GET, or POST with --data)]:METHOD:_default' \
 '--request=[HTTP method, any token as in curl (default GET, or POST with --data)]:METHOD:_default' \
 '-d+[Request body, or @FILE to read it from a file (@- for stdin). A request with a body is sent once\: the end of its stream ends the run (see --reconnect)]:DATA|@FILE:_default' \
@@ -28,16 +34,16 @@ _ssetap() {
 '--connect-timeout=[Give up connecting after this long (e.g. 10s, 500ms; a bare number is seconds)]:DURATION:_default' \
 '--idle-timeout=[Reconnect when no byte at all (comments included) arrived for this long; 0 turns it off]:DURATION:_default' \
 '--retry=[Reconnection time; a server'\''s '\''retry\:'\'' field replaces it. No wait is shorter than 100ms, and the floor doubles with consecutive failures]:DURATION:_default' \
-'--retry-max=[Upper bound of the backoff, which doubles (with jitter) on consecutive failures]:DURATION:_default' \
-'--max-retries=[Reconnect at most N times (N+1 requests in all), then exit 1. Default\: unlimited]:N:_default' \
+'--retry-max=[Upper bound of the backoff, which doubles (with jitter) on consecutive failures. A server'\''s '\''retry\:'\'' or Retry-After may ask for longer, up to 1h or this, whichever is longer (a longer wait is cut, with a warning)]:DURATION:_default' \
+'--max-retries=[Reconnect at most N times (N+1 requests in all), then exit 1. Default\: unlimited; 0 exits at the first failure, as curl does]:N:_default' \
 '--last-event-id=[Send this Last-Event-ID on the first request (overrides --state-file)]:ID:_default' \
-'--state-file=[Keep the last event ID here across runs\: read at start, replaced atomically once the events up to it were written (or acknowledged by Kafka)]:PATH:_files' \
+'--state-file=[Keep the last event ID here across runs\: read at start, replaced atomically once the events up to it were written (or acknowledged by Kafka). One run per file\: a second one exits 1 (the lock is PATH.lock)]:PATH:_files' \
 '(--state-file)--state-topic=[Keep the resume point in this Kafka topic instead of a file (with -b)\: read at start, written once Kafka acknowledged the events up to it. Create it with 1 partition and cleanup.policy=compact]:TOPIC:_default' \
 '--state-key=[This stream'\''s key in --state-topic \[default\: the URL without credentials and the -t template\]]:KEY:_default' \
-'-f+[Output format \[default\: json; data with --brokers\]]:FORMAT:((json\:"One JSON object per line\: {"event"\:…,"id"\:…,"data"\:…}"
+'-f+[Output format \[default\: json; data with --brokers\]]:FORMAT:((json\:"One JSON object per line\: {\"event\"\:…,\"id\"\:…,\"data\"\:…}"
 data\:"The data field alone, one event per line (multi-line data stays multi-line)"
 sse\:"Canonical SSE text, which ssetap reads back unchanged"))' \
-'--format=[Output format \[default\: json; data with --brokers\]]:FORMAT:((json\:"One JSON object per line\: {"event"\:…,"id"\:…,"data"\:…}"
+'--format=[Output format \[default\: json; data with --brokers\]]:FORMAT:((json\:"One JSON object per line\: {\"event\"\:…,\"id\"\:…,\"data\"\:…}"
 data\:"The data field alone, one event per line (multi-line data stays multi-line)"
 sse\:"Canonical SSE text, which ssetap reads back unchanged"))' \
 '(-b --brokers -t --topic -F --kafka-config --kafka-property)--color=[Colour json output like jq. auto\: only when stdout is a terminal and NO_COLOR is unset]:WHEN:(auto always never)' \
@@ -61,9 +67,10 @@ sse\:"Canonical SSE text, which ssetap reads back unchanged"))' \
 '--kafka-config=[Read librdkafka properties from a file (key=value lines, # comments), like kcat -F. Put secrets here, in a file only you can read]:FILE:_files' \
 '--flush-timeout=[At exit, wait this long for Kafka to acknowledge what is in flight \[default\: 30s\]]:DURATION:_default' \
 '--dead-letter-topic=[Send an event Kafka refuses for good (too large, an illegal or missing routed topic, invalid or against policy) to this topic instead of failing the run; headers ssetap.error and ssetap.topic say why and where]:TOPIC:_default' \
-'--stats-interval=[Also print the --stats JSON line every DURATION (e.g. 1m), terminal or not; implies --stats]:DURATION:_default' \
+'--stats-interval=[Also print the --stats JSON line every DURATION (e.g. 1m; at least 1s), terminal or not; implies --stats]:DURATION:_default' \
 '--log-format=[How stderr lines look\: text, or json (one {"time","level","msg"} object per line, secrets redacted; a --stats line is {"msg"\:"stats","stats"\:{…}})]:FORMAT:(text json)' \
 '--metrics=[Serve Prometheus metrics at http\://ADDR/metrics (ADDR\: 127.0.0.1\:9464, or \:9464 for every interface), and GET /healthz\: 200 while connected or reconnecting for less than twice --retry-max, else 503 with the reason. Counters\: ssetap_events_total, ssetap_bytes_total, ssetap_comments_total, ssetap_filtered_total, ssetap_dropped_total, ssetap_duplicates_total, ssetap_jq_errors_total, ssetap_reconnects_total, and with Kafka ssetap_kafka_delivered_total, ssetap_kafka_failed_total (and ssetap_dead_lettered_total with --dead-letter-topic). Gauges\: ssetap_connected (0/1), ssetap_kafka_in_flight (Kafka), ssetap_last_event_timestamp_seconds (lag = now minus this), ssetap_retry_seconds, ssetap_build_info{version}. The figures are at most a second old and those at exit equal --stats]:ADDR:_default' \
+'--generate=[Print the man page (man) or a shell completion script (complete-bash, complete-zsh, complete-fish) to stdout and exit, so that an install needs no source tree\: ssetap --generate man > ssetap.1]:KIND:(man complete-bash complete-zsh complete-fish)' \
 '--no-compression[Do not ask for gzip (no Accept-Encoding header). Use it when a server that compresses without flushing delays events]' \
 '--ignore-content-type[Accept a 200 response whatever its Content-Type (e.g. a .sse file on a static server), with a warning. Default\: only text/event-stream]' \
 '-k[Do not verify TLS certificates (warns on stderr)]' \

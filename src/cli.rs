@@ -1,5 +1,6 @@
-//! cli: the one clap definition of every flag. `--help`, `man/ssetap.1` and
-//! `completions/` are all generated from it; nothing else documents a flag.
+//! cli: the one clap definition of every flag. `--help`, the man page and
+//! the shell completions (`--generate`, committed in `man/` and
+//! `completions/`) are all generated from it; nothing else documents a flag.
 //!
 //! Conventions: every option taking a value has an explicit uppercase
 //! `value_name`; short flags are spelled out; defaults live here, validation
@@ -24,9 +25,9 @@ Examples:
 
 pub const EXIT_STATUS: &str = "\
 Exit status:
-  0    done: --max-events or --duration reached, 204 No Content, end of file or
-       stdin, end of stream with --no-reconnect or of a one-shot request (with a
-       body), stdout closed by its reader
+  0    done: --max-events, --until or --duration reached, 204 No Content, end of
+       file or stdin, end of stream with --no-reconnect or of a one-shot request
+       (with a body), stdout closed by its reader
   1    failure: fatal HTTP status or content type, retries exhausted, I/O error,
        Kafka delivery failure
   2    usage: bad flags or arguments
@@ -70,12 +71,15 @@ pub enum ColorArg {
 )]
 pub struct Cli {
     /// An http(s) URL to connect to, a file of recorded SSE, or - for stdin.
-    #[arg(value_name = "URL|FILE|-")]
-    pub input: String,
+    // Required, except beside the exclusive --generate (clap then leaves it
+    // out, hence the Option).
+    #[arg(value_name = "URL|FILE|-", required = true)]
+    pub input: Option<String>,
 
     // ---- HTTP request ----
     /// Add a request header, 'Name: value' (repeatable; overrides a default
-    /// header of the same name).
+    /// header of the same name), or @FILE: one header per line, as in curl
+    /// (@- for stdin). Put API keys in a file: ps shows the command line.
     #[arg(
         short = 'H',
         long = "header",
@@ -85,7 +89,9 @@ pub struct Cli {
     pub headers: Vec<String>,
 
     /// Basic auth. Without ':PASSWORD', the password comes from
-    /// $SSETAP_PASSWORD. Not with --bearer (one Authorization header).
+    /// $SSETAP_PASSWORD, else is asked for on the terminal; with no terminal
+    /// that is an error (USER: sends an empty password). Not with --bearer
+    /// (one Authorization header).
     #[arg(
         short = 'u',
         long,
@@ -95,7 +101,8 @@ pub struct Cli {
     )]
     pub user: Option<String>,
 
-    /// Send 'Authorization: Bearer TOKEN'.
+    /// Send 'Authorization: Bearer TOKEN'. Prefer $SSETAP_BEARER_TOKEN: a
+    /// token given here is blanked from the command line only once read.
     #[arg(
         long,
         value_name = "TOKEN",
@@ -104,6 +111,71 @@ pub struct Cli {
         help_heading = "Request"
     )]
     pub bearer: Option<String>,
+
+    /// Run CMD (with sh -c) and send its trimmed stdout as a bearer token;
+    /// run it again when the server answers 401 (then send again at once,
+    /// once), and before the token expires when it is a JWT with 'exp'.
+    /// For gcloud, az, vault, or curl to a token endpoint. A command that
+    /// fails (or runs over 30s) is one line and the usual backoff.
+    #[arg(
+        long,
+        value_name = "CMD",
+        conflicts_with_all = ["user", "bearer", "oauth2_token_url"],
+        help_heading = "Request"
+    )]
+    pub bearer_command: Option<String>,
+
+    /// Also run --bearer-command this often, whatever the token says.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        requires = "bearer_command",
+        value_parser = values::duration,
+        help_heading = "Request"
+    )]
+    pub bearer_refresh: Option<Duration>,
+
+    /// Get bearer tokens with OAuth2 client credentials (RFC 6749 4.4) from
+    /// this token endpoint, cached until shortly before 'expires_in' and
+    /// fetched again on a 401. Needs --oauth2-client-id, and the secret in
+    /// $SSETAP_OAUTH2_CLIENT_SECRET or --oauth2-client-secret-file.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "oauth2_client_id",
+        conflicts_with_all = ["user", "bearer"],
+        help_heading = "Request"
+    )]
+    pub oauth2_token_url: Option<String>,
+
+    /// The OAuth2 client ID.
+    #[arg(
+        long,
+        value_name = "ID",
+        requires = "oauth2_token_url",
+        help_heading = "Request"
+    )]
+    pub oauth2_client_id: Option<String>,
+
+    /// Read the OAuth2 client secret from this file (never from the command
+    /// line; else it comes from $SSETAP_OAUTH2_CLIENT_SECRET).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "oauth2_token_url",
+        help_heading = "Request"
+    )]
+    pub oauth2_client_secret_file: Option<PathBuf>,
+
+    /// The OAuth2 scope to ask for (space-separated, as the server names
+    /// them).
+    #[arg(
+        long,
+        value_name = "SCOPE",
+        requires = "oauth2_token_url",
+        help_heading = "Request"
+    )]
+    pub oauth2_scope: Option<String>,
 
     /// HTTP method, any token as in curl (default GET, or POST with --data).
     #[arg(
@@ -175,7 +247,9 @@ pub struct Cli {
     pub retry: Duration,
 
     /// Upper bound of the backoff, which doubles (with jitter) on consecutive
-    /// failures.
+    /// failures. A server's 'retry:' or Retry-After may ask for longer, up
+    /// to 1h or this, whichever is longer (a longer wait is cut, with a
+    /// warning).
     #[arg(
         long,
         value_name = "DURATION",
@@ -186,7 +260,7 @@ pub struct Cli {
     pub retry_max: Duration,
 
     /// Reconnect at most N times (N+1 requests in all), then exit 1. Default:
-    /// unlimited.
+    /// unlimited; 0 exits at the first failure, as curl does.
     #[arg(long, value_name = "N", help_heading = "Reconnect")]
     pub max_retries: Option<u64>,
 
@@ -206,7 +280,7 @@ pub struct Cli {
 
     /// Keep the last event ID here across runs: read at start, replaced
     /// atomically once the events up to it were written (or acknowledged by
-    /// Kafka).
+    /// Kafka). One run per file: a second one exits 1 (the lock is PATH.lock).
     #[arg(long, value_name = "PATH", help_heading = "Reconnect")]
     pub state_file: Option<PathBuf>,
 
@@ -345,6 +419,7 @@ pub struct Cli {
         long,
         value_name = "HOST:PORT[,...]",
         env = "SSETAP_BROKERS",
+        hide_env_values = true,
         help_heading = "Kafka"
     )]
     pub brokers: Option<String>,
@@ -406,8 +481,8 @@ pub struct Cli {
     #[arg(long, help_heading = "Diagnostics")]
     pub stats: bool,
 
-    /// Also print the --stats JSON line every DURATION (e.g. 1m), terminal
-    /// or not; implies --stats.
+    /// Also print the --stats JSON line every DURATION (e.g. 1m; at least
+    /// 1s), terminal or not; implies --stats.
     #[arg(long, value_name = "DURATION", value_parser = values::duration, help_heading = "Service")]
     pub stats_interval: Option<Duration>,
 
@@ -438,6 +513,28 @@ pub struct Cli {
     /// most a second old and those at exit equal --stats.
     #[arg(long, value_name = "ADDR", value_parser = values::listen_addr, help_heading = "Service")]
     pub metrics: Option<std::net::SocketAddr>,
+
+    // ---- install ----
+    /// Print the man page (man) or a shell completion script (complete-bash,
+    /// complete-zsh, complete-fish) to stdout and exit, so that an install
+    /// needs no source tree: ssetap --generate man > ssetap.1
+    #[arg(
+        long,
+        value_enum,
+        value_name = "KIND",
+        exclusive = true,
+        help_heading = "Install"
+    )]
+    pub generate: Option<GenerateArg>,
+}
+
+/// What `--generate` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenerateArg {
+    Man,
+    CompleteBash,
+    CompleteZsh,
+    CompleteFish,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

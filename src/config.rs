@@ -82,6 +82,9 @@ impl StateStore {
 pub struct Env<'a> {
     pub var: &'a dyn Fn(&str) -> Option<String>,
     pub stdout_is_terminal: bool,
+    /// Ask for USER's password on the terminal (`prompt::password`); None
+    /// when there is no terminal.
+    pub ask_password: &'a dyn Fn(&str) -> std::io::Result<Option<String>>,
 }
 
 /// `--flush-timeout` when not given (its help says so).
@@ -94,7 +97,11 @@ fn bad(msg: impl Into<String>) -> anyhow::Error {
 impl Config {
     pub fn from_cli(cli: Cli, env: &Env) -> Result<Config> {
         let mut secrets = Vec::new();
-        let input = match cli.input.as_str() {
+        // clap requires it unless --generate, which never reaches here.
+        let Some(input_arg) = cli.input.as_deref() else {
+            return Err(bad("a URL, a FILE or - is required"));
+        };
+        let input = match input_arg {
             "-" => Input::Stdin,
             s if s.contains("://") => {
                 let parts = values::http_url(s).map_err(bad)?;
@@ -105,18 +112,20 @@ impl Config {
             }
             s => Input::File(PathBuf::from(s)),
         };
-        let url_user = match values::http_url(&cli.input) {
+        let url_user = match values::http_url(input_arg) {
             Ok(p) => p.user,
             Err(_) => None,
         };
-        if url_user.is_some() && cli.bearer.is_some() {
-            return Err(bad(
-                "credentials in the URL and --bearer would send two Authorization headers; use one",
-            ));
+        if let Some(flag) = auth::token_flag(&cli)
+            && url_user.is_some()
+        {
+            return Err(bad(format!(
+                "credentials in the URL and {flag} would send two Authorization headers; use one"
+            )));
         }
-        let request = build_request(&cli, url_user, env, &mut secrets)?;
-
         let mut warnings = Vec::new();
+        let request = build_request(&cli, &input, url_user, env, &mut secrets, &mut warnings)?;
+
         let resend = match (cli.no_reconnect, cli.reconnect, request.body.is_some()) {
             (true, _, _) => Resend::Never,
             (_, false, true) => Resend::OneShot,
@@ -192,8 +201,19 @@ impl Config {
             }
             events.push(e.as_bytes().to_vec());
         }
-        if cli.stats_interval.is_some_and(|d| d.is_zero()) {
-            return Err(bad("--stats-interval: must be longer than 0"));
+        if cli.stats_interval.is_some_and(|d| d < crate::tick::TICK) {
+            // Stats lines come from the main loop, which a quiet stream
+            // wakes once a TICK: a shorter interval could not be kept.
+            return Err(bad("--stats-interval: must be at least 1s"));
+        }
+        if let Some(why) = cli
+            .last_event_id
+            .as_deref()
+            .and_then(|id| crate::resume::unsendable(id.as_bytes()))
+        {
+            return Err(bad(format!(
+                "--last-event-id: cannot be sent as a Last-Event-ID header ({why})"
+            )));
         }
         if cli.dedup == Some(0) {
             return Err(bad("--dedup: N must be at least 1"));
@@ -259,9 +279,11 @@ pub fn log_format(arg: crate::cli::LogFormatArg) -> crate::log::LogFormat {
 
 fn build_request(
     cli: &Cli,
+    input: &Input,
     url_user: Option<(String, Option<String>)>,
     env: &Env,
     secrets: &mut Vec<String>,
+    warnings: &mut Vec<String>,
 ) -> Result<Request> {
     let mut headers: Vec<(String, String)> = vec![
         ("Accept".into(), "text/event-stream".into()),
@@ -282,26 +304,19 @@ fn build_request(
             None => (u.clone(), None),
         })
         .or(url_user);
-    if let Some((name, pass)) = user {
-        let pass = pass
-            .or_else(|| (env.var)("SSETAP_PASSWORD"))
-            .unwrap_or_default();
-        if !pass.is_empty() {
-            secrets.push(pass.clone());
+    let mut auth = auth::build(cli, user, env, secrets, warnings)?;
+    let stdin_user = match (input, cli.data.as_deref()) {
+        (Input::Stdin, _) => Some("the input -"),
+        (_, Some("@-")) => Some("--data @-"),
+        _ => None,
+    };
+    for h in headers::read(&cli.headers, stdin_user, warnings)? {
+        if let HeaderArg::Set(name, _) | HeaderArg::Remove(name) = &h
+            && name.eq_ignore_ascii_case("authorization")
+        {
+            auth = auth::replaced_by_header(auth)?;
         }
-        let token = base64_encode(format!("{name}:{pass}").as_bytes());
-        secrets.push(token.clone());
-        headers.push(("Authorization".into(), format!("Basic {token}")));
-    }
-    if let Some(token) = &cli.bearer {
-        if token.contains(['\r', '\n']) {
-            return Err(bad("--bearer: the token contains a CR or LF"));
-        }
-        secrets.push(token.clone());
-        headers.push(("Authorization".into(), format!("Bearer {token}")));
-    }
-    for h in &cli.headers {
-        match values::header(h).map_err(bad)? {
+        match h {
             HeaderArg::Set(name, value) => {
                 headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
                 if crate::redact::is_secret_name(&name) && !value.is_empty() {
@@ -348,6 +363,7 @@ fn build_request(
     Ok(Request {
         method,
         headers,
+        auth,
         body,
         cacert,
         insecure: cli.insecure,
@@ -490,27 +506,7 @@ fn build_jq(cli: &Cli, format: Format) -> Result<Option<jq::Options>> {
     }))
 }
 
-/// Standard base64 with padding, for the basic-auth header.
-fn base64_encode(input: &[u8]) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(TABLE[(n >> (18 - 6 * i)) as usize & 63] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
+mod auth;
+mod headers;
 #[cfg(test)]
 mod tests;

@@ -135,19 +135,26 @@ impl Control {
             });
     }
 
-    /// End the run after `limit` (the `--duration` flag), from a timer thread.
-    pub fn stop_after(self: &Arc<Self>, limit: Duration) {
+    /// End the run after `limit` (the `--duration` flag), from a timer
+    /// thread. A limit past what the clock can count never comes, so needs
+    /// no thread; a thread that cannot be started is an error.
+    pub fn stop_after(self: &Arc<Self>, limit: Duration) -> io::Result<()> {
         let control = Arc::clone(self);
-        let deadline = Instant::now() + limit;
-        std::thread::spawn(move || {
-            while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-                if left.is_zero() || control.stopped().is_some() {
-                    break;
+        let Some(deadline) = Instant::now().checked_add(limit) else {
+            return Ok(());
+        };
+        std::thread::Builder::new()
+            .name("duration".into())
+            .spawn(move || {
+                while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+                    if left.is_zero() || control.stopped().is_some() {
+                        break;
+                    }
+                    std::thread::sleep(left);
                 }
-                std::thread::sleep(left);
-            }
-            control.request(Stop::Duration);
-        });
+                control.request(Stop::Duration);
+            })?;
+        Ok(())
     }
 
     /// Ask the run to stop; the first reason wins.
@@ -182,16 +189,20 @@ impl Control {
     }
 
     /// Sleep for `d` unless a stop request comes first; returns it if so.
+    /// A `d` past what the clock can count sleeps until a stop request.
     pub fn sleep(&self, d: Duration) -> Option<Stop> {
-        let deadline = Instant::now() + d;
+        let deadline = Instant::now().checked_add(d);
         let mut guard = lock(&self.sleeping);
         loop {
             if let Some(stop) = self.stopped() {
                 return Some(stop);
             }
-            let left = deadline
-                .checked_duration_since(Instant::now())
-                .filter(|l| !l.is_zero())?;
+            let left = match deadline {
+                Some(at) => at
+                    .checked_duration_since(Instant::now())
+                    .filter(|l| !l.is_zero())?,
+                None => Duration::from_secs(3600),
+            };
             guard = match self.wake.wait_timeout(guard, left) {
                 Ok((g, _)) => g,
                 Err(poisoned) => poisoned.into_inner().0,
@@ -308,6 +319,19 @@ mod tests {
         let writer = File::from(std::os::fd::OwnedFd::from(writer));
         drop(reader);
         assert!(reader_gone(&writer));
+    }
+
+    #[test]
+    fn durations_past_the_clock_do_not_panic() {
+        let c = Control::new();
+        c.stop_after(Duration::MAX).unwrap();
+        let c2 = Arc::clone(&c);
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            c2.request(Stop::Signal(15));
+        });
+        assert_eq!(c.sleep(Duration::MAX), Some(Stop::Signal(15)));
+        t.join().unwrap();
     }
 
     #[test]

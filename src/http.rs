@@ -30,8 +30,10 @@ pub const BODY_BUFFER: usize = 256 * 1024;
 #[derive(Debug, Clone)]
 pub struct Request {
     pub method: String,
-    /// Final header list, defaults included, `-H` applied.
+    /// Final header list, defaults included, `-H` applied; the
+    /// `Authorization` header is `auth`'s, set on each send.
     pub headers: Vec<(String, String)>,
+    pub auth: Auth,
     pub body: Option<Vec<u8>>,
     pub cacert: Option<Vec<u8>>,
     pub insecure: bool,
@@ -50,13 +52,23 @@ pub struct Http {
     ticking: Ticking,
 }
 
+pub mod auth;
+mod failure;
 mod gzip;
 mod redirect;
 pub mod tick;
 
+pub use auth::Auth;
+use failure::is_lookup_failure;
+pub use failure::{failure_line, host_port};
 pub use gzip::gunzip;
 use redirect::{origin, resolve};
 pub use tick::Ticking;
+
+/// The longest timeout handed to ureq: it adds timeouts to `Instant`s
+/// unchecked, so `--connect-timeout 18446744073709551615s` would panic
+/// there. A longer one means the same (no timeout in a lifetime).
+const LONGEST_TIMEOUT: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// Redirects followed per request.
 pub const MAX_REDIRECTS: usize = 10;
@@ -126,8 +138,8 @@ impl Http {
             .max_redirects(0)
             .max_redirects_will_error(false)
             .allow_non_standard_methods(true)
-            .timeout_connect(Some(req.connect_timeout))
-            .timeout_per_read(req.idle_timeout)
+            .timeout_connect(Some(req.connect_timeout.min(LONGEST_TIMEOUT)))
+            .timeout_per_read(req.idle_timeout.map(|t| t.min(LONGEST_TIMEOUT)))
             .user_agent(AutoHeaderValue::None)
             .accept(AutoHeaderValue::None)
             .accept_encoding(AutoHeaderValue::None)
@@ -158,6 +170,18 @@ impl Http {
         &self.agent
     }
 
+    /// The agent for a request of our own between streams (a token):
+    /// body reads must not tick for it.
+    pub fn quiet_agent(&self) -> &Agent {
+        self.ticking.set(false);
+        &self.agent
+    }
+
+    /// The URL requests start at (not redacted).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// A response body is being read: let quiet reads tick (see `tick`).
     /// Every `send` turns it off again for the next response head.
     pub fn start_ticking(&self) {
@@ -165,15 +189,16 @@ impl Http {
     }
 
     /// The request line and headers as sent, for `-v` (not yet redacted).
-    pub fn describe(&self, last_event_id: &str) -> Vec<String> {
+    pub fn describe(&self, headers: &[(String, String)]) -> Vec<String> {
         let mut lines = vec![format!("{} {}", self.req.method, self.url)];
-        for (n, v) in self.headers(last_event_id) {
+        for (n, v) in headers {
             lines.push(format!("{n}: {v}"));
         }
         lines
     }
 
-    fn headers(&self, last_event_id: &str) -> Vec<(String, String)> {
+    /// The headers of the next send, before `auth` adds its own.
+    pub fn headers(&self, last_event_id: &str) -> Vec<(String, String)> {
         let mut headers = self.req.headers.clone();
         if !last_event_id.is_empty()
             && !headers
@@ -188,12 +213,11 @@ impl Http {
     /// Send the request and wait for the response head, following
     /// redirects. Blocking; the pipeline runs it on a helper thread so that
     /// a stop request does not wait for a slow connect.
-    pub fn send(&self, last_event_id: &str) -> Result<Sent, SendError> {
+    pub fn send(&self, mut headers: Vec<(String, String)>) -> Result<Sent, SendError> {
         self.ticking.set(false);
         let mut url = self.url.clone();
         let mut method = self.req.method.clone();
         let mut body = self.req.body.as_deref();
-        let mut headers = self.headers(last_event_id);
         for _ in 0..=MAX_REDIRECTS {
             let resp = self
                 .send_one(&method, &url, &headers, body)
@@ -350,11 +374,14 @@ fn first_bytes(resp: Response<Body>) -> String {
     }
 }
 
-/// `Retry-After`: delay-seconds or an HTTP-date, relative to `now`.
+/// `Retry-After`: delay-seconds or an HTTP-date, relative to `now`. Seconds
+/// past u64 saturate (the caller cuts every wait to its ceiling).
 pub fn retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Duration::from_secs(
+            value.parse::<u64>().unwrap_or(u64::MAX),
+        ));
     }
     let at = httpdate::parse_http_date(value).ok()?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
@@ -414,13 +441,15 @@ pub fn before_sending(err: &ureq::Error) -> bool {
     match err {
         E::HostNotFound | E::ConnectionFailed => true,
         E::Timeout(t) => matches!(t, T::Resolve | T::Connect),
-        E::Io(e) => matches!(
-            e.kind(),
-            io::ErrorKind::ConnectionRefused
-                | io::ErrorKind::HostUnreachable
-                | io::ErrorKind::NetworkUnreachable
-                | io::ErrorKind::AddrNotAvailable
-        ),
+        E::Io(e) => {
+            matches!(
+                e.kind(),
+                io::ErrorKind::ConnectionRefused
+                    | io::ErrorKind::HostUnreachable
+                    | io::ErrorKind::NetworkUnreachable
+                    | io::ErrorKind::AddrNotAvailable
+            ) || is_lookup_failure(e)
+        }
         _ => false,
     }
 }
@@ -442,6 +471,20 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn retry_after_cannot_overflow() {
+        let now = std::time::SystemTime::UNIX_EPOCH;
+        assert_eq!(
+            retry_after("18446744073709551615", now),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert_eq!(
+            retry_after("99999999999999999999", now),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert!(retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now).is_some());
     }
 
     #[test]

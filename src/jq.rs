@@ -1,10 +1,12 @@
 //! jq: the `--jq FILTER` program, embedded (jaq: `jaq-core`, `jaq-std`,
-//! `jaq-json`), never a jq process. Owns compiling the program (a program
+//! `jaq-json`), never a jq process. Owns compiling the program with jq
+//! 1.6's builtins and semantics where jaq's differ (`compile`: a program
 //! that does not compile is a usage error with jaq's message), building
 //! each event's input value (`{"event", "id", "data"}` plus `"time"`,
 //! exactly the object `-f json --json-data` would print), running the
 //! program, and writing its outputs as `jq -c` does (`write`), or a
-//! string's raw text as `jq -r` does.
+//! string's raw text as `jq -r` does, and the warning for the first event
+//! it fails on.
 //!
 //! A runtime error skips the whole event: outputs are collected first (in
 //! a vector reused across events) and only handed on when the program ran
@@ -16,15 +18,19 @@
 //! costs little more than `--json-data`.
 
 mod build;
+mod compile;
+mod funs;
+mod libm;
 mod need;
+mod paths;
 mod raw;
+mod rewrite;
 #[cfg(test)]
 mod tests;
 mod write;
 
 use crate::sse::Event;
-use jaq_core::load::{Arena, File, Loader};
-use jaq_core::{Compiler, Ctx, Native, Vars, data::JustLut};
+use jaq_core::{Ctx, Native, Vars, data::JustLut};
 use jaq_json::{Map, Val};
 use need::{Need, Whole};
 
@@ -54,6 +60,8 @@ pub struct Program {
     /// The outputs are the input itself or its `data`: an object among
     /// them is written from the event's bytes, not from its value.
     whole: Option<Whole>,
+    /// The values of `$ENV` and `$__loc__`.
+    globals: Vars<Val>,
     /// Room the input's builder reuses.
     vals: Vec<Val>,
     /// The outputs of the last run.
@@ -70,30 +78,13 @@ impl Program {
     /// Compile `text`; the error is one line in jaq's words, with where it
     /// is in the program.
     pub fn compile(text: &str) -> Result<Program, String> {
-        let defs = jaq_core::defs()
-            .chain(jaq_std::defs())
-            .chain(jaq_json::defs());
-        let funs = jaq_core::funs()
-            .chain(jaq_std::funs())
-            .chain(jaq_json::funs());
-        let loader = Loader::new(defs);
-        let arena = Arena::default();
-        let file = File {
-            code: text,
-            path: (),
-        };
-        let modules = loader
-            .load(&arena, file)
-            .map_err(|errs| load_error(text, &errs))?;
-        let filter = Compiler::default()
-            .with_funs(funs)
-            .compile(modules)
-            .map_err(|errs| compile_error(text, &errs))?;
+        let (filter, globals) = compile::compile(text)?;
         let (need, whole) = Need::plan(text);
         Ok(Program {
             filter,
             need,
             whole,
+            globals: Vars::new(globals),
             vals: Vec::new(),
             outs: Vec::new(),
         })
@@ -121,7 +112,7 @@ impl Program {
     /// first error (then there are no outputs at all).
     pub fn run(&mut self, input: Val) -> Result<Outputs<'_>, String> {
         self.outs.clear();
-        let ctx = Ctx::<JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
+        let ctx = Ctx::<JustLut<Val>>::new(&self.filter.lut, self.globals.clone());
         for out in self.filter.id.run((ctx, input)) {
             match out {
                 Ok(v) => self.outs.push(v),
@@ -175,6 +166,29 @@ impl Outputs<'_> {
             write_json(v.unwrap_or(&Val::Null), out);
         }
     }
+}
+
+/// The first `--jq` failure: the event by its ID, or by its place in the
+/// run when it has none; an event whose data is not JSON (an LLM stream's
+/// closing `[DONE]`) is a string to the program, and the warning says how
+/// to pass over such events.
+pub fn failure_warning(ev: &Event<'_>, place: u64, why: &str, whither: &str) -> String {
+    let which = if ev.id.is_empty() {
+        format!("event #{place} (no ID)")
+    } else {
+        format!("event {:?}", String::from_utf8_lossy(ev.id))
+    };
+    let (note, hint) = if crate::format::json_span(ev.data).is_none() {
+        (
+            ", whose data is not JSON",
+            "; `.data | objects | ...` or `select(.data != \"[DONE]\")` passes over such events",
+        )
+    } else {
+        ("", "")
+    };
+    format!(
+        "--jq failed on {which}{note}: {why}; such events are {whither} (--stats counts them as jq_errors){hint}"
+    )
 }
 
 /// A runtime error in one line (an error value that is a string is its
@@ -267,72 +281,4 @@ pub fn key_of(v: &Val, ptr: &str, out: &mut Vec<u8>) -> bool {
         }
         None => false,
     }
-}
-
-/// The byte offset of `at` (a slice of `code`) in `code`.
-fn offset(code: &str, at: &str) -> usize {
-    (at.as_ptr() as usize)
-        .checked_sub(code.as_ptr() as usize)
-        .filter(|&o| o <= code.len())
-        .unwrap_or(code.len())
-}
-
-/// "at offset N" and a glimpse of the program from there.
-fn place(code: &str, at: &str) -> String {
-    let o = offset(code, at);
-    let near: String = code[o..].chars().take(20).collect();
-    if near.is_empty() {
-        "at the end of the program".to_string()
-    } else {
-        format!("at offset {o} ({near:?})")
-    }
-}
-
-fn load_error(code: &str, errs: &jaq_core::load::Errors<&str, ()>) -> String {
-    use jaq_core::load::Error;
-    use jaq_core::load::lex::Expect as Lex;
-    let mut parts = Vec::new();
-    for (_, e) in errs {
-        match e {
-            Error::Io(ios) => parts.extend(ios.iter().map(|(p, why)| format!("{p}: {why}"))),
-            Error::Lex(lexes) => {
-                for (expect, at) in lexes {
-                    let what = match expect {
-                        Lex::Delim(d) => format!("a closing delimiter for {d}"),
-                        other => other.as_str().to_string(),
-                    };
-                    parts.push(format!("expected {what} {}", place(code, at)));
-                }
-            }
-            Error::Parse(parses) => {
-                for (expect, at) in parses {
-                    let found = if at.is_empty() {
-                        "at the end of the program".to_string()
-                    } else {
-                        place(code, at)
-                    };
-                    parts.push(format!("expected {} {found}", expect.as_str()));
-                }
-            }
-        }
-    }
-    format!("--jq: cannot compile the program: {}", parts.join("; "))
-}
-
-fn compile_error(code: &str, errs: &jaq_core::compile::Errors<&str, ()>) -> String {
-    let mut parts = Vec::new();
-    for (_, list) in errs {
-        for (name, undefined) in list {
-            let arity = match undefined {
-                jaq_core::compile::Undefined::Filter(n) => format!("/{n}"),
-                _ => String::new(),
-            };
-            parts.push(format!(
-                "undefined {} {name}{arity} {}",
-                undefined.as_str(),
-                place(code, name)
-            ));
-        }
-    }
-    format!("--jq: cannot compile the program: {}", parts.join("; "))
 }

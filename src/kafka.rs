@@ -62,6 +62,8 @@ pub struct KafkaSink {
     /// The formatted record value (reused).
     value: Vec<u8>,
     deliveries: Deliveries,
+    /// An ID too long for the `sse.id` header was met (said once).
+    warned_long_id: bool,
 }
 
 /// Everything learnt from the producer's callbacks.
@@ -139,6 +141,7 @@ impl KafkaSink {
                     .clone()
                     .map(|t| DeadLetters::new(t, &cfg.properties)),
             },
+            warned_long_id: false,
         };
         sink.check_brokers()?;
         if let Some(dlq) = cfg.dead_letter_topic.as_deref() {
@@ -239,11 +242,22 @@ impl KafkaSink {
             key: "sse.event",
             value: Some(ev.kind()),
         });
-        if !ev.id.is_empty() {
-            headers = headers.insert(Header {
-                key: "sse.id",
-                value: Some(ev.id),
-            });
+        match record::id_header(ev.id) {
+            Some(id) => {
+                headers = headers.insert(Header {
+                    key: "sse.id",
+                    value: Some(id),
+                });
+            }
+            None if !ev.id.is_empty() && !self.warned_long_id => {
+                self.warned_long_id = true;
+                self.deliveries.log.warn(&format!(
+                    "event {seq}'s ID is {} bytes, over {}: such records get no sse.id header (said once)",
+                    ev.id.len(),
+                    crate::resume::MAX_ID_LEN
+                ));
+            }
+            None => {}
         }
         let millis = rec
             .time
@@ -298,7 +312,9 @@ impl KafkaSink {
             return Ok(());
         }
         b.closed = true;
-        let deadline = Instant::now() + b.flush_timeout;
+        // A --flush-timeout past what the clock can count waits as long
+        // as it takes.
+        let deadline = Instant::now().checked_add(b.flush_timeout);
         loop {
             // After a failure only the events before it can still move the
             // window; those after it are lost to this run anyway.
@@ -306,7 +322,9 @@ impl KafkaSink {
                 .failure
                 .as_ref()
                 .is_some_and(|(seq, _)| b.window.delivered() + 1 >= *seq);
-            let left = deadline.saturating_duration_since(Instant::now());
+            let left = deadline.map_or(Duration::MAX, |d| {
+                d.saturating_duration_since(Instant::now())
+            });
             if b.window.waiting() == 0 || pinned || left.is_zero() {
                 break;
             }

@@ -8,12 +8,16 @@
 //! shows of itself (metrics, health, systemd notifications). `cli` defines
 //! the flags, `config` turns them into each component's own options once,
 //! `exit` maps the outcome to an exit code, `redact` keeps secrets out of
-//! what is shown, `log` writes every stderr line.
+//! what is shown, `log` writes every stderr line, `cmdline` blanks secrets
+//! in the process's arguments, `prompt` asks for a password, `docs`
+//! renders the man page and completions (`--generate`).
 
 pub mod cli;
+pub mod cmdline;
 pub mod config;
 pub mod control;
 pub mod cpu;
+pub mod docs;
 pub mod exit;
 pub mod filter;
 pub mod format;
@@ -22,6 +26,7 @@ pub mod jq;
 pub mod kafka;
 pub mod log;
 pub mod pipeline;
+pub mod prompt;
 pub mod reconnect;
 pub mod record;
 pub mod redact;
@@ -40,8 +45,13 @@ use std::io::IsTerminal;
 
 /// The whole program: parse the flags, run, return the exit code.
 pub fn main() -> i32 {
-    let cli = match <cli::Cli as clap::Parser>::try_parse() {
-        Ok(cli) => cli,
+    let cli = match parse_args() {
+        Ok(cli) => {
+            // clap holds its own copies now: take the secrets out of
+            // what `ps` shows.
+            cmdline::blank();
+            cli
+        }
         Err(e) if e.use_stderr() => {
             let format = if asks_for_json_log(std::env::args()) {
                 log::LogFormat::Json
@@ -58,10 +68,14 @@ pub fn main() -> i32 {
             return exit::OK;
         }
     };
+    if let Some(kind) = cli.generate {
+        return docs::print(kind);
+    }
     let var = |name: &str| std::env::var(name).ok();
     let env = config::Env {
         var: &var,
         stdout_is_terminal: std::io::stdout().is_terminal(),
+        ask_password: &prompt::password,
     };
     let format = config::log_format(cli.log_format);
     let cfg = match config::Config::from_cli(cli, &env) {
@@ -83,8 +97,11 @@ pub fn main() -> i32 {
     if cfg.kafka.is_none() {
         control.watch_stdout();
     }
-    if let Some(limit) = cfg.duration {
-        control.stop_after(limit);
+    if let Some(limit) = cfg.duration
+        && let Err(e) = control.stop_after(limit)
+    {
+        log.error(&format!("cannot start the --duration timer: {e}"));
+        return exit::FAILURE;
     }
     match pipeline::run(&cfg, control, &log) {
         Ok(code) => code,
@@ -94,6 +111,23 @@ pub fn main() -> i32 {
             exit::code_for(&e)
         }
     }
+}
+
+/// The flags, parsed. `--generate` is exclusive, and a flag's `env`
+/// variable counts as that flag being given: for `--generate` they are
+/// ignored, so that `SSETAP_BROKERS` in the environment cannot make
+/// printing the man page a usage error.
+fn parse_args() -> Result<cli::Cli, clap::Error> {
+    let generate = std::env::args_os()
+        .skip(1)
+        .any(|a| a == "--generate" || a.to_string_lossy().starts_with("--generate="));
+    if !generate {
+        return <cli::Cli as clap::Parser>::try_parse();
+    }
+    let cmd = cli::command().mut_args(|a| a.env(None));
+    let mut matches = cmd.try_get_matches()?;
+    <cli::Cli as clap::FromArgMatches>::from_arg_matches_mut(&mut matches)
+        .map_err(|e| e.format(&mut cli::command()))
 }
 
 /// `--log-format json` among arguments clap refused, so that even that

@@ -2,7 +2,13 @@
 //! `-v` headers, the `--stats` lines and the live status line. Every line
 //! passes through `redact`, so a secret given on the command line, in the
 //! environment or in a `-F` file cannot reach the terminal, whatever error
-//! text carries it.
+//! text carries it; nor can a token learned while running (`add_secret`:
+//! a refreshed bearer token), which joins the list before it is sent. And every line passes through `escape`: control
+//! characters (C0 but tab, DEL, C1) are written as `\x1b` or `\u{9b}`, so
+//! no byte a server chose (an event ID sent back as `Last-Event-ID`, a
+//! header shown by `-v`, an error text) can set the terminal's title,
+//! clear the screen or forge another line. This is the one place stderr
+//! is written, so it is the one place that escapes.
 //!
 //! `--log-format json` makes every line one JSON object for journald, Loki
 //! or Datadog: `{"time":RFC 3339 UTC,"level":…,"msg":…}`, levels `debug`,
@@ -10,7 +16,9 @@
 //! `{"time","level":"info","msg":"stats","stats":{…}}`. The message is
 //! redacted before it is encoded, and there is no live status line.
 
-use std::cell::Cell;
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
+use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::time::SystemTime;
 
@@ -28,7 +36,9 @@ pub struct Log {
     format: LogFormat,
     quiet: bool,
     verbose: bool,
-    secrets: Vec<String>,
+    /// Longest first. Grows at run time; the log is the main thread's
+    /// (other threads hand it their text, or use their own `Log`).
+    secrets: RefCell<Vec<String>>,
     /// A live status line is on screen and must be cleared before a message.
     status_shown: Cell<bool>,
     stderr_tty: bool,
@@ -45,15 +55,12 @@ impl Log {
         verbose: bool,
         mut secrets: Vec<String>,
     ) -> Log {
-        // Longest first, so that a secret containing another is hidden whole.
-        secrets.retain(|s| s.len() >= 3);
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        secrets.dedup();
+        tidy(&mut secrets);
         Log {
             format,
             quiet,
             verbose,
-            secrets,
+            secrets: RefCell::new(secrets),
             status_shown: Cell::new(false),
             stderr_tty: std::io::stderr().is_terminal()
                 || std::env::var_os("SSETAP_TEST_STDERR_TTY").is_some(),
@@ -112,7 +119,7 @@ impl Log {
             }
         };
         let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{text}");
+        let _ = writeln!(err, "{}", escape_json(&text));
     }
 
     /// Replace the live status line (stderr terminal only).
@@ -121,7 +128,7 @@ impl Log {
             return;
         }
         let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r\x1b[2K{}", self.redact(text));
+        let _ = write!(err, "\r\x1b[2K{}", escape(&self.redact(text)));
         let _ = err.flush();
         self.status_shown.set(true);
     }
@@ -141,10 +148,10 @@ impl Log {
         self.clear_status();
         let text = match self.format {
             LogFormat::Text if matches!(level, "warning" | "error") => {
-                format!("ssetap: {level}: {}", self.redact(msg))
+                format!("ssetap: {level}: {}", escape(&self.redact(msg)))
             }
-            LogFormat::Text => format!("ssetap: {}", self.redact(msg)),
-            LogFormat::Json => self.object(level, msg, None),
+            LogFormat::Text => format!("ssetap: {}", escape(&self.redact(msg))),
+            LogFormat::Json => escape_json(&self.object(level, msg, None)).into_owned(),
         };
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "{text}");
@@ -168,10 +175,20 @@ impl Log {
         line
     }
 
+    /// A secret learned while running (a new token): redacted from every
+    /// line written from now on.
+    pub fn add_secret(&self, secret: &str) {
+        let mut secrets = self.secrets.borrow_mut();
+        if !secrets.iter().any(|s| s == secret) {
+            secrets.push(secret.to_string());
+            tidy(&mut secrets);
+        }
+    }
+
     /// The text with every known secret replaced by `[redacted]`.
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
-        for s in &self.secrets {
+        for s in self.secrets.borrow().iter() {
             if out.contains(s.as_str()) {
                 out = out.replace(s.as_str(), "[redacted]");
             }
@@ -180,9 +197,87 @@ impl Log {
     }
 }
 
+/// Longest first, so that a secret containing another is hidden whole;
+/// too short ones would destroy ordinary text.
+fn tidy(secrets: &mut Vec<String>) {
+    secrets.retain(|s| s.len() >= 3);
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets.dedup();
+}
+
+/// Characters a terminal may act on: C0 controls but tab, DEL, and C1
+/// (which some terminals take as escape sequences when UTF-8 encoded).
+fn is_control(c: char) -> bool {
+    (c < ' ' && c != '\t') || ('\u{7f}'..='\u{9f}').contains(&c)
+}
+
+/// Text as it may reach a terminal: each control character written as
+/// `\x1b` (C0, DEL) or `\u{9b}` (C1). Backslashes stay as they are, so
+/// ordinary text (paths, regexes) reads the same.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c as u32 {
+            n if n < 0x80 && is_control(c) => {
+                let _ = write!(out, "\\x{n:02x}");
+            }
+            n if is_control(c) => {
+                let _ = write!(out, "\\u{{{n:x}}}");
+            }
+            _ => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A serialized JSON line with DEL and C1 written as `\u007f`…`\u009f`
+/// (serde_json escapes only C0). Those characters can only stand inside
+/// strings there, so the line stays valid JSON with the same value.
+fn escape_json(json: &str) -> Cow<'_, str> {
+    if !json.chars().any(is_control) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_control(c) {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_for_the_terminal() {
+        assert_eq!(
+            escape("> Last-Event-ID: \x1b]0;pwned\x07\x1b[2J"),
+            "> Last-Event-ID: \\x1b]0;pwned\\x07\\x1b[2J"
+        );
+        assert_eq!(
+            escape("a\r\nb\x7f\u{9b}2J\u{85}"),
+            "a\\x0d\\x0ab\\x7f\\u{9b}2J\\u{85}"
+        );
+        // Tab, printable Unicode and backslashes are left alone, unallocated.
+        assert!(matches!(escape("a\tb é \\x1b ✓"), Cow::Borrowed(_)));
+        assert_eq!(escape("\u{a0}\u{100}"), "\u{a0}\u{100}");
+    }
+
+    #[test]
+    fn json_lines_escape_del_and_c1_and_keep_their_value() {
+        let v = serde_json::json!({"msg": "x\u{1b}[2J\u{9b}y\u{7f}"});
+        let line = escape_json(&v.to_string()).into_owned();
+        assert!(line.is_ascii(), "{line}");
+        assert!(!line.contains('\u{1b}'));
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&line).unwrap(), v);
+    }
 
     #[test]
     fn secrets_are_redacted_longest_first() {
@@ -197,6 +292,20 @@ mod tests {
         );
         // Too short to redact without destroying ordinary text.
         assert_eq!(log.redact("x marks"), "x marks");
+    }
+
+    #[test]
+    fn secrets_learned_later_are_redacted_too() {
+        let log = Log::new(false, false, vec!["first-token".into()]);
+        assert_eq!(log.redact("a fresh-token"), "a fresh-token");
+        log.add_secret("fresh-token");
+        log.add_secret("fresh-token");
+        log.add_secret("fresh-token-2");
+        assert_eq!(
+            log.redact("first-token fresh-token fresh-token-2"),
+            "[redacted] [redacted] [redacted]"
+        );
+        assert_eq!(log.secrets.borrow().len(), 3);
     }
 
     #[test]

@@ -79,6 +79,8 @@ struct Resume {
     /// an empty ID is not saved: a record saying "no resume point" could
     /// only ever hide a real one.
     anchored: bool,
+    /// An ID that cannot be sent as Last-Event-ID was seen (said once).
+    warned_unsendable: bool,
 }
 
 impl Resume {
@@ -123,6 +125,7 @@ pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
         Some(s) => s.load()?,
         None => None,
     };
+    let saved = saved.filter(|id| usable_saved_id(id, cfg, log));
     let first_id = resume_point(cfg, saved, log);
     let sink = match &cfg.kafka {
         Some(k) => Sink::Kafka(Box::new(KafkaSink::new(k, log)?)),
@@ -162,6 +165,7 @@ pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
             ledger: Ledger::new(&first_id),
             store,
             anchored: !first_id.is_empty(),
+            warned_unsendable: false,
         },
         reconnect: Reconnector::new(cfg.reconnect.clone()),
         chunk: ChunkState {
@@ -189,6 +193,24 @@ pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
         }
     };
     run.finish(result)
+}
+
+/// Can the saved resume point be sent as `Last-Event-ID`? One that cannot
+/// (saved by an older ssetap) is passed over with a warning, as if there
+/// were none, rather than failing every start.
+fn usable_saved_id(id: &str, cfg: &Config, log: &Log) -> bool {
+    let Some(why) = crate::resume::unsendable(id.as_bytes()) else {
+        return true;
+    };
+    let whence = cfg
+        .state
+        .as_ref()
+        .map_or_else(|| "the resume point".to_string(), StateStore::describe);
+    log.warn(&format!(
+        "{whence} holds an event ID that cannot be sent as Last-Event-ID ({why}): \
+         starting without one, from the live edge"
+    ));
+    false
 }
 
 /// The resume point's store, if the run keeps one.
@@ -279,9 +301,7 @@ impl Run<'_> {
             if let Err(e) = self.sink.release(chunk) {
                 self.chunk.error.get_or_insert(e);
             }
-            self.resume
-                .ledger
-                .note(self.stats.events, parser.last_event_id());
+            self.note_id(parser.last_event_id());
             if let Some(e) = self.chunk.error.take() {
                 return End::Failed(e);
             }
@@ -335,7 +355,14 @@ impl Run<'_> {
                 self.comment(text, chunk)
             }
             Item::Retry(ms) => {
-                self.reconnect.set_retry(ms);
+                if let Some(cut) = self.reconnect.set_retry(ms) {
+                    self.log.warn(&format!(
+                        "the server's retry: field asks for {ms} ms{}; reconnects wait {} instead ({}; said once)",
+                        if ms == u64::MAX { " or more" } else { "" },
+                        connect::show_duration(cut),
+                        connect::ceiling_note()
+                    ));
+                }
                 return ControlFlow::Continue(());
             }
             Item::Dropped { size } => {
@@ -355,6 +382,23 @@ impl Run<'_> {
             return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
+    }
+
+    /// The parser's last event ID, after a read: the ledger takes it (or
+    /// passes over it, if it cannot be sent as Last-Event-ID: said once).
+    fn note_id(&mut self, id: &[u8]) {
+        let handed = self.stats.events;
+        if !self.resume.ledger.note(handed, id) || self.resume.warned_unsendable {
+            return;
+        }
+        self.resume.warned_unsendable = true;
+        let why = crate::resume::unsendable(id).unwrap_or_default();
+        self.log.warn(&format!(
+            "the server gave an event ID that cannot be sent as Last-Event-ID ({why}): {}, by event {handed} of this run; \
+             reconnects send, and the resume point keeps, the last ID that can be ({}), so events since may come again (said once)",
+            crate::resume::show_id(id),
+            crate::resume::show_id(self.resume.ledger.usable_id().as_bytes()),
+        ));
     }
 
     /// One event that passed the filter becomes its record.
@@ -421,15 +465,19 @@ impl Run<'_> {
                 let dead = self.sink.has_dead_letters();
                 if !stage.warned {
                     stage.warned = true;
-                    let id = String::from_utf8_lossy(ev.id);
                     let whither = if dead {
                         "sent to --dead-letter-topic"
                     } else {
                         "skipped"
                     };
-                    self.log.warn(&format!(
-                        "--jq failed on event {id:?}: {why}; such events are {whither} (--stats counts them as jq_errors)"
-                    ));
+                    // Every event so far, this one included, went one of
+                    // these ways.
+                    let st = &self.stats;
+                    let place = [st.filtered, st.duplicates, st.dropped, st.jq_errors]
+                        .iter()
+                        .fold(st.events, |a, &b| a.saturating_add(b));
+                    self.log
+                        .warn(&jq::failure_warning(ev, place, &why, whither));
                 }
                 if dead {
                     return self.dead_letter(ev, format!("--jq: {why}"));

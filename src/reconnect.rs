@@ -10,18 +10,35 @@
 //! or `retry: 0` from a server) and whatever `Retry-After` says, no wait is
 //! shorter than the floor, and the floor doubles with the failures too: a
 //! server cannot make ssetap hammer it.
+//!
+//! Nor park it: a wait a server asks for (`retry:`, `Retry-After` in either
+//! form) is cut to a ceiling, `SERVER_WAIT_MAX` or `--retry-max` if that is
+//! longer, and every sum and product here saturates, so no number a server
+//! sends can overflow.
 
 use std::time::Duration;
 
 /// The shortest wait before any reconnect (documented in `--help`).
 pub const FLOOR: Duration = Duration::from_millis(100);
 
+/// The longest wait a server's `retry:` or `Retry-After` can impose, unless
+/// `--retry-max` is longer (documented in `--help`). An hour honours a
+/// server's maintenance window or rate limit, and is short enough that a
+/// bridge whose server asked for a year comes back by itself.
+pub const SERVER_WAIT_MAX: Duration = Duration::from_secs(3600);
+
+/// A wait a server asked for, cut to `ceiling`; true when it was cut.
+pub fn cap(asked: Duration, ceiling: Duration) -> (Duration, bool) {
+    (asked.min(ceiling), asked > ceiling)
+}
+
 /// The reconnect settings of a run.
 #[derive(Debug, Clone)]
 pub struct Policy {
     /// The initial reconnection time.
     pub retry: Duration,
-    /// The longest backoff (a server's longer `retry:` or `Retry-After` is kept).
+    /// The longest backoff (a server's longer `retry:` or `Retry-After` is
+    /// kept, up to the longer of this and `SERVER_WAIT_MAX`).
     pub retry_max: Duration,
     /// At most this many requests after the first.
     pub max_retries: Option<u64>,
@@ -74,6 +91,8 @@ pub struct Reconnector {
     failures: u32,
     retry: Duration,
     streamed: bool,
+    /// A `retry:` field was cut to the ceiling (said once).
+    cut_retry: bool,
 }
 
 impl Reconnector {
@@ -84,6 +103,7 @@ impl Reconnector {
             requests: 0,
             failures: 0,
             streamed: false,
+            cut_retry: false,
         }
     }
 
@@ -108,9 +128,26 @@ impl Reconnector {
         self.failures = 0;
     }
 
-    /// The server's `retry:` field, in milliseconds.
-    pub fn set_retry(&mut self, ms: u64) {
-        self.retry = Duration::from_millis(ms);
+    /// The longest wait a server can ask for: `SERVER_WAIT_MAX`, or
+    /// `--retry-max` if longer.
+    pub fn ceiling(&self) -> Duration {
+        SERVER_WAIT_MAX.max(self.policy.retry_max)
+    }
+
+    /// The server's `retry:` field, in milliseconds, cut to the ceiling.
+    /// Returns the ceiling the first time a field is cut (to be said once:
+    /// a server may send the field with every event).
+    pub fn set_retry(&mut self, ms: u64) -> Option<Duration> {
+        let (retry, cut) = cap(Duration::from_millis(ms), self.ceiling());
+        self.retry = retry;
+        let first = cut && !self.cut_retry;
+        self.cut_retry |= cut;
+        first.then_some(retry)
+    }
+
+    /// A `Retry-After` the server sent, cut to the ceiling; true when cut.
+    pub fn server_wait(&self, asked: Duration) -> (Duration, bool) {
+        cap(asked, self.ceiling())
     }
 
     /// The current reconnection time.
@@ -123,6 +160,11 @@ impl Reconnector {
         self.requests.saturating_sub(1)
     }
 
+    /// `--max-retries`, if given.
+    pub fn max_retries(&self) -> Option<u64> {
+        self.policy.max_retries
+    }
+
     /// Consecutive failures so far.
     pub fn failures(&self) -> u32 {
         self.failures
@@ -133,7 +175,7 @@ impl Reconnector {
         let (why, after) = match ending {
             Ending::Ended => ("the server ended the stream".to_string(), None),
             Ending::Lost(why) => (why.clone(), None),
-            Ending::Refused { why, after } => (why.clone(), *after),
+            Ending::Refused { why, after } => (why.clone(), after.map(|a| a.min(self.ceiling()))),
         };
         let began = !matches!(ending, Ending::Refused { .. });
         match self.policy.resend {
@@ -157,7 +199,7 @@ impl Reconnector {
                 if max == 1 { "retry" } else { "retries" }
             ));
         }
-        self.failures += 1;
+        self.failures = self.failures.saturating_add(1);
         Next::Wait(delay(
             self.failures,
             self.retry,
@@ -185,9 +227,11 @@ pub fn delay(
     let wait = if failures <= 1 {
         base
     } else {
-        base.saturating_mul(doubling)
-            .min(max.max(base))
-            .mul_f64(1.0 - 0.25 * jitter.clamp(0.0, 1.0))
+        let full = base.saturating_mul(doubling).min(max.max(base));
+        // Never more than `full`: Duration::mul_f64 panics on a result
+        // past Duration::MAX, which f64 rounding can reach near it.
+        let factor = 1.0 - 0.25 * jitter.clamp(0.0, 1.0);
+        Duration::try_from_secs_f64(full.as_secs_f64() * factor).map_or(full, |d| d.min(full))
     };
     let wait = wait.max(floor);
     match retry_after {

@@ -38,24 +38,28 @@ pub fn redact_url(text: &str) -> String {
     shown
 }
 
-/// Header or parameter names whose values are credentials.
+/// Header or parameter names whose values are credentials: any name that
+/// contains one of these words (case-insensitive). Broad on purpose — a
+/// header wrongly hidden costs a `[redacted]` in `-v` and its absence after
+/// a cross-origin redirect; one wrongly shown leaks a credential
+/// (`CB-ACCESS-PASSPHRASE`, `X-Credential`, `X-Jwt`, `X-Hmac`…).
 pub fn is_secret_name(name: &str) -> bool {
+    const WORDS: [&str; 12] = [
+        "key",
+        "token",
+        "secret",
+        "pass",
+        "credential",
+        "auth",
+        "jwt",
+        "hmac",
+        "signature",
+        "sig",
+        "session",
+        "cookie",
+    ];
     let n = name.to_ascii_lowercase();
-    n == "cookie"
-        || n == "set-cookie"
-        || [
-            "auth",
-            "token",
-            "secret",
-            "password",
-            "passwd",
-            "key",
-            "session",
-            "signature",
-            "sig",
-        ]
-        .iter()
-        .any(|w| n.contains(w))
+    WORDS.iter().any(|w| n.contains(w))
 }
 
 /// A header line for `-v`: credential-bearing header values are replaced.
@@ -118,6 +122,42 @@ mod tests {
             header_line("<", "Content-Type", "text/event-stream"),
             "< Content-Type: text/event-stream"
         );
+    }
+
+    #[test]
+    fn any_name_with_a_credential_word_is_secret() {
+        for name in [
+            "Authorization",
+            "Proxy-Authorization",
+            "Cookie",
+            "Set-Cookie",
+            "X-Api-Key",
+            "api-key",
+            "X-Auth-Token",
+            "CB-ACCESS-PASSPHRASE",
+            "CB-ACCESS-SIGN",
+            "X-Credential",
+            "X-Jwt",
+            "X-Hmac",
+            "X-Signature",
+            "X-Session-Id",
+            "Ocp-Apim-Subscription-Key",
+            "x-password",
+            "client_secret",
+        ] {
+            assert!(is_secret_name(name), "{name}");
+        }
+        for name in [
+            "Accept",
+            "Content-Type",
+            "Last-Event-ID",
+            "User-Agent",
+            "Cache-Control",
+            "Accept-Encoding",
+            "page",
+        ] {
+            assert!(!is_secret_name(name), "{name}");
+        }
     }
 
     #[test]

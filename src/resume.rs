@@ -2,7 +2,7 @@
 //! `Ledger` follows the last event ID through the stream and knows which
 //! ID may be saved: only one whose events the sink has written (stdout) or
 //! Kafka has acknowledged. A `CheckpointStore` keeps that ID across runs;
-//! the state file (`file`) is the first.
+//! the state file (`file`, one run at a time by its `lock`) is the first.
 //!
 //! Events are numbered by the pipeline as it hands them to the sink (`seq`,
 //! from 1); the sink reports the highest number up to which everything is
@@ -10,8 +10,16 @@
 //! being handed over (a filtered event, an `id:` with no data): such a
 //! change is noted against the number of events handed over so far, and is
 //! covered once those are delivered.
+//!
+//! Only an ID that can be sent back as `Last-Event-ID` is ever a resume
+//! point (`sendable`): a server may send IDs that the parser must track
+//! (a browser does) but that an HTTP header cannot carry. The ledger skips
+//! those, so the saved ID and the one a reconnect sends is the newest
+//! sendable one; the events since then may come again (at least once,
+//! never lost), and a restart never fails on the ID.
 
 mod file;
+mod lock;
 
 pub use file::StateFile;
 
@@ -27,6 +35,47 @@ pub trait CheckpointStore {
     fn save(&mut self, id: &str, delivered: u64, force: bool) -> Result<()>;
 }
 
+/// The longest ID sent as `Last-Event-ID` or saved as the resume point.
+/// Real IDs are short (a number, a UUID, a few Kafka offsets as JSON:
+/// Wikimedia's are about 200 bytes); servers and proxies cap a header line
+/// at about 8 KiB (nginx's `large_client_header_buffers`, Apache's
+/// `LimitRequestFieldSize`) and all headers at 8–16 KiB, so 4 KiB leaves
+/// room for the rest of the request, and keeps a state record and an
+/// `sse.id` Kafka header far below `message.max.bytes`.
+pub const MAX_ID_LEN: usize = 4096;
+
+/// Why `id` cannot be sent as a `Last-Event-ID` header, or `None` when it
+/// can: a header value may hold TAB and any byte from 0x20 up except DEL
+/// (what the `http` crate, and so ureq, accepts; other bytes are sent as
+/// they come), and at most `MAX_ID_LEN` bytes. The empty ID (none) is
+/// sendable: no header is sent.
+pub fn unsendable(id: &[u8]) -> Option<String> {
+    if id.len() > MAX_ID_LEN {
+        return Some(format!("{} bytes, over {MAX_ID_LEN}", id.len()));
+    }
+    let bad = id
+        .iter()
+        .position(|&b| (b < 0x20 && b != b'\t') || b == 0x7f)?;
+    Some(format!("control byte 0x{:02x} at offset {bad}", id[bad]))
+}
+
+/// Can `id` be sent as `Last-Event-ID` (see `unsendable`)?
+pub fn sendable(id: &[u8]) -> bool {
+    id.len() <= MAX_ID_LEN && !id.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f)
+}
+
+/// An ID fit for a log line: at most 40 characters, escaped.
+pub fn show_id(id: &[u8]) -> String {
+    let text = String::from_utf8_lossy(id);
+    let mut short: String = text.chars().take(40).collect();
+    let cut = short.len() < text.len();
+    short = format!("{short:?}");
+    if cut {
+        short.push('…');
+    }
+    short
+}
+
 /// Which last event ID is safe to save.
 #[derive(Debug, Clone)]
 pub struct Ledger {
@@ -36,34 +85,54 @@ pub struct Ledger {
     current: Vec<u8>,
     /// The newest ID all of whose events are delivered.
     safe: String,
+    /// The newest sendable ID noted, delivered or not: what a reconnect
+    /// sends.
+    usable: String,
     delivered: u64,
 }
 
 impl Ledger {
-    /// Start from the ID the run resumes from (empty for none).
+    /// Start from the ID the run resumes from (empty for none; the caller
+    /// has made sure it is sendable).
     pub fn new(start: &str) -> Ledger {
         Ledger {
             pending: VecDeque::new(),
             current: start.as_bytes().to_vec(),
             safe: start.to_string(),
+            usable: start.to_string(),
             delivered: 0,
         }
     }
 
     /// The last event ID is `id` after `handed` events were handed over.
-    /// Cheap when it did not change.
-    pub fn note(&mut self, handed: u64, id: &[u8]) {
-        if id != self.current.as_slice() {
-            self.current.clear();
-            self.current.extend_from_slice(id);
-            let id = String::from_utf8_lossy(id).into_owned();
-            match self.pending.back_mut() {
-                // A newer ID at the same point replaces the older one.
-                Some((at, last)) if *at == handed => *last = id,
-                _ => self.pending.push_back((handed, id)),
-            }
-            self.advance(self.delivered);
+    /// Cheap when it did not change. Returns true when it changed to an ID
+    /// that cannot be sent (`unsendable`): the ledger passes over it, so
+    /// the resume point stays at the last sendable ID.
+    pub fn note(&mut self, handed: u64, id: &[u8]) -> bool {
+        if id == self.current.as_slice() {
+            return false;
         }
+        self.current.clear();
+        self.current.extend_from_slice(id);
+        if !sendable(id) {
+            return true;
+        }
+        let id = String::from_utf8_lossy(id).into_owned();
+        self.usable.clone_from(&id);
+        match self.pending.back_mut() {
+            // A newer ID at the same point replaces the older one.
+            Some((at, last)) if *at == handed => *last = id,
+            _ => self.pending.push_back((handed, id)),
+        }
+        self.advance(self.delivered);
+        false
+    }
+
+    /// The newest sendable ID noted (its events may not be delivered yet):
+    /// the `Last-Event-ID` of a reconnect when the parser's own last ID
+    /// cannot be sent.
+    pub fn usable_id(&self) -> &str {
+        &self.usable
     }
 
     /// The sink says every event numbered up to `delivered` is written or

@@ -13,6 +13,8 @@
 //! from the main loop — never from a side thread, so a hung main loop stops
 //! it and the watchdog fires — and `STOPPING=1` at the end.
 
+mod http_head;
+mod http_serve;
 mod metrics;
 
 use crate::config::Config;
@@ -107,6 +109,14 @@ impl Service {
         {
             log.status(&stats.status_line(now - self.start));
         }
+        // Checked at every checkpoint, not once a second: a busy stream
+        // keeps to the interval exactly, a quiet one within a TICK.
+        if let Some((every, next)) = &mut self.interval
+            && now >= *next
+        {
+            *next = (*next + *every).max(now);
+            log.stats(&stats.summary_value(now - self.start, &[]));
+        }
         if now < self.next_tick {
             return;
         }
@@ -114,12 +124,6 @@ impl Service {
         if self.notify {
             let status = self.status(stats);
             self.notify(&[NotifyState::Watchdog, NotifyState::Status(&status)]);
-        }
-        if let Some((every, next)) = &mut self.interval
-            && now >= *next
-        {
-            *next = (*next + *every).max(now);
-            log.stats(&stats.summary_value(now - self.start, &[]));
         }
     }
 

@@ -1,53 +1,14 @@
 //! The man page and shell completions are generated from the clap
-//! definition and committed; this test fails when they are stale.
+//! definition (`ssetap --generate KIND`, `ssetap::docs`) and committed;
+//! these tests fail when the committed copies are stale, and check that the
+//! installed binary prints the same bytes.
 //! Regenerate with: SSETAP_UPDATE_DOCS=1 cargo test --test docs
 
-use clap_complete::shells::{Bash, Fish, Zsh};
+mod common;
+
+use ssetap::cli::GenerateArg;
+use ssetap::docs::{FILES, render};
 use std::path::Path;
-
-fn man_page() -> Vec<u8> {
-    let cmd = ssetap::cli::command();
-    let man = clap_mangen::Man::new(cmd);
-    let mut out = Vec::new();
-    man.render_title(&mut out).unwrap();
-    man.render_name_section(&mut out).unwrap();
-    man.render_synopsis_section(&mut out).unwrap();
-    man.render_description_section(&mut out).unwrap();
-    man.render_options_section(&mut out).unwrap();
-    out.extend_from_slice(extra_section("EXAMPLES", ssetap::cli::EXAMPLES).as_bytes());
-    out.extend_from_slice(extra_section("EXIT STATUS", ssetap::cli::EXIT_STATUS).as_bytes());
-    man.render_version_section(&mut out).unwrap();
-    out
-}
-
-/// A section from one of the --help texts: its first line is the heading
-/// in --help, the rest is kept as preformatted text.
-fn extra_section(title: &str, text: &str) -> String {
-    let body: Vec<String> = text
-        .lines()
-        .skip(1)
-        .map(|l| {
-            l.trim_start_matches("  ")
-                .replace('\\', "\\e")
-                .replace('-', "\\-")
-        })
-        .map(|l| {
-            if l.starts_with('.') || l.starts_with('\'') {
-                format!("\\&{l}")
-            } else {
-                l
-            }
-        })
-        .collect();
-    format!(".SH \"{title}\"\n.nf\n{}\n.fi\n", body.join("\n"))
-}
-
-fn completion(shell: impl clap_complete::Generator) -> Vec<u8> {
-    let mut cmd = ssetap::cli::command();
-    let mut out = Vec::new();
-    clap_complete::generate(shell, &mut cmd, "ssetap", &mut out);
-    out
-}
 
 fn ensure(path: &str, fresh: Vec<u8>) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
@@ -67,23 +28,156 @@ fn ensure(path: &str, fresh: Vec<u8>) {
 }
 
 #[test]
-fn man_page_is_fresh() {
-    ensure("man/ssetap.1", man_page());
+fn committed_man_page_and_completions_are_fresh() {
+    for (kind, path) in FILES {
+        ensure(path, render(*kind));
+    }
 }
 
 #[test]
-fn completions_are_fresh() {
-    ensure("completions/ssetap.bash", completion(Bash));
-    ensure("completions/ssetap.zsh", completion(Zsh));
-    ensure("completions/ssetap.fish", completion(Fish));
+fn the_binary_prints_each_file() {
+    for (kind, arg) in [
+        (GenerateArg::Man, "man"),
+        (GenerateArg::CompleteBash, "complete-bash"),
+        (GenerateArg::CompleteZsh, "complete-zsh"),
+        (GenerateArg::CompleteFish, "complete-fish"),
+    ] {
+        let out = common::run(&["--generate", arg]);
+        out.assert_code(0);
+        assert!(out.stderr.is_empty(), "{arg}: {}", out.stderr);
+        assert!(
+            out.stdout == render(kind),
+            "--generate {arg} differs from docs::render"
+        );
+    }
 }
 
 #[test]
-fn help_lists_examples_and_exit_codes() {
+fn generate_ignores_the_environment_and_refuses_other_arguments() {
+    // SSETAP_BROKERS counts as -b to clap; --generate must not see it.
+    let mut cmd = common::ssetap(&["--generate=man"]);
+    cmd.env("SSETAP_BROKERS", "localhost:9092")
+        .env("SSETAP_BEARER_TOKEN", "t0ken");
+    let out = common::Running::start(cmd).finish(common::run::LIMIT);
+    out.assert_code(0);
+    assert!(out.stdout().starts_with(".ie"), "{}", out.stdout());
+    assert!(!out.stdout().contains("t0ken"));
+
+    let out = common::run(&["--generate", "man", "http://127.0.0.1:9/"]);
+    out.assert_code(2);
+    assert!(out.stderr.contains("--generate"), "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+    let out = common::run(&["--generate", "powershell"]);
+    out.assert_code(2);
+    assert!(out.stderr.contains("complete-fish"), "{}", out.stderr);
+    // Without --generate the input is still required.
+    let out = common::run(&[]);
+    out.assert_code(2);
+    assert!(out.stderr.contains("URL|FILE|-"), "{}", out.stderr);
+}
+
+#[test]
+fn help_lists_examples_and_exit_codes_and_no_env_values() {
     let help = ssetap::cli::command().render_long_help().to_string();
     assert!(help.contains("Examples:"), "{help}");
     assert!(help.contains("130"), "{help}");
-    let man = String::from_utf8(man_page()).unwrap();
-    assert!(man.contains(".SH \"EXIT STATUS\""));
-    assert!(man.contains("\\-\\-max\\-events") || man.contains("max\\-events"));
+    assert!(help.contains("--generate <KIND>"), "{help}");
+    // An unset variable is not shown as "NAME=", a set one not at all.
+    assert!(help.contains("[env: SSETAP_BROKERS]"), "{help}");
+    assert!(!help.contains("SSETAP_BROKERS="), "{help}");
+    let man = String::from_utf8(render(GenerateArg::Man)).unwrap();
+    for section in [
+        ".SH \"EXIT STATUS\"",
+        ".SH ENVIRONMENT",
+        ".SH EXAMPLES",
+        ".SH OPTIONS",
+    ] {
+        assert!(man.contains(section), "{section}");
+    }
+    assert!(man.contains("\\-\\-max\\-events"));
+    // Each exit code is an entry of its own (.TP), its text not squashed
+    // into the code's line.
+    for code in ["0", "1", "2", "129", "130", "143"] {
+        assert!(
+            man.contains(&format!(".TP\n\\fB{code}\\fR\n")),
+            "exit {code} is not a .TP entry"
+        );
+    }
+}
+
+/// Every `SSETAP_*` variable the sources name (tests' hooks aside) is in
+/// the man page's ENVIRONMENT section.
+#[test]
+fn environment_section_names_every_variable_the_code_reads() {
+    let man = String::from_utf8(render(GenerateArg::Man)).unwrap();
+    let env = man
+        .split(".SH ENVIRONMENT")
+        .nth(1)
+        .and_then(|s| s.split(".SH ").next())
+        .expect("an ENVIRONMENT section");
+    let mut names = std::collections::BTreeSet::new();
+    collect_names(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut names,
+    );
+    assert!(names.contains("SSETAP_BROKERS"), "{names:?}");
+    for name in &names {
+        assert!(
+            env.contains(&format!("\\fB{}\\fR", name.replace('-', "\\-"))),
+            "{name} is read by ssetap but not in the man page's ENVIRONMENT; \
+             add it to docs::ENVIRONMENT (or give its flag env = …)"
+        );
+    }
+}
+
+fn collect_names(dir: &Path, names: &mut std::collections::BTreeSet<String>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect_names(&path, names);
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (at, _) in text.match_indices("SSETAP_") {
+            let name: String = text[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            if !name.starts_with("SSETAP_TEST_") && name.len() > "SSETAP_".len() {
+                names.insert(name);
+            }
+        }
+    }
+}
+
+/// fish itself reads the committed completions: the value descriptions come
+/// through whole (clap_complete leaves their double quotes unescaped).
+/// Skipped where fish is not installed.
+#[test]
+fn fish_reads_the_value_descriptions_whole() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/ssetap.fish");
+    let out = match std::process::Command::new("fish")
+        .arg("--no-config")
+        .arg("-c")
+        .arg("source $argv[1]; complete -C 'ssetap --format '")
+        .arg(&script)
+        .output()
+    {
+        Ok(out) => out,
+        Err(_) => {
+            eprintln!("skipped: no fish here");
+            return;
+        }
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("json\tOne JSON object per line: {\"event\":…,\"id\":…,\"data\":…}\n"),
+        "{text}"
+    );
+    assert!(text.contains("sse\tCanonical SSE text"), "{text}");
 }

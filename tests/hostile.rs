@@ -1,7 +1,7 @@
 //! Hostile servers, part two: redirect loops, credentials and other hosts,
-//! Retry-After as an HTTP date, auth failures, and self-signed TLS (a
-//! rustls server with a CA made by the openssl command for each test; the
-//! helpers are in common/tls.rs).
+//! Retry-After as an HTTP date, auth failures, self-signed TLS (a rustls
+//! server with a CA made by the openssl command for each test; the helpers
+//! are in common/tls.rs), and terminal escapes in what a server sends.
 
 mod common;
 
@@ -146,4 +146,77 @@ fn an_unreadable_or_bad_cacert_is_one_clear_line() {
         assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
         assert!(out.stderr.contains("cacert"), "{}", out.stderr);
     }
+}
+
+/// Bytes a terminal acts on: C0 controls but newline and tab, DEL, and the
+/// C1 controls as UTF-8.
+fn has_raw_controls(text: &str) -> bool {
+    text.chars()
+        .any(|c| (c < ' ' && c != '\n' && c != '\t') || ('\u{7f}'..='\u{9f}').contains(&c))
+}
+
+#[test]
+fn no_byte_a_server_chose_reaches_the_terminal_raw() {
+    let evil_id = "\x1b]0;pwned\x07\x1b[2J";
+    // A header value with C1 CSI (UTF-8 C2 9B), an event type and data the
+    // --jq program puts into its error, and an ID that -v shows when it is
+    // sent back as Last-Event-ID.
+    let server = Server::start(move |_, _| {
+        let mut head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n".to_vec();
+        head.extend_from_slice(b"X-Evil: \xc2\x9b2J\xc2\x85\r\nConnection: close\r\n\r\n");
+        Reply(vec![Step::Write(head)]).body(format!(
+            "event: \x1b[31mred\ndata: \x1b]2;title\x07\n\nid: {evil_id}\ndata: a\n\n"
+        ))
+    });
+    let url = server.url();
+    let args = [
+        url.as_str(),
+        "-v",
+        "--retry",
+        "10ms",
+        "--max-retries",
+        "1",
+        "--stats",
+        "--jq",
+        "if .event == \"message\" then . else error(.event + .data) end",
+    ];
+    let out = run(&args);
+    out.assert_code(1);
+    assert!(!has_raw_controls(&out.stderr), "raw: {:?}", out.stderr);
+    // An ID with control bytes is never sent back (tests/hostile_values.rs);
+    // the warning that says so shows it escaped.
+    assert!(!out.stderr.contains("> Last-Event-ID:"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("cannot be sent as Last-Event-ID (control byte 0x1b at offset 0)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("< x-evil: \\u{9b}2J\\u{85}"),
+        "{}",
+        out.stderr
+    );
+
+    // JSON lines: escaped too, and the value is kept.
+    let mut json = args.to_vec();
+    json.extend(["--log-format", "json"]);
+    let out = run(&json);
+    out.assert_code(1);
+    assert!(!has_raw_controls(&out.stderr), "raw: {:?}", out.stderr);
+    let msgs: Vec<String> = out
+        .stderr
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line"))
+        .map(|v| v["msg"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("cannot be sent as Last-Event-ID") && !has_raw_controls(m)),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.iter().any(|m| m == "< x-evil: \u{9b}2J\u{85}"),
+        "{msgs:?}"
+    );
 }

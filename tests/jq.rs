@@ -5,7 +5,13 @@
 //! once), no output (filtered), several outputs, raw strings with -f data,
 //! "time" with --timestamp, and the resume point on stdout.
 
+#[path = "jq/builtins.rs"]
+mod builtins;
 mod common;
+#[path = "jq/corpus.rs"]
+mod corpus;
+#[path = "jq/numbers.rs"]
+mod numbers;
 
 use common::*;
 use std::process::{Command, Stdio};
@@ -34,13 +40,11 @@ fn corpus_events() -> String {
         event(Some("log"), Some("6"), r#""a JSON string""#),
         event(Some("tick"), Some("7"), r#"{"s":"AAPL","p":"189.5","x":"5","items":[1.5,2.25,-0.5]}"#),
         // Not canonical: spaces, escapes, a DEL, numbers jq rewrites, a
-        // repeated key (jq keeps the last value in the first place). No
-        // 1e2, 1.0 or -0: jaq's `tojson` writes them 100.0, 1.0 and -0.0
-        // (the README says so); outputs write them as jq does.
+        // repeated key (jq keeps the last value in the first place).
         event(
             Some("edit"),
             Some("8"),
-            r#" { "meta" : { "domain" : "en.wikipedia.org" } , "title" : "T\u00e9 \/ \"q\" a\u007fb" , "n" : 1.50 , "items" : [ 0.10 , -0.25 , 2.50 ] , "dup" : 1 , "dup" : 2 } "#,
+            r#" { "meta" : { "domain" : "en.wikipedia.org" } , "title" : "T\u00e9 \/ \"q\" a\u007fb" , "n" : 1.50 , "items" : [ 0.10 , -0.25 , 2.50 ] , "m" : [ 1e2 , 1.0 , -0 , 700000000000000.2 ] , "dup" : 1 , "dup" : 2 } "#,
         ),
     ]
     .concat()
@@ -106,6 +110,9 @@ const PROGRAMS: &[&str] = &[
     r#".data.x | tonumber"#,
     r#"error("custom")"#,
     r#".data | .. | numbers"#,
+    r#""\(.data.m) \(.data.price)""#,
+    ".data.m | tojson, tostring, @csv, @sh",
+    ".data.m[]? | tostring",
 ];
 
 fn jq(program: &str, input: &[u8], raw: bool) -> String {
@@ -226,6 +233,49 @@ fn a_runtime_error_skips_the_event_and_is_counted_once_warned() {
     let stats = out.stats();
     assert_eq!(stats["jq_errors"], 2);
     assert_eq!(stats["events"], 2);
+}
+
+/// An LLM stream: chunks without IDs, then `data: [DONE]`, which is not
+/// JSON. A program that indexes `.data` fails on it: the warning names the
+/// event by its place and says how to pass over it; the README's way
+/// (`.data | objects | ...`) does so quietly.
+#[test]
+fn an_llm_streams_done_is_named_by_its_place_and_passed_over_quietly() {
+    let input = [
+        event(None, None, r#"{"choices":[{"delta":{"content":"Hel"}}]}"#),
+        event(None, None, r#"{"choices":[{"delta":{"content":"lo"}}]}"#),
+        event(None, None, "[DONE]"),
+    ]
+    .concat();
+    let out = run_with_stdin(
+        &["-", "--jq", ".data.choices[0].delta.content", "--stats"],
+        input.as_bytes(),
+    );
+    out.assert_code(0);
+    assert_eq!(out.lines(), [r#""Hel""#, r#""lo""#]);
+    let warning = out
+        .stderr
+        .lines()
+        .find(|l| l.contains("warning"))
+        .unwrap_or_else(|| panic!("{}", out.stderr));
+    assert!(warning.contains("event #3 (no ID)"), "{warning}");
+    assert!(warning.contains("not JSON"), "{warning}");
+    assert!(warning.contains(".data | objects"), "{warning}");
+    assert_eq!(out.stats()["jq_errors"], 1);
+    for program in [
+        ".data | objects | .choices[0].delta.content",
+        r#"select(.data != "[DONE]") | .data.choices[0].delta.content"#,
+        "try .data.choices[0].delta.content",
+    ] {
+        let out = run_with_stdin(
+            &["-", "--jq", program, "--stats", "-f", "data"],
+            input.as_bytes(),
+        );
+        out.assert_code(0);
+        assert_eq!(out.stdout(), "Hel\nlo\n", "{program}");
+        assert!(!out.stderr.contains("warning"), "{program}: {}", out.stderr);
+        assert_eq!(out.stats()["jq_errors"], 0, "{program}");
+    }
 }
 
 #[test]

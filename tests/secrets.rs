@@ -1,6 +1,8 @@
 //! Secrets never appear in anything ssetap writes (stdout, stderr with -v,
-//! errors, --stats, the state file), however the run goes, while they do
-//! reach the server they were given for.
+//! errors, --stats, the state file), however the run goes, nor in its
+//! command line as ps shows it once they are read, while they do reach the
+//! server they were given for. They can also come from a -H @FILE or a
+//! terminal prompt instead of argv.
 
 mod common;
 
@@ -184,5 +186,255 @@ fn kafka_secrets_never_appear_even_with_verbose_librdkafka_logs() {
     assert!(
         out.stderr.contains("127.0.0.1:9"),
         "the error names the brokers"
+    );
+}
+
+/// Wait until `server` has had `n` requests (ssetap has parsed its flags
+/// by then), at most 20 s.
+fn wait_for_requests(server: &Server, n: usize) {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while server.requests().len() < n {
+        assert!(std::time::Instant::now() < until, "no request arrived");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn secrets_on_the_command_line_are_blanked_in_proc_cmdline() {
+    let server = Server::start(|_, _| Reply::sse().hold());
+    let url = server.url();
+    let with_creds = url.replace("http://", "http://ann:UrlPw11@");
+    type Case<'a> = (Vec<String>, Vec<&'a str>, &'a str);
+    let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    let cases: Vec<Case> = vec![
+        (
+            s(&[&url, "--bearer", "BearerTok12"]),
+            vec!["BearerTok12"],
+            "--bearer ***********",
+        ),
+        (
+            s(&[&url, "--bearer=BearerTok13"]),
+            vec!["BearerTok13"],
+            "--bearer=***********",
+        ),
+        (
+            s(&[&url, "-u", "ann:UserPw14"]),
+            vec!["UserPw14"],
+            "-u ann:********",
+        ),
+        (
+            s(&[&url, "-quann:UserPw15"]),
+            vec!["UserPw15"],
+            "-quann:********",
+        ),
+        (
+            s(&[&with_creds, "-H", "X-Api-Key: HdrKey16", "-H", "X-Plain: 1"]),
+            vec!["UrlPw11", "HdrKey16"],
+            "http://ann:*******@",
+        ),
+    ];
+    for (n, (args, secrets, shown)) in cases.into_iter().enumerate() {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = Running::spawn(&a);
+        wait_for_requests(&server, n + 1);
+        let cmdline = std::fs::read(format!("/proc/{}/cmdline", r.pid())).expect("cmdline");
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        r.signal(libc::SIGTERM);
+        r.finish(run::LIMIT).assert_code(143);
+        for secret in secrets {
+            assert!(!cmdline.contains(secret), "{secret} in {cmdline}");
+        }
+        assert!(cmdline.contains(shown), "{shown:?} not in {cmdline}");
+    }
+    // The secrets still reached the server.
+    let auth: Vec<Option<String>> = server
+        .requests()
+        .iter()
+        .map(|r| r.header("authorization").map(str::to_string))
+        .collect();
+    assert_eq!(auth[0].as_deref(), Some("Bearer BearerTok12"));
+    assert_eq!(auth[1].as_deref(), Some("Bearer BearerTok13"));
+    // base64("ann:UserPw14")
+    assert_eq!(auth[2].as_deref(), Some("Basic YW5uOlVzZXJQdzE0"));
+    let last = server.requests().pop().expect("request");
+    assert_eq!(last.header("x-api-key"), Some("HdrKey16"));
+    assert_eq!(last.header("x-plain"), Some("1"));
+}
+
+#[test]
+fn a_header_file_keeps_api_keys_off_the_command_line_and_out_of_logs() {
+    let dir = Scratch::new("secrets-hfile");
+    let file = dir.write(
+        "headers",
+        "X-Api-Key: FileKey21\r\nCB-ACCESS-PASSPHRASE: Phrase22\r\n\r\nX-Plain: shown\r\n",
+    );
+    std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .expect("chmod");
+    let at = format!("@{}", file.display());
+    let server = Server::start(|_, _| Reply::sse().body(event(None, None, "x")));
+    let out = run(&[&server.url(), "-H", &at, "-v", "--no-reconnect"]);
+    out.assert_code(0);
+    for secret in ["FileKey21", "Phrase22"] {
+        assert!(!out.stderr.contains(secret), "{}", out.stderr);
+    }
+    assert!(
+        out.stderr.contains("> X-Api-Key: [redacted]"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("> X-Plain: shown"), "{}", out.stderr);
+    assert!(!out.stderr.contains("chmod"), "a 0600 file is fine");
+    // The same from stdin.
+    let out = run_with_stdin(
+        &[&server.url(), "-H", "@-", "--no-reconnect"],
+        b"X-Api-Key: StdinKey23\n",
+    );
+    out.assert_code(0);
+    let reqs = server.requests();
+    assert_eq!(reqs[0].header("x-api-key"), Some("FileKey21"));
+    assert_eq!(reqs[0].header("cb-access-passphrase"), Some("Phrase22"));
+    assert_eq!(reqs[0].header("x-plain"), Some("shown"));
+    assert_eq!(reqs[1].header("x-api-key"), Some("StdinKey23"));
+
+    // A line that is not a header: exit 2 naming the file and the line.
+    let bad = dir.write("bad", "X-A: 1\nnot a header\n");
+    let out = run(&[&server.url(), "-H", &format!("@{}", bad.display())]);
+    out.assert_code(2);
+    assert!(
+        out.stderr
+            .contains(&format!("-H @{}: line 2:", bad.display())),
+        "{}",
+        out.stderr
+    );
+    // A file that cannot be read: exit 1, as for -d @FILE.
+    let out = run(&[&server.url(), "-H", "@/nonexistent/headers"]);
+    out.assert_code(1);
+    assert!(
+        out.stderr.contains("/nonexistent/headers"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(server.requests().len(), 2, "no request after a bad -H file");
+}
+
+#[test]
+fn any_header_named_like_a_credential_is_hidden_and_stays_with_its_origin() {
+    let other = Server::start(|_, _| Reply::sse().body(event(None, None, "elsewhere")));
+    let target = format!(
+        "http://localhost:{}/stream",
+        other.addr().rsplit(':').next().unwrap_or("")
+    );
+    let home = Server::start(move |_, _| Reply::status(307, &[("Location", target.as_str())], ""));
+    let names = ["CB-ACCESS-PASSPHRASE", "X-Credential", "X-Jwt", "X-Hmac"];
+    let mut args = vec![home.url(), "--no-reconnect".into(), "-v".into()];
+    for (i, n) in names.iter().enumerate() {
+        args.extend(["-H".to_string(), format!("{n}: Cred-{i}-value")]);
+    }
+    args.extend(["-H".to_string(), "X-Plain: plain".to_string()]);
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(&a);
+    out.assert_code(0);
+    assert!(!out.stderr.contains("-value"), "{}", out.stderr);
+    let home_req = &home.requests()[0];
+    let away = &other.requests()[0];
+    for n in names {
+        assert!(home_req.header(n).is_some(), "{n} reached its origin");
+        assert_eq!(away.header(n), None, "{n} leaked to another host");
+    }
+    assert_eq!(away.header("x-plain"), Some("plain"));
+}
+
+/// The command with no controlling terminal, as under a service manager.
+fn detached(mut cmd: Command) -> Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setsid(2) only, between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    cmd
+}
+
+#[test]
+fn a_user_without_a_password_and_no_terminal_is_refused_clearly() {
+    let server = Server::start(|_, _| Reply::sse().body(event(None, None, "x")));
+    let cmd = detached(ssetap(&[&server.url(), "-u", "carol", "--no-reconnect"]));
+    let out = Running::start(cmd).finish(run::LIMIT);
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("-u carol has no password") && out.stderr.contains("SSETAP_PASSWORD"),
+        "{}",
+        out.stderr
+    );
+    assert!(server.requests().is_empty(), "nothing sent");
+    // An empty password said on purpose is sent.
+    let cmd = detached(ssetap(&[&server.url(), "-u", "carol:", "--no-reconnect"]));
+    Running::start(cmd).finish(run::LIMIT).assert_code(0);
+    // base64("carol:")
+    assert_eq!(
+        server.requests()[0].header("authorization"),
+        Some("Basic Y2Fyb2w6")
+    );
+}
+
+#[test]
+fn a_user_without_a_password_is_asked_on_the_terminal_with_echo_off() {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: no script(1) to give ssetap a terminal");
+        return;
+    }
+    let server = Server::start(|_, _| Reply::sse().body(event(None, None, "x")));
+    let line = format!(
+        "{} {} -u carol --no-reconnect",
+        env!("CARGO_BIN_EXE_ssetap"),
+        server.url()
+    );
+    let mut cmd = Command::new("script");
+    cmd.args(["-q", "-e", "-c", &line, "/dev/null"])
+        .env_remove("SSETAP_PASSWORD")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = detached(cmd).spawn().expect("script");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 256];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    // Type only once asked: input typed before the echo is off is dropped.
+    let mut seen = Vec::new();
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !String::from_utf8_lossy(&seen).contains("Enter host password for user 'carol':") {
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(bytes) => seen.extend(bytes),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("no prompt: {}", String::from_utf8_lossy(&seen));
+            }
+        }
+    }
+    stdin.write_all(b"Typed-Pw31\n").expect("type");
+    let status = child.wait().expect("wait");
+    while let Ok(bytes) = rx.recv_timeout(std::time::Duration::from_secs(2)) {
+        seen.extend(bytes);
+    }
+    let seen = String::from_utf8_lossy(&seen);
+    assert_eq!(status.code(), Some(0), "{seen}");
+    assert!(!seen.contains("Typed-Pw31"), "echoed: {seen}");
+    // base64("carol:Typed-Pw31")
+    assert_eq!(
+        server.requests()[0].header("authorization"),
+        Some("Basic Y2Fyb2w6VHlwZWQtUHczMQ==")
     );
 }

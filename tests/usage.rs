@@ -48,6 +48,8 @@ fn malformed_flags_are_usage_errors() {
             "novalue",
         ),
         (&["x.sse", "--key", "id"], "--key"),
+        (&["x.sse", "--stats-interval", "300ms"], "--stats-interval"),
+        (&["-", "-H", "@-"], "stdin"),
     ];
     for (args, names) in cases {
         let out = run(args);
@@ -77,6 +79,10 @@ fn files_named_by_flags_that_cannot_be_read_exit_1() {
         (
             &["x.sse", "-F", "/nonexistent/k.properties", "-t", "t"],
             "k.properties",
+        ),
+        (
+            &["http://127.0.0.1:9/", "-H", "@/nonexistent/headers"],
+            "/nonexistent/headers",
         ),
     ];
     for (args, names) in cases {

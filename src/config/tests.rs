@@ -7,6 +7,15 @@ fn parse(args: &[&str]) -> Result<Config> {
 }
 
 fn parse_env(args: &[&str], vars: &[(&str, &str)]) -> Result<Config> {
+    parse_asking(args, vars, &|_| Ok(None))
+}
+
+/// With a terminal that answers `ask(user)`.
+fn parse_asking(
+    args: &[&str],
+    vars: &[(&str, &str)],
+    ask: &dyn Fn(&str) -> std::io::Result<Option<String>>,
+) -> Result<Config> {
     let mut argv = vec!["ssetap"];
     argv.extend_from_slice(args);
     // As in main: clap's errors are usage errors.
@@ -21,16 +30,27 @@ fn parse_env(args: &[&str], vars: &[(&str, &str)]) -> Result<Config> {
         &Env {
             var: &var,
             stdout_is_terminal: false,
+            ask_password: ask,
         },
     )
 }
 
-fn header<'a>(cfg: &'a Config, name: &str) -> Option<&'a str> {
-    cfg.request
-        .headers
-        .iter()
+/// A header as the first send has it (`Authorization` from the auth,
+/// which needs no network for the static kinds tested here).
+fn header(cfg: &Config, name: &str) -> Option<String> {
+    let mut headers = cfg.request.headers.clone();
+    let agent = ureq::Agent::new_with_defaults();
+    let mut auth = cfg.request.auth.clone();
+    let ctx = crate::http::auth::Ctx {
+        agent: &agent,
+        learn: &|_| {},
+        stopped: &|| false,
+    };
+    auth.apply(&mut headers, &ctx).unwrap();
+    headers
+        .into_iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+        .map(|(_, v)| v)
 }
 
 fn is_usage(err: &anyhow::Error) -> bool {
@@ -42,10 +62,15 @@ fn defaults_for_a_plain_get() {
     let cfg = parse(&["http://h/s"]).unwrap();
     assert_eq!(cfg.input, Input::Url("http://h/s".into()));
     assert_eq!(cfg.request.method, "GET");
-    assert_eq!(header(&cfg, "accept"), Some("text/event-stream"));
-    assert_eq!(header(&cfg, "cache-control"), Some("no-cache"));
-    assert_eq!(header(&cfg, "accept-encoding"), Some("gzip"));
-    assert!(header(&cfg, "user-agent").unwrap().starts_with("ssetap/"));
+    assert_eq!(header(&cfg, "accept").as_deref(), Some("text/event-stream"));
+    assert_eq!(header(&cfg, "cache-control").as_deref(), Some("no-cache"));
+    assert_eq!(header(&cfg, "accept-encoding").as_deref(), Some("gzip"));
+    assert!(
+        header(&cfg, "user-agent")
+            .as_deref()
+            .unwrap()
+            .starts_with("ssetap/")
+    );
     assert_eq!(cfg.request.connect_timeout, Duration::from_secs(10));
     assert_eq!(cfg.request.idle_timeout, Some(Duration::from_secs(300)));
     assert_eq!(cfg.reconnect.retry, Duration::from_secs(3));
@@ -82,9 +107,9 @@ fn user_headers_override_and_remove_defaults() {
         "X-A: 1",
     ])
     .unwrap();
-    assert_eq!(header(&cfg, "user-agent"), Some("me/1"));
-    assert_eq!(header(&cfg, "accept-encoding"), None);
-    assert_eq!(header(&cfg, "x-a"), Some("1"));
+    assert_eq!(header(&cfg, "user-agent").as_deref(), Some("me/1"));
+    assert_eq!(header(&cfg, "accept-encoding").as_deref(), None);
+    assert_eq!(header(&cfg, "x-a").as_deref(), Some("1"));
     assert!(is_usage(
         &parse(&["http://h/", "-H", "X: a\r\nY: b"]).unwrap_err()
     ));
@@ -93,29 +118,138 @@ fn user_headers_override_and_remove_defaults() {
 #[test]
 fn no_compression_drops_accept_encoding() {
     let cfg = parse(&["http://h/", "--no-compression"]).unwrap();
-    assert_eq!(header(&cfg, "accept-encoding"), None);
+    assert_eq!(header(&cfg, "accept-encoding").as_deref(), None);
 }
 
 #[test]
 fn basic_auth_from_flag_env_or_url_and_secrets_are_collected() {
     let cfg = parse(&["http://h/", "-u", "ann:pw1"]).unwrap();
-    assert_eq!(header(&cfg, "authorization"), Some("Basic YW5uOnB3MQ=="));
+    assert_eq!(
+        header(&cfg, "authorization").as_deref(),
+        Some("Basic YW5uOnB3MQ==")
+    );
     assert!(cfg.secrets.contains(&"pw1".to_string()));
     let cfg = parse_env(&["http://h/", "-u", "ann"], &[("SSETAP_PASSWORD", "pw1")]).unwrap();
-    assert_eq!(header(&cfg, "authorization"), Some("Basic YW5uOnB3MQ=="));
+    assert_eq!(
+        header(&cfg, "authorization").as_deref(),
+        Some("Basic YW5uOnB3MQ==")
+    );
     let cfg = parse(&["http://ann:pw1@h/x"]).unwrap();
     assert_eq!(cfg.input, Input::Url("http://h/x".into()));
-    assert_eq!(header(&cfg, "authorization"), Some("Basic YW5uOnB3MQ=="));
+    assert_eq!(
+        header(&cfg, "authorization").as_deref(),
+        Some("Basic YW5uOnB3MQ==")
+    );
     assert!(cfg.secrets.contains(&"YW5uOnB3MQ==".to_string()));
+}
+
+#[test]
+fn a_user_without_a_password_is_asked_for_it_or_refused() {
+    let never = |_: &str| -> std::io::Result<Option<String>> { panic!("asked") };
+    let typed = |u: &str| Ok(Some(format!("{u}-typed")));
+    // On a terminal: asked, and the answer is a secret.
+    let cfg = parse_asking(&["http://h/", "-u", "carol"], &[], &typed).unwrap();
+    // base64("carol:carol-typed")
+    assert_eq!(
+        header(&cfg, "authorization").as_deref(),
+        Some("Basic Y2Fyb2w6Y2Fyb2wtdHlwZWQ=")
+    );
+    assert!(cfg.secrets.contains(&"carol-typed".to_string()));
+    let cfg = parse_asking(&["http://carol@h/"], &[], &typed).unwrap();
+    assert_eq!(
+        header(&cfg, "authorization").as_deref(),
+        Some("Basic Y2Fyb2w6Y2Fyb2wtdHlwZWQ=")
+    );
+    // Not asked when the password is given, empty on purpose, or in the
+    // environment.
+    for (args, vars) in [
+        (vec!["http://h/", "-u", "carol:"], vec![]),
+        (vec!["http://carol:@h/"], vec![]),
+        (
+            vec!["http://h/", "-u", "carol"],
+            vec![("SSETAP_PASSWORD", "")],
+        ),
+    ] {
+        let cfg = parse_asking(&args, &vars, &never).unwrap();
+        // base64("carol:")
+        assert_eq!(
+            header(&cfg, "authorization").as_deref(),
+            Some("Basic Y2Fyb2w6")
+        );
+    }
+    // No terminal: a usage error that says what to do.
+    let err = parse(&["http://h/", "-u", "carol"]).unwrap_err();
+    assert!(is_usage(&err), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("-u carol has no password")
+            && msg.contains("SSETAP_PASSWORD")
+            && msg.contains("-u carol:"),
+        "{msg}"
+    );
+    let err = parse(&["http://carol@h/"]).unwrap_err();
+    assert!(
+        is_usage(&err) && err.to_string().contains("carol:@"),
+        "{err}"
+    );
+}
+
+#[test]
+fn headers_from_a_file_one_per_line() {
+    let dir = std::env::temp_dir().join(format!("ssetap-hfile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("h.txt");
+    std::fs::write(&file, "X-Api-Key: k3y-from-file\r\n\nAccept:\n").unwrap();
+    let at = format!("@{}", file.display());
+    let cfg = parse(&["http://h/", "-H", &at, "-H", "X-B: 2"]).unwrap();
+    assert_eq!(header(&cfg, "x-api-key").as_deref(), Some("k3y-from-file"));
+    assert_eq!(header(&cfg, "accept").as_deref(), None);
+    assert_eq!(header(&cfg, "x-b").as_deref(), Some("2"));
+    assert!(cfg.secrets.contains(&"k3y-from-file".to_string()));
+    // The file is mode 0644 by default: others can read the key.
+    assert!(cfg.warnings.iter().any(|w| w.contains("chmod 600")));
+
+    std::fs::write(&file, "X-A: 1\nnot a header\n").unwrap();
+    let err = parse(&["http://h/", "-H", &at]).unwrap_err();
+    assert!(is_usage(&err), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with(&format!("-H {at}: line 2: expected 'Name: value'")),
+        "{err}"
+    );
+    let err = parse(&["http://h/", "-H", "@/nonexistent/h.txt"]).unwrap_err();
+    assert!(
+        !is_usage(&err) && format!("{err:#}").contains("/nonexistent/h.txt"),
+        "{err:#}"
+    );
+    let err = parse(&["-", "-H", "@-"]).unwrap_err();
+    assert!(is_usage(&err) && err.to_string().contains("stdin"), "{err}");
+    let err = parse(&["http://h/", "-d", "@-", "-H", "@-"]).unwrap_err();
+    assert!(is_usage(&err) && err.to_string().contains("stdin"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn stats_interval_is_at_least_a_second() {
+    for short in ["300ms", "0", "999ms"] {
+        let err = parse(&["http://h/", "--stats-interval", short]).unwrap_err();
+        assert!(is_usage(&err), "{short}: {err}");
+        assert!(err.to_string().contains("at least 1s"), "{err}");
+    }
+    let cfg = parse(&["http://h/", "--stats-interval", "1500ms"]).unwrap();
+    assert_eq!(cfg.stats_interval, Some(Duration::from_millis(1500)));
 }
 
 #[test]
 fn bearer_from_flag_or_env() {
     let cfg = parse(&["http://h/", "--bearer", "tok123"]).unwrap();
-    assert_eq!(header(&cfg, "authorization"), Some("Bearer tok123"));
+    assert_eq!(
+        header(&cfg, "authorization").as_deref(),
+        Some("Bearer tok123")
+    );
     assert!(cfg.secrets.contains(&"tok123".to_string()));
     let cfg = parse_env(&["http://h/"], &[]).unwrap();
-    assert_eq!(header(&cfg, "authorization"), None);
+    assert_eq!(header(&cfg, "authorization").as_deref(), None);
 }
 
 #[test]
@@ -177,12 +311,14 @@ fn color_follows_the_terminal_and_no_color() {
     let tty = Env {
         var: &none,
         stdout_is_terminal: true,
+        ask_password: &|_| Ok(None),
     };
     assert!(Config::from_cli(cli(), &tty).unwrap().format.color);
     let no_color = |n: &str| (n == "NO_COLOR").then(|| "1".to_string());
     let tty_nc = Env {
         var: &no_color,
         stdout_is_terminal: true,
+        ask_password: &|_| Ok(None),
     };
     assert!(!Config::from_cli(cli(), &tty_nc).unwrap().format.color);
     assert!(parse(&["-", "--color", "always"]).unwrap().format.color);
@@ -277,6 +413,86 @@ fn base64_matches_rfc4648_vectors() {
         ("foo", "Zm9v"),
         ("foobar", "Zm9vYmFy"),
     ] {
-        assert_eq!(base64_encode(plain.as_bytes()), enc);
+        assert_eq!(auth::base64_encode(plain.as_bytes()), enc);
     }
+}
+
+#[test]
+fn one_way_to_authenticate() {
+    let tok = ["--bearer-command", "echo t"];
+    for other in [
+        &["-u", "ann:pw"][..],
+        &["--bearer", "b"],
+        &[
+            "--oauth2-token-url",
+            "http://h/t",
+            "--oauth2-client-id",
+            "i",
+        ],
+    ] {
+        let mut args = vec!["http://h/"];
+        args.extend(tok);
+        args.extend(other);
+        assert!(parse(&args).is_err(), "{args:?}");
+    }
+    let err = parse(&["http://a:b@h/", "--bearer-command", "echo t"]).unwrap_err();
+    assert!(is_usage(&err), "{err}");
+    let err = parse(&[
+        "http://h/",
+        "--bearer-command",
+        "echo t",
+        "-H",
+        "Authorization: x",
+    ]);
+    assert!(is_usage(&err.unwrap_err()));
+    // -H still wins over a fixed token, as before.
+    let cfg = parse(&["http://h/", "--bearer", "b", "-H", "Authorization: x"]).unwrap();
+    assert_eq!(header(&cfg, "authorization").as_deref(), Some("x"));
+    assert!(parse(&["http://h/", "--bearer-refresh", "1m"]).is_err());
+    let err = parse(&[
+        "http://h/",
+        "--bearer-command",
+        "x",
+        "--bearer-refresh",
+        "10ms",
+    ]);
+    assert!(is_usage(&err.unwrap_err()));
+}
+
+#[test]
+fn oauth2_needs_its_id_and_a_secret_from_env_or_file() {
+    let base = ["http://h/", "--oauth2-token-url", "http://h/token"];
+    assert!(parse(&base).is_err(), "the client ID is required");
+    let mut args = base.to_vec();
+    args.extend(["--oauth2-client-id", "me"]);
+    let err = parse(&args).unwrap_err();
+    assert!(
+        is_usage(&err) && err.to_string().contains("SSETAP_OAUTH2_CLIENT_SECRET"),
+        "{err}"
+    );
+    let cfg = parse_env(&args, &[("SSETAP_OAUTH2_CLIENT_SECRET", "s3cret-value")]).unwrap();
+    assert!(matches!(cfg.request.auth, crate::http::Auth::OAuth2(_)));
+    assert!(cfg.secrets.contains(&"s3cret-value".to_string()));
+    // The Basic pair on the wire is a secret too.
+    let pair = auth::base64_encode(b"me:s3cret-value");
+    assert!(cfg.secrets.contains(&pair));
+    let dir = std::env::temp_dir().join(format!("ssetap-oauth2-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("secret");
+    std::fs::write(&file, "from-file\n").unwrap();
+    let f = file.display().to_string();
+    args.extend(["--oauth2-client-secret-file", &f]);
+    let cfg = parse(&args).unwrap();
+    assert!(cfg.secrets.contains(&"from-file".to_string()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let err = parse(&[
+        "http://h/",
+        "--oauth2-token-url",
+        "nope",
+        "--oauth2-client-id",
+        "i",
+    ]);
+    assert!(is_usage(&err.unwrap_err()));
+    // No argv flag takes the secret.
+    assert!(parse(&["http://h/", "--oauth2-client-secret", "x"]).is_err());
 }

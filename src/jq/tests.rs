@@ -82,6 +82,11 @@ fn numbers_are_written_as_jq_1_6_writes_them() {
         (f64::NEG_INFINITY, "-1.7976931348623157e+308"),
         (f64::NAN, "null"),
         (1.5e300, "1.5e+300"),
+        // Two shortest spellings equally near: the even one.
+        (700000000000000.2, "700000000000000.2"),
+        (4000000000000.0313, "4000000000000.0312"),
+        ((1u64 << 50) as f64 + 0.25, "1125899906842624.2"),
+        (2.5e22, "2.5e+22"),
     ];
     for &(f, want) in cases {
         let mut out = Vec::new();
@@ -249,4 +254,45 @@ fn the_event_written_from_its_bytes_is_its_input_written() {
     let mut got = b"kept".to_vec();
     assert!(!raw::write_event(&e, None, &mut got));
     assert_eq!(got, b"kept");
+}
+
+#[test]
+fn loc_names_the_line_it_is_on() {
+    let e = ev(b"", b"", b"1");
+    assert_eq!(
+        outputs(
+            "$__loc__,\n  ($__loc__ | .line),\n\"\\($__loc__.line)\"",
+            &e
+        )
+        .unwrap(),
+        [r#"{"file":"<top-level>","line":1}"#, "2", r#""3""#]
+    );
+    // Not in a string, not another variable.
+    assert_eq!(outputs(r#""$__loc__""#, &e).unwrap(), [r#""$__loc__""#]);
+    let err = Program::compile("$__loc__ | nosuch").unwrap_err();
+    assert!(err.contains("at offset 11 (\"nosuch\")"), "{err}");
+}
+
+#[test]
+fn env_is_the_process_environment() {
+    let e = ev(b"", b"", b"1");
+    let path = std::env::var("PATH").unwrap_or_default();
+    let want = {
+        let mut b = Vec::new();
+        write_json(&Val::utf8_str(path.into_bytes()), &mut b);
+        String::from_utf8(b).unwrap()
+    };
+    assert_eq!(
+        outputs("$ENV.PATH, env.PATH", &e).unwrap(),
+        [want.clone(), want]
+    );
+}
+
+#[test]
+fn interpolation_writes_numbers_as_jq_does() {
+    let e = ev(b"", b"", br#"{"a":1.0,"b":[1e2,-0]}"#);
+    assert_eq!(
+        outputs(r#""\(.data.a)|\(.data.b)", @json "\(.data.a)""#, &e).unwrap(),
+        [r#""1|[100,-0]""#, r#""1""#]
+    );
 }

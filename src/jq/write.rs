@@ -102,8 +102,10 @@ pub(super) fn write_num(n: &Num, out: &mut Vec<u8>) {
 }
 
 /// A double as jq 1.6 prints it: the shortest digits that read back the
-/// same; plain notation unless the decimal point is 4 or more places left
-/// of the first digit, or more than 15 places right of the last one.
+/// same (David Gay's `dtoa`, mode 0: of two such spellings equally near,
+/// the one whose last digit is even); plain notation unless the decimal
+/// point is 4 or more places left of the first digit, or more than 15
+/// places right of the last one.
 pub fn write_f64(f: f64, out: &mut Vec<u8>) {
     let f = if f.is_nan() {
         out.extend_from_slice(b"null");
@@ -115,37 +117,11 @@ pub fn write_f64(f: f64, out: &mut Vec<u8>) {
         out.extend_from_slice(if f.is_sign_negative() { b"-0" } else { b"0" });
         return;
     }
-    // "{:e}" gives the shortest round-trip digits: "-1.2345e-7".
-    let mut sci = [0u8; 40];
-    let len = {
-        let mut w = &mut sci[..];
-        let _ = write!(w, "{f:e}");
-        40 - w.len()
-    };
-    let sci = &sci[..len];
-    let (mantissa, exp) = match memchr::memchr(b'e', sci) {
-        Some(e) => (&sci[..e], &sci[e + 1..]),
-        None => (sci, &b"0"[..]),
-    };
-    let exp: i32 = std::str::from_utf8(exp)
-        .ok()
-        .and_then(|e| e.parse().ok())
-        .unwrap_or(0);
-    let (neg, mantissa) = match mantissa.strip_prefix(b"-") {
-        Some(m) => (true, m),
-        None => (false, mantissa),
-    };
-    let mut digits = [0u8; 24];
-    let mut nd = 0;
-    for &c in mantissa {
-        if c.is_ascii_digit() && nd < digits.len() {
-            digits[nd] = c;
-            nd += 1;
-        }
-    }
-    let digits = &digits[..nd];
+    let mut buf = [0u8; 24];
+    let (nd, exp) = shortest(f.abs(), &mut buf);
+    let digits = &buf[..nd];
     let decpt = exp + 1;
-    if neg {
+    if f < 0.0 {
         out.push(b'-');
     }
     if decpt <= -4 || decpt > nd as i32 + 15 {
@@ -168,4 +144,110 @@ pub fn write_f64(f: f64, out: &mut Vec<u8>) {
         out.push(b'.');
         out.extend_from_slice(&digits[decpt as usize..]);
     }
+}
+
+/// The significant digits of `f` (positive, finite) into `buf`, and the
+/// decimal exponent of the first: how many digits, and the exponent.
+fn shortest(f: f64, buf: &mut [u8; 24]) -> (usize, i32) {
+    // "{:e}" gives the shortest round-trip digits ("1.2345e-7"), but of
+    // two equally near it takes the upper one.
+    let (nd, exp) = sci_digits(f, None, buf);
+    // A tie: `f` is exactly the midpoint of two nd-digit spellings, so it
+    // has nd + 1 digits, the last a 5. Then take the even neighbour.
+    let mut mid = [0u8; 24];
+    let (md, mexp) = sci_digits(f, Some(nd), &mut mid);
+    if md != nd + 1 || mid[nd] != b'5' || !is_exact(f, &mid[..md], mexp) {
+        return (nd, exp);
+    }
+    let mut lower = [0u8; 24];
+    lower[..nd].copy_from_slice(&mid[..nd]);
+    let (mut cand, mut cexp) = (lower, mexp);
+    if (cand[nd - 1] - b'0') % 2 == 1 {
+        // The upper neighbour; a carry through nines cannot happen (the
+        // spelling would be shorter), but is handled.
+        let mut i = nd;
+        loop {
+            if i == 0 {
+                cand[..nd].fill(b'0');
+                cand[0] = b'1';
+                cexp += 1;
+                break;
+            }
+            i -= 1;
+            if cand[i] == b'9' {
+                cand[i] = b'0';
+            } else {
+                cand[i] += 1;
+                break;
+            }
+        }
+    }
+    if reads_as(&cand[..nd], cexp) == Some(f) {
+        buf[..nd].copy_from_slice(&cand[..nd]);
+        return (nd, cexp);
+    }
+    (nd, exp)
+}
+
+/// The digits of `f` in scientific notation, shortest (`None`) or
+/// correctly rounded after `Some(n)` places; how many, and the exponent.
+fn sci_digits(f: f64, places: Option<usize>, buf: &mut [u8; 24]) -> (usize, i32) {
+    let mut sci = [0u8; 40];
+    let len = {
+        let mut w = &mut sci[..];
+        let _ = match places {
+            None => write!(w, "{f:e}"),
+            Some(n) => write!(w, "{f:.n$e}"),
+        };
+        40 - w.len()
+    };
+    let sci = &sci[..len];
+    let (mantissa, exp) = match memchr::memchr(b'e', sci) {
+        Some(e) => (&sci[..e], &sci[e + 1..]),
+        None => (sci, &b"0"[..]),
+    };
+    let exp: i32 = std::str::from_utf8(exp)
+        .ok()
+        .and_then(|e| e.parse().ok())
+        .unwrap_or(0);
+    let mut nd = 0;
+    for &c in mantissa {
+        if c.is_ascii_digit() && nd < buf.len() {
+            buf[nd] = c;
+            nd += 1;
+        }
+    }
+    (nd, exp)
+}
+
+/// The double that `d.ddd × 10^exp` reads as.
+fn reads_as(digits: &[u8], exp: i32) -> Option<f64> {
+    let text = format!(
+        "{}e{}",
+        std::str::from_utf8(digits).ok()?,
+        exp - digits.len() as i32 + 1
+    );
+    text.parse().ok()
+}
+
+/// Whether `f` is exactly `digits × 10^j` (`j` the place of the last
+/// digit): with `f = m × 2^e`, `f / 10^j = m × 2^(e - j) / 5^j` is an
+/// integer (it is then the digits, which are `f` correctly rounded).
+fn is_exact(f: f64, digits: &[u8], exp: i32) -> bool {
+    let bits = f.to_bits();
+    let field = ((bits >> 52) & 0x7ff) as i32;
+    let frac = bits & ((1 << 52) - 1);
+    let (m, e) = if field == 0 {
+        (frac, -1074)
+    } else {
+        (frac | (1 << 52), field - 1075)
+    };
+    if m == 0 {
+        return false;
+    }
+    let j = exp - (digits.len() as i32 - 1);
+    if m.trailing_zeros() as i32 + e - j < 0 {
+        return false;
+    }
+    j <= 0 || (j <= 27 && m % 5u64.pow(j as u32) == 0)
 }

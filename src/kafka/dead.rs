@@ -89,7 +89,7 @@ impl DeadLetters {
     pub fn fit<'v>(&self, r: &'v Refused) -> (&'v [u8], bool) {
         let beside = r.key.as_ref().map_or(0, Vec::len)
             + r.event.len()
-            + r.id.len()
+            + record::id_header(&r.id).map_or(0, <[u8]>::len)
             + r.reason.len()
             + r.topic.len()
             + 128;
@@ -118,10 +118,10 @@ impl DeadLetters {
                 key: "ssetap.topic",
                 value: Some(r.topic.as_bytes()),
             });
-        if !r.id.is_empty() {
+        if let Some(id) = record::id_header(&r.id) {
             headers = headers.insert(Header {
                 key: "sse.id",
-                value: Some(r.id.as_slice()),
+                value: Some(id),
             });
         }
         if cut {

@@ -66,6 +66,15 @@ fn check_topic(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// The `sse.id` header's value: the event's ID, unless it is empty or
+/// longer than `resume::MAX_ID_LEN`. A record must not fail on its ID
+/// alone: a megabyte of ID would push it past `message.max.bytes`, and an
+/// ID that long cannot be a resume point anyway. (Control bytes are fine
+/// in a Kafka header.)
+pub fn id_header(id: &[u8]) -> Option<&[u8]> {
+    (!id.is_empty() && id.len() <= crate::resume::MAX_ID_LEN).then_some(id)
+}
+
 /// The record key `--key` asks for, if the event has one.
 pub fn key<'e>(spec: &KeySpec, ev: &Event<'e>) -> Option<Cow<'e, [u8]>> {
     match spec {
@@ -92,6 +101,15 @@ mod tests {
 
     fn ev<'a>(event_type: &'a [u8], id: &'a [u8], data: &'a [u8]) -> Event<'a> {
         Event::of(event_type, id, data)
+    }
+
+    #[test]
+    fn the_id_header_is_left_out_when_empty_or_over_long() {
+        let max = crate::resume::MAX_ID_LEN;
+        assert_eq!(id_header(b""), None);
+        assert_eq!(id_header(b"a\x01b"), Some(&b"a\x01b"[..]));
+        assert!(id_header(&vec![b'x'; max]).is_some());
+        assert_eq!(id_header(&vec![b'x'; max + 1]), None);
     }
 
     #[test]

@@ -550,3 +550,33 @@ fn failures_retrying_could_fix_are_not_dead_lettered() {
     assert_eq!(sink.counts().dead_lettered, Some(0));
     assert_eq!(sink.delivered(), 0);
 }
+
+#[test]
+fn an_id_too_long_for_a_header_leaves_the_header_out_not_the_record() {
+    let cluster = mock(&[("data", 1)]);
+    let brokers = cluster.bootstrap_servers();
+    let o = cfg(&brokers, "data", KeySpec::None, &[]);
+    let mut sink = KafkaSink::new(&o, &quiet()).unwrap();
+    let mut fmt = formatter();
+    let huge = vec![b'x'; 1 << 20];
+    sink.event(
+        &ev(b"edit", &huge, b"big id"),
+        1,
+        SystemTime::now(),
+        &mut fmt,
+    )
+    .unwrap();
+    sink.event(
+        &ev(b"edit", b"a\x01b", b"odd id"),
+        2,
+        SystemTime::now(),
+        &mut fmt,
+    )
+    .unwrap();
+    sink.close().unwrap();
+    assert_eq!(sink.delivered(), 2);
+    let got = read_all(&brokers, "data", 2);
+    assert_eq!(got[0].1, b"big id");
+    assert_eq!(header(&got[0].2, "sse.id"), None);
+    assert_eq!(header(&got[1].2, "sse.id"), Some(&b"a\x01b"[..]));
+}

@@ -5,16 +5,23 @@
 //! when a stream begins and ends; while a request waits for its answer and
 //! during the wait before a reconnect the loop still passes a heartbeat at
 //! least once a `TICK`.
+//!
+//! What the server hands back is not trusted: the `Last-Event-ID` sent is
+//! one that can be sent (`resume::sendable`), a `Retry-After` is cut to the
+//! ceiling (`reconnect::SERVER_WAIT_MAX`), and a helper thread that cannot
+//! be started (a task limit) is a failed attempt like a refused connection.
 
 use super::{End, Run};
 use crate::control::Stop;
-use crate::http::{self, Answer, Http, SendError, Sent};
+use crate::http::auth::Unauthorized;
+use crate::http::{self, Answer, Auth, Http, SendError, Sent};
 use crate::reconnect::{Ending, Next};
 use crate::redact::{header_line, redact_url};
+use crate::resume::sendable;
 use crate::sse::Parser;
 use anyhow::{Result, anyhow};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How an attempt turned out.
 enum Attempt {
@@ -27,6 +34,8 @@ enum Attempt {
 enum Connect {
     Response(Box<Sent>),
     Failed(SendError),
+    /// The helper thread could not be started.
+    NoThread(std::io::Error),
     Stopped(Stop),
 }
 
@@ -40,8 +49,9 @@ impl Run<'_> {
         }
         let shown = redact_url(url);
         let mut buf = vec![0u8; super::READ_SIZE];
+        let mut auth = self.cfg.request.auth.clone();
         loop {
-            let ending = match self.attempt(&http, parser, &mut buf)? {
+            let ending = match self.attempt(&http, &mut auth, parser, &mut buf)? {
                 Attempt::Exit(code) => return Ok(code),
                 Attempt::Ended(ending) => ending,
             };
@@ -70,15 +80,17 @@ impl Run<'_> {
     /// Sleep before a reconnect, a `TICK` at a time with a checkpoint
     /// between, unless a stop request comes first.
     fn wait(&mut self, delay: Duration) -> Result<Option<Stop>> {
-        let deadline = std::time::Instant::now() + delay;
+        // No deadline the clock can hold (a --retry-max of centuries): wait
+        // until stopped.
+        let deadline = Instant::now().checked_add(delay);
         loop {
-            let now = std::time::Instant::now();
-            let Some(left) = deadline
-                .checked_duration_since(now)
-                .filter(|l| !l.is_zero())
-            else {
-                return Ok(None);
+            let left = match deadline {
+                Some(at) => at.saturating_duration_since(Instant::now()),
+                None => crate::tick::TICK,
             };
+            if left.is_zero() {
+                return Ok(None);
+            }
             if let Some(stop) = self.control.sleep(left.min(crate::tick::TICK)) {
                 return Ok(Some(stop));
             }
@@ -87,29 +99,36 @@ impl Run<'_> {
     }
 
     /// One request, and the stream it gives.
-    fn attempt(&mut self, http: &Http, parser: &mut Parser, buf: &mut [u8]) -> Result<Attempt> {
-        if let Some(stop) = self.control.stopped() {
-            return Ok(Attempt::Exit(stop.exit_code()));
-        }
-        self.reconnect.begin();
-        let last_id = String::from_utf8_lossy(parser.last_event_id()).into_owned();
-        self.show_request(http, &last_id);
-        let sent = match self.connect(http, &last_id) {
-            Connect::Stopped(stop) => return Ok(Attempt::Exit(stop.exit_code())),
-            Connect::Failed(SendError::Protocol(msg)) => return Err(anyhow!(msg)),
-            Connect::Failed(SendError::Ureq(err, at)) => {
-                let (text, fatal) = http::describe_error(&err);
-                if fatal {
-                    return Err(anyhow!("{}: {text}", redact_url(&at)));
-                }
-                let why = format!("cannot connect: {text}");
-                return Ok(Attempt::Ended(if http::before_sending(&err) {
-                    Ending::Refused { why, after: None }
-                } else {
-                    Ending::Lost(why)
-                }));
+    fn attempt(
+        &mut self,
+        http: &Http,
+        auth: &mut Auth,
+        parser: &mut Parser,
+        buf: &mut [u8],
+    ) -> Result<Attempt> {
+        let sent = loop {
+            match self.send(http, auth, parser)? {
+                Err(attempt) => return Ok(attempt),
+                Ok(sent) if sent.response.status() == 401 => match auth.on_unauthorized() {
+                    Unauthorized::Final => break sent,
+                    Unauthorized::RetryNow => {
+                        self.show_response(&sent.response);
+                        self.log.info(&format!(
+                            "HTTP 401 Unauthorized: fetching a new token ({}) and sending again",
+                            auth.name()
+                        ));
+                    }
+                    Unauthorized::Backoff => {
+                        self.show_response(&sent.response);
+                        let why = format!(
+                            "HTTP 401 Unauthorized, also with a new token ({})",
+                            auth.name()
+                        );
+                        return Ok(Attempt::Ended(Ending::Refused { why, after: None }));
+                    }
+                },
+                Ok(sent) => break sent,
             }
-            Connect::Response(sent) => sent,
         };
         self.show_response(&sent.response);
         let shown = redact_url(&sent.url);
@@ -126,6 +145,7 @@ impl Run<'_> {
                 }
                 self.log.info(&format!("connected to {shown} ({info})"));
                 self.reconnect.streaming();
+                auth.connected();
                 http.start_ticking();
                 self.service.connected();
                 self.stream(parser, &mut body, buf)
@@ -135,9 +155,94 @@ impl Run<'_> {
                     .info("HTTP 204 No Content: the server has no more events");
                 Ok(Attempt::Exit(crate::exit::OK))
             }
-            Answer::Retry { why, after } => Ok(Attempt::Ended(Ending::Refused { why, after })),
+            Answer::Retry { why, after } => {
+                let after = after.map(|asked| self.server_wait(&shown, &why, asked));
+                Ok(Attempt::Ended(Ending::Refused { why, after }))
+            }
             Answer::Fatal(msg) => Err(anyhow!("{shown}: {msg}")),
         }
+    }
+
+    /// Send the request with fresh credentials and wait for the response
+    /// head; `Err` is how the attempt ended without one.
+    fn send(
+        &mut self,
+        http: &Http,
+        auth: &mut Auth,
+        parser: &mut Parser,
+    ) -> Result<Result<Box<Sent>, Attempt>> {
+        if let Some(stop) = self.control.stopped() {
+            return Ok(Err(Attempt::Exit(stop.exit_code())));
+        }
+        self.reconnect.begin();
+        let last_id = self.last_id(parser);
+        let mut headers = http.headers(&last_id);
+        let (log, control) = (self.log, &self.control);
+        let ctx = http::auth::Ctx {
+            agent: http.quiet_agent(),
+            learn: &|token| log.add_secret(token),
+            stopped: &|| control.stopped().is_some(),
+        };
+        let applied = auth.apply(&mut headers, &ctx);
+        if let Some(stop) = self.control.stopped() {
+            return Ok(Err(Attempt::Exit(stop.exit_code())));
+        }
+        if let Err(why) = applied {
+            return Ok(Err(Attempt::Ended(Ending::Refused { why, after: None })));
+        }
+        self.show_request(http, &headers);
+        let ended = |ending| Ok(Err(Attempt::Ended(ending)));
+        match self.connect(http, headers) {
+            Connect::Stopped(stop) => Ok(Err(Attempt::Exit(stop.exit_code()))),
+            Connect::Failed(SendError::Protocol(msg)) => Err(anyhow!(msg)),
+            Connect::Failed(SendError::Ureq(err, at)) => {
+                let (text, fatal) = http::describe_error(&err);
+                if fatal {
+                    return Err(anyhow!("{}: {text}", redact_url(&at)));
+                }
+                let why = http::failure_line(&err, &at);
+                ended(if http::before_sending(&err) {
+                    Ending::Refused { why, after: None }
+                } else {
+                    Ending::Lost(why)
+                })
+            }
+            Connect::NoThread(e) => {
+                let why = format!(
+                    "cannot start a thread to connect: {e} (a task limit, such as systemd's TasksMax?)"
+                );
+                ended(Ending::Refused { why, after: None })
+            }
+            Connect::Response(sent) => Ok(Ok(sent)),
+        }
+    }
+
+    /// The `Last-Event-ID` to send: the parser's last event ID if it can be
+    /// sent, else the newest one that can (the ledger's), which the parser
+    /// then takes as its own, so that events of the new stream without an
+    /// `id:` report the ID the request named.
+    fn last_id(&mut self, parser: &mut Parser) -> String {
+        if sendable(parser.last_event_id()) {
+            return String::from_utf8_lossy(parser.last_event_id()).into_owned();
+        }
+        self.note_id(parser.last_event_id());
+        let usable = self.resume.ledger.usable_id().to_string();
+        parser.set_last_event_id(usable.as_bytes());
+        usable
+    }
+
+    /// A `Retry-After` of `asked`, cut to the ceiling (and said) if longer.
+    fn server_wait(&self, shown: &str, why: &str, asked: Duration) -> Duration {
+        let (wait, cut) = self.reconnect.server_wait(asked);
+        if cut {
+            self.log.warn(&format!(
+                "{shown}: {why}: the server's Retry-After asks for {}s; waiting {} instead ({})",
+                asked.as_secs(),
+                show_duration(wait),
+                ceiling_note()
+            ));
+        }
+        wait
     }
 
     /// Read one response body to its end.
@@ -170,14 +275,27 @@ impl Run<'_> {
     /// Say that a reconnect is coming. With `-q`, a run that never reached
     /// a stream still shows its first failure and every tenth, so that a
     /// wrong port does not look like a hang.
+    ///
+    /// The first failure of a run that never reached a stream says that
+    /// ssetap keeps trying, and how not to (curl gives up at once; a bridge
+    /// under systemd should ride out a server that is not up yet, and the
+    /// same command behaves the same at a terminal and in a unit).
     fn say_retry(&self, ending: &Ending, delay: Duration) {
         let why = ending_text(ending);
         let attempt = self.reconnect.reconnects() + 2;
+        let failures = self.reconnect.failures();
+        let hint = if !self.reconnect.ever_streamed()
+            && failures == 1
+            && self.reconnect.max_retries().is_none()
+        {
+            "; retrying until it answers: Ctrl-C stops, --max-retries 0 fails at once"
+        } else {
+            ""
+        };
         let line = format!(
-            "{why}; reconnecting in {} (attempt {attempt})",
+            "{why}; reconnecting in {} (attempt {attempt}{hint})",
             show_duration(delay)
         );
-        let failures = self.reconnect.failures();
         if !self.reconnect.ever_streamed() && failures % 10 == 1 {
             self.log.notice(&line);
         } else {
@@ -187,13 +305,17 @@ impl Run<'_> {
 
     /// Send the request on a helper thread and wait for the response head,
     /// checking for stop requests.
-    fn connect(&mut self, http: &Http, last_id: &str) -> Connect {
+    fn connect(&mut self, http: &Http, headers: Vec<(String, String)>) -> Connect {
         let (tx, rx) = mpsc::channel();
         let h = http.clone();
-        let id = last_id.to_string();
-        std::thread::spawn(move || {
-            let _ = tx.send(h.send(&id));
-        });
+        let spawned = std::thread::Builder::new()
+            .name("connect".into())
+            .spawn(move || {
+                let _ = tx.send(h.send(headers));
+            });
+        if let Err(e) = spawned {
+            return Connect::NoThread(e);
+        }
         loop {
             match rx.recv_timeout(Duration::from_millis(20)) {
                 Ok(Ok(sent)) => return Connect::Response(Box::new(sent)),
@@ -210,18 +332,21 @@ impl Run<'_> {
                     self.heartbeat();
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    // The helper thread ended without an answer (it
+                    // panicked, say in a thread of its own ureq could not
+                    // start): a failed attempt.
                     let err = ureq::Error::ConnectionFailed;
-                    return Connect::Failed(SendError::Ureq(err, String::new()));
+                    return Connect::Failed(SendError::Ureq(err, http.url().to_string()));
                 }
             }
         }
     }
 
-    fn show_request(&self, http: &Http, last_id: &str) {
+    fn show_request(&self, http: &Http, headers: &[(String, String)]) {
         if !self.log.verbose() {
             return;
         }
-        let lines = http.describe(last_id);
+        let lines = http.describe(headers);
         self.log.debug(&format!("> {}", redact_url(&lines[0])));
         for line in &lines[1..] {
             if let Some((n, v)) = line.split_once(": ") {
@@ -253,7 +378,16 @@ fn ending_text(ending: &Ending) -> &str {
     }
 }
 
-fn show_duration(d: Duration) -> String {
+/// What the ceiling of a server's waits is, for the line that says one
+/// was cut.
+pub(super) fn ceiling_note() -> String {
+    format!(
+        "the longest wait a server can ask for is {}, or --retry-max if longer",
+        show_duration(crate::reconnect::SERVER_WAIT_MAX)
+    )
+}
+
+pub(super) fn show_duration(d: Duration) -> String {
     if d < Duration::from_secs(10) {
         format!("{:.1}s", d.as_secs_f64())
     } else {

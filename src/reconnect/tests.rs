@@ -163,3 +163,64 @@ fn reconnects_are_requests_after_the_first() {
     r.begin();
     assert_eq!(r.reconnects(), 1);
 }
+
+#[test]
+fn server_waits_are_cut_to_the_ceiling() {
+    assert_eq!(cap(S(31_536_000), S(3600)), (S(3600), true));
+    assert_eq!(cap(S(3600), S(3600)), (S(3600), false));
+    assert_eq!(cap(S(7), S(3600)), (S(7), false));
+    let r = Reconnector::new(policy(Resend::Always));
+    assert_eq!(r.ceiling(), SERVER_WAIT_MAX);
+    assert_eq!(r.server_wait(S(u64::MAX)), (SERVER_WAIT_MAX, true));
+    let long = Reconnector::new(Policy {
+        retry_max: S(7200),
+        ..policy(Resend::Always)
+    });
+    assert_eq!(long.ceiling(), S(7200), "--retry-max raises the ceiling");
+}
+
+#[test]
+fn a_huge_retry_field_is_cut_and_said_once() {
+    let mut r = Reconnector::new(policy(Resend::Always));
+    assert_eq!(r.set_retry(u64::MAX), Some(SERVER_WAIT_MAX));
+    assert_eq!(r.retry(), SERVER_WAIT_MAX);
+    assert_eq!(r.set_retry(u64::MAX), None, "said once");
+    assert_eq!(r.set_retry(5000), None);
+    assert_eq!(r.retry(), S(5));
+    r.begin();
+    r.set_retry(u64::MAX);
+    for _ in 0..40 {
+        r.begin();
+        match r.after(&refused(), 0.999) {
+            Next::Wait(d) => assert!(d <= SERVER_WAIT_MAX, "{d:?}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_huge_retry_after_is_cut_even_if_not_capped_before() {
+    let mut r = Reconnector::new(policy(Resend::Always));
+    r.begin();
+    let huge = Ending::Refused {
+        why: "HTTP 503".into(),
+        after: Some(Duration::MAX),
+    };
+    assert_eq!(r.after(&huge, 0.0), Next::Wait(SERVER_WAIT_MAX));
+}
+
+#[test]
+fn delays_never_overflow_whatever_the_numbers() {
+    for base in [S(0), S(3), Duration::MAX, S(u64::MAX / 2)] {
+        for max in [S(0), S(30), Duration::MAX] {
+            for failures in [0, 1, 2, 63, u32::MAX] {
+                for jitter in [0.0, 0.5, 0.999, f64::NAN] {
+                    for after in [None, Some(Duration::MAX)] {
+                        let d = delay(failures, base, max, jitter, after);
+                        assert!(d >= FLOOR, "{d:?}");
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,11 +1,23 @@
 //! resume::file: the `--state-file`, which keeps the last event ID across runs.
-//! It is replaced atomically (temp file in the same directory, fsync, rename)
-//! and only ever names an ID whose events were written (or acknowledged).
-//! It holds the ID and nothing else: no URL, no header, no secret.
+//! It holds the ID and nothing else: no URL, no header, no secret, and only
+//! ever names an ID whose events were written (or acknowledged).
+//!
+//! Every save is a new file: created under an unpredictable name in the same
+//! directory with `O_EXCL | O_NOFOLLOW` and mode 0600 (so a planted link or
+//! file is never written through), fsynced, renamed over the state file,
+//! then the directory is fsynced so the rename survives a crash. A symbolic
+//! link at the state path is refused at open: the rename would replace the
+//! link, not its target, so the next run would read another file than this
+//! one wrote. A run holds `lock` for as long as it lives.
 
 use super::CheckpointStore;
+use super::lock::{self, Lock};
 use anyhow::{Context, Result, bail};
-use std::io::Write;
+use std::ffi::OsString;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -13,33 +25,37 @@ pub struct StateFile {
     path: PathBuf,
     saved: Option<String>,
     last_save: Option<Instant>,
+    _lock: Lock,
 }
 
 /// At most one save a second while running; at exit, always.
 const MIN_INTERVAL: Duration = Duration::from_secs(1);
 
+/// Random characters in a temporary file's name.
+const TEMP_RANDOM: usize = 12;
+
 impl StateFile {
-    /// Opens the state file: reads the saved ID if the file exists, and checks
-    /// now that its directory is writable, so that a run does not fail later.
+    /// Opens the state file for this run: takes its lock (or fails naming
+    /// the run that holds it), reads the saved ID if the file exists, and
+    /// checks now that a new file can be made beside it, so that a run does
+    /// not fail later.
     pub fn open(path: &Path) -> Result<StateFile> {
-        let id = match std::fs::read(path) {
-            Ok(bytes) => Some(
-                parse(&bytes).with_context(|| format!("corrupt state file {}", path.display()))?,
-            ),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => {
-                return Err(e)
-                    .with_context(|| format!("cannot read state file {}", path.display()));
-            }
-        };
-        let probe = temp_path(path);
-        std::fs::File::create(&probe)
-            .and_then(|_| std::fs::remove_file(&probe))
+        // A directory would put the lock file beside it, outside the
+        // directory the user named: refuse before anything is created.
+        let dir_like = path.as_os_str().as_bytes().ends_with(b"/") || path.is_dir();
+        if dir_like || path.file_name().is_none() {
+            bail!("--state-file {} does not name a file", path.display());
+        }
+        let lock = lock::acquire(path)?;
+        let id = read(path)?;
+        create_temp(path, &mut unpredictable())
+            .and_then(|(tmp, _)| std::fs::remove_file(tmp))
             .with_context(|| format!("cannot write state file {}", path.display()))?;
         Ok(StateFile {
             path: path.to_path_buf(),
             saved: id,
             last_save: None,
+            _lock: lock,
         })
     }
 }
@@ -65,6 +81,34 @@ impl CheckpointStore for StateFile {
     }
 }
 
+/// The saved ID, or None when there is no state file yet. Only a regular
+/// file is read: not through a symbolic link, and never a FIFO or a device
+/// that would block or never end.
+fn read(path: &Path) -> Result<Option<String>> {
+    let cannot = || format!("cannot read state file {}", path.display());
+    let opened = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path);
+    let mut file = match opened {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => bail!(
+            "--state-file {} is a symbolic link: give the path of the file itself \
+             (each save replaces the state file, which would replace the link, not its target)",
+            path.display()
+        ),
+        Err(e) => return Err(e).with_context(cannot),
+    };
+    if !file.metadata().with_context(cannot)?.is_file() {
+        bail!("--state-file {} is not a regular file", path.display());
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).with_context(cannot)?;
+    let id = parse(&bytes).with_context(|| format!("corrupt state file {}", path.display()))?;
+    Ok(Some(id))
+}
+
 fn render(id: &str) -> Vec<u8> {
     let mut out = serde_json::json!({ "last_event_id": id })
         .to_string()
@@ -81,24 +125,72 @@ fn parse(bytes: &[u8]) -> Result<String> {
     }
 }
 
-fn temp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".tmp.{}", std::process::id()));
+/// A generator seeded from the OS's randomness (std's `RandomState` keys):
+/// fastrand's own seed is the clock, which another user can narrow down.
+fn unpredictable() -> fastrand::Rng {
+    use std::hash::BuildHasher;
+    let seed = std::collections::hash_map::RandomState::new().hash_one(std::process::id());
+    fastrand::Rng::with_seed(seed)
+}
+
+/// `<state>.tmp.<random>`, beside the state file.
+fn temp_path(path: &Path, rng: &mut fastrand::Rng) -> PathBuf {
+    let mut name: OsString = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".tmp.");
+    name.push(
+        (0..TEMP_RANDOM)
+            .map(|_| rng.alphanumeric())
+            .collect::<String>(),
+    );
     path.with_file_name(name)
 }
 
+/// A new, empty, private file beside `path`. `O_EXCL | O_NOFOLLOW`: whatever
+/// already has the name (a file, a planted symbolic link) is left alone and
+/// another name is tried.
+fn create_temp(path: &Path, rng: &mut fastrand::Rng) -> std::io::Result<(PathBuf, File)> {
+    let mut tries = 0;
+    loop {
+        let tmp = temp_path(path, rng);
+        let opened = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(&tmp);
+        match opened {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && tries < 100 => tries += 1,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = temp_path(path);
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
+    let (tmp, mut f) = create_temp(path, &mut unpredictable())?;
+    let result = f
+        .write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .and_then(|()| std::fs::rename(&tmp, path));
+    drop(f);
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    result
+    result?;
+    sync_dir(path)
+}
+
+/// fsync the state file's directory, so that the rename is on disk too.
+/// A file system that cannot sync a directory (EINVAL) has nothing to add.
+fn sync_dir(path: &Path) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match File::open(dir).and_then(|d| d.sync_all()) {
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => Ok(()),
+        other => other,
+    }
 }
 
 #[cfg(test)]
@@ -126,6 +218,7 @@ mod tests {
             std::fs::read_to_string(&p).unwrap(),
             "{\"last_event_id\":\"42\"}\n"
         );
+        drop(s); // the run ends, and with it its lock
         let mut s = StateFile::open(&p).unwrap();
         assert_eq!(s.load().unwrap().as_deref(), Some("42"));
     }
@@ -150,12 +243,120 @@ mod tests {
     }
 
     #[test]
+    fn a_directory_is_refused_before_anything_is_created() {
+        let d = dir().join("k");
+        std::fs::create_dir_all(&d).unwrap();
+        for p in [d.clone(), d.join("")] {
+            let err = StateFile::open(&p).err().unwrap();
+            assert!(
+                format!("{err:#}").contains("does not name a file"),
+                "{err:#}"
+            );
+        }
+        assert!(!dir().join("k.lock").exists());
+    }
+
+    #[test]
     fn an_unwritable_directory_is_found_at_open() {
         let p = Path::new("/nonexistent-dir-ssetap/x.state");
         let err = StateFile::open(p).err().unwrap();
         assert!(
-            format!("{err:#}").contains("cannot write state file"),
+            format!("{err:#}").contains("cannot lock --state-file /nonexistent-dir-ssetap/x.state"),
             "{err:#}"
         );
+    }
+
+    #[test]
+    fn a_second_run_on_the_same_file_is_refused_until_the_first_ends() {
+        let p = dir().join("d.state");
+        let first = StateFile::open(&p).unwrap();
+        // flock belongs to an open file, so a second open conflicts even
+        // inside one process.
+        let err = StateFile::open(&p).err().unwrap();
+        assert_eq!(
+            format!("{err:#}"),
+            format!(
+                "--state-file {} is in use by another ssetap (pid {})",
+                p.display(),
+                std::process::id()
+            )
+        );
+        drop(first);
+        StateFile::open(&p).unwrap();
+    }
+
+    #[test]
+    fn a_symbolic_link_at_the_state_path_is_refused_and_left_alone() {
+        let d = dir();
+        let target = d.join("e-target");
+        std::fs::write(&target, "{\"last_event_id\":\"theirs\"}").unwrap();
+        let p = d.join("e.state");
+        let _ = std::fs::remove_file(&p);
+        std::os::unix::fs::symlink(&target, &p).unwrap();
+        let err = StateFile::open(&p).err().unwrap();
+        assert!(format!("{err:#}").contains("is a symbolic link"), "{err:#}");
+        assert!(std::fs::symlink_metadata(&p).unwrap().is_symlink());
+    }
+
+    #[test]
+    fn a_fifo_at_the_state_path_is_refused_without_blocking() {
+        let p = dir().join("f.state");
+        let _ = std::fs::remove_file(&p);
+        let c = std::ffi::CString::new(p.as_os_str().as_bytes()).unwrap();
+        // SAFETY: mkfifo(3) with a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let err = StateFile::open(&p).err().unwrap();
+        assert!(format!("{err:#}").contains("not a regular file"), "{err:#}");
+    }
+
+    #[test]
+    fn a_saved_file_is_private_and_no_temporary_file_is_left() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = dir().join("g");
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        let p = d.join("g.state");
+        let mut s = StateFile::open(&p).unwrap();
+        s.save("1", 0, true).unwrap();
+        s.save("2", 0, true).unwrap();
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let mut names: Vec<String> = std::fs::read_dir(&d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["g.state", "g.state.lock"]);
+    }
+
+    #[test]
+    fn temporary_names_are_random_and_beside_the_state_file() {
+        let mut rng = fastrand::Rng::with_seed(1);
+        let a = temp_path(Path::new("/s/w.state"), &mut rng);
+        let b = temp_path(Path::new("/s/w.state"), &mut rng);
+        assert_ne!(a, b);
+        assert_eq!(a.parent(), Some(Path::new("/s")));
+        let name = a.file_name().unwrap().to_str().unwrap();
+        let random = name.strip_prefix("w.state.tmp.").unwrap();
+        assert_eq!(random.len(), TEMP_RANDOM);
+        assert!(random.bytes().all(|b| b.is_ascii_alphanumeric()));
+    }
+
+    #[test]
+    fn a_link_planted_at_a_guessed_temporary_name_is_not_written_through() {
+        let d = dir();
+        let target = d.join("h-target");
+        std::fs::write(&target, "precious").unwrap();
+        let p = d.join("h.state");
+        // The attacker guessed the first name exactly.
+        let guessed = temp_path(&p, &mut fastrand::Rng::with_seed(9));
+        let _ = std::fs::remove_file(&guessed);
+        std::os::unix::fs::symlink(&target, &guessed).unwrap();
+        let (tmp, mut f) = create_temp(&p, &mut fastrand::Rng::with_seed(9)).unwrap();
+        assert_ne!(tmp, guessed);
+        f.write_all(b"ours").unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious");
+        assert!(std::fs::symlink_metadata(&guessed).unwrap().is_symlink());
+        std::fs::remove_file(tmp).unwrap();
     }
 }

@@ -91,3 +91,107 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn sendable_ids_are_header_values_of_at_most_max_id_len_bytes() {
+    assert!(sendable(b""));
+    assert!(sendable(b"42"));
+    assert!(sendable(b"tab\there, space, UTF-8 \xc3\xa9, and ~"));
+    assert!(sendable(b"\xff invalid UTF-8 is sent as U+FFFD"));
+    assert!(sendable(&[b'x'; MAX_ID_LEN]));
+    assert!(!sendable(&[b'x'; MAX_ID_LEN + 1]));
+    for bad in [&b"a\x01b"[..], b"\x1f", b"del\x7f", b"cr\rlf", b"nul\x00"] {
+        assert!(!sendable(bad), "{bad:?}");
+        assert!(unsendable(bad).is_some(), "{bad:?}");
+    }
+    assert_eq!(
+        unsendable(b"a\x01b").as_deref(),
+        Some("control byte 0x01 at offset 1")
+    );
+    assert_eq!(
+        unsendable(&[b'x'; MAX_ID_LEN + 1]).as_deref(),
+        Some("4097 bytes, over 4096")
+    );
+    assert_eq!(unsendable(b"fine"), None);
+}
+
+#[test]
+fn show_id_escapes_and_shortens() {
+    assert_eq!(show_id(b"a\x01b"), "\"a\\u{1}b\"");
+    let long = show_id(&[b'x'; 100]);
+    assert!(long.ends_with('…') && long.len() < 50, "{long}");
+}
+
+#[test]
+fn an_unsendable_id_is_never_the_resume_point() {
+    let mut l = Ledger::new("0");
+    assert!(!l.note(1, b"1"));
+    assert!(l.note(2, b"a\x01b"), "the change is reported");
+    assert!(!l.note(2, b"a\x01b"), "once per change, not per chunk");
+    l.advance(2);
+    assert_eq!(
+        l.safe_id(),
+        "1",
+        "the last sendable ID: event 2 may come again"
+    );
+    assert_eq!(l.usable_id(), "1");
+    assert!(!l.note(3, b"3"));
+    assert_eq!(l.usable_id(), "3", "usable before it is delivered");
+    assert_eq!(l.safe_id(), "1");
+    l.advance(3);
+    assert_eq!(l.safe_id(), "3");
+}
+
+#[test]
+fn an_over_long_id_is_passed_over_too() {
+    let mut l = Ledger::new("");
+    l.note(1, b"1");
+    assert!(l.note(2, &vec![b'x'; 1 << 20]));
+    l.advance(5);
+    assert_eq!(l.safe_id(), "1");
+    assert_eq!(l.usable_id(), "1");
+}
+
+proptest! {
+    /// With unsendable IDs among the notes, the safe ID is the newest
+    /// sendable note whose events are all delivered, and the usable ID the
+    /// newest sendable note: never an unsendable one.
+    #[test]
+    fn unsendable_ids_are_passed_over(
+        steps in proptest::collection::vec((0u64..3, 0u8..6, any::<bool>(), 0u64..12), 1..60)
+    ) {
+        let mut l = Ledger::new("s");
+        let mut handed = 0u64;
+        let mut notes: Vec<(u64, Vec<u8>)> = Vec::new();
+        let mut reported = 0u64;
+        for (more, id, report, upto) in steps {
+            handed += more;
+            let id = match id {
+                4 => b"bad\x01".to_vec(),
+                5 => vec![b'L'; MAX_ID_LEN + 1],
+                n => format!("i{n}").into_bytes(),
+            };
+            l.note(handed, &id);
+            notes.push((handed, id));
+            if report {
+                let r = upto.min(handed);
+                l.advance(r);
+                reported = reported.max(r);
+            }
+            let good = |id: &Vec<u8>| sendable(id);
+            let safe = notes
+                .iter()
+                .rev()
+                .filter(|(_, id)| good(id))
+                .find(|(at, _)| *at <= reported)
+                .map_or(&b"s"[..], |(_, id)| id.as_slice());
+            prop_assert_eq!(l.safe_id().as_bytes(), safe);
+            let usable = notes
+                .iter()
+                .rev()
+                .find(|(_, id)| good(id))
+                .map_or(&b"s"[..], |(_, id)| id.as_slice());
+            prop_assert_eq!(l.usable_id().as_bytes(), usable);
+        }
+    }
+}

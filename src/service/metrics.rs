@@ -3,14 +3,16 @@
 //! chunk read, before every reconnect wait, and at least once a second
 //! while a stream is quiet: see `tick`); one thread of ours answers
 //! `GET /metrics` (Prometheus text format 0.0.4) and `GET /healthz` from the
-//! last snapshot, with tiny_http (which adds its acceptor thread and a small
-//! pool of connection threads, all asleep while nobody scrapes). Those
-//! threads only read the board; they never touch the data.
+//! last snapshot, with the one-thread server of `http_serve` (asleep while
+//! nobody scrapes). That thread only reads the board; it never touches the
+//! data.
 
+use super::http_head::Response;
+use super::http_serve;
 use crate::stats::Stats;
 use anyhow::{Result, anyhow};
 use std::fmt::Write;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -59,45 +61,48 @@ impl Board {
     }
 }
 
-/// Bind `addr` and serve the board on a thread; returns the bound address.
+/// Bind `addr` and serve the board on a thread of its own; returns the
+/// bound address. A thread that cannot be started (a task limit, say) is
+/// an error like a port in use.
 pub fn serve(addr: SocketAddr, board: Arc<Board>) -> Result<SocketAddr> {
-    let server = tiny_http::Server::http(addr)
+    let listener =
+        TcpListener::bind(addr).map_err(|e| anyhow!("--metrics: cannot listen on {addr}: {e}"))?;
+    let bound = listener.local_addr().unwrap_or(addr);
+    listener
+        .set_nonblocking(true)
         .map_err(|e| anyhow!("--metrics: cannot listen on {addr}: {e}"))?;
-    let bound = server.server_addr().to_ip().unwrap_or(addr);
+    http_serve::small_buffers(&listener);
+    let limits = http_serve::Limits::standard();
     std::thread::Builder::new()
         .name("metrics".into())
         .stack_size(128 * 1024)
         .spawn(move || {
-            for req in server.incoming_requests() {
-                answer(req, &board);
-            }
+            http_serve::run(listener, limits, |method, path| {
+                answer(method, path, &board)
+            })
         })
         .map_err(|e| anyhow!("--metrics: cannot start its thread: {e}"))?;
     Ok(bound)
 }
 
-fn answer(req: tiny_http::Request, board: &Board) {
-    let path = req.url().split('?').next().unwrap_or_default();
-    let get = matches!(
-        req.method(),
-        tiny_http::Method::Get | tiny_http::Method::Head
-    );
-    let (status, ctype, body) = match path {
-        "/metrics" if get => (200, "text/plain; version=0.0.4; charset=utf-8", {
-            render(&board.lock())
-        }),
+/// The answer to one request.
+fn answer(method: &str, path: &str, board: &Board) -> Response {
+    let get = matches!(method, "GET" | "HEAD");
+    match path {
+        "/metrics" if get => Response {
+            content_type: "text/plain; version=0.0.4; charset=utf-8",
+            ..Response::text(200, render(&board.lock()))
+        },
         "/healthz" if get => {
             let (status, line) = health(&board.lock(), board.grace, Instant::now());
-            (status, "text/plain; charset=utf-8", line + "\n")
+            Response::text(status, line + "\n")
         }
-        "/metrics" | "/healthz" => (405, "text/plain", "use GET\n".into()),
-        _ => (404, "text/plain", "try /metrics or /healthz\n".into()),
-    };
-    let mut resp = tiny_http::Response::from_string(body).with_status_code(status);
-    if let Ok(h) = tiny_http::Header::from_bytes(&b"Content-Type"[..], ctype.as_bytes()) {
-        resp.add_header(h);
+        "/metrics" | "/healthz" => Response {
+            allow: Some("GET, HEAD"),
+            ..Response::text(405, "use GET\n")
+        },
+        _ => Response::text(404, "try /metrics or /healthz\n"),
     }
-    let _ = req.respond(resp);
 }
 
 /// `/healthz`: 200 while connected or reconnecting for less than `grace`,

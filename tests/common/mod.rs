@@ -3,6 +3,7 @@
 //! an HTTPS server (`tls`). Each test file uses part of it.
 #![allow(dead_code, unused_imports)]
 
+pub mod probe;
 pub mod run;
 pub mod server;
 pub mod tls;

@@ -1,0 +1,320 @@
+//! Native filters that `defs.jq` builds jq 1.6's builtins from, where jq
+//! differs from jaq's library in ways a definition in jq cannot fix or
+//! would make slow: `@csv`/`@tsv` rows, `@uri`, base32, lenient base64
+//! decoding, `tojson` written as jq writes it, `/` and `%` as jq computes
+//! them, and (`paths.rs`) `setpath`/`getpath`/`delpaths` as jq does them.
+//! Their names start with `_ssetap_`; programs call the jq names.
+
+use super::paths::{delpaths, getpath, setpath};
+use super::write::{write_json, write_num};
+use jaq_core::native::{Filter, Fun, bome, run, v};
+use jaq_core::{DataT, RunPtr};
+use jaq_json::Val;
+
+pub(super) type Error = jaq_core::Error<Val>;
+pub(super) type ValR = Result<Val, Error>;
+
+pub fn funs<D: for<'a> DataT<V<'a> = Val>>() -> impl Iterator<Item = Fun<D>> {
+    natives().into_vec().into_iter().map(run)
+}
+
+fn natives<D: for<'a> DataT<V<'a> = Val>>() -> Box<[Filter<RunPtr<D>>]> {
+    Box::new([
+        ("_ssetap_csv", v(0), |cv| bome(row(&cv.1, Row::Csv))),
+        ("_ssetap_tsv", v(0), |cv| bome(row(&cv.1, Row::Tsv))),
+        ("_ssetap_tojson", v(0), |cv| bome(Ok(tojson(&cv.1)))),
+        ("_ssetap_tostring", v(0), |cv| {
+            bome(Ok(match cv.1 {
+                Val::TStr(_) | Val::BStr(_) => cv.1,
+                other => tojson(&other),
+            }))
+        }),
+        ("_ssetap_uri", v(0), |cv| bome(string(&cv.1).map(uri))),
+        ("_ssetap_base32", v(0), |cv| bome(string(&cv.1).map(base32))),
+        ("_ssetap_base32d", v(0), |cv| {
+            bome(string(&cv.1).and_then(|s| base32d(s).ok_or_else(|| bad(&cv.1, "base32"))))
+        }),
+        ("_ssetap_base64d", v(0), |cv| {
+            bome(string(&cv.1).and_then(|s| base64d(s).ok_or_else(|| bad(&cv.1, "base64"))))
+        }),
+        ("_ssetap_setpath", v(2), |mut cv| {
+            let x = cv.0.pop_var();
+            let path = cv.0.pop_var();
+            bome(match &path {
+                Val::Arr(p) => setpath(cv.1, p, x),
+                _ => Err(Error::str("Path must be specified as an array")),
+            })
+        }),
+        ("_ssetap_delpaths", v(1), |mut cv| {
+            let paths = cv.0.pop_var();
+            bome(delpaths(cv.1, paths))
+        }),
+        ("_ssetap_div", v(2), |mut cv| {
+            let r = cv.0.pop_var();
+            let l = cv.0.pop_var();
+            bome(divide(l, r))
+        }),
+        ("_ssetap_mod", v(2), |mut cv| {
+            let r = cv.0.pop_var();
+            let l = cv.0.pop_var();
+            bome(modulo(l, r))
+        }),
+        ("_ssetap_getpath", v(1), |mut cv| {
+            let path = cv.0.pop_var();
+            bome(match &path {
+                Val::Arr(p) => getpath(&cv.1, p),
+                _ => Err(Error::str("Path must be specified as an array")),
+            })
+        }),
+    ])
+}
+
+/// `v` as jq names a value in an error: its type and (short) JSON.
+pub(super) fn named(v: &Val) -> String {
+    let mut text = Vec::new();
+    write_json(v, &mut text);
+    let mut text = String::from_utf8_lossy(&text).into_owned();
+    if text.len() > 11 {
+        let mut cut = 10;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push_str("...");
+    }
+    format!("{} ({text})", type_name(v))
+}
+
+pub(super) fn type_name(v: &Val) -> &'static str {
+    match v {
+        Val::Null => "null",
+        Val::Bool(_) => "boolean",
+        Val::Num(_) => "number",
+        Val::TStr(_) | Val::BStr(_) => "string",
+        Val::Arr(_) => "array",
+        Val::Obj(_) => "object",
+    }
+}
+
+fn string(v: &Val) -> Result<&[u8], Error> {
+    match v {
+        Val::TStr(s) | Val::BStr(s) => Ok(s),
+        _ => Err(Error::str(format_args!("{} cannot be encoded", named(v)))),
+    }
+}
+
+fn bad(v: &Val, what: &str) -> Error {
+    Error::str(format_args!("{} is not valid {what} data", named(v)))
+}
+
+fn text(b: Vec<u8>) -> Val {
+    Val::utf8_str(b)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Row {
+    Csv,
+    Tsv,
+}
+
+/// An array of scalars as a CSV row (strings quoted, `"` doubled) or a TSV
+/// row (`\t \n \r \\` escaped); null is empty, numbers and booleans as jq
+/// writes them.
+fn row(v: &Val, kind: Row) -> ValR {
+    let name = if kind == Row::Csv { "csv" } else { "tsv" };
+    let Val::Arr(a) = v else {
+        return Err(Error::str(format_args!(
+            "{} cannot be {name}-formatted, only array",
+            named(v)
+        )));
+    };
+    let mut out = Vec::new();
+    for (i, x) in a.iter().enumerate() {
+        if i > 0 {
+            out.push(if kind == Row::Csv { b',' } else { b'\t' });
+        }
+        match x {
+            Val::Null => {}
+            Val::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+            Val::Num(n) => write_num(n, &mut out),
+            Val::TStr(s) | Val::BStr(s) if kind == Row::Csv => {
+                out.push(b'"');
+                for &c in s.iter() {
+                    if c == b'"' {
+                        out.push(b'"');
+                    }
+                    out.push(c);
+                }
+                out.push(b'"');
+            }
+            Val::TStr(s) | Val::BStr(s) => {
+                for &c in s.iter() {
+                    match c {
+                        b'\t' => out.extend_from_slice(b"\\t"),
+                        b'\n' => out.extend_from_slice(b"\\n"),
+                        b'\r' => out.extend_from_slice(b"\\r"),
+                        b'\\' => out.extend_from_slice(b"\\\\"),
+                        c => out.push(c),
+                    }
+                }
+            }
+            Val::Arr(_) | Val::Obj(_) => {
+                return Err(Error::str(format_args!(
+                    "{} is not valid in a csv row",
+                    named(x)
+                )));
+            }
+        }
+    }
+    Ok(text(out))
+}
+
+/// `tojson` as jq 1.6 writes it (`1` for `1.0`, `-0`, `1e+100`).
+fn tojson(v: &Val) -> Val {
+    let mut out = Vec::new();
+    write_json(v, &mut out);
+    text(out)
+}
+
+/// Percent-encoding of all but jq's unreserved characters.
+fn uri(s: &[u8]) -> Val {
+    let mut out = Vec::with_capacity(s.len());
+    for &c in s {
+        if c.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&c) {
+            out.push(c);
+        } else {
+            out.extend_from_slice(format!("%{c:02X}").as_bytes());
+        }
+    }
+    text(out)
+}
+
+const B32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/// RFC 4648 base32, padded.
+fn base32(s: &[u8]) -> Val {
+    let mut out = Vec::with_capacity(s.len().div_ceil(5) * 8);
+    for chunk in s.chunks(5) {
+        let mut block = [0u8; 5];
+        block[..chunk.len()].copy_from_slice(chunk);
+        let bits = block.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+        let chars = (chunk.len() * 8).div_ceil(5);
+        for i in 0..8 {
+            if i < chars {
+                out.push(B32[((bits >> (35 - 5 * i)) & 31) as usize]);
+            } else {
+                out.push(b'=');
+            }
+        }
+    }
+    text(out)
+}
+
+/// Decode `s` from an alphabet of `2^width` symbols, up to its padding;
+/// None on a character outside the alphabet. Trailing bits that make no
+/// whole byte are dropped, as jq does.
+fn decode(s: &[u8], width: u32, symbol: impl Fn(u8) -> Option<u8>) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len());
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in s {
+        if c == b'=' {
+            break;
+        }
+        acc = (acc << width) | u32::from(symbol(c)?);
+        bits += width;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+fn base32d(s: &[u8]) -> Option<Val> {
+    let symbol = |c: u8| B32.iter().position(|&b| b == c).map(|i| i as u8);
+    decode(s, 5, symbol).map(text)
+}
+
+fn base64d(s: &[u8]) -> Option<Val> {
+    let symbol = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    decode(s, 6, symbol).map(text)
+}
+
+fn zero_divisor(l: &Val, r: &Val) -> Error {
+    Error::str(format_args!(
+        "{} and {} cannot be divided because the divisor is zero",
+        named(l),
+        named(r)
+    ))
+}
+
+/// `l / r`: jq fails on a zero divisor (jaq gives infinity).
+fn divide(l: Val, r: Val) -> ValR {
+    use jaq_std::ValT as _;
+    if let (Val::Num(_), Val::Num(_)) = (&l, &r)
+        && r.as_f64() == Some(0.0)
+    {
+        return Err(zero_divisor(&l, &r));
+    }
+    l / r
+}
+
+/// `l % r`: jq takes both as integers (cut toward zero) and fails on a
+/// zero divisor.
+fn modulo(l: Val, r: Val) -> ValR {
+    use jaq_std::ValT as _;
+    let (Val::Num(_), Val::Num(_)) = (&l, &r) else {
+        return l % r;
+    };
+    let int = |v: &Val| v.as_f64().map(|f| f as i64).unwrap_or(0);
+    let (a, b) = (int(&l), int(&r));
+    if b == 0 {
+        return Err(zero_divisor(&l, &r));
+    }
+    Ok(Val::from(a.checked_rem(b).unwrap_or(0) as isize))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(t: &str) -> Vec<u8> {
+        match base32(t.as_bytes()) {
+            Val::TStr(b) => b.to_vec(),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn base32_is_rfc_4648() {
+        for (plain, coded) in [
+            ("", ""),
+            ("f", "MY======"),
+            ("fo", "MZXQ===="),
+            ("foo", "MZXW6==="),
+            ("foob", "MZXW6YQ="),
+            ("fooba", "MZXW6YTB"),
+            ("foobar", "MZXW6YTBOI======"),
+        ] {
+            assert_eq!(s(plain), coded.as_bytes(), "{plain}");
+            let back = base32d(coded.as_bytes()).unwrap();
+            assert_eq!(back, Val::utf8_str(plain.as_bytes().to_vec()));
+        }
+        assert!(base32d(b"MZ1").is_none());
+    }
+
+    #[test]
+    fn base64_decoding_is_lenient_about_padding() {
+        assert_eq!(base64d(b"YWJj").unwrap(), Val::utf8_str(b"abc".to_vec()));
+        assert_eq!(base64d(b"YWJ").unwrap(), Val::utf8_str(b"ab".to_vec()));
+        assert!(base64d(b"!!").is_none());
+    }
+}
