@@ -15,8 +15,7 @@ const PROGRAM: &str = r#"select(.data.meta.domain == "en.wikipedia.org") | .data
 const FILTER: &str = r#"select(.data.type == "edit")"#;
 /// Small values built from a few fields.
 const OBJECT: &str = "{t: .data.title, u: .data.user}";
-/// (`@tsv` once jaq has it: the same work.)
-const TSV: &str = r#".data | [.user, .wiki] | join("\t")"#;
+const TSV: &str = ".data | [.user, .wiki] | @tsv";
 
 pub fn report(quick: bool, runs: usize, verdicts: &mut Verdicts) {
     let scale = if quick { 10 } else { 1 };
