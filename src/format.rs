@@ -23,7 +23,9 @@ mod json;
 mod json_canon;
 #[cfg(test)]
 pub(crate) use json_canon::MAX_KEYS;
-pub(crate) use json_canon::{Keys, copy_if_as_jq_writes_it};
+#[cfg(test)]
+pub(crate) use json_canon::squeeze;
+pub(crate) use json_canon::{Canonical, Keys, copy_if_as_jq_writes_it, jq_escape};
 #[cfg(target_arch = "x86_64")]
 mod json_avx2;
 #[cfg(target_arch = "x86_64")]

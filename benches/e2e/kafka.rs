@@ -125,7 +125,8 @@ pub fn report(bin: &str, quick: bool, runs: usize, verdicts: &mut Verdicts) {
         return;
     };
     let brokers = format!("127.0.0.1:{}", broker.1);
-    let body = inputs::big(if quick { 5 } else { 30 });
+    let body =
+        crate::realistic::wikimedia(if quick { 5 } else { 30 }, crate::realistic::Style::Compact);
     let events = inputs::count_events(&body);
     let payloads: Vec<&[u8]> = body
         .split(|&b| b == b'\n')

@@ -7,17 +7,29 @@
 //! lone event, memory from 130 MB to 1.3 GB, and the Kafka sink against a
 //! bare producer. Prints a Markdown table (benches/RESULTS.md keeps one).
 //!
+//! The inputs are realistic and generated (`realistic`): Wikimedia
+//! recentchange events as Wikimedia writes them, with Python's default
+//! separators and pretty-printed over several `data:` lines; OpenAI-style
+//! chat completion chunks; tiny events; multi-line CRLF events of 8 long
+//! lines and of 3 short ones.
+//!
 //! Knobs: SSETAP_BENCH_RUNS (default 11: on a shared, noisy machine the
 //! median of 11 rounds moves much less than that of 5), SSETAP_BENCH_QUICK=1
-//! (inputs a tenth the size, no 1.3 GB run), SSETAP_BENCH_ONLY=big,tiny,
-//! multi,scaling,jq,latency,kafka (the sections to run; all by default).
+//! (inputs a tenth the size, no 1.3 GB run), SSETAP_BENCH_ONLY=wiki,
+//! wiki-py,pretty,openai,tiny,multi,multi-small,scaling,jq,latency,kafka
+//! (the sections to run; all by default), SSETAP_BENCH_DUMP=DIR (write
+//! every input to DIR as NAME.sse and exit: for callgrind and for
+//! comparing outputs between builds).
 
 mod inputs;
 mod jq;
 mod kafka;
 mod latency;
 mod measure;
+mod realistic;
 mod serve;
+
+use realistic::Style;
 
 use measure::Sample;
 use std::sync::Arc;
@@ -74,22 +86,24 @@ fn main() {
     println!(
         "Median of {runs} runs after a warm-up, the contenders taking turns in each round; \
          output to /dev/null; \"vs curl\" is the median over rounds of the contender's wall \
-         time over curl's in the same round. Served from a thread of the bench over HTTP/1.1 \
-         on 127.0.0.1; CPU is user + system time of the contender's processes (wait4); peak \
+         time over curl's in the same round. Served by a thread of the bench with sendfile(2) \
+         over HTTP/1.1 on 127.0.0.1; CPU is user + system time of the contender's processes (wait4); peak \
          RSS is the largest process's (GNU time).\n"
     );
     if !std::path::Path::new("/usr/bin/time").is_file() {
         println!("(peak RSS needs GNU time: apt-get install time)\n");
     }
     let mut verdicts = Verdicts(Vec::new());
-    let inputs: [(&str, &str, MakeInput); 3] = [
-        ("big", "big events (~900 B JSON)", |s| inputs::big(130 / s)),
-        ("tiny", "tiny events", |s| {
-            inputs::tiny(3_000_000 / s as u64)
-        }),
-        ("multi", "multi-line CRLF", |s| inputs::multiline(130 / s)),
-    ];
-    for (section, name, make) in inputs {
+    if let Some(dir) = std::env::var_os("SSETAP_BENCH_DUMP") {
+        let dir = std::path::PathBuf::from(dir);
+        for (section, _, make) in all_inputs() {
+            let path = dir.join(format!("{section}.sse"));
+            std::fs::write(&path, make(scale)).expect("writing an input");
+            println!("{}", path.display());
+        }
+        return;
+    }
+    for (section, name, make) in all_inputs() {
         if !wanted(section) {
             continue;
         }
@@ -117,7 +131,7 @@ fn main() {
             ("ssetap --format data", "--format data"),
             ("ssetap (json)", ""),
         ];
-        if section != "multi" {
+        if !section.starts_with("multi") {
             formats.push(("ssetap --json-data", "--json-data"));
         }
         for (label, flags) in formats {
@@ -148,24 +162,22 @@ fn main() {
                 );
             }
             match (section, flags, vs_curl) {
-                ("big", "--format data", Some(r)) => {
-                    verdicts.check(format!("big events, data: {r:.2}× curl ≤ 1.3×"), r <= 1.3)
+                ("wiki", "--format data", Some(r)) => {
+                    verdicts.check(format!("{name}, data: {r:.2}× curl ≤ 1.3×"), r <= 1.3)
                 }
-                ("big", "", Some(r)) => {
-                    verdicts.check(format!("big events, json: {r:.2}× curl ≤ 1.5×"), r <= 1.5)
+                ("wiki", "", Some(r)) => {
+                    verdicts.check(format!("{name}, json: {r:.2}× curl ≤ 1.5×"), r <= 1.5)
                 }
-                ("big", "--json-data", Some(r)) => verdicts.check(
-                    format!("big events, --json-data: {r:.2}× curl ≤ 1.3×"),
+                ("wiki", "--json-data", Some(r)) => verdicts.check(
+                    format!("{name}, --json-data: {r:.2}× curl ≤ 1.3×"),
                     r <= 1.3,
                 ),
-                ("multi", "--format data", Some(r)) => verdicts.check(
-                    format!("multi-line CRLF, data: {r:.2}× curl ≤ 1.5×"),
-                    r <= 1.5,
-                ),
-                ("multi", "", Some(r)) => verdicts.check(
-                    format!("multi-line CRLF, json: {r:.2}× curl ≤ 1.6×"),
-                    r <= 1.6,
-                ),
+                ("multi" | "multi-small", "--format data", Some(r)) => {
+                    verdicts.check(format!("{name}, data: {r:.2}× curl ≤ 1.5×"), r <= 1.5)
+                }
+                ("multi" | "multi-small", "", Some(r)) => {
+                    verdicts.check(format!("{name}, json: {r:.2}× curl ≤ 1.6×"), r <= 1.6)
+                }
                 ("tiny", "", _) => {
                     let rate = events as f64 / s.median.wall.as_secs_f64();
                     verdicts.check(
@@ -212,12 +224,12 @@ fn main() {
 
 /// Peak RSS and CPU per event of `--format data` for 130 MB and 1.3 GB.
 fn scaling(quick: bool, runs: usize, verdicts: &mut Verdicts) {
-    println!("## Scaling: the big-event stream, 130 MB and 1.3 GB, `--format data`\n");
+    println!("## Scaling: the Wikimedia stream, 130 MB and 1.3 GB, `--format data`\n");
     if quick {
         println!("(skipped in quick mode)\n");
         return;
     }
-    let body = Arc::new(inputs::big(130));
+    let body = Arc::new(realistic::wikimedia(130, Style::Compact));
     let events = inputs::count_events(&body);
     println!("| stream | wall ms | CPU ns/event | peak RSS MiB |\n|---|---|---|---|");
     let mut rss = Vec::new();
@@ -245,6 +257,33 @@ fn scaling(quick: bool, runs: usize, verdicts: &mut Verdicts) {
             large <= small + 512,
         );
     }
+}
+
+/// Every input of the sections above, by section: (section, title, maker).
+fn all_inputs() -> [(&'static str, &'static str, MakeInput); 7] {
+    [
+        ("wiki", "Wikimedia recentchange, compact", |s| {
+            realistic::wikimedia(130 / s, Style::Compact)
+        }),
+        ("wiki-py", "Wikimedia, Python's separators", |s| {
+            realistic::wikimedia(130 / s, Style::Spaced)
+        }),
+        ("pretty", "Wikimedia, pretty-printed over data lines", |s| {
+            realistic::wikimedia(130 / s, Style::Pretty)
+        }),
+        ("openai", "OpenAI chat completion chunks", |s| {
+            realistic::openai(130 / s)
+        }),
+        ("tiny", "tiny events", |s| {
+            inputs::tiny(3_000_000 / s as u64)
+        }),
+        ("multi", "multi-line CRLF, 8 lines of ~50 B", |s| {
+            inputs::multiline(130 / s)
+        }),
+        ("multi-small", "multi-line CRLF, 3 short lines", |s| {
+            realistic::multiline_small(1_500_000 / s as u64)
+        }),
+    ]
 }
 
 fn machine() -> String {

@@ -1,15 +1,19 @@
-//! json_canon: whether a JSON text is written as `jq -c` writes it, told
-//! by the validator (`json_simd`) in the pass that validates it. `--jq`
-//! writes such data from its bytes as they are (`jq::raw`); for other
-//! data it asks the scanner, token by token, which costs about twice the
-//! validator on real events.
+//! json_canon: whether a JSON text is written as `jq -c` writes it, up to
+//! whitespace, told by the validator (`json_simd`) in the pass that
+//! validates it. `--jq` writes such data from its bytes (`jq::raw`),
+//! dropping the whitespace outside strings as it copies; for other data it
+//! asks the scanner, token by token, which costs about twice the validator
+//! on real events.
 //!
-//! The rule is the one `jq::raw` checks with the scanner, kept narrow: no
-//! whitespace outside strings, no backslash and no DEL anywhere (so no
-//! escape, and nothing `jq` would escape), numbers that are integers of at
-//! most 18 digits and not `-0`, and no object with a repeated key or more
-//! than [`MAX_KEYS`] keys. A text that fails it is left to the scanner's
-//! check, which decides; a text that passes it passes that check too (a
+//! The rule is the one `jq::raw` checks with the scanner, kept narrow:
+//! no escape but those `jq` writes itself (`\"`, `\\`, `\n`, `\t`, `\r`,
+//! `\b`, `\f`, and `\u00xx` in lower case for the other control
+//! characters and DEL; see [`jq_escape`]), no DEL as it is, numbers that
+//! are integers of at most 18 digits and not `-0`, and no object with a
+//! repeated key or more than [`MAX_KEYS`] keys. Whitespace outside strings
+//! is allowed: the validator tells where it is, and it is dropped. A text
+//! that fails the rule is left to the scanner, which decides; a text that
+//! passes it passes the scanner's check too and is written the same (a
 //! proptest in `jq::raw` holds the two together).
 //!
 //! The validator tells its watch of each block's whitespace outside
@@ -23,9 +27,13 @@
 /// nothing, and its validation compiles as if there were no watch.
 pub(crate) trait Watch {
     const ON: bool;
-    /// The text is not as `jq -c` writes it: whitespace outside strings,
-    /// a backslash or a DEL.
+    /// The text is not as `jq -c` writes it: a DEL.
     fn spoil(&mut self);
+    /// Backslashes at the set bits of `mask`, from `b[base]` on.
+    fn backslashes(&mut self, b: &[u8], base: usize, mask: u64);
+    /// Whitespace outside strings at the set bits of `mask`, from
+    /// `b[base]` on (each block's once, in order).
+    fn space(&mut self, base: usize, mask: u64);
     /// An object opens, or closes.
     fn open(&mut self);
     fn close(&mut self);
@@ -40,6 +48,10 @@ impl Watch for () {
     const ON: bool = false;
     #[inline(always)]
     fn spoil(&mut self) {}
+    #[inline(always)]
+    fn backslashes(&mut self, _: &[u8], _: usize, _: u64) {}
+    #[inline(always)]
+    fn space(&mut self, _: usize, _: u64) {}
     #[inline(always)]
     fn open(&mut self) {}
     #[inline(always)]
@@ -136,12 +148,44 @@ fn fingerprint(text: &[u8], at: usize, len: usize) -> u64 {
     head ^ (len as u64).rotate_right(8)
 }
 
+/// The length of the escape at `b[at]` (a backslash) when it is one
+/// `jq -c` writes as it is, else None: `\"`, `\\`, `\b`, `\f`, `\n`, `\r`,
+/// `\t`, and `\u00xx` (lower-case hex) for a control character that has
+/// no short escape, or for DEL. (`\/` is written `/`, `\u00e9` as `é`.)
+#[inline]
+pub(crate) fn jq_escape(b: &[u8], at: usize) -> Option<usize> {
+    match *b.get(at + 1)? {
+        b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't' => Some(2),
+        b'u' => {
+            let hex = b.get(at + 2..at + 6)?;
+            let digit = |c: u8| match c {
+                b'0'..=b'9' => Some(c - b'0'),
+                b'a'..=b'f' => Some(c - b'a' + 10),
+                _ => None,
+            };
+            let (h, l) = (digit(hex[2])?, digit(hex[3])?);
+            let c = h << 4 | l;
+            let short = matches!(c, 0x08 | 0x09 | 0x0a | 0x0c | 0x0d);
+            (hex[..2] == *b"00" && (c < 0x20 && !short || c == 0x7f)).then_some(6)
+        }
+        _ => None,
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
-/// The validator's watch: whether the text is still as `jq -c` writes it.
+/// The validator's watch: whether the text is still as `jq -c` writes it,
+/// and where its whitespace outside strings is.
 #[derive(Default)]
 struct Canon {
     spoiled: bool,
     keys: Keys,
+    /// Where the next backslash starts an escape (one before it is the
+    /// escaped character).
+    free: usize,
+    /// The blocks with whitespace outside strings: (offset, mask).
+    spaces: Vec<(usize, u64)>,
+    /// The last block with backslashes: (offset, mask).
+    slashes: (usize, u64),
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -151,6 +195,27 @@ impl Watch for Canon {
     #[inline(always)]
     fn spoil(&mut self) {
         self.spoiled = true;
+    }
+
+    #[inline]
+    fn backslashes(&mut self, b: &[u8], base: usize, mut mask: u64) {
+        self.slashes = (base, mask);
+        while mask != 0 && !self.spoiled {
+            let at = base + mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            if at < self.free {
+                continue;
+            }
+            match jq_escape(b, at) {
+                Some(n) => self.free = at + n,
+                None => self.spoiled = true,
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn space(&mut self, base: usize, mask: u64) {
+        self.spaces.push((base, mask));
     }
 
     #[inline(always)]
@@ -168,14 +233,30 @@ impl Watch for Canon {
         if self.spoiled {
             return;
         }
-        // Without a backslash (else the text is spoiled already, or will
-        // be), the key ends at the next quote; past the block, a loop
-        // finds it (keys are short: less than memchr's set-up costs).
+        // A key with an escape is left to the scanner (as there). Told
+        // its end, the watch has the backslashes of that block (the one
+        // being read) from `backslashes`; else a loop finds the key's end
+        // (keys are short: less than memchr's set-up costs).
         let start = at + 1;
-        let end = end.or_else(|| {
-            let rest = b.get(start..)?;
-            rest.iter().position(|&c| c == b'"').map(|n| start + n)
-        });
+        let end = match end {
+            Some(end) if start & !63 == end & !63 => {
+                let block = end & !63;
+                let mask = if self.slashes.0 == block {
+                    self.slashes.1
+                } else {
+                    0
+                };
+                let span = ((1u64 << (end - block)) - 1) & !((1u64 << (start - block)) - 1);
+                (mask & span == 0).then_some(end)
+            }
+            Some(end) => (!b[start..end].contains(&b'\\')).then_some(end),
+            None => b.get(start..).and_then(|rest| {
+                rest.iter()
+                    .position(|&c| c == b'"' || c == b'\\')
+                    .map(|n| start + n)
+                    .filter(|&e| b[e] == b'"')
+            }),
+        };
         let noted = end.is_some_and(|end| self.keys.note(b, start, end - start));
         self.spoiled |= !noted;
     }
@@ -202,13 +283,28 @@ impl Watch for Canon {
     }
 }
 
+/// What the validator found of a text, for `jq::raw`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Canonical {
+    /// UTF-8 and one JSON text, written as `jq -c` writes it up to
+    /// whitespace: appended to `out` without that whitespace.
+    Copied,
+    /// UTF-8 and one JSON text that `jq -c` writes otherwise (or has a
+    /// repeated key): nothing appended.
+    Json,
+    /// Not one JSON text, or not UTF-8: nothing appended.
+    NotJson,
+    /// The validator does not run here (a text shorter than its cut-off,
+    /// a CPU without AVX2): nothing appended, nothing known.
+    Unknown,
+}
+
 /// Whether `b` is UTF-8 and one JSON text, written as `jq -c` writes it
-/// (see the module comment); if so, it is appended to `out` (copied as the
-/// validator reads it). False, with nothing appended, also where the
-/// validator does not run: texts shorter than its cut-off, CPUs without
-/// AVX2. (The validator tells whether `b` is ASCII: only text that is not
-/// is read again for UTF-8.)
-pub(crate) fn copy_if_as_jq_writes_it(b: &[u8], out: &mut Vec<u8>) -> bool {
+/// up to whitespace (see the module comment); if so, it is appended to
+/// `out` (copied as the validator reads it, whitespace outside strings
+/// then squeezed out). (The validator tells whether `b` is ASCII: only
+/// text that is not is read again for UTF-8.)
+pub(crate) fn copy_if_as_jq_writes_it(b: &[u8], out: &mut Vec<u8>) -> Canonical {
     #[cfg(target_arch = "x86_64")]
     if b.len() >= super::json::SHORT {
         use super::json::Scan;
@@ -219,14 +315,92 @@ pub(crate) fn copy_if_as_jq_writes_it(b: &[u8], out: &mut Vec<u8>) -> bool {
         return CANON.with_borrow_mut(|c| {
             c.spoiled = false;
             c.keys.clear();
-            let keep = |s: &Scan, ascii: bool, c: &Canon| {
-                !c.spoiled && s.start == 0 && s.end == b.len() && (ascii || super::is_utf8(b))
+            c.free = 0;
+            c.spaces.clear();
+            c.slashes = (usize::MAX, 0);
+            let start = out.len();
+            let mut utf8 = true;
+            let keep = |_: &Scan, ascii: bool, c: &Canon| {
+                utf8 = ascii || super::is_utf8(b);
+                !c.spoiled && utf8
             };
-            super::json::validate_copying(b, c, out, None, keep)
-                .flatten()
-                .is_some()
+            match super::json::validate_copying(b, c, out, None, keep) {
+                Some(Some(_)) => {
+                    if !c.spaces.is_empty() {
+                        // Copied again from `b`, without the whitespace.
+                        out.truncate(start);
+                        squeeze(b, &c.spaces, out);
+                    }
+                    Canonical::Copied
+                }
+                Some(None) if c.spoiled && utf8 => Canonical::Json,
+                Some(None) => Canonical::NotJson,
+                None => Canonical::Unknown,
+            }
         });
     }
     let _ = (b, out);
-    false
+    Canonical::Unknown
+}
+
+/// Append `text` without the bytes at the set bits of `spaces` (each a
+/// block's offset in `text` and mask, in order). The runs kept between
+/// them are short (a Python-spaced text has one every dozen bytes), so
+/// each is copied in 16-byte pieces, which may write up to 15 bytes past
+/// its end into room reserved for that (the next run, or the end, writes
+/// over them), rather than by a `memcpy` call.
+pub(crate) fn squeeze(text: &[u8], spaces: &[(usize, u64)], out: &mut Vec<u8>) {
+    out.reserve(text.len() + 16);
+    let dst = out.spare_capacity_mut();
+    let mut to = 0;
+    let mut copy = |from: usize, end: usize, to: &mut usize| {
+        let n = end - from;
+        // Pointers from the whole text: the pieces may read past `end`.
+        let src = text.as_ptr();
+        if end + 16 <= text.len() {
+            let mut i = 0;
+            while i < n {
+                // SAFETY: `from + i + 16 <= end + 15 < text.len()`, and
+                // `*to + i + 16 <= *to + n + 15 < text.len() + 16`, within
+                // the spare room reserved above (`*to + n <= end`).
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        src.add(from + i),
+                        dst.as_mut_ptr().add(*to + i).cast::<u8>(),
+                        16,
+                    );
+                }
+                i += 16;
+            }
+        } else {
+            // SAFETY: `*to + n <= end <= text.len()`, within the room.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    src.add(from),
+                    dst.as_mut_ptr().add(*to).cast::<u8>(),
+                    n,
+                );
+            }
+        }
+        *to += n;
+    };
+    let mut from = 0;
+    for &(base, mut mask) in spaces {
+        while mask != 0 {
+            let first = mask.trailing_zeros() as usize;
+            let run = (mask >> first).trailing_ones() as usize;
+            let at = (base + first).min(text.len());
+            if at > from {
+                copy(from, at, &mut to);
+            }
+            from = (at + run).min(text.len());
+            mask &= match first + run {
+                64.. => 0,
+                n => !((1u64 << n) - 1),
+            };
+        }
+    }
+    copy(from.min(text.len()), text.len(), &mut to);
+    // SAFETY: the `to` bytes after the length were written above.
+    unsafe { out.set_len(out.len() + to) };
 }

@@ -194,8 +194,13 @@ pub(super) unsafe fn validate_with<V: Vectors, W: Watch, const COPY: bool>(
             }
         }
         let (quote, backslash, ctrl) = v.string_bytes(x);
-        if W::ON && backslash | v.del(x) != 0 {
-            w.spoil();
+        if W::ON {
+            if v.del(x) != 0 {
+                w.spoil();
+            }
+            if backslash != 0 {
+                w.backslashes(b, k * 64, backslash);
+            }
         }
         if s1.in_string & !(quote | backslash | ctrl | s1.escaped) == !0 {
             // The middle of a long string: nothing to see, here and in the
@@ -226,7 +231,7 @@ pub(super) unsafe fn validate_with<V: Vectors, W: Watch, const COPY: bool>(
                 false => (1u64 << rest.len()) - 1,
             };
             if ws_outside & real != 0 {
-                w.spoil();
+                w.space(base, ws_outside & real);
             }
         }
         let at = grammar::At { b, base, closing };
