@@ -284,7 +284,7 @@ mod tests {
     #[test]
     fn exit_status_entries_are_tagged_paragraphs_with_their_continuations() {
         let s = exit_status_section();
-        assert!(s.contains(".TP\n\\fB0\\fR\ndone: \\-\\-max\\-events or \\-\\-duration reached, 204 No Content, end of file or stdin,"), "{s}");
+        assert!(s.contains(".TP\n\\fB0\\fR\ndone: \\-\\-max\\-events, \\-\\-until or \\-\\-duration reached, 204 No Content, end of file or stdin,"), "{s}");
         assert!(
             s.contains(".TP\n\\fB143\\fR\nterminated by SIGTERM (likewise)\n"),
             "{s}"
