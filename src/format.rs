@@ -9,29 +9,18 @@
 //! (`json`) that accepts what `serde_json::from_slice::<Value>` accepts, at a
 //! fraction of the cost of building a `Value` (and without serde_json's
 //! `raw_value` feature or a direct serde dependency); where the CPU has AVX2,
-//! a simdjson-style validator (`json_simd`) gives the same answers faster,
+//! a simdjson-style validator (`json::simd`) gives the same answers faster,
 //! and the scanner only re-emits texts (compactly, or coloured).
 
 mod color;
 #[cfg(target_arch = "x86_64")]
 mod escape;
-#[cfg(target_arch = "x86_64")]
-mod escape512;
-#[cfg(all(test, target_arch = "x86_64"))]
-mod escape_tests;
 mod json;
-mod json_canon;
 #[cfg(test)]
-pub(crate) use json_canon::MAX_KEYS;
+pub(crate) use json::canon::MAX_KEYS;
 #[cfg(test)]
-pub(crate) use json_canon::squeeze;
-pub(crate) use json_canon::{Canonical, Keys, copy_if_as_jq_writes_it, jq_escape};
-#[cfg(target_arch = "x86_64")]
-mod json_avx2;
-#[cfg(target_arch = "x86_64")]
-mod json_simd;
-#[cfg(target_arch = "x86_64")]
-mod json_simd512;
+pub(crate) use json::canon::squeeze;
+pub(crate) use json::canon::{Canonical, Keys, copy_if_as_jq_writes_it, jq_escape};
 
 pub(crate) use color::Kind;
 pub(crate) use json::{Emit, scan as scan_json};
@@ -386,7 +375,7 @@ static ESCAPE: [u8; 256] = {
 };
 
 /// Appends `b` with JSON escaping (bytes from 0x80 go out as they are):
-/// with AVX-512 64 bytes at a time (`escape512`), with AVX2 32 bytes at a
+/// with AVX-512 64 bytes at a time (`escape::avx512`), with AVX2 32 bytes at a
 /// time (`escape`), else the portable loop below, chosen once per process.
 /// Returns true when `b` is known to be all ASCII (so valid UTF-8).
 #[inline]
@@ -404,7 +393,7 @@ type Escaper = unsafe fn(&mut Vec<u8>, &[u8]) -> bool;
 fn choose_escaper() -> Escaper {
     #[cfg(target_arch = "x86_64")]
     {
-        if escape512::available() && escape::available() {
+        if escape::avx512::available() && escape::available() {
             return push_escaped_512;
         }
         if escape::available() {
@@ -420,7 +409,7 @@ fn choose_escaper() -> Escaper {
 /// The escaper for CPUs with AVX-512: strings under 32 bytes (event
 /// types, IDs, a tiny event's data) go to the AVX2 escaper, whose one
 /// 32-byte block costs less than a masked 64-byte one (see
-/// `benches/RESULTS.md`); longer ones to `escape512`.
+/// `benches/RESULTS.md`); longer ones to `escape::avx512`.
 ///
 /// # Safety
 /// The CPU must have what both escapers need.
@@ -431,7 +420,7 @@ unsafe fn push_escaped_512(out: &mut Vec<u8>, b: &[u8]) -> bool {
         if b.len() < 32 {
             escape::push_escaped(out, b)
         } else {
-            escape512::push_escaped(out, b)
+            escape::avx512::push_escaped(out, b)
         }
     }
 }

@@ -102,7 +102,7 @@ fn json_text() -> impl Strategy<Value = Vec<u8>> {
             .prop_filter("finite", |f| f.is_finite())
             .prop_map(Value::from),
         "[ a-z\"\\\\\n\t\u{1}é😀/]{0,6}".prop_map(Value::String),
-        // Long enough for the 32-byte string search (`json_avx2`).
+        // Long enough for the 32-byte string search (`json::avx2`).
         "[a-z]{20,70}[\"\\\\\n\u{1}é]?[a-z]{0,40}".prop_map(Value::String),
     ];
     let value = leaf.prop_recursive(4, 40, 6, |inner| {

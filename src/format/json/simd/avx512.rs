@@ -1,12 +1,12 @@
-//! json_simd512: `json_simd`'s stage 1 with AVX-512BW, for CPUs that have
+//! json::simd::avx512: `json::simd`'s stage 1 with AVX-512BW, for CPUs that have
 //! it. A block is one 64-byte register, and a compare gives its 64-bit
 //! mask at once, where AVX2 needs two compares, two movemasks and a shift
-//! to join the halves. Stage 2 and everything else is `json_simd`'s
+//! to join the halves. Stage 2 and everything else is `json::simd`'s
 //! (`validate_with`), compiled once more with these instructions.
 
-use super::json::Scan;
-use super::json_canon::Watch;
-use super::json_simd::{OP_TABLE, Shape, Vectors, WS_TABLE, gather_one_by_one, validate_with};
+use super::super::Scan;
+use super::super::canon::Watch;
+use super::{OP_TABLE, Shape, Vectors, WS_TABLE, gather_one_by_one, validate_with};
 use std::arch::x86_64::{
     __m512i, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_loadu_si128, _mm_set_epi64x,
     _mm_set1_epi8, _mm512_broadcast_i32x4, _mm512_cmpeq_epi8_mask, _mm512_cmplt_epu8_mask,
@@ -19,9 +19,9 @@ use std::mem::MaybeUninit;
 /// Proof that this CPU has AVX-512F and BW, BMI1 and PCLMULQDQ: only
 /// [`Simd512::detect`] makes one. It also knows whether the CPU has
 /// AVX-512VBMI2 and POPCNT, whose compress and count gather a shape's
-/// sequence (`json_shape`) in a few instructions a block.
+/// sequence (`json::simd::shape`) in a few instructions a block.
 #[derive(Clone, Copy)]
-pub(super) struct Simd512 {
+pub(in crate::format) struct Simd512 {
     vbmi2: bool,
 }
 
@@ -29,7 +29,7 @@ impl Simd512 {
     /// `Some` when this CPU has AVX-512F and BW, BMI1 and PCLMULQDQ (std
     /// caches the answer).
     #[inline]
-    pub(super) fn detect() -> Option<Simd512> {
+    pub(in crate::format) fn detect() -> Option<Simd512> {
         let yes = std::is_x86_feature_detected!("avx512bw")
             && std::is_x86_feature_detected!("avx512f")
             && std::is_x86_feature_detected!("bmi1")
@@ -41,7 +41,7 @@ impl Simd512 {
 
     /// Whether the CPU has VBMI2, so the validator may gather a shape.
     #[cfg(test)]
-    pub(super) fn gathers(self) -> bool {
+    pub(in crate::format) fn gathers(self) -> bool {
         self.vbmi2
     }
 }
@@ -53,7 +53,7 @@ struct Lanes<const VBMI2: bool>(());
 
 /// What `json::scan(b, &mut ())` returns, and whether `b` is ASCII.
 #[inline]
-pub(super) fn validate(_: Simd512, b: &[u8]) -> Option<(Scan, bool)> {
+pub(in crate::format) fn validate(_: Simd512, b: &[u8]) -> Option<(Scan, bool)> {
     // SAFETY: a `Simd512` exists only when the CPU has AVX-512F and BW,
     // BMI1 and PCLMULQDQ; nothing is copied.
     unsafe { validate_avx512::<(), false>(Lanes(()), b, &mut (), std::ptr::null_mut()) }
@@ -62,10 +62,10 @@ pub(super) fn validate(_: Simd512, b: &[u8]) -> Option<(Scan, bool)> {
 /// [`validate`], with `w` told what it watches for, copying `b` into `dst`
 /// as it reads it: when it returns `Some`, the first `b.len()` bytes of
 /// `dst` are `b`'s. `None` also when `dst` is shorter than `b`. With a
-/// `shape`, the grammar may be spared (`json_shape`), where the CPU has
+/// `shape`, the grammar may be spared (`json::simd::shape`), where the CPU has
 /// VBMI2 and nothing is watched.
 #[inline]
-pub(super) fn validate_into<W: Watch>(
+pub(in crate::format) fn validate_into<W: Watch>(
     simd: Simd512,
     b: &[u8],
     w: &mut W,

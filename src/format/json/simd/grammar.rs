@@ -1,4 +1,4 @@
-//! json_simd's stage 2: the grammar, run on the bytes that stage 1 found
+//! json::simd's stage 2: the grammar, run on the bytes that stage 1 found
 //! (structural characters, opening quotes, first bytes of scalars), with
 //! branches that the CPU learns to predict for an event's usual shape
 //! (a table-driven machine was as short but waited on one look-up per
@@ -7,7 +7,7 @@
 //! starts of each block: any run of bytes outside strings that is not
 //! whitespace or structural must be one, wherever it stands.
 
-use super::super::json::{MAX_DEPTH, number_end};
+use super::super::{MAX_DEPTH, number_end};
 use super::Watch;
 
 /// Where a block lies, for a [`Watch`]: the text, the block's offset in
@@ -203,7 +203,7 @@ impl Stage2 {
     }
 
     /// [`Stage2::run`] on a sequence of found bytes, gathered from their
-    /// blocks (`json_shape`): the grammar sees the same bytes in the same
+    /// blocks (`json::simd::shape`): the grammar sees the same bytes in the same
     /// order. No watch is told anything.
     pub(super) fn feed(&mut self, seq: &[u8]) -> Option<()> {
         for chunk in seq.chunks(64) {

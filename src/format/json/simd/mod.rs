@@ -1,5 +1,5 @@
-//! json_simd: the `--json-data` validator, simdjson-style, for CPUs with
-//! AVX2, BMI1 and PCLMULQDQ (`json_simd512` compiles it with AVX-512BW).
+//! json::simd: the `--json-data` validator, simdjson-style, for CPUs with
+//! AVX2, BMI1 and PCLMULQDQ (`json::simd::avx512` compiles it with AVX-512BW).
 //! It answers what `json::scan(b, &mut ())` answers (the verdict and the
 //! whole [`Scan`]) in about half the instructions and time on the data of
 //! real streams, where the scanner spends most of its time stepping from
@@ -20,9 +20,9 @@
 //! (no quote, backslash or control byte) are passed over in a loop of a
 //! few vector instructions each.
 //!
-//! (What follows the compares is `json_simd_stage1`.)
+//! (What follows the compares is `json::simd::stage1`.)
 //!
-//! Stage 2 (`json_simd_grammar`) runs on those bits as each block comes
+//! Stage 2 (`json::simd::grammar`) runs on those bits as each block comes
 //! out of stage 1 (no index vector): the grammar, with the scanner's
 //! nesting limit, and the numbers and literals read from the text at
 //! their first bytes (`json::number_end` for all but short integers, so
@@ -40,12 +40,12 @@
 //! `validate_into`, the text itself, each block stored where the caller
 //! reserved room as it is read.
 //!
-//! Given a [`Shape`] (and, with AVX-512, a compress: `json_simd512`), the
+//! Given a [`Shape`] (and, with AVX-512, a compress: `json::simd::avx512`), the
 //! grammar's bytes are gathered instead of fed to it, and a text of the
-//! last one's shape is spared the grammar (`json_shape`).
+//! last one's shape is spared the grammar (`json::simd::shape`).
 
-use super::json::Scan;
-use super::json_canon::Watch;
+use super::Scan;
+use super::canon::Watch;
 use grammar::Stage2;
 use stage1::Stage1;
 use std::arch::x86_64::{
@@ -133,7 +133,7 @@ pub(super) trait Vectors: Copy {
     /// Whether a byte of `v` has its top bit set.
     fn high(self, v: Self::Block) -> bool;
     /// Stores at `dst`, in order, the bytes of `v` set in `found`, those
-    /// also set in `starts` as `0` (a shape's sequence, `json_shape`);
+    /// also set in `starts` as `0` (a shape's sequence, `json::simd::shape`);
     /// returns how many.
     ///
     /// # Safety
@@ -445,16 +445,12 @@ unsafe fn table(t: [u8; 16]) -> __m256i {
     }
 }
 
-#[path = "json_simd_grammar.rs"]
+pub(super) mod avx512;
 mod grammar;
-#[path = "json_shape.rs"]
 mod shape;
-#[path = "json_simd_stage1.rs"]
 mod stage1;
 pub(super) use shape::{Shape, one_by_one as gather_one_by_one};
 #[cfg(test)]
-#[path = "json_simd_proptests.rs"]
 mod proptests;
 #[cfg(test)]
-#[path = "json_simd_tests.rs"]
 mod tests;

@@ -1,4 +1,4 @@
-//! json_shape: the validator's memory of the last text's shape. Stage 2
+//! json::simd::shape: the validator's memory of the last text's shape. Stage 2
 //! (the grammar) sees only the bytes that stage 1 found: structural
 //! characters, opening quotes and the first bytes of numbers and literals,
 //! in order; and of the last it tells only that a value is there. Its
@@ -124,8 +124,7 @@ mod tests {
     /// The sequence `check` remembered last: `want` where the CPU gathers
     /// (else none).
     fn remembered(want: &[u8]) {
-        let gathers =
-            super::super::super::json_simd512::Simd512::detect().is_some_and(|s| s.gathers());
+        let gathers = super::super::avx512::Simd512::detect().is_some_and(|s| s.gathers());
         let last = SHAPE.with_borrow(|s: &Shape| s.last.clone());
         match gathers {
             true => assert_eq!(last, want, "{}", String::from_utf8_lossy(&last)),

@@ -1,4 +1,4 @@
-//! escape512: JSON string escaping with AVX-512 (VBMI2), where the CPU has it.
+//! escape::avx512: JSON string escaping with AVX-512 (VBMI2), where the CPU has it.
 //!
 //! The same job as `escape` (AVX2), 64 bytes at a time: a block without
 //! hits is stored as it is; a block with one or two is stored, then once
@@ -16,7 +16,7 @@
 //! BW and VBMI2 (and BMI2), else `escape`, else the portable loop; all three produce
 //! the same bytes.
 
-use super::escape::put;
+use super::put;
 use std::arch::x86_64::{
     __m512i, _mm512_cmpeq_epi8_mask, _mm512_extracti64x4_epi64, _mm512_loadu_si512,
     _mm512_mask_cmple_epu8_mask, _mm512_mask_expand_epi8, _mm512_mask_mov_epi8,
@@ -33,7 +33,7 @@ const SLACK: usize = 128;
 
 /// True when this CPU can run [`push_escaped`].
 #[inline]
-pub(super) fn available() -> bool {
+pub(in crate::format) fn available() -> bool {
     std::is_x86_feature_detected!("avx512f")
         && std::is_x86_feature_detected!("avx512bw")
         && std::is_x86_feature_detected!("avx512vbmi2")
@@ -47,7 +47,7 @@ pub(super) fn available() -> bool {
 /// # Safety
 /// The CPU must have AVX-512 F, BW, VBMI2, BMI2 and POPCNT ([`available`]).
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,bmi2,popcnt")]
-pub(super) unsafe fn push_escaped(out: &mut Vec<u8>, b: &[u8]) -> bool {
+pub(in crate::format) unsafe fn push_escaped(out: &mut Vec<u8>, b: &[u8]) -> bool {
     let mut high = 0u64;
     if b.len() < 64 {
         // A short string (most event types and IDs, a tiny event's data):

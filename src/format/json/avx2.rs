@@ -1,4 +1,4 @@
-//! json_avx2: the `--json-data` scanner with strings searched 32 bytes at
+//! json::avx2: the `--json-data` scanner with strings searched 32 bytes at
 //! a time (AVX2), for CPUs that have it.
 //!
 //! The data of real event streams is JSON whose strings hold most of its
@@ -12,7 +12,7 @@
 //! scanner's (`json::scan_with`), and `json_tests` checks that both accept
 //! the same texts.
 
-use super::json::{Emit, Scan, Strings, scan_with};
+use super::{Emit, Scan, Strings, scan_with};
 pub(super) use crate::cpu::Avx2;
 use std::arch::x86_64::{
     __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,
@@ -51,13 +51,13 @@ impl Strings for Avx2 {
             }
             i += 32;
         }
-        super::find_escape(b, i)
+        crate::format::find_escape(b, i)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::json::{Portable, scan_with};
+    use super::super::{Portable, scan_with};
     use super::*;
 
     /// The AVX2 search finds what the portable one finds, from every start.

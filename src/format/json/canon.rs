@@ -1,5 +1,5 @@
-//! json_canon: whether a JSON text is written as `jq -c` writes it, up to
-//! whitespace, told by the validator (`json_simd`) in the pass that
+//! json::canon: whether a JSON text is written as `jq -c` writes it, up to
+//! whitespace, told by the validator (`json::simd`) in the pass that
 //! validates it. `--jq` writes such data from its bytes (`jq::raw`),
 //! dropping the whitespace outside strings as it copies; for other data it
 //! asks the scanner, token by token, which costs about twice the validator
@@ -23,7 +23,7 @@
 //! uses too).
 
 /// What a validation tells besides its verdict, for the check that a text
-/// is written as `jq -c` would write it (`json_canon`). `()` is told
+/// is written as `jq -c` would write it (`json::canon`). `()` is told
 /// nothing, and its validation compiles as if there were no watch.
 pub(crate) trait Watch {
     const ON: bool;
@@ -306,8 +306,8 @@ pub(crate) enum Canonical {
 /// text that is not is read again for UTF-8.)
 pub(crate) fn copy_if_as_jq_writes_it(b: &[u8], out: &mut Vec<u8>) -> Canonical {
     #[cfg(target_arch = "x86_64")]
-    if b.len() >= super::json::SHORT {
-        use super::json::Scan;
+    if b.len() >= super::SHORT {
+        use super::Scan;
         use std::cell::RefCell;
         thread_local! {
             static CANON: RefCell<Canon> = RefCell::default();
@@ -321,10 +321,10 @@ pub(crate) fn copy_if_as_jq_writes_it(b: &[u8], out: &mut Vec<u8>) -> Canonical 
             let start = out.len();
             let mut utf8 = true;
             let keep = |_: &Scan, ascii: bool, c: &Canon| {
-                utf8 = ascii || super::is_utf8(b);
+                utf8 = ascii || crate::format::is_utf8(b);
                 !c.spoiled && utf8
             };
-            match super::json::validate_copying(b, c, out, None, keep) {
+            match super::validate_copying(b, c, out, None, keep) {
                 Some(Some(_)) => {
                     if !c.spaces.is_empty() {
                         // Copied again from `b`, without the whitespace.

@@ -1,4 +1,4 @@
-//! json_simd's stage 1 after the vector compares: from a block's quotes,
+//! json::simd's stage 1 after the vector compares: from a block's quotes,
 //! backslashes and control bytes to the bytes stage 2 must look at, with
 //! the state carried from one block to the next (inside a string, after an
 //! escaping backslash, inside a run of scalar bytes), and the checks of

@@ -14,10 +14,14 @@
 //! spares the caller a UTF-8 validation pass.
 //!
 //! The caller (`super::push_escaped`) uses this when the CPU has AVX2 but
-//! not what `escape512` needs, and the portable SWAR loop on other CPUs;
+//! not what `escape::avx512` needs, and the portable SWAR loop on other CPUs;
 //! all of them produce the same bytes.
 
-use super::escape_of;
+use crate::format::escape_of;
+
+pub(super) mod avx512;
+#[cfg(test)]
+mod tests;
 use std::arch::x86_64::{
     __m128i, __m256i, _mm_loadu_si128, _mm_set1_epi8, _mm_shuffle_epi8, _mm_storeu_si128,
     _mm_unpackhi_epi64, _mm_unpacklo_epi64, _mm256_andnot_si256, _mm256_blendv_epi8,

@@ -1,4 +1,4 @@
-//! Properties: json_simd gives the scanner's verdict and `Scan` (and
+//! Properties: json::simd gives the scanner's verdict and `Scan` (and
 //! serde_json's verdict) on generated JSON values written with random
 //! whitespace and escapes, then mutated; and on nesting around the limit.
 
@@ -174,7 +174,7 @@ proptest! {
         let mut rng = fastrand::Rng::with_seed(seed);
         let mut b = Vec::new();
         write(&v, &mut rng, &mut b);
-        // Its shape remembered first (`json_shape`), then the mutation.
+        // Its shape remembered first (`json::simd::shape`), then the mutation.
         check(&b);
         mutate(&mut b, &mut rng, count);
         check(&b);

@@ -1,21 +1,25 @@
-//! Tests for the vector escapers (`escape`, AVX2; `escape512`, AVX-512;
+//! Tests for the vector escapers (`escape`, AVX2; `escape::avx512`, AVX-512;
 //! and the two together, as AVX-512 machines run them):
 //! each must write what the portable loop writes, for every length and
 //! every kind of byte. An escaper this CPU cannot run is skipped.
 
-use super::{escape, escape512, push_escaped_swar};
+use super::avx512;
+use crate::format::push_escaped_swar;
 
 /// The vector escapers this CPU can run, by name.
-fn escapers() -> Vec<(&'static str, super::Escaper)> {
-    let mut all: Vec<(&'static str, super::Escaper)> = Vec::new();
-    if escape::available() {
-        all.push(("avx2", escape::push_escaped));
+fn escapers() -> Vec<(&'static str, crate::format::Escaper)> {
+    let mut all: Vec<(&'static str, crate::format::Escaper)> = Vec::new();
+    if super::available() {
+        all.push(("avx2", super::push_escaped));
     }
-    if escape512::available() {
-        all.push(("avx512", escape512::push_escaped));
+    if avx512::available() {
+        all.push(("avx512", avx512::push_escaped));
     }
-    if escape512::available() && escape::available() {
-        all.push(("avx512 with avx2 for short", super::push_escaped_512));
+    if avx512::available() && super::available() {
+        all.push((
+            "avx512 with avx2 for short",
+            crate::format::push_escaped_512,
+        ));
     }
     if all.is_empty() {
         eprintln!("skipped: this CPU has neither AVX2 nor AVX-512 VBMI2");

@@ -1,9 +1,9 @@
-//! json_simd against the scanner (`json::scan_with(Portable, ..)`) and
+//! json::simd against the scanner (`json::scan_with(Portable, ..)`) and
 //! serde_json on texts chosen for stage 1's block edges and stage 2's
-//! grammar; `json_simd_proptests` does the same on generated texts.
+//! grammar; `json::simd::proptests` does the same on generated texts.
 
-use super::super::json::{MAX_DEPTH, Portable, Scan, scan_with};
-use super::super::json_simd512::Simd512;
+use super::super::{MAX_DEPTH, Portable, Scan, scan_with};
+use super::avx512::Simd512;
 use super::*;
 use std::mem::MaybeUninit;
 
@@ -45,10 +45,10 @@ pub(in crate::format) fn check(b: &[u8]) -> Option<Scan> {
         want
     );
     if let Some(simd512) = Simd512::detect() {
-        let got = ascii(super::super::json_simd512::validate(simd512, b));
+        let got = ascii(super::avx512::validate(simd512, b));
         assert_eq!(got, want, "AVX-512: {:?}", String::from_utf8_lossy(b));
         let into = |dst: &mut [MaybeUninit<u8>]| {
-            super::super::json_simd512::validate_into(simd512, b, &mut (), dst, None)
+            super::avx512::validate_into(simd512, b, &mut (), dst, None)
         };
         assert_eq!(ascii(copied(&into)), want, "AVX-512");
         // With the shape of the text checked before on this thread, then
@@ -56,7 +56,7 @@ pub(in crate::format) fn check(b: &[u8]) -> Option<Scan> {
         for _ in 0..2 {
             let into = |dst: &mut [MaybeUninit<u8>]| {
                 SHAPE.with_borrow_mut(|shape| {
-                    super::super::json_simd512::validate_into(simd512, b, &mut (), dst, Some(shape))
+                    super::avx512::validate_into(simd512, b, &mut (), dst, Some(shape))
                 })
             };
             assert_eq!(ascii(copied(&into)), want, "AVX-512, shape");
@@ -407,7 +407,7 @@ fn nesting_to_the_limit() {
 
 /// Timing, not a check: each validator's best of 30 passes over the data
 /// of 2,000 events like the e2e bench's big ones (`inputs::big`).
-/// `cargo test --release --lib json_simd::tests::timing -- --ignored --nocapture`
+/// `cargo test --release --lib json::simd::tests::timing -- --ignored --nocapture`
 #[test]
 #[ignore]
 fn timing() {
@@ -440,13 +440,13 @@ fn timing() {
         eprintln!("{name:>8}: {per:7.1} ns/event {gib:6.2} GiB/s");
     };
     time("scanner", &|b| scan_with(Portable, b, &mut ()));
-    time("avx2", &|b| super::super::json::scan(b, &mut ()));
+    time("avx2", &|b| super::super::scan(b, &mut ()));
     if let Some(simd) = Simd::detect() {
         time("simd", &|b| validate(simd, b).map(|(scan, _)| scan));
     }
     if let Some(simd) = Simd512::detect() {
         time("simd512", &|b| {
-            super::super::json_simd512::validate(simd, b).map(|(scan, _)| scan)
+            super::avx512::validate(simd, b).map(|(scan, _)| scan)
         });
     }
 }

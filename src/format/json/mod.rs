@@ -7,8 +7,14 @@
 //! The caller checks UTF-8 first: the scanner looks at bytes only, and
 //! accepts any byte of 0x20 or above inside strings.
 
-use super::color::{Kind, W};
-use super::find_escape;
+use crate::format::color::{Kind, W};
+use crate::format::find_escape;
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+pub(super) mod canon;
+#[cfg(target_arch = "x86_64")]
+mod simd;
 
 /// serde_json refuses the 128th level of nesting; the data sits one level
 /// inside the event object, so 126 levels keep the whole line readable.
@@ -92,7 +98,7 @@ pub(super) trait Strings: Copy {
     fn find_escape(self, b: &[u8], i: usize) -> usize;
 }
 
-/// Eight bytes at a time, on any CPU (`super::find_escape`).
+/// Eight bytes at a time, on any CPU (`crate::format::find_escape`).
 #[derive(Clone, Copy)]
 pub(super) struct Portable;
 
@@ -105,20 +111,20 @@ impl Strings for Portable {
 
 /// Scans `b` as one JSON text, reporting its tokens to `e`. `None` when it
 /// is not JSON (what `e` received by then is then meaningless). Strings are
-/// scanned 32 bytes at a time where the CPU has AVX2 (`json_avx2`).
+/// scanned 32 bytes at a time where the CPU has AVX2 (`json::avx2`).
 #[inline]
 pub(crate) fn scan<E: Emit>(b: &[u8], e: &mut E) -> Option<Scan> {
     #[cfg(target_arch = "x86_64")]
-    if let Some(avx2) = super::json_avx2::Avx2::detect() {
-        return super::json_avx2::scan(avx2, b, e);
+    if let Some(avx2) = avx2::Avx2::detect() {
+        return avx2::scan(avx2, b, e);
     }
     scan_with(Portable, b, e)
 }
 
 /// Whether `b` is UTF-8 and one JSON text, and where: what [`scan`]
 /// returns with the `()` emitter for UTF-8 text. Found by the
-/// simdjson-style validator (`json_simd`) where the CPU has AVX2 (or
-/// AVX-512BW, `json_simd512`), BMI1 and PCLMULQDQ; it reads every byte
+/// simdjson-style validator (`json::simd`) where the CPU has AVX2 (or
+/// AVX-512BW, `json::simd::avx512`), BMI1 and PCLMULQDQ; it reads every byte
 /// anyway and tells whether they are all ASCII, so only text that is not
 /// is read again for UTF-8. A text shorter than [`SHORT`] bytes (a scalar,
 /// a one-member object such as `{"seq":123}`) goes to the scanner, whose
@@ -127,18 +133,18 @@ pub(crate) fn scan<E: Emit>(b: &[u8], e: &mut E) -> Option<Scan> {
 pub(crate) fn validate_text(b: &[u8]) -> Option<Scan> {
     #[cfg(target_arch = "x86_64")]
     if b.len() >= SHORT {
-        let found = if let Some(simd) = super::json_simd512::Simd512::detect() {
-            Some(super::json_simd512::validate(simd, b))
+        let found = if let Some(simd) = simd::avx512::Simd512::detect() {
+            Some(simd::avx512::validate(simd, b))
         } else {
-            super::json_simd::Simd::detect().map(|simd| super::json_simd::validate(simd, b))
+            simd::Simd::detect().map(|simd| simd::validate(simd, b))
         };
         if let Some(found) = found {
             let (scan, ascii) = found?;
-            return (ascii || super::is_utf8(b)).then_some(scan);
+            return (ascii || crate::format::is_utf8(b)).then_some(scan);
         }
     }
     let scan = scan(b, &mut ())?;
-    super::is_utf8(b).then_some(scan)
+    crate::format::is_utf8(b).then_some(scan)
 }
 
 /// [`validate_text`], appending all of `b` to `out` when it is JSON (and
@@ -148,15 +154,15 @@ pub(crate) fn validate_text(b: &[u8]) -> Option<Scan> {
 pub(crate) fn validate_text_into(b: &[u8], out: &mut Vec<u8>) -> Option<Scan> {
     #[cfg(target_arch = "x86_64")]
     if b.len() >= SHORT {
-        use super::json_simd::Shape;
+        use simd::Shape;
         use std::cell::RefCell;
         thread_local! {
             // The shape of the last text: the events of a stream mostly
-            // share one (see `json_shape`).
+            // share one (see `json::simd::shape`).
             static SHAPE: RefCell<Shape> = RefCell::default();
         }
         let found = SHAPE.with_borrow_mut(|shape| {
-            let keep = |_: &Scan, ascii: bool, _: &()| ascii || super::is_utf8(b);
+            let keep = |_: &Scan, ascii: bool, _: &()| ascii || crate::format::is_utf8(b);
             validate_copying(b, &mut (), out, Some(shape), keep)
         });
         if let Some(found) = found {
@@ -175,20 +181,19 @@ pub(crate) fn validate_text_into(b: &[u8], out: &mut Vec<u8>) -> Option<Scan> {
 /// `Some(None)`. `None` where the CPU has no validator.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-pub(super) fn validate_copying<W: super::json_canon::Watch>(
+pub(super) fn validate_copying<W: canon::Watch>(
     b: &[u8],
     w: &mut W,
     out: &mut Vec<u8>,
-    shape: Option<&mut super::json_simd::Shape>,
+    shape: Option<&mut simd::Shape>,
     keep: impl FnOnce(&Scan, bool, &W) -> bool,
 ) -> Option<Option<Scan>> {
-    use super::{json_simd, json_simd512};
     out.reserve(b.len());
     let dst = out.spare_capacity_mut();
-    let found = if let Some(simd) = json_simd512::Simd512::detect() {
-        json_simd512::validate_into(simd, b, w, dst, shape)
+    let found = if let Some(simd) = simd::avx512::Simd512::detect() {
+        simd::avx512::validate_into(simd, b, w, dst, shape)
     } else {
-        json_simd::validate_into(json_simd::Simd::detect()?, b, w, dst)
+        simd::validate_into(simd::Simd::detect()?, b, w, dst)
     };
     match found {
         Some((scan, ascii)) if keep(&scan, ascii, w) => {
