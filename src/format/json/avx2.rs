@@ -12,7 +12,8 @@
 //! scanner's (`json::scan_with`), and `json_tests` checks that both accept
 //! the same texts.
 
-use super::{Emit, Scan, Strings, scan_with};
+use super::scalar::scan_with;
+use super::types::{Emit, Scan, Strings};
 pub(super) use crate::cpu::Avx2;
 use std::arch::x86_64::{
     __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,
@@ -57,7 +58,7 @@ impl Strings for Avx2 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Portable, scan_with};
+    use super::super::scalar::{Portable, scan_with};
     use super::*;
 
     /// The AVX2 search finds what the portable one finds, from every start.

@@ -22,45 +22,8 @@
 //! watch keeps the open objects' keys ([`Keys`], which the scanner's check
 //! uses too).
 
-/// What a validation tells besides its verdict, for the check that a text
-/// is written as `jq -c` would write it (`json::canon`). `()` is told
-/// nothing, and its validation compiles as if there were no watch.
-pub(crate) trait Watch {
-    const ON: bool;
-    /// The text is not as `jq -c` writes it: a DEL.
-    fn spoil(&mut self);
-    /// Backslashes at the set bits of `mask`, from `b[base]` on.
-    fn backslashes(&mut self, b: &[u8], base: usize, mask: u64);
-    /// Whitespace outside strings at the set bits of `mask`, from
-    /// `b[base]` on (each block's once, in order).
-    fn space(&mut self, base: usize, mask: u64);
-    /// An object opens, or closes.
-    fn open(&mut self);
-    fn close(&mut self);
-    /// A key's opening quote is at `at` in `b`; its closing quote at
-    /// `end`, when that is in the same block.
-    fn key(&mut self, b: &[u8], at: usize, end: Option<usize>);
-    /// A number or literal starts at `at` in `b`.
-    fn scalar(&mut self, b: &[u8], at: usize);
-}
-
-impl Watch for () {
-    const ON: bool = false;
-    #[inline(always)]
-    fn spoil(&mut self) {}
-    #[inline(always)]
-    fn backslashes(&mut self, _: &[u8], _: usize, _: u64) {}
-    #[inline(always)]
-    fn space(&mut self, _: usize, _: u64) {}
-    #[inline(always)]
-    fn open(&mut self) {}
-    #[inline(always)]
-    fn close(&mut self) {}
-    #[inline(always)]
-    fn key(&mut self, _: &[u8], _: usize, _: Option<usize>) {}
-    #[inline(always)]
-    fn scalar(&mut self, _: &[u8], _: usize) {}
-}
+#[cfg(target_arch = "x86_64")]
+use super::types::Watch;
 
 /// The most keys an object may have to be checked for repeats here: past
 /// it, each key would be compared with every other (a server could make
@@ -307,7 +270,7 @@ pub(crate) enum Canonical {
 pub(crate) fn copy_if_as_jq_writes_it(b: &[u8], out: &mut Vec<u8>) -> Canonical {
     #[cfg(target_arch = "x86_64")]
     if b.len() >= super::SHORT {
-        use super::Scan;
+        use super::types::Scan;
         use std::cell::RefCell;
         thread_local! {
             static CANON: RefCell<Canon> = RefCell::default();

@@ -4,8 +4,7 @@
 //! to join the halves. Stage 2 and everything else is `json::simd`'s
 //! (`validate_with`), compiled once more with these instructions.
 
-use super::super::Scan;
-use super::super::canon::Watch;
+use super::super::types::{Scan, Watch};
 use super::{OP_TABLE, Shape, Vectors, WS_TABLE, gather_one_by_one, validate_with};
 use std::arch::x86_64::{
     __m512i, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_loadu_si128, _mm_set_epi64x,

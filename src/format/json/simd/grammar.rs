@@ -7,8 +7,8 @@
 //! starts of each block: any run of bytes outside strings that is not
 //! whitespace or structural must be one, wherever it stands.
 
-use super::super::{MAX_DEPTH, number_end};
-use super::Watch;
+use super::super::scalar::number_end;
+use super::super::types::{MAX_DEPTH, Watch};
 
 /// Where a block lies, for a [`Watch`]: the text, the block's offset in
 /// it, and its closing quotes (bits).

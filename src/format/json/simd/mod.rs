@@ -44,8 +44,7 @@
 //! grammar's bytes are gathered instead of fed to it, and a text of the
 //! last one's shape is spared the grammar (`json::simd::shape`).
 
-use super::Scan;
-use super::canon::Watch;
+use super::types::{Scan, Watch};
 use grammar::Stage2;
 use stage1::Stage1;
 use std::arch::x86_64::{

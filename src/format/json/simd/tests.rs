@@ -2,7 +2,8 @@
 //! serde_json on texts chosen for stage 1's block edges and stage 2's
 //! grammar; `json::simd::proptests` does the same on generated texts.
 
-use super::super::{MAX_DEPTH, Portable, Scan, scan_with};
+use super::super::scalar::{Portable, scan_with};
+use super::super::types::{MAX_DEPTH, Scan};
 use super::avx512::Simd512;
 use super::*;
 use std::mem::MaybeUninit;
