@@ -5,7 +5,8 @@
 //! (`validate_with`), compiled once more with these instructions.
 
 use super::super::types::{Scan, Watch};
-use super::{OP_TABLE, Shape, Vectors, WS_TABLE, gather_one_by_one, validate_with};
+use super::vectors::Vectors;
+use super::{OP_TABLE, Shape, WS_TABLE, gather_one_by_one, validate_with};
 use std::arch::x86_64::{
     __m512i, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_loadu_si128, _mm_set_epi64x,
     _mm_set1_epi8, _mm512_broadcast_i32x4, _mm512_cmpeq_epi8_mask, _mm512_cmplt_epu8_mask,

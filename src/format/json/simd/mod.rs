@@ -54,6 +54,7 @@ use std::arch::x86_64::{
     _mm256_storeu_si256, _mm256_testz_si256,
 };
 use std::mem::MaybeUninit;
+use vectors::Vectors;
 
 /// Proof that this CPU has AVX2, BMI1 and PCLMULQDQ: only [`Simd::detect`]
 /// makes one.
@@ -107,42 +108,6 @@ unsafe fn validate_avx2<W: Watch, const COPY: bool>(
     // SAFETY: the caller's `dst` is as `validate_with` needs it. (A shape
     // would cost more to gather here than the grammar it spares.)
     unsafe { validate_with::<_, _, COPY>(simd, b, w, dst, None) }
-}
-
-/// The byte classes of 64-byte blocks, as bit masks (bit n for byte n).
-pub(super) trait Vectors: Copy {
-    type Block: Copy;
-    fn load(self, block: &[u8; 64]) -> Self::Block;
-    /// No quote, backslash or control byte (the middle of a long string).
-    fn quiet(self, v: Self::Block) -> bool;
-    /// Quotes, backslashes and control bytes (below 0x20).
-    fn string_bytes(self, v: Self::Block) -> (u64, u64, u64);
-    /// JSON whitespace, and `{}[]:,` (and two control bytes, 0x0C and
-    /// 0x1A, which are refused anyway).
-    fn layout(self, v: Self::Block) -> (u64, u64);
-    /// Bit n set when an odd number of bits 0..=n of `x` are set.
-    fn prefix_xor(self, x: u64) -> u64;
-    /// DEL bytes (0x7F), which `jq -c` escapes (asked only by a [`Watch`]).
-    fn del(self, v: Self::Block) -> u64;
-    /// No bytes yet, for [`Vectors::or`].
-    fn none(self) -> Self::Block;
-    /// The bytes of `a` and `b` ORed: over the blocks seen, a byte with
-    /// its top bit set leaves one in the result.
-    fn or(self, a: Self::Block, b: Self::Block) -> Self::Block;
-    /// Whether a byte of `v` has its top bit set.
-    fn high(self, v: Self::Block) -> bool;
-    /// Stores at `dst`, in order, the bytes of `v` set in `found`, those
-    /// also set in `starts` as `0` (a shape's sequence, `json::simd::shape`);
-    /// returns how many.
-    ///
-    /// # Safety
-    /// `dst` is valid for writes of 64 bytes.
-    unsafe fn gather(self, v: Self::Block, found: u64, starts: u64, dst: *mut u8) -> usize;
-    /// Stores the 64 bytes of `v` at `dst`.
-    ///
-    /// # Safety
-    /// `dst` is valid for writes of 64 bytes.
-    unsafe fn store(self, v: Self::Block, dst: *mut u8);
 }
 
 /// The validator, with the vector instructions of `v`; compiled into a
@@ -448,6 +413,7 @@ pub(super) mod avx512;
 mod grammar;
 mod shape;
 mod stage1;
+mod vectors;
 pub(super) use shape::{Shape, one_by_one as gather_one_by_one};
 #[cfg(test)]
 mod proptests;

@@ -17,8 +17,8 @@
 //! the memory only saves work. It is kept per thread, by the one caller
 //! that validates a stream's events (`json::validate_text_into`).
 
-use super::Vectors;
 use super::grammar::Stage2;
+use super::vectors::Vectors;
 
 /// The longest sequence remembered (bytes). A text with more structural
 /// bytes goes through the grammar as it is read, as without a memory.

@@ -4,7 +4,7 @@
 //! escaping backslash, inside a run of scalar bytes), and the checks of
 //! control bytes and escapes where a block has them.
 
-use super::Vectors;
+use super::vectors::Vectors;
 
 /// Stage 1's state from one block to the next.
 pub(super) struct Stage1 {
