@@ -16,7 +16,7 @@
 //! BW and VBMI2 (and BMI2), else `escape`, else the portable loop; all three produce
 //! the same bytes.
 
-use super::put;
+use super::avx2::put;
 use std::arch::x86_64::{
     __m512i, _mm512_cmpeq_epi8_mask, _mm512_extracti64x4_epi64, _mm512_loadu_si512,
     _mm512_mask_cmple_epu8_mask, _mm512_mask_expand_epi8, _mm512_mask_mov_epi8,

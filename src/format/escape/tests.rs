@@ -3,23 +3,20 @@
 //! each must write what the portable loop writes, for every length and
 //! every kind of byte. An escaper this CPU cannot run is skipped.
 
-use super::avx512;
-use crate::format::push_escaped_swar;
+use super::scalar::push_escaped_swar;
+use super::{avx2, avx512};
 
 /// The vector escapers this CPU can run, by name.
-fn escapers() -> Vec<(&'static str, crate::format::Escaper)> {
-    let mut all: Vec<(&'static str, crate::format::Escaper)> = Vec::new();
-    if super::available() {
-        all.push(("avx2", super::push_escaped));
+fn escapers() -> Vec<(&'static str, super::Escaper)> {
+    let mut all: Vec<(&'static str, super::Escaper)> = Vec::new();
+    if avx2::available() {
+        all.push(("avx2", avx2::push_escaped));
     }
     if avx512::available() {
         all.push(("avx512", avx512::push_escaped));
     }
-    if avx512::available() && super::available() {
-        all.push((
-            "avx512 with avx2 for short",
-            crate::format::push_escaped_512,
-        ));
+    if avx512::available() && avx2::available() {
+        all.push(("avx512 with avx2 for short", super::push_escaped_512));
     }
     if all.is_empty() {
         eprintln!("skipped: this CPU has neither AVX2 nor AVX-512 VBMI2");

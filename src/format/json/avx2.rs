@@ -52,7 +52,7 @@ impl Strings for Avx2 {
             }
             i += 32;
         }
-        crate::format::find_escape(b, i)
+        crate::format::escape::scalar::find_escape(b, i)
     }
 }
 

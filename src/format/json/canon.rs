@@ -284,7 +284,7 @@ pub(crate) fn copy_if_as_jq_writes_it(b: &[u8], out: &mut Vec<u8>) -> Canonical 
             let start = out.len();
             let mut utf8 = true;
             let keep = |_: &Scan, ascii: bool, c: &Canon| {
-                utf8 = ascii || crate::format::is_utf8(b);
+                utf8 = ascii || crate::format::utf8::is_utf8(b);
                 !c.spoiled && utf8
             };
             match super::validate_copying(b, c, out, None, keep) {

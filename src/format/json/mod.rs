@@ -55,11 +55,11 @@ pub(crate) fn validate_text(b: &[u8]) -> Option<Scan> {
         };
         if let Some(found) = found {
             let (scan, ascii) = found?;
-            return (ascii || crate::format::is_utf8(b)).then_some(scan);
+            return (ascii || crate::format::utf8::is_utf8(b)).then_some(scan);
         }
     }
     let scan = scan(b, &mut ())?;
-    crate::format::is_utf8(b).then_some(scan)
+    crate::format::utf8::is_utf8(b).then_some(scan)
 }
 
 /// [`validate_text`], appending all of `b` to `out` when it is JSON (and
@@ -77,7 +77,7 @@ pub(crate) fn validate_text_into(b: &[u8], out: &mut Vec<u8>) -> Option<Scan> {
             static SHAPE: RefCell<Shape> = RefCell::default();
         }
         let found = SHAPE.with_borrow_mut(|shape| {
-            let keep = |_: &Scan, ascii: bool, _: &()| ascii || crate::format::is_utf8(b);
+            let keep = |_: &Scan, ascii: bool, _: &()| ascii || crate::format::utf8::is_utf8(b);
             validate_copying(b, &mut (), out, Some(shape), keep)
         });
         if let Some(found) = found {

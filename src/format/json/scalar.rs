@@ -10,9 +10,9 @@
 
 use super::types::{Emit, MAX_DEPTH, Scan, Strings};
 use crate::format::color::Kind;
-use crate::format::find_escape;
+use crate::format::escape::scalar::find_escape;
 
-/// Eight bytes at a time, on any CPU (`crate::format::find_escape`).
+/// Eight bytes at a time, on any CPU (`escape::scalar::find_escape`).
 #[derive(Clone, Copy)]
 pub(super) struct Portable;
 
