@@ -143,11 +143,16 @@ fn two_streams_share_one_state_topic_under_their_own_keys_with_routing() {
         "--state-key",
         "one",
         "--duration",
-        "1s",
+        "3s",
     ]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("resuming after event ID 5"),
+        "{}",
+        out.stderr
+    );
     let last = one.requests().last().cloned().expect("a request");
-    assert_eq!(last.header("last-event-id"), Some("5"));
+    assert_eq!(last.header("last-event-id"), Some("5"), "{}", out.stderr);
 }
 
 #[test]

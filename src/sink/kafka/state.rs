@@ -174,6 +174,10 @@ impl StateTopic {
             // transactions, and the default (read_committed) lets a broker
             // answer with a last stable offset short of what it acknowledged.
             .set("isolation.level", "read_uncommitted")
+            // The search reads the newest step up to the partition's end:
+            // an empty fetch there should come back at once, not after the
+            // broker's long-poll wait (500 ms by default).
+            .set("fetch.wait.max.ms", "10")
             .set_log_level(RDKafkaLogLevel::Emerg);
         client
             .create::<BaseConsumer<DefaultConsumerContext>>()
