@@ -14,7 +14,7 @@ mod corpus;
 mod numbers;
 
 use common::*;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// Events of every shape the corpus needs: nested objects, arrays,
 /// numbers as strings, a log line that is not JSON, no id, unicode.
@@ -116,29 +116,7 @@ const PROGRAMS: &[&str] = &[
 ];
 
 fn jq(program: &str, input: &[u8], raw: bool) -> String {
-    let mut cmd = Command::new("jq");
-    cmd.arg(if raw { "-rc" } else { "-c" })
-        // All of an event's outputs, or none when the program fails on it:
-        // --jq skips an event it fails on.
-        .arg(format!("try ([{program}] | .[]) catch empty"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("jq (apt-get install jq)");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        use std::io::Write;
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("jq");
-    let _ = writer.join();
-    assert!(
-        out.status.success(),
-        "jq {program}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
+    debian_jq(program, input, raw)
 }
 
 /// How many events jq fails on.

@@ -10,7 +10,6 @@
 mod common;
 
 use common::*;
-use std::process::{Command, Stdio};
 
 /// Programs whose outputs are the input or its `data` (the raw path), and
 /// one that reads a field (the built value), for company.
@@ -131,27 +130,7 @@ fn styled(text: &str, style: usize) -> String {
 }
 
 fn jq(program: &str, input: &[u8]) -> String {
-    let mut child = Command::new("jq")
-        .args(["-c", &format!("try ([{program}] | .[]) catch empty")])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("jq (apt-get install jq)");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        use std::io::Write;
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("jq");
-    let _ = writer.join();
-    assert!(
-        out.status.success(),
-        "jq {program}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
+    debian_jq(program, input, false)
 }
 
 #[test]

@@ -1,13 +1,15 @@
 //! Shared by the integration tests: a scripted HTTP server on 127.0.0.1
 //! (`server`), a runner for the built binary (`run`), and certificates and
-//! an HTTPS server (`tls`). Each test file uses part of it.
+//! an HTTPS server (`tls`), and Debian's jq (`debian_jq`). Each test file uses part of it.
 #![allow(dead_code, unused_imports)]
 
+pub mod debian_jq;
 pub mod probe;
 pub mod run;
 pub mod server;
 pub mod tls;
 
+pub use debian_jq::debian_jq;
 pub use run::{Out, Running, Scratch, run, run_with_stdin, ssetap};
 pub use server::{Reply, Request, Server, Step};
 pub use tls::{make_certs, openssl, tls_server, tls_server_paced};
