@@ -2,7 +2,8 @@
 //! lines long enough for the loop (it needs a value's 64 bytes and one more
 //! in the chunk), cut everywhere, with caps that end a run inside it.
 
-use super::super::tests::{DEF, Own, ev, feed_chunks, parse_cap, reference};
+use super::super::tests::chunking::reference;
+use super::super::tests::{DEF, Own, ev, feed_chunks, parse_cap};
 use super::super::{Item, Parser};
 use proptest::prelude::*;
 use std::ops::ControlFlow::{Break, Continue};
