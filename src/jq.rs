@@ -23,6 +23,7 @@ mod funs;
 mod libm;
 mod need;
 mod paths;
+mod pick;
 mod raw;
 mod rewrite;
 #[cfg(test)]
