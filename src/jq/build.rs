@@ -13,21 +13,36 @@ use super::pick::{PAD, Pick};
 use bytes::Bytes;
 use jaq_json::{Num, Val};
 
+/// Room reused across events: the values of the open arrays and objects
+/// (so that each is made once, at its close, with the size it has), and
+/// the copy of the last event's data, which is written over when nothing
+/// holds on to it any more (a copy of some 1,200 bytes an event was one
+/// of the dearest allocations).
+#[derive(Default)]
+pub struct Room {
+    vals: Vec<Val>,
+    copy: Bytes,
+}
+
 /// The data as a value, or None when it is not JSON (or not UTF-8). Only
-/// the members `need` names are built. `vals` is room reused across
-/// events: the values of the open arrays and objects, so that each is
-/// made once, at its close, with the size it has.
-pub fn data(data: &[u8], need: &Need, vals: &mut Vec<Val>) -> Option<Val> {
+/// the members `need` names are built.
+pub fn data(data: &[u8], need: &Need, room: &mut Room) -> Option<Val> {
     let (start, end) = crate::format::json_span(data)?;
     let text = data.get(start..end)?;
+    let mut copy = std::mem::take(&mut room.copy)
+        .try_into_mut()
+        .unwrap_or_default();
+    copy.clear();
     // Padded with spaces, so that the walk's 16-byte loads stay inside the
     // copy and a number at the very end still meets a delimiter.
-    let mut copy = Vec::with_capacity(text.len() + PAD);
+    copy.reserve(text.len() + PAD);
     copy.extend_from_slice(text);
     copy.resize(text.len() + PAD, b' ');
-    let src = Bytes::from(copy);
-    vals.clear();
-    Some(Pick::new(&src, vals).value(need))
+    let src = copy.freeze();
+    room.vals.clear();
+    let v = Pick::new(&src, &mut room.vals).value(need);
+    room.copy = src;
+    Some(v)
 }
 
 /// A JSON number token: an integer when written as one and it fits (but
