@@ -81,6 +81,7 @@ impl Program {
     pub fn compile(text: &str) -> Result<Program, String> {
         let (filter, globals) = compile::compile(text)?;
         let (need, whole) = Need::plan(text);
+        crate::alloc::for_jq();
         Ok(Program {
             filter,
             need,
