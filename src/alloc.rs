@@ -29,6 +29,15 @@ pub(crate) fn for_jq() {
     FAST.store(true, Relaxed);
 }
 
+/// Whether mimalloc's plain `malloc` aligns a block of `layout` well
+/// enough (as std's `System` decides for glibc's): every block of 16 bytes
+/// or more is 16-aligned, a smaller one to its size's power of two. The
+/// aligned calls cost a third more.
+#[inline(always)]
+fn plain(layout: Layout) -> bool {
+    layout.align() <= 16 && layout.align() <= layout.size()
+}
+
 /// The binary's `#[global_allocator]`.
 pub struct Alloc;
 
@@ -49,7 +58,12 @@ unsafe impl GlobalAlloc for Alloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if FAST.load(Relaxed) {
             // SAFETY: mimalloc takes any size and power-of-two alignment.
-            unsafe { mi::mi_malloc_aligned(layout.size(), layout.align()).cast() }
+            unsafe {
+                match plain(layout) {
+                    true => mi::mi_malloc(layout.size()).cast(),
+                    false => mi::mi_malloc_aligned(layout.size(), layout.align()).cast(),
+                }
+            }
         } else {
             // SAFETY: the caller's layout, as `GlobalAlloc::alloc` has it.
             unsafe { System.alloc(layout) }
@@ -60,7 +74,12 @@ unsafe impl GlobalAlloc for Alloc {
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         if FAST.load(Relaxed) {
             // SAFETY: as in `alloc`.
-            unsafe { mi::mi_zalloc_aligned(layout.size(), layout.align()).cast() }
+            unsafe {
+                match plain(layout) {
+                    true => mi::mi_zalloc(layout.size()).cast(),
+                    false => mi::mi_zalloc_aligned(layout.size(), layout.align()).cast(),
+                }
+            }
         } else {
             // SAFETY: as in `alloc`.
             unsafe { System.alloc_zeroed(layout) }
@@ -83,7 +102,12 @@ unsafe impl GlobalAlloc for Alloc {
         if mimallocs(p) {
             // SAFETY: `p` is a live block of mimalloc's; the alignment is
             // the block's own.
-            unsafe { mi::mi_realloc_aligned(p.cast(), new_size, layout.align()).cast() }
+            unsafe {
+                match plain(Layout::from_size_align_unchecked(new_size, layout.align())) {
+                    true => mi::mi_realloc(p.cast(), new_size).cast(),
+                    false => mi::mi_realloc_aligned(p.cast(), new_size, layout.align()).cast(),
+                }
+            }
         } else {
             // SAFETY: `p` is a live block of the system's, of `layout`.
             unsafe { System.realloc(p, layout, new_size) }
