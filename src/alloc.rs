@@ -14,18 +14,53 @@
 //!
 //! A block is freed by the allocator that made it: the switch happens once
 //! and never back, so before it every block is the system's, and after it
-//! mimalloc tells its own blocks by their address (its page map).
+//! mimalloc's blocks are told by their address: first whether it is in
+//! the 1 GiB arena (address space only) reserved at the switch, where
+//! mimalloc puts its blocks, else by mimalloc's page map (a call that cost
+//! as much as the free itself).
 
 use libmimalloc_sys as mi;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::ffi::c_void;
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 
 /// Whether new blocks come from mimalloc.
 static FAST: AtomicBool = AtomicBool::new(false);
+/// The arena reserved at the switch: its first byte, and one past its
+/// last (0 and 0 when there is none).
+static ARENA: (AtomicUsize, AtomicUsize) = (AtomicUsize::new(0), AtomicUsize::new(0));
+
+unsafe extern "C" {
+    fn mi_reserve_os_memory_ex(
+        size: usize,
+        commit: bool,
+        allow_large: bool,
+        exclusive: bool,
+        arena_id: *mut *mut c_void,
+    ) -> std::ffi::c_int;
+    fn mi_arena_area(arena_id: *mut c_void, size: *mut usize) -> *mut c_void;
+}
 
 /// From now on, new blocks come from mimalloc.
 pub(crate) fn for_jq() {
+    if FAST.load(Relaxed) {
+        return;
+    }
+    let mut id = std::ptr::null_mut();
+    let mut size = 0usize;
+    // SAFETY: plain calls into mimalloc; it writes the arena's id and
+    // size into the places given. Address space only, nothing committed;
+    // no large pages, shared with every heap.
+    let start = unsafe {
+        match mi_reserve_os_memory_ex(1 << 30, false, false, false, &mut id) {
+            0 => mi_arena_area(id, &mut size),
+            _ => std::ptr::null_mut(),
+        }
+    };
+    if !start.is_null() {
+        ARENA.0.store(start as usize, Relaxed);
+        ARENA.1.store(start as usize + size, Relaxed);
+    }
     FAST.store(true, Relaxed);
 }
 
@@ -44,9 +79,16 @@ pub struct Alloc;
 /// Whether `p` is mimalloc's. Before the switch no block is.
 #[inline(always)]
 fn mimallocs(p: *mut u8) -> bool {
+    if !FAST.load(Relaxed) {
+        return false;
+    }
+    let at = p as usize;
+    if ARENA.0.load(Relaxed) <= at && at < ARENA.1.load(Relaxed) {
+        return true;
+    }
     // SAFETY: mimalloc answers for any address (null when it has no heap
     // yet, or the address is not in one of its pages).
-    FAST.load(Relaxed) && unsafe { mi::mi_is_in_heap_region(p as *const c_void) }
+    unsafe { mi::mi_is_in_heap_region(p as *const c_void) }
 }
 
 // SAFETY: each block is made and freed (or resized) by one allocator,
