@@ -283,3 +283,7 @@ fn find(b: &[u8], mut i: usize, x: u8, y: u8, z: u8) -> usize {
     }
     b.len().max(i)
 }
+
+#[cfg(test)]
+#[path = "pick_proptests.rs"]
+mod proptests;

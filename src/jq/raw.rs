@@ -357,4 +357,4 @@ mod tests {
 
 #[cfg(test)]
 #[path = "raw_proptests.rs"]
-mod proptests;
+pub(super) mod proptests;
