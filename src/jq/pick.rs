@@ -61,8 +61,9 @@ impl<'a, 'v> Pick<'a, 'v> {
     /// in an accepted text).
     #[inline(always)]
     fn ws(&mut self) {
-        while self.i < self.b.len() && self.b[self.i] <= b' ' {
-            self.i += 1;
+        // Compact text has none: one look.
+        if self.b.get(self.i).is_some_and(|&c| c <= b' ') {
+            self.i = first::<SOLID>(self.b, self.i + 1);
         }
     }
 
@@ -174,17 +175,18 @@ impl<'a, 'v> Pick<'a, 'v> {
             b'"' => {
                 self.string();
             }
-            b'{' => self.skip_container(b'{', b'}'),
-            b'[' => self.skip_container(b'[', b']'),
+            b'{' => self.skip_container::<OBJECT>(b'{'),
+            b'[' => self.skip_container::<ARRAY>(b'['),
             _ => self.scalar_end(),
         }
     }
 
-    /// Past a container of `open`/`close` brackets (at its opening one).
-    fn skip_container(&mut self, open: u8, close: u8) {
+    /// Past an object or array (`T`, at its opening bracket `open`): the
+    /// closing bracket that balances it.
+    fn skip_container<const T: u8>(&mut self, open: u8) {
         let mut depth = 0usize;
         loop {
-            let j = find(self.b, self.i, b'"', open, close);
+            let j = first::<T>(self.b, self.i);
             let Some(&c) = self.b.get(j) else {
                 self.i = j;
                 return;
@@ -214,7 +216,7 @@ impl<'a, 'v> Pick<'a, 'v> {
         let mut j = start;
         let mut escaped = false;
         loop {
-            j = find(self.b, j, b'"', b'\\', b'\\');
+            j = first::<STRING>(self.b, j);
             if self.b.get(j) == Some(&b'\\') {
                 escaped = true;
                 j += 2;
@@ -241,34 +243,60 @@ impl<'a, 'v> Pick<'a, 'v> {
     /// Past a number or literal: to the first delimiter.
     #[inline]
     fn scalar_end(&mut self) {
-        while let Some(&c) = self.b.get(self.i) {
-            if matches!(c, b',' | b'}' | b']') || c <= b' ' {
-                return;
-            }
-            self.i += 1;
-        }
+        self.i = first::<DELIM>(self.b, self.i);
     }
 }
 
-/// The index of the first byte at or after `i` in `b` that is `x`, `y` or
-/// `z` (`b.len()` when there is none).
+/// What [`first`] looks for: `"` or `\\` (the end of a string's run);
+/// `"`, `{` or `}` (what counts in an object passed over); the same with
+/// `[` and `]`; a byte that is not whitespace; a delimiter (`,}]` or
+/// whitespace, the end of a number or literal).
+const STRING: u8 = 0;
+const OBJECT: u8 = 1;
+const ARRAY: u8 = 2;
+const SOLID: u8 = 3;
+const DELIM: u8 = 4;
+
+/// Whether byte `c` is what `T` looks for.
 #[inline(always)]
-fn find(b: &[u8], mut i: usize, x: u8, y: u8, z: u8) -> usize {
+fn hit<const T: u8>(c: u8) -> bool {
+    match T {
+        STRING => c == b'"' || c == b'\\',
+        OBJECT => matches!(c, b'"' | b'{' | b'}'),
+        ARRAY => matches!(c, b'"' | b'[' | b']'),
+        SOLID => c > b' ',
+        _ => matches!(c, b',' | b'}' | b']') || c <= b' ',
+    }
+}
+
+/// The index of the first byte at or after `i` in `b` that `T` looks for
+/// (`b.len()` at least when there is none), 16 bytes at a time.
+#[inline(always)]
+fn first<const T: u8>(b: &[u8], mut i: usize) -> usize {
     #[cfg(target_arch = "x86_64")]
     while let Some(chunk) = b.get(i..i + 16) {
         use std::arch::x86_64::{
-            _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+            _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_min_epu8, _mm_movemask_epi8,
+            _mm_or_si128, _mm_set1_epi8,
         };
         // SAFETY: SSE2 is part of x86_64; the load reads the 16 bytes of
         // `chunk` and needs no alignment.
         let hits = unsafe {
             let v = _mm_loadu_si128(chunk.as_ptr().cast());
-            let xy = _mm_or_si128(
-                _mm_cmpeq_epi8(v, _mm_set1_epi8(x as i8)),
-                _mm_cmpeq_epi8(v, _mm_set1_epi8(y as i8)),
-            );
-            let xyz = _mm_or_si128(xy, _mm_cmpeq_epi8(v, _mm_set1_epi8(z as i8)));
-            _mm_movemask_epi8(xyz) as u32
+            let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
+            let found = match T {
+                STRING => _mm_or_si128(eq(b'"'), eq(b'\\')),
+                OBJECT => _mm_or_si128(_mm_or_si128(eq(b'"'), eq(b'{')), eq(b'}')),
+                ARRAY => _mm_or_si128(_mm_or_si128(eq(b'"'), eq(b'[')), eq(b']')),
+                // Bytes above the space: unchanged by a max with 0x21.
+                SOLID => _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x21)), v),
+                // Whitespace: bytes up to the space, unchanged by a min with it.
+                _ => {
+                    let space = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)), v);
+                    _mm_or_si128(_mm_or_si128(space, eq(b',')), _mm_or_si128(eq(b'}'), eq(b']')))
+                }
+            };
+            _mm_movemask_epi8(found) as u32
         };
         if hits != 0 {
             return i + hits.trailing_zeros() as usize;
@@ -276,7 +304,7 @@ fn find(b: &[u8], mut i: usize, x: u8, y: u8, z: u8) -> usize {
         i += 16;
     }
     while let Some(&c) = b.get(i) {
-        if c == x || c == y || c == z {
+        if hit::<T>(c) {
             return i;
         }
         i += 1;
