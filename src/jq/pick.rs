@@ -5,9 +5,9 @@
 //! quote (past its escapes), a container's closing bracket (counting only
 //! brackets of its own kind, outside strings: the other kind is balanced
 //! inside it), a number's or literal's delimiter; the searches look at 16
-//! bytes at a time. The previous way, the scanner's walk with a builder
-//! told of every token, re-checked the grammar of all of the data to build
-//! a few members of it.
+//! bytes at a time. (The scanner, with a builder told of every token,
+//! would check the grammar of all of the data again to build a few
+//! members of it: three times the instructions on Wikimedia's events.)
 //!
 //! The text is the copy `build` makes, padded with spaces ([`PAD`]): a
 //! search always meets its byte before the padding ends. Should the text
@@ -293,7 +293,10 @@ fn first<const T: u8>(b: &[u8], mut i: usize) -> usize {
                 // Whitespace: bytes up to the space, unchanged by a min with it.
                 _ => {
                     let space = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)), v);
-                    _mm_or_si128(_mm_or_si128(space, eq(b',')), _mm_or_si128(eq(b'}'), eq(b']')))
+                    _mm_or_si128(
+                        _mm_or_si128(space, eq(b',')),
+                        _mm_or_si128(eq(b'}'), eq(b']')),
+                    )
                 }
             };
             _mm_movemask_epi8(found) as u32

@@ -204,7 +204,12 @@ fn only_the_needed_members_of_data_are_built() {
     let data = br#"{"a":1,"b":{"c":[2,{"e":5}],"d":3},"f":{"g":{}},"c":"x"}"#;
     let built = |program: &str| {
         let need = Need::of(program);
-        let v = build::data(data, need.kid(b"data").unwrap(), &mut build::Room::default()).unwrap();
+        let v = build::data(
+            data,
+            need.kid(b"data").unwrap(),
+            &mut build::Room::default(),
+        )
+        .unwrap();
         let mut out = Vec::new();
         write_json(&v, &mut out);
         String::from_utf8(out).unwrap()
@@ -227,7 +232,10 @@ fn the_event_written_from_its_bytes_is_its_input_written() {
     let e = ev(b"ed\"it", b"7\xff", br#" {"a" : [1, 2.0], "b": "\u00e9"} "#);
     let time = Some(b"2026-12-02T06:00:00.000Z".as_slice());
     let mut want = Vec::new();
-    write_json(&input(&e, time, &Need::all(), &mut build::Room::default()), &mut want);
+    write_json(
+        &input(&e, time, &Need::all(), &mut build::Room::default()),
+        &mut want,
+    );
     let mut got = Vec::new();
     assert!(raw::write_event(&e, time, &mut got));
     assert_eq!(String::from_utf8(got), String::from_utf8(want));
@@ -242,7 +250,10 @@ fn the_event_written_from_its_bytes_is_its_input_written() {
     ] {
         let e = ev(b"", b"", data);
         let mut want = Vec::new();
-        write_json(&input(&e, None, &Need::all(), &mut build::Room::default()), &mut want);
+        write_json(
+            &input(&e, None, &Need::all(), &mut build::Room::default()),
+            &mut want,
+        );
         let mut got = Vec::new();
         assert!(raw::write_event(&e, None, &mut got));
         assert_eq!(String::from_utf8(got), String::from_utf8(want));
