@@ -4,7 +4,8 @@
 //! as some paths reach holds at those paths what the whole value holds.
 //! The texts are `raw`'s (keys from a small alphabet, so that paths hit
 //! and keys repeat; escapes; whitespace as servers write it), moved
-//! across 64-byte blocks.
+//! across 64-byte blocks, with members after the needed ones (repeats of
+//! a needed key among them, also written with an escape).
 
 use crate::format::{is_utf8, scan_json};
 use crate::jq::build::{Room, data};
@@ -28,8 +29,21 @@ proptest! {
         pad in 0usize..70,
         lead in gap(),
         paths in prop::collection::vec(prop::collection::vec("[ab]{1,2}", 1..4), 1..3),
+        (tail, t2) in (0..7usize, text()),
+        also_a in any::<bool>(),
     ) {
-        let t = format!("{lead}{{\"pad\":\"{}\",\"v\":{t}}}", "x".repeat(pad));
+        // After `v`, other members: `v` again (its last value wins), also
+        // written with an escape, or `v` as a string value only.
+        let tail = match tail {
+            0 => String::new(),
+            1 => format!(",\"a\":{t2}"),
+            2 => format!(",\"v\":{t2}"),
+            3 => format!(",\"\\u0076\":{t2}"),
+            4 => format!(",\"x\":\"v\",\"a\":{t2}"),
+            5 => format!(",\"w\":\"\\u0076\", \"a\" : {t2}"),
+            _ => format!(",\"a\":{t2},\"v\":1"),
+        };
+        let t = format!("{lead}{{\"pad\":\"{}\",\"v\":{t}{tail}}}", "x".repeat(pad));
         let b = t.as_bytes();
         let mut room = Room::default();
         let whole = data(b, &Need::all(), &mut room);
@@ -45,6 +59,10 @@ proptest! {
             .iter()
             .map(|p| std::iter::once("v").chain(p.iter().map(String::as_str)).map(|k| k.as_bytes().to_vec()).collect())
             .collect();
+        let mut paths = paths;
+        if also_a {
+            paths.push(vec![b"a".to_vec()]);
+        }
         for p in &paths {
             need.add(p);
         }

@@ -150,6 +150,11 @@ fn a_program_sees_the_same_in_the_part_of_data_it_needs() {
         br#"{"data":{"data":1}}"#,
         br#" { "meta" : { "domain" : "en.wikipedia.org" , "id" : 1.50 } , "e" : "\u00e9\/" , "n" : [ 1e2 , -0 ] } "#,
         br#"{"meta":{"domain":"en.wikipedia.org","domain":"x"},"title":"del\u007f"}"#,
+        // A needed key again after all were met: its last value wins,
+        // also when the repeat is written with an escape.
+        br#"{"meta":{"domain":"en.wikipedia.org"},"title":"a","z":"title","title":"b"}"#,
+        br#"{"title":"a","meta":{"domain":"en.wikipedia.org"},"x":"\u0074itle","\u0074itle":"b"}"#,
+        br#"{"title":"a","meta":{"domain":"en.wikipedia.org"},"m\u0065ta":{"domain":"x"}}"#,
     ];
     let programs = [
         r#"select(.data.meta.domain == "en.wikipedia.org") | .data.title"#,
