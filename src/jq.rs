@@ -23,6 +23,7 @@ mod funs;
 mod libm;
 mod need;
 mod paths;
+mod pick;
 mod raw;
 mod rewrite;
 #[cfg(test)]
@@ -63,7 +64,7 @@ pub struct Program {
     /// The values of `$ENV` and `$__loc__`.
     globals: Vars<Val>,
     /// Room the input's builder reuses.
-    vals: Vec<Val>,
+    room: build::Room,
     /// The outputs of the last run.
     outs: Vec<Val>,
 }
@@ -80,19 +81,23 @@ impl Program {
     pub fn compile(text: &str) -> Result<Program, String> {
         let (filter, globals) = compile::compile(text)?;
         let (need, whole) = Need::plan(text);
+        crate::alloc::for_jq();
         Ok(Program {
             filter,
             need,
             whole,
             globals: Vars::new(globals),
-            vals: Vec::new(),
+            room: build::Room::default(),
             outs: Vec::new(),
         })
     }
 
     /// The input of one event, built as far as this program can see it.
     pub fn input(&mut self, ev: &Event<'_>, time: Option<&[u8]>) -> Val {
-        input(ev, time, &self.need, &mut self.vals)
+        // The last run's outputs have been written: what they hold of the
+        // last input's copy of its data goes, and the copy can be reused.
+        self.outs.clear();
+        input(ev, time, &self.need, &mut self.room)
     }
 
     /// Outputs are also read at `pointer` (`--key /pointer`): what is
@@ -158,7 +163,7 @@ impl Outputs<'_> {
             Whole::Data => raw::write_data(ev.data, out),
         };
         if !done {
-            let full = input(ev, time, &Need::all(), &mut Vec::new());
+            let full = input(ev, time, &Need::all(), &mut build::Room::default());
             let v = match whole {
                 Whole::Event => Some(&full),
                 Whole::Data => pointer(&full, "/data"),
@@ -203,7 +208,7 @@ fn error_text(e: &jaq_core::Error<Val>) -> String {
 /// `--json-data` decides), else a string (invalid UTF-8 replaced). Only
 /// what `need` names is built, of the event and of its data: the program
 /// cannot tell.
-pub fn input(ev: &Event<'_>, time: Option<&[u8]>, need: &Need, vals: &mut Vec<Val>) -> Val {
+pub fn input(ev: &Event<'_>, time: Option<&[u8]>, need: &Need, room: &mut build::Room) -> Val {
     let mut map = Map::with_capacity_and_hasher(
         if need.whole { 4 } else { need.kids.len() },
         Default::default(),
@@ -215,7 +220,7 @@ pub fn input(ev: &Event<'_>, time: Option<&[u8]>, need: &Need, vals: &mut Vec<Va
         map.insert(key(b"id"), text(ev.id));
     }
     if let Some(need) = need.kid(b"data") {
-        let data = build::data(ev.data, need, vals).unwrap_or_else(|| text(ev.data));
+        let data = build::data(ev.data, need, room).unwrap_or_else(|| text(ev.data));
         map.insert(key(b"data"), data);
     }
     if let Some(t) = time

@@ -12,10 +12,12 @@
 //! in the process's arguments, `prompt` asks for a password, `docs`
 //! renders the man page and completions (`--generate`).
 //!
-//! Only `cli` and `docs` (the docs tests render them), `format` and `sse`
+//! Only `alloc` (the binary's allocator), `cli` and `docs` (the docs tests
+//! render them), `format` and `sse`
 //! (the benches drive them) are public; the rest is private so that unused
 //! code warns.
 
+pub mod alloc;
 pub mod cli;
 mod cmdline;
 mod config;

@@ -1,205 +1,48 @@
-//! Building the jaq value of an event's data in the same pass that decides
-//! whether it is JSON (`format`'s scanner, as `--json-data` decides): the
-//! data is copied once per event, and every string without escapes is a
-//! slice of that copy rather than an allocation of its own. Numbers are
-//! integers when they are written as integers that fit, else doubles, as
-//! jq 1.6 holds them.
+//! Building the jaq value of an event's data. Whether the data is JSON is
+//! decided first, as `--json-data` decides it (the SIMD validator where the
+//! CPU has one: `format::json_span`); then a walk that trusts the grammar
+//! (`pick`) builds only the members `need` names and passes over the rest
+//! by searching for the bytes that end them, 16 at a time. The data is
+//! copied once per event, and every string without escapes is a slice of
+//! that copy rather than an allocation of its own. Numbers are integers
+//! when they are written as integers that fit, else doubles, as jq 1.6
+//! holds them.
 
 use super::need::Need;
-use crate::format::{Emit, Kind, scan_json};
+use super::pick::{PAD, Pick};
 use bytes::Bytes;
-use jaq_json::{Map, Num, Val};
+use jaq_json::{Num, Val};
 
-/// The data as a value, or None when it is not JSON. Only the members
-/// `need` names are built (an object's other members are scanned, to
-/// decide that the data is JSON, and left out). `vals` is room reused
-/// across events: the values of the open arrays and objects, so that each
-/// is made once, at its close, with the size it has.
-pub fn data(data: &[u8], need: &Need, vals: &mut Vec<Val>) -> Option<Val> {
-    if !crate::format::is_utf8(data) {
-        return None;
-    }
-    vals.clear();
-    let mut b = Builder {
-        src: Bytes::copy_from_slice(data),
-        stack: Vec::new(),
-        vals,
-        done: None,
-        next: Some(need),
-        skip: 0,
-    };
-    scan_json(data, &mut b)?;
-    b.done
+/// Room reused across events: the values of the open arrays and objects
+/// (so that each is made once, at its close, with the size it has), and
+/// the copy of the last event's data, which is written over when nothing
+/// holds on to it any more (a copy of some 1,200 bytes an event was one
+/// of the dearest allocations).
+#[derive(Default)]
+pub struct Room {
+    vals: Vec<Val>,
+    copy: Bytes,
 }
 
-struct Builder<'n, 'v> {
-    src: Bytes,
-    stack: Vec<Frame<'n>>,
-    /// The elements of the open arrays, the keys and values of the open
-    /// objects, innermost last.
-    vals: &'v mut Vec<Val>,
-    done: Option<Val>,
-    /// What is needed of the next value (None: it is left out).
-    next: Option<&'n Need>,
-    /// How deep into a value that is left out the scanner is.
-    skip: usize,
-}
-
-/// An open array or object: where its values start in `vals`, and what is
-/// needed of an object's members.
-enum Frame<'n> {
-    Arr(usize),
-    Obj(usize, &'n Need),
-}
-
-impl<'n> Builder<'n, '_> {
-    /// Whether the value that starts now is left out: then it is skipped
-    /// (with its brackets, if it has any).
-    fn skipping(&mut self, opens: bool) -> bool {
-        if self.skip > 0 {
-            self.skip += usize::from(opens);
-            return true;
-        }
-        if self.next.is_none() {
-            self.skip = usize::from(opens);
-            self.next = self.within();
-            return true;
-        }
-        false
-    }
-
-    /// What is needed of a value inside the innermost array or object
-    /// (before its key is known): an array's elements are all needed
-    /// whole, an object's are decided by their keys.
-    fn within(&self) -> Option<&'n Need> {
-        match self.stack.last() {
-            Some(Frame::Obj(_, need)) => Some(need),
-            _ => Some(&WHOLE),
-        }
-    }
-
-    fn add(&mut self, v: Val) {
-        if self.stack.is_empty() {
-            self.done = Some(v);
-        } else {
-            self.vals.push(v);
-        }
-        self.next = self.within();
-    }
-
-    /// A quoted string token (a slice of the scanned data) as a value.
-    fn string(&self, quoted: &[u8]) -> Val {
-        let inner = &quoted[1..quoted.len().saturating_sub(1).max(1)];
-        if memchr::memchr(b'\\', inner).is_none() {
-            let start = (inner.as_ptr() as usize).wrapping_sub(self.src.as_ptr() as usize);
-            if let Some(end) = start
-                .checked_add(inner.len())
-                .filter(|&e| e <= self.src.len())
-            {
-                return Val::utf8_str(self.src.slice(start..end));
-            }
-            return Val::utf8_str(inner.to_vec());
-        }
-        Val::utf8_str(unescape(inner))
-    }
-}
-
-static WHOLE: Need = Need {
-    whole: true,
-    kids: Vec::new(),
-};
-
-impl<'n> Emit for Builder<'n, '_> {
-    fn open(&mut self, bracket: u8) {
-        if self.skipping(true) {
-            return;
-        }
-        let need = self.next.unwrap_or(&WHOLE);
-        let start = self.vals.len();
-        self.stack.push(if bracket == b'{' {
-            Frame::Obj(start, need)
-        } else {
-            Frame::Arr(start)
-        });
-        self.next = self.within();
-    }
-
-    fn close(&mut self, _: u8) {
-        if self.skip > 0 {
-            self.skip -= 1;
-            return;
-        }
-        let v = match self.stack.pop() {
-            Some(Frame::Arr(start)) => {
-                let items: Vec<Val> = self.vals.drain(start..).collect();
-                Val::Arr(items.into())
-            }
-            Some(Frame::Obj(start, _)) => {
-                let n = (self.vals.len() - start) / 2;
-                let mut m = Map::with_capacity_and_hasher(n, Default::default());
-                let mut members = self.vals.drain(start..);
-                while let (Some(k), Some(v)) = (members.next(), members.next()) {
-                    m.insert(k, v);
-                }
-                Val::obj(m)
-            }
-            None => return,
-        };
-        self.add(v);
-    }
-
-    fn empty(&mut self, pair: &'static [u8]) {
-        if self.skipping(false) {
-            return;
-        }
-        self.add(if pair == b"{}" {
-            Val::obj(Map::default())
-        } else {
-            Val::Arr(Vec::new().into())
-        });
-    }
-
-    fn member_end(&mut self, _: bool) {}
-
-    fn comma(&mut self) {}
-
-    fn key(&mut self, quoted: &[u8]) {
-        if self.skip > 0 {
-            return;
-        }
-        let Some(Frame::Obj(_, need)) = self.stack.last() else {
-            return;
-        };
-        let need: &'n Need = need;
-        self.next = if need.whole {
-            Some(need)
-        } else {
-            let inner = &quoted[1..quoted.len().saturating_sub(1).max(1)];
-            if memchr::memchr(b'\\', inner).is_none() {
-                need.kid(inner)
-            } else {
-                need.kid(&unescape(inner))
-            }
-        };
-        if self.next.is_none() {
-            return;
-        }
-        let k = self.string(quoted);
-        self.vals.push(k);
-    }
-
-    fn scalar(&mut self, kind: Kind, text: &[u8]) {
-        if self.skipping(false) {
-            return;
-        }
-        let v = match kind {
-            Kind::Null => Val::Null,
-            Kind::Bool => Val::Bool(text == b"true"),
-            Kind::Number => Val::Num(number(text)),
-            Kind::String => self.string(text),
-        };
-        self.add(v);
-    }
+/// The data as a value, or None when it is not JSON (or not UTF-8). Only
+/// the members `need` names are built.
+pub fn data(data: &[u8], need: &Need, room: &mut Room) -> Option<Val> {
+    let (start, end) = crate::format::json_span(data)?;
+    let text = data.get(start..end)?;
+    let mut copy = std::mem::take(&mut room.copy)
+        .try_into_mut()
+        .unwrap_or_default();
+    copy.clear();
+    // Padded with spaces, so that the walk's 16-byte loads stay inside the
+    // copy and a number at the very end still meets a delimiter.
+    copy.reserve(text.len() + PAD);
+    copy.extend_from_slice(text);
+    copy.resize(text.len() + PAD, b' ');
+    let src = copy.freeze();
+    room.vals.clear();
+    let v = Pick::new(&src, &mut room.vals).value(need);
+    room.copy = src;
+    Some(v)
 }
 
 /// A JSON number token: an integer when written as one and it fits (but

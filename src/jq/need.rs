@@ -91,7 +91,13 @@ impl Need {
         if self.whole {
             return Some(self);
         }
-        self.kids.iter().find(|(k, _)| k == key).map(|(_, n)| n)
+        // The first byte first: most keys differ there, without a call to
+        // compare the rest.
+        let first = key.first();
+        self.kids
+            .iter()
+            .find(|(k, _)| k.first() == first && k == key)
+            .map(|(_, n)| n)
     }
 
     /// Everything at `path` (keys) is needed.

@@ -299,7 +299,7 @@ mod tests {
     }
 
     fn built(data: &[u8]) -> String {
-        let v = build::data(data, &Need::all(), &mut Vec::new()).unwrap();
+        let v = build::data(data, &Need::all(), &mut build::Room::default()).unwrap();
         let mut out = Vec::new();
         write_json(&v, &mut out);
         String::from_utf8(out).unwrap()
@@ -357,4 +357,4 @@ mod tests {
 
 #[cfg(test)]
 #[path = "raw_proptests.rs"]
-mod proptests;
+pub(super) mod proptests;

@@ -29,7 +29,7 @@ fn written(data: &[u8]) -> Vec<u8> {
 
 /// Whitespace as servers put it between tokens: none, Python's one space,
 /// pretty-printing's line end and indent, and the odd tab.
-fn gap() -> impl Strategy<Value = &'static str> {
+pub(crate) fn gap() -> impl Strategy<Value = &'static str> {
     prop_oneof![6 => Just(""), 3 => Just(" "), 1 => Just("\n    "), 1 => Just("\t"), 1 => Just(" \r\n")]
 }
 
@@ -38,7 +38,7 @@ fn gap() -> impl Strategy<Value = &'static str> {
 /// cross 64-byte blocks), integers of every size, fractions, `-0`, escapes
 /// jq keeps and escapes it rewrites, DEL bytes, and whitespace between
 /// tokens.
-fn text() -> impl Strategy<Value = String> {
+pub(crate) fn text() -> impl Strategy<Value = String> {
     // Mostly what passes, so that one near miss decides the verdict.
     let leaf = prop_oneof![
         4 => Just("null".to_string()),
