@@ -90,24 +90,24 @@ pub(super) trait Strings: Copy {
 
 /// What a validation tells besides its verdict, for the check that a text
 /// is written as `jq -c` would write it (`json::canon`). `()` is told
-/// nothing, and its validation compiles as if there were no watch.
+/// nothing, and its validation compiles as if there were no watch. A
+/// watched validation copies the text without its whitespace outside
+/// strings (a plain one copies it as it is).
 pub(crate) trait Watch {
     const ON: bool;
     /// The text is not as `jq -c` writes it: a DEL.
     fn spoil(&mut self);
     /// Backslashes at the set bits of `mask`, from `b[base]` on.
     fn backslashes(&mut self, b: &[u8], base: usize, mask: u64);
-    /// Whitespace outside strings at the set bits of `mask`, from
-    /// `b[base]` on (each block's once, in order).
-    fn space(&mut self, base: usize, mask: u64);
-    /// An object opens, or closes.
-    fn open(&mut self);
-    fn close(&mut self);
-    /// A key's opening quote is at `at` in `b`; its closing quote at
-    /// `end`, when that is in the same block.
-    fn key(&mut self, b: &[u8], at: usize, end: Option<usize>);
+    /// The block at `base` in `b` (each block that is not all inside one
+    /// string, once, in order; the last one padded with spaces), as bits:
+    /// its `{`, `}` and `:` outside strings, its quotes that are not
+    /// escaped, and those of them that close a string.
+    fn block(&mut self, b: &[u8], block: &[u8; 64], base: usize, bits: (u64, u64, u64));
     /// A number or literal starts at `at` in `b`.
     fn scalar(&mut self, b: &[u8], at: usize);
+    /// The copy took `n` bytes of the caller's room.
+    fn copied(&mut self, n: usize);
 }
 
 impl Watch for () {
@@ -117,13 +117,9 @@ impl Watch for () {
     #[inline(always)]
     fn backslashes(&mut self, _: &[u8], _: usize, _: u64) {}
     #[inline(always)]
-    fn space(&mut self, _: usize, _: u64) {}
-    #[inline(always)]
-    fn open(&mut self) {}
-    #[inline(always)]
-    fn close(&mut self) {}
-    #[inline(always)]
-    fn key(&mut self, _: &[u8], _: usize, _: Option<usize>) {}
+    fn block(&mut self, _: &[u8], _: &[u8; 64], _: usize, _: (u64, u64, u64)) {}
     #[inline(always)]
     fn scalar(&mut self, _: &[u8], _: usize) {}
+    #[inline(always)]
+    fn copied(&mut self, _: usize) {}
 }

@@ -10,15 +10,6 @@
 use super::super::scalar::number_end;
 use super::super::types::{MAX_DEPTH, Watch};
 
-/// Where a block lies, for a [`Watch`]: the text, the block's offset in
-/// it, and its closing quotes (bits).
-#[derive(Clone, Copy)]
-pub(super) struct At<'b> {
-    pub(super) b: &'b [u8],
-    pub(super) base: usize,
-    pub(super) closing: u64,
-}
-
 /// What may come next.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum S {
@@ -71,18 +62,10 @@ impl Stage2 {
     /// something is wrong. An object's members and an array's elements
     /// are read in a loop of their own, one branch per byte; the state is
     /// looked at again only where a container opens or closes, and kept
-    /// where the block ends. A watch `w` is told of each key (where its
-    /// quotes are, from `at`) and of each object opening and closing.
+    /// where the block ends. (A watch follows objects and keys from stage
+    /// 1's bits, so that a text spared the grammar is watched the same.)
     #[inline(always)]
-    pub(super) fn run<W: Watch>(
-        &mut self,
-        block: &[u8; 64],
-        mut found: u64,
-        at: At<'_>,
-        w: &mut W,
-    ) -> Option<()> {
-        // Where the byte `next!` gave last is in the block.
-        let mut p: usize;
+    pub(super) fn run(&mut self, block: &[u8; 64], mut found: u64) -> Option<()> {
         // The next byte, or the end of the block in state `$s`.
         macro_rules! next {
             ($s:expr) => {{
@@ -90,29 +73,9 @@ impl Stage2 {
                     self.state = $s;
                     return Some(());
                 }
-                p = found.trailing_zeros() as usize & 63;
-                let c = block[p];
+                let c = block[found.trailing_zeros() as usize & 63];
                 found &= found - 1;
                 c
-            }};
-        }
-        // A key's opening quote was the last byte: tell the watch.
-        macro_rules! key {
-            () => {
-                if W::ON {
-                    let after = at.closing & (!0u64 << p << 1);
-                    let end = (after != 0).then(|| at.base + after.trailing_zeros() as usize);
-                    w.key(at.b, at.base + p, end);
-                }
-            };
-        }
-        // A container closes.
-        macro_rules! pop {
-            ($obj:expr) => {{
-                if W::ON && $obj {
-                    w.close();
-                }
-                self.pop()
             }};
         }
         // The state after a value starting with `$c`, followed by `$after`
@@ -120,12 +83,7 @@ impl Stage2 {
         macro_rules! value {
             ($c:expr, $after:expr) => {
                 match $c {
-                    b'{' => {
-                        if W::ON {
-                            w.open();
-                        }
-                        self.push(S::ObjFirst, $after)?
-                    }
+                    b'{' => self.push(S::ObjFirst, $after)?,
                     b'[' => self.push(S::ArrFirst, $after)?,
                     b'}' | b']' | b':' | b',' => return None,
                     _ => $after,
@@ -147,13 +105,12 @@ impl Stage2 {
                 S::ObjAfter => loop {
                     match next!(S::ObjAfter) {
                         b',' => {}
-                        b'}' => break pop!(true),
+                        b'}' => break self.pop(),
                         _ => return None,
                     }
                     if next!(S::ObjKey) != b'"' {
                         return None;
                     }
-                    key!();
                     let s = member!();
                     if s != S::ObjAfter {
                         break s;
@@ -162,7 +119,7 @@ impl Stage2 {
                 S::ArrAfter => loop {
                     match next!(S::ArrAfter) {
                         b',' => {}
-                        b']' => break pop!(false),
+                        b']' => break self.pop(),
                         _ => return None,
                     }
                     let s = value!(next!(S::ArrValue), S::ArrAfter);
@@ -172,15 +129,13 @@ impl Stage2 {
                 },
                 S::ObjFirst => match next!(S::ObjFirst) {
                     b'"' => {
-                        key!();
                         member!()
                     }
-                    b'}' => pop!(true),
+                    b'}' => self.pop(),
                     _ => return None,
                 },
                 S::ObjKey => match next!(S::ObjKey) {
                     b'"' => {
-                        key!();
                         member!()
                     }
                     _ => return None,
@@ -188,7 +143,7 @@ impl Stage2 {
                 S::ObjColon => member!(),
                 S::ObjValue => value!(next!(S::ObjValue), S::ObjAfter),
                 S::ArrFirst => match next!(S::ArrFirst) {
-                    b']' => pop!(false),
+                    b']' => self.pop(),
                     c => value!(c, S::ArrAfter),
                 },
                 S::ArrValue => value!(next!(S::ArrValue), S::ArrAfter),
@@ -204,18 +159,13 @@ impl Stage2 {
 
     /// [`Stage2::run`] on a sequence of found bytes, gathered from their
     /// blocks (`json::simd::shape`): the grammar sees the same bytes in the same
-    /// order. No watch is told anything.
+    /// order.
     pub(super) fn feed(&mut self, seq: &[u8]) -> Option<()> {
         for chunk in seq.chunks(64) {
             let mut block = [b' '; 64];
             block[..chunk.len()].copy_from_slice(chunk);
             let found = u64::MAX >> (64 - chunk.len());
-            let at = At {
-                b: &[],
-                base: 0,
-                closing: 0,
-            };
-            self.run(&block, found, at, &mut ())?;
+            self.run(&block, found)?;
         }
         Some(())
     }
@@ -251,7 +201,8 @@ static DELIMITER: [bool; 256] = {
 
 /// Checks the number or literal at each set bit of `starts` (the first
 /// bytes of runs outside strings that are neither whitespace nor
-/// structural) in `block`, at `base` in `b`; each is shown to `w`.
+/// structural) in `block`, at `base` in `b`; each that is not a literal
+/// or a short integer (written as `jq -c` writes it) is shown to `w`.
 #[inline(always)]
 pub(super) fn scalars<W: Watch>(
     b: &[u8],
@@ -263,8 +214,8 @@ pub(super) fn scalars<W: Watch>(
     while starts != 0 {
         let p = starts.trailing_zeros() as usize & 63;
         starts &= starts - 1;
-        scalar(b, base + p, block[p])?;
-        if W::ON {
+        let plain = scalar(b, base + p, block[p])?;
+        if W::ON && !plain {
             w.scalar(b, base + p);
         }
     }
@@ -272,10 +223,11 @@ pub(super) fn scalars<W: Watch>(
 }
 
 /// The number or literal starting with `c` at `b[i]`, which must end where
-/// its run of bytes ends.
+/// its run of bytes ends: whether it is a literal or an integer of at most
+/// 16 digits (`false` tells nothing).
 #[inline(always)]
-fn scalar(b: &[u8], i: usize, c: u8) -> Option<()> {
-    let end = match c {
+fn scalar(b: &[u8], i: usize, c: u8) -> Option<bool> {
+    let (end, plain) = match c {
         b'1'..=b'9' => {
             // Most numbers are integers of up to 16 digits (counts, IDs,
             // epoch times), all within the f64 range: when one of the next
@@ -289,7 +241,7 @@ fn scalar(b: &[u8], i: usize, c: u8) -> Option<()> {
                     n += digits((x >> 64) as u64);
                 }
                 if n < 16 && DELIMITER[usize::from(next[n & 15])] {
-                    return Some(());
+                    return Some(true);
                 }
             } else if let Some(next) = b
                 .get(i + 1..i + 9)
@@ -297,20 +249,20 @@ fn scalar(b: &[u8], i: usize, c: u8) -> Option<()> {
             {
                 let n = digits(u64::from_le_bytes(*next));
                 if n < 8 && DELIMITER[usize::from(next[n & 7])] {
-                    return Some(());
+                    return Some(true);
                 }
             }
-            number_end(b, i)?
+            (number_end(b, i)?, false)
         }
-        b'0' | b'-' => number_end(b, i)?,
-        b't' => literal(b, i, b"true")?,
-        b'f' => literal(b, i, b"false")?,
-        b'n' => literal(b, i, b"null")?,
+        b'0' | b'-' => (number_end(b, i)?, false),
+        b't' => (literal(b, i, b"true")?, true),
+        b'f' => (literal(b, i, b"false")?, true),
+        b'n' => (literal(b, i, b"null")?, true),
         _ => return None,
     };
     match b.get(end) {
-        Some(&d) => DELIMITER[usize::from(d)].then_some(()),
-        None => Some(()),
+        Some(&d) => DELIMITER[usize::from(d)].then_some(plain),
+        None => Some(plain),
     }
 }
 

@@ -15,6 +15,10 @@ pub(in crate::format) trait Vectors: Copy {
     fn layout(self, v: Self::Block) -> (u64, u64);
     /// Bit n set when an odd number of bits 0..=n of `x` are set.
     fn prefix_xor(self, x: u64) -> u64;
+    /// Bytes with both bits 0x30 set: among `{}[]:,` those are `{`, `}`
+    /// and `:`, what a watch follows objects and keys by (asked only by a
+    /// `Watch`).
+    fn marks(self, v: Self::Block) -> u64;
     /// DEL bytes (0x7F), which `jq -c` escapes (asked only by a `Watch`).
     fn del(self, v: Self::Block) -> u64;
     /// No bytes yet, for [`Vectors::or`].
@@ -31,6 +35,13 @@ pub(in crate::format) trait Vectors: Copy {
     /// # Safety
     /// `dst` is valid for writes of 64 bytes.
     unsafe fn gather(self, v: Self::Block, found: u64, starts: u64, dst: *mut u8) -> usize;
+    /// Stores at `dst`, in order, the bytes of `v` (loaded from `block`)
+    /// set in `keep`; returns how many. It may write all 64 bytes from
+    /// `dst` on.
+    ///
+    /// # Safety
+    /// `dst` is valid for writes of 64 bytes.
+    unsafe fn compress(self, v: Self::Block, block: &[u8; 64], keep: u64, dst: *mut u8) -> usize;
     /// Stores the 64 bytes of `v` at `dst`.
     ///
     /// # Safety

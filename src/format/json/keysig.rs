@@ -1,0 +1,385 @@
+//! json::keysig: whether a text has an object with a repeated key, told
+//! from stage 1's bits as the validator reads it (`json::canon`'s watch),
+//! so that a text the shape memory spares the grammar is checked too.
+//!
+//! Each key is the string before a colon: in an accepted text, the last
+//! closing quote before a `:` outside strings closes a key, and the quote
+//! before that opens it. The watch writes the text's `{`, `}` and keys
+//! (with their quotes) in order: the text's key signature. Two texts with
+//! the same signature have the same keys in the same objects, so the
+//! answer for one is the answer for the other. The events of a stream
+//! mostly have the keys of one of a few kinds of record: a small memory
+//! of signatures without a repeated key (most recently met first) answers
+//! for most texts in one comparison; another signature is read object by
+//! object with [`Keys`], and remembered when it passes.
+//!
+//! A key with a backslash is left to the scanner (as the scanner's check
+//! does), so a signature is never ambiguous: each key is a quote, bytes
+//! that are no quote, and a quote.
+
+use super::canon::Keys;
+
+/// How many signatures are remembered.
+const MEMORY: usize = 8;
+/// The longest signature remembered (bytes); longer ones are read every
+/// time.
+const CAP: usize = 16 * 1024;
+
+/// The key signature of the text being read, and the memory.
+#[derive(Default)]
+pub(super) struct KeySig {
+    /// `{`, `}` and each key with its quotes, in the text's order.
+    sig: Vec<u8>,
+    /// Where the last string opened in the blocks before this one opens.
+    last_open: usize,
+    /// Where the last string closed in the blocks before this one closes,
+    /// and where it opens.
+    last_close: usize,
+    last_close_open: usize,
+    /// Where the last backslash in the blocks before this one is (0 for
+    /// none: a key never opens before byte 0).
+    last_slash: usize,
+    /// Signatures without a repeated key, most recently met first.
+    memory: Vec<Vec<u8>>,
+    keys: Keys,
+}
+
+impl KeySig {
+    /// A new text.
+    #[inline]
+    pub(super) fn clear(&mut self) {
+        self.sig.clear();
+        self.last_open = 0;
+        self.last_close = 0;
+        self.last_close_open = 0;
+        self.last_slash = 0;
+    }
+
+    /// A block of the text `b` at `base` (see `Watch::block`), with its
+    /// backslashes: false when a key has a backslash.
+    #[inline(always)]
+    pub(super) fn block(
+        &mut self,
+        b: &[u8],
+        block: &[u8; 64],
+        base: usize,
+        (marks, quotes, closing): (u64, u64, u64),
+        slashes: u64,
+    ) -> bool {
+        let mut clean = true;
+        let mut m = marks;
+        while m != 0 {
+            let p = m.trailing_zeros() as usize & 63;
+            m &= m - 1;
+            let c = block[p];
+            if c != b':' {
+                // `{` or `}`.
+                self.push(&[c], 1);
+                continue;
+            }
+            // The key before this colon: its closing quote is the last
+            // one before it, here or in an earlier block, and the last
+            // quote before that opens it.
+            let before = closing & ((1u64 << p) - 1);
+            let (open, close, last_slash) = match before {
+                0 => (self.last_close_open, self.last_close, self.last_slash),
+                _ => {
+                    let e = 63 - before.leading_zeros() as usize;
+                    let below = (1u64 << e) - 1;
+                    let inside = quotes & below;
+                    let open = match inside {
+                        0 => self.last_open,
+                        _ => base + 63 - inside.leading_zeros() as usize,
+                    };
+                    let last_slash = match slashes & below {
+                        0 => self.last_slash,
+                        s => base + 63 - s.leading_zeros() as usize,
+                    };
+                    (open, base + e, last_slash)
+                }
+            };
+            // A key with a backslash is left to the scanner (as there).
+            clean &= last_slash <= open;
+            let Some(key) = b.get(open..=close) else {
+                return false;
+            };
+            if key.len() <= 16 && open + 16 <= b.len() {
+                // SAFETY: `b` holds 16 bytes from `open`.
+                let w = unsafe { b.as_ptr().add(open).cast::<[u8; 16]>().read_unaligned() };
+                self.push(&w, key.len());
+            } else {
+                self.long(key);
+            }
+        }
+        if closing != 0 {
+            let e = 63 - closing.leading_zeros() as usize;
+            let inside = quotes & ((1u64 << e) - 1);
+            self.last_close_open = match inside {
+                0 => self.last_open,
+                _ => base + 63 - inside.leading_zeros() as usize,
+            };
+            self.last_close = base + e;
+        }
+        let opening = quotes & !closing;
+        if opening != 0 {
+            self.last_open = base + 63 - opening.leading_zeros() as usize;
+        }
+        if slashes != 0 {
+            self.last_slash = base + 63 - slashes.leading_zeros() as usize;
+        }
+        clean
+    }
+
+    /// Appends the first `n` (at most `N`) of the `N` bytes of `w`,
+    /// writing all `N` (one store, not a call).
+    #[inline(always)]
+    fn push<const N: usize>(&mut self, w: &[u8; N], n: usize) {
+        if self.sig.capacity() - self.sig.len() < N {
+            self.sig.reserve(N);
+        }
+        let len = self.sig.len();
+        // SAFETY: there is room for `N` bytes after the length, and the
+        // `n` kept are within it.
+        unsafe {
+            self.sig
+                .as_mut_ptr()
+                .add(len)
+                .cast::<[u8; N]>()
+                .write_unaligned(*w);
+            self.sig.set_len(len + n);
+        }
+    }
+
+    /// A long key, or one near the text's end.
+    #[inline(never)]
+    fn long(&mut self, key: &[u8]) {
+        self.sig.extend_from_slice(key);
+    }
+
+    /// Whether no object of the text has a repeated key or more than
+    /// `MAX_KEYS` keys (read when all its blocks have been; only for an
+    /// accepted text whose keys have no backslash).
+    pub(super) fn distinct(&mut self) -> bool {
+        if self.sig.is_empty() {
+            return true;
+        }
+        if let Some(i) = self.memory.iter().position(|s| *s == self.sig) {
+            self.memory.swap(0, i);
+            return true;
+        }
+        if !self.read() {
+            return false;
+        }
+        if self.sig.len() <= CAP {
+            let mut kept = match self.memory.len() {
+                MEMORY.. => self.memory.pop().unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            kept.clear();
+            kept.extend_from_slice(&self.sig);
+            self.memory.insert(0, kept);
+        }
+        true
+    }
+
+    /// The signature read object by object.
+    fn read(&mut self) -> bool {
+        let s = &self.sig;
+        self.keys.clear();
+        let mut i = 0;
+        while let Some(&c) = s.get(i) {
+            match c {
+                b'{' => self.keys.open(),
+                b'}' => self.keys.close(),
+                _ => {
+                    // A key: its quote, then bytes that are no quote.
+                    let Some(n) = s[i + 1..].iter().position(|&c| c == b'"') else {
+                        return false;
+                    };
+                    if !self.keys.note(s, i + 1, n) {
+                        return false;
+                    }
+                    i += n + 1;
+                }
+            }
+            i += 1;
+        }
+        true
+    }
+
+    /// The signature of the last text (for tests).
+    #[cfg(test)]
+    pub(super) fn sig(&self) -> &[u8] {
+        &self.sig
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::canon::{Canonical, copy_if_as_jq_writes_it};
+    use super::super::{PATH, Path};
+
+    fn validator() -> bool {
+        std::is_x86_feature_detected!("avx2")
+            && std::is_x86_feature_detected!("bmi1")
+            && std::is_x86_feature_detected!("pclmulqdq")
+    }
+
+    /// The validator's verdict on `t` by each of its paths on this CPU
+    /// (all the same), each with the shapes and signatures it met before
+    /// on this thread; what is copied is `t` without its whitespace.
+    fn verdict(t: &str) -> Canonical {
+        let mut first = None;
+        for path in [Path::Best, Path::NoShape, Path::Avx2] {
+            PATH.set(path);
+            let mut out = b"x".to_vec();
+            let got = copy_if_as_jq_writes_it(t.as_bytes(), &mut out);
+            PATH.set(Path::Best);
+            if got == Canonical::Copied {
+                let want: String = t.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+                assert_eq!(String::from_utf8_lossy(&out[1..]), want, "{path:?}");
+            } else {
+                assert_eq!(out, b"x");
+            }
+            assert_eq!(*first.get_or_insert(got), got, "{path:?}: {t}");
+        }
+        first.unwrap_or(Canonical::Unknown)
+    }
+
+    /// The members `keys` (with values of a few kinds), in a `style`:
+    /// (after a comma, before a colon, after a colon).
+    fn members(keys: &[String], (comma, before, after): (&str, &str, &str)) -> String {
+        let values = ["1", "\"v\"", "[2,{}]", "true", "{\"k0\":0}"];
+        let m: Vec<String> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!("\"{k}\"{before}:{after}{}", values[i % values.len()]))
+            .collect();
+        m.join(&format!(",{comma}"))
+    }
+
+    /// A text with the `keys` object at place `at` (0: the top, 1: a member
+    /// object, 2: an object in an array), after `pad` bytes of a string.
+    fn text(
+        keys: &[String],
+        other: &[String],
+        style: (&str, &str, &str),
+        pad: usize,
+        at: usize,
+    ) -> String {
+        let (obj, top) = match at {
+            0 => (members(other, style), members(keys, style)),
+            _ => (members(keys, style), members(other, style)),
+        };
+        let (inner, list) = match at {
+            2 => (members(other, style), obj),
+            _ => (obj, members(other, style)),
+        };
+        let p = "p".repeat(pad);
+        format!("{{\"pad\":\"{p}\",{top},\"o\":{{{inner}}},\"a\":[1,{{{list}}}]}}")
+    }
+
+    #[test]
+    fn a_repeated_key_is_found_in_every_position() {
+        if !validator() {
+            return;
+        }
+        let styles = [
+            ("", "", ""),
+            (" ", "", " "),
+            ("\n    ", "", " "),
+            ("", " ", " "),
+            ("\t", "\n", "\r\n"),
+        ];
+        let n = 9;
+        // Keys of several lengths, some longer than 16 bytes.
+        let keys: Vec<String> = (0..n)
+            .map(|i| format!("k{i}{}", "y".repeat(i * 5 % 23)))
+            .collect();
+        let other: Vec<String> = (0..3).map(|i| format!("o{i}")).collect();
+        for pad in [0, 9, 40, 63] {
+            for style in styles {
+                for at in 0..3 {
+                    let distinct = text(&keys, &other, style, pad, at);
+                    for i in 0..n {
+                        for j in i + 1..n {
+                            let mut rep = keys.clone();
+                            rep[j] = keys[i].clone();
+                            let t = text(&rep, &other, style, pad, at);
+                            // The distinct text first: its shape and keys
+                            // are remembered; then twice with its own.
+                            assert_eq!(verdict(&distinct), Canonical::Copied, "{distinct}");
+                            assert_eq!(verdict(&t), Canonical::Json, "{t}");
+                            assert_eq!(verdict(&t), Canonical::Json, "{t}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn keys_of_the_same_shape_and_lengths_are_told_apart() {
+        if !validator() {
+            return;
+        }
+        let pad = "x".repeat(50);
+        let good = format!(r#"{{"pad":"{pad}","ab":1,"cd":{{"ab":2,"cd":3}},"ef":[{{"ab":4}}]}}"#);
+        // The same shape and key lengths; a key moved to another object.
+        let bad = format!(r#"{{"pad":"{pad}","ab":1,"cd":{{"ab":2,"ab":3}},"ef":[{{"cd":4}}]}}"#);
+        let moved = format!(r#"{{"pad":"{pad}","ab":1,"cd":{{"ab":2,"cd":3}},"ab":[{{"ef":4}}]}}"#);
+        for _ in 0..3 {
+            assert_eq!(verdict(&good), Canonical::Copied);
+            assert_eq!(verdict(&bad), Canonical::Json);
+            assert_eq!(verdict(&moved), Canonical::Json);
+        }
+        // Braces and colons inside strings are no objects or keys.
+        let strings = format!(r#"{{"pad":"{pad}","a":"{{\"a\":1}}","b":"}}:{{","a:":{{}}}}"#);
+        assert_eq!(verdict(&strings), Canonical::Copied, "{strings}");
+    }
+
+    #[test]
+    fn keys_with_escapes_are_left_to_the_scanner_across_blocks() {
+        if !validator() {
+            return;
+        }
+        for pad in 0..70 {
+            let p = "p".repeat(pad);
+            for key in [r"k\ney", r"k\\", r#"\"k"#, r"abcdefghijklmnopqrst\u0001"] {
+                for gap in ["", "  ", "\n"] {
+                    let t = format!(r#"{{"pad":"{p}","x":"a\"b","{key}"{gap}:1,"z":2}}"#);
+                    assert_eq!(verdict(&t), Canonical::Json, "{t}");
+                }
+            }
+            // Escapes in values before and after a key are fine.
+            let t = format!(r#"{{"pad":"{p}","x":"a\"\\","key" : "\n\"","z\u00e9":2}}"#);
+            assert_eq!(verdict(&t), Canonical::Json, "{t}");
+            let t = format!(r#"{{"pad":"{p}","x":"a\"\\","key" : "\n\"","z":2}}"#);
+            assert_eq!(verdict(&t), Canonical::Copied, "{t}");
+        }
+    }
+
+    #[test]
+    fn the_memory_keeps_the_most_recent_signatures() {
+        if !validator() {
+            return;
+        }
+        // More kinds of record than the memory holds, in turn: each is
+        // read again when it has been forgotten, with the same verdicts.
+        let kinds: Vec<String> = (0..super::MEMORY + 3)
+            .map(|i| {
+                format!(
+                    r#"{{"kind":{i},"k{i}":"{}","m":{{"a":1,"b{i}":2}}}}"#,
+                    "v".repeat(i)
+                )
+            })
+            .collect();
+        for _ in 0..3 {
+            for k in &kinds {
+                assert_eq!(verdict(k), Canonical::Copied, "{k}");
+                let bad = k.replace("\"m\"", "\"kind\"");
+                assert_eq!(verdict(&bad), Canonical::Json, "{bad}");
+            }
+        }
+    }
+}
