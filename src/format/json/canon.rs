@@ -179,16 +179,31 @@ impl Watch for Canon {
     }
 
     #[inline(always)]
-    fn block(&mut self, b: &[u8], block: &[u8; 64], base: usize, bits: (u64, u64, u64)) {
+    fn block(&mut self, b: &[u8], base: usize, bits: (u64, u64, u64, u64)) -> u64 {
         if self.spoiled {
-            return;
+            return 0;
         }
-        // A key with an escape is left to the scanner (as there).
         let slashes = match self.slashes.0 == base {
             true => self.slashes.1,
             false => 0,
         };
-        self.spoiled |= !self.keys.block(b, block, base, bits, slashes);
+        match self.keys.block(b, base, bits, slashes) {
+            Some(keep) => keep,
+            None => {
+                self.spoiled = true;
+                0
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn room(&mut self) -> &mut [std::mem::MaybeUninit<u8>] {
+        self.keys.room()
+    }
+
+    #[inline(always)]
+    fn wrote(&mut self, n: usize) {
+        self.keys.wrote(n);
     }
 
     #[inline(always)]

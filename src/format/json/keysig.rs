@@ -2,10 +2,12 @@
 //! from stage 1's bits as the validator reads it (`json::canon`'s watch),
 //! so that a text the shape memory spares the grammar is checked too.
 //!
-//! Each key is the string before a colon: in an accepted text, the last
-//! closing quote before a `:` outside strings closes a key, and the quote
-//! before that opens it. The watch writes the text's `{`, `}` and keys
-//! (with their quotes) in order: the text's key signature. Two texts with
+//! In an accepted text, the bytes between a colon and the structural
+//! character before it are whitespace and a key. Per block, a fill down
+//! from each colon through the bytes that are not structural finds them
+//! (a few shifts for all the block's keys at once); the validator then
+//! appends the block's keys (with their quotes), `{` and `}` to a record,
+//! in order, in one compress: the text's key signature. Two texts with
 //! the same signature have the same keys in the same objects, so the
 //! answer for one is the answer for the other. The events of a stream
 //! mostly have the keys of one of a few kinds of record: a small memory
@@ -15,9 +17,11 @@
 //!
 //! A key with a backslash is left to the scanner (as the scanner's check
 //! does), so a signature is never ambiguous: each key is a quote, bytes
-//! that are no quote, and a quote.
+//! that are no quote, and a quote. So is a key that begins more than a
+//! block before its colon (a rare long one).
 
 use super::canon::Keys;
+use std::mem::MaybeUninit;
 
 /// How many signatures are remembered.
 const MEMORY: usize = 8;
@@ -30,15 +34,9 @@ const CAP: usize = 16 * 1024;
 pub(super) struct KeySig {
     /// `{`, `}` and each key with its quotes, in the text's order.
     sig: Vec<u8>,
-    /// Where the last string opened in the blocks before this one opens.
-    last_open: usize,
-    /// Where the last string closed in the blocks before this one closes,
-    /// and where it opens.
-    last_close: usize,
-    last_close_open: usize,
-    /// Where the last backslash in the blocks before this one is (0 for
-    /// none: a key never opens before byte 0).
-    last_slash: usize,
+    /// The last block seen before this one: its offset, structural
+    /// characters, strings and backslashes (for a key that began there).
+    prev: (usize, u64, u64, u64),
     /// Signatures without a repeated key, most recently met first.
     memory: Vec<Vec<u8>>,
     keys: Keys,
@@ -49,111 +47,98 @@ impl KeySig {
     #[inline]
     pub(super) fn clear(&mut self) {
         self.sig.clear();
-        self.last_open = 0;
-        self.last_close = 0;
-        self.last_close_open = 0;
-        self.last_slash = 0;
+        self.prev = (usize::MAX, 0, 0, 0);
     }
 
     /// A block of the text `b` at `base` (see `Watch::block`), with its
-    /// backslashes: false when a key has a backslash.
+    /// backslashes: the bytes of the block to append to the signature
+    /// (its keys and `{` `}`); `None` when a key has a backslash or began
+    /// more than a block before.
     #[inline(always)]
     pub(super) fn block(
         &mut self,
         b: &[u8],
-        block: &[u8; 64],
         base: usize,
-        (marks, quotes, closing): (u64, u64, u64),
+        (colons, curly, strings, structural): (u64, u64, u64, u64),
         slashes: u64,
-    ) -> bool {
-        let mut clean = true;
-        let mut m = marks;
-        while m != 0 {
-            let p = m.trailing_zeros() as usize & 63;
-            m &= m - 1;
-            let c = block[p];
-            if c != b':' {
-                // `{` or `}`.
-                self.push(&[c], 1);
-                continue;
-            }
-            // The key before this colon: its closing quote is the last
-            // one before it, here or in an earlier block, and the last
-            // quote before that opens it.
-            let before = closing & ((1u64 << p) - 1);
-            let (open, close, last_slash) = match before {
-                0 => (self.last_close_open, self.last_close, self.last_slash),
-                _ => {
-                    let e = 63 - before.leading_zeros() as usize;
-                    let below = (1u64 << e) - 1;
-                    let inside = quotes & below;
-                    let open = match inside {
-                        0 => self.last_open,
-                        _ => base + 63 - inside.leading_zeros() as usize,
-                    };
-                    let last_slash = match slashes & below {
-                        0 => self.last_slash,
-                        s => base + 63 - s.leading_zeros() as usize,
-                    };
-                    (open, base + e, last_slash)
-                }
-            };
-            // A key with a backslash is left to the scanner (as there).
-            clean &= last_slash <= open;
-            let Some(key) = b.get(open..=close) else {
-                return false;
-            };
-            if key.len() <= 16 && open + 16 <= b.len() {
-                // SAFETY: `b` holds 16 bytes from `open`.
-                let w = unsafe { b.as_ptr().add(open).cast::<[u8; 16]>().read_unaligned() };
-                self.push(&w, key.len());
-            } else {
-                self.long(key);
-            }
+    ) -> Option<u64> {
+        // From each colon down through what is not structural (Kogge and
+        // Stone's fill: `pass` is where it may go on for 1, 2, 4... bytes).
+        let mut zone = colons;
+        let mut pass = !structural;
+        for shift in [1, 2, 4, 8, 16] {
+            zone |= pass & (zone >> shift);
+            pass &= pass >> shift;
         }
-        if closing != 0 {
-            let e = 63 - closing.leading_zeros() as usize;
-            let inside = quotes & ((1u64 << e) - 1);
-            self.last_close_open = match inside {
-                0 => self.last_open,
-                _ => base + 63 - inside.leading_zeros() as usize,
-            };
-            self.last_close = base + e;
+        zone |= pass & (zone >> 32);
+        let keys = zone & strings;
+        let mut clean = keys & slashes == 0;
+        if zone & 1 != 0 {
+            // A zone reaches the block's start: its key may have begun in
+            // the block before.
+            clean &= self.tail(b, base);
         }
-        let opening = quotes & !closing;
-        if opening != 0 {
-            self.last_open = base + 63 - opening.leading_zeros() as usize;
-        }
-        if slashes != 0 {
-            self.last_slash = base + 63 - slashes.leading_zeros() as usize;
-        }
-        clean
+        self.prev = (base, structural, strings, slashes);
+        clean.then_some(keys | curly)
     }
 
-    /// Appends the first `n` (at most `N`) of the `N` bytes of `w`,
-    /// writing all `N` (one store, not a call).
+    /// Appends what of a key lies at the end of the block before the one
+    /// at `base` (after its last structural character); false when that
+    /// has a backslash, or is not the block just before (the key began in
+    /// a block passed over inside a string), or the key began earlier.
+    #[cold]
+    fn tail(&mut self, b: &[u8], base: usize) -> bool {
+        let (at, structural, strings, slashes) = self.prev;
+        if at.wrapping_add(64) != base || structural == 0 {
+            return false;
+        }
+        let last = 63 - structural.leading_zeros();
+        let part = strings & (!0u64).checked_shl(last + 1).unwrap_or(0);
+        if part & slashes != 0 {
+            return false;
+        }
+        if part == 0 {
+            return true;
+        }
+        // One string: the key's first part, mostly short (one 16-byte
+        // copy rather than a call).
+        let from = at + part.trailing_zeros() as usize;
+        let to = at + 64 - part.leading_zeros() as usize;
+        let Some(key) = b.get(from..to) else {
+            return false;
+        };
+        if key.len() <= 16 && from + 16 <= b.len() {
+            self.sig.reserve(16);
+            let len = self.sig.len();
+            // SAFETY: `b` holds 16 bytes from `from`; `reserve` made room
+            // for 16 after the length, and the key's are within it.
+            unsafe {
+                use std::arch::x86_64::{_mm_loadu_si128, _mm_storeu_si128};
+                let w = _mm_loadu_si128(b.as_ptr().add(from).cast());
+                _mm_storeu_si128(self.sig.as_mut_ptr().add(len).cast(), w);
+                self.sig.set_len(len + key.len());
+            }
+        } else {
+            self.sig.extend_from_slice(key);
+        }
+        true
+    }
+
+    /// Room for 80 more bytes of the signature (a block's 64, written by
+    /// pieces that may pass their end by 16).
     #[inline(always)]
-    fn push<const N: usize>(&mut self, w: &[u8; N], n: usize) {
-        if self.sig.capacity() - self.sig.len() < N {
-            self.sig.reserve(N);
-        }
-        let len = self.sig.len();
-        // SAFETY: there is room for `N` bytes after the length, and the
-        // `n` kept are within it.
-        unsafe {
-            self.sig
-                .as_mut_ptr()
-                .add(len)
-                .cast::<[u8; N]>()
-                .write_unaligned(*w);
-            self.sig.set_len(len + n);
-        }
+    pub(super) fn room(&mut self) -> &mut [MaybeUninit<u8>] {
+        self.sig.reserve(80);
+        self.sig.spare_capacity_mut()
     }
 
-    /// A long key, or one near the text's end.
-    #[inline(never)]
-    fn long(&mut self, key: &[u8]) {
-        self.sig.extend_from_slice(key);
+    /// `n` bytes were written at [`KeySig::room`].
+    #[inline(always)]
+    pub(super) fn wrote(&mut self, n: usize) {
+        let len = self.sig.len() + n;
+        // SAFETY: the caller wrote `n` bytes (at most 64) after the length,
+        // in the room `room` made.
+        unsafe { self.sig.set_len(len.min(self.sig.capacity())) };
     }
 
     /// Whether no object of the text has a repeated key or more than

@@ -101,9 +101,16 @@ pub(crate) trait Watch {
     fn backslashes(&mut self, b: &[u8], base: usize, mask: u64);
     /// The block at `base` in `b` (each block that is not all inside one
     /// string, once, in order; the last one padded with spaces), as bits:
-    /// its `{`, `}` and `:` outside strings, its quotes that are not
-    /// escaped, and those of them that close a string.
-    fn block(&mut self, b: &[u8], block: &[u8; 64], base: usize, bits: (u64, u64, u64));
+    /// its colons and its `{` and `}`, its strings with their quotes, and
+    /// its structural characters (all outside strings but the strings).
+    /// Returns the bytes of the block to append to the watch's record,
+    /// at [`Watch::room`].
+    fn block(&mut self, b: &[u8], base: usize, bits: (u64, u64, u64, u64)) -> u64;
+    /// Where the block's bytes for the record go: 80 bytes (the copy may
+    /// write 16 past its end), else none.
+    fn room(&mut self) -> &mut [std::mem::MaybeUninit<u8>];
+    /// That many were written there.
+    fn wrote(&mut self, n: usize);
     /// A number or literal starts at `at` in `b`.
     fn scalar(&mut self, b: &[u8], at: usize);
     /// The copy took `n` bytes of the caller's room.
@@ -117,7 +124,15 @@ impl Watch for () {
     #[inline(always)]
     fn backslashes(&mut self, _: &[u8], _: usize, _: u64) {}
     #[inline(always)]
-    fn block(&mut self, _: &[u8], _: &[u8; 64], _: usize, _: (u64, u64, u64)) {}
+    fn block(&mut self, _: &[u8], _: usize, _: (u64, u64, u64, u64)) -> u64 {
+        0
+    }
+    #[inline(always)]
+    fn room(&mut self) -> &mut [std::mem::MaybeUninit<u8>] {
+        &mut []
+    }
+    #[inline(always)]
+    fn wrote(&mut self, _: usize) {}
     #[inline(always)]
     fn scalar(&mut self, _: &[u8], _: usize) {}
     #[inline(always)]

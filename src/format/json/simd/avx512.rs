@@ -9,10 +9,10 @@ use super::vectors::Vectors;
 use super::{OP_TABLE, Shape, WS_TABLE, gather_one_by_one, validate_with};
 use std::arch::x86_64::{
     __m512i, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_loadu_si128, _mm_set_epi64x,
-    _mm_set1_epi8, _mm512_and_si512, _mm512_broadcast_i32x4, _mm512_cmpeq_epi8_mask,
-    _mm512_cmplt_epu8_mask, _mm512_loadu_si512, _mm512_mask_blend_epi8, _mm512_maskz_compress_epi8,
-    _mm512_movepi8_mask, _mm512_or_si512, _mm512_set1_epi8, _mm512_setzero_si512,
-    _mm512_shuffle_epi8, _mm512_storeu_si512,
+    _mm_set1_epi8, _mm512_broadcast_i32x4, _mm512_cmpeq_epi8_mask, _mm512_cmplt_epu8_mask,
+    _mm512_loadu_si512, _mm512_mask_blend_epi8, _mm512_maskz_compress_epi8, _mm512_movepi8_mask,
+    _mm512_or_si512, _mm512_set1_epi8, _mm512_setzero_si512, _mm512_shuffle_epi8,
+    _mm512_storeu_si512,
 };
 use std::mem::MaybeUninit;
 
@@ -128,6 +128,7 @@ unsafe fn table(t: &[u8; 16]) -> __m512i {
 
 impl<const VBMI2: bool> Vectors for Lanes<VBMI2> {
     type Block = __m512i;
+    const COMPRESS: bool = VBMI2;
 
     #[inline(always)]
     fn load(self, block: &[u8; 64]) -> __m512i {
@@ -178,11 +179,14 @@ impl<const VBMI2: bool> Vectors for Lanes<VBMI2> {
     }
 
     #[inline(always)]
-    fn marks(self, x: __m512i) -> u64 {
+    fn marks(self, x: __m512i) -> (u64, u64) {
         // SAFETY: the CPU has AVX-512F and BW.
         unsafe {
-            let m = _mm512_set1_epi8(0x30);
-            _mm512_cmpeq_epi8_mask(_mm512_and_si512(x, m), m)
+            let curly = _mm512_or_si512(x, _mm512_set1_epi8(0x06));
+            (
+                _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(b':' as i8)),
+                _mm512_cmpeq_epi8_mask(curly, _mm512_set1_epi8(0x7F)),
+            )
         }
     }
 

@@ -5,7 +5,10 @@
 //! same). A watched validation copies the text so, without its
 //! whitespace outside strings, in the pass that reads it.
 
-use std::arch::x86_64::{_mm_cvtsi64_si128, _mm_loadl_epi64, _mm_shuffle_epi8, _mm_storel_epi64};
+use std::arch::x86_64::{
+    _mm_cvtsi64_si128, _mm_loadl_epi64, _mm_loadu_si128, _mm_shuffle_epi8, _mm_storel_epi64,
+    _mm_storeu_si128,
+};
 
 /// Per 8-bit mask: the indices of its set bits, in order, one a byte
 /// (the bytes after them are never kept).
@@ -62,9 +65,45 @@ pub(super) unsafe fn by_table(block: &[u8; 64], keep: u64, dst: *mut u8) -> usiz
     n
 }
 
+/// [`by_table`] for a sparse mask (a few short runs), of a block stored at
+/// the start of `padded` (a copy may read past it): each run of up to 16
+/// bytes copied in one piece of 16. May write up to 80 bytes from `dst` on.
+///
+/// # Safety
+/// `dst` is valid for writes of 80 bytes.
+#[inline(always)]
+pub(super) unsafe fn runs(padded: &[u8; 80], keep: u64, dst: *mut u8) -> usize {
+    let mut n = 0;
+    let mut m = keep;
+    while m != 0 {
+        let first = m.trailing_zeros() as usize;
+        let len = (m >> first).trailing_ones() as usize;
+        let end = first + len;
+        if len <= 16 {
+            // SAFETY: `first < 64`, so the load's 16 bytes are within
+            // `padded`; the store's end at most 15 past the `n + len <= 64`
+            // kept, within the caller's 80. (A loop of such pieces would be
+            // made a call.)
+            unsafe {
+                let w = _mm_loadu_si128(padded.as_ptr().add(first).cast());
+                _mm_storeu_si128(dst.add(n).cast(), w);
+            }
+        } else {
+            // SAFETY: `first + len <= 64` and `n + len <= 64`.
+            unsafe { std::ptr::copy_nonoverlapping(padded.as_ptr().add(first), dst.add(n), len) };
+        }
+        n += len;
+        m = match end {
+            64 => 0,
+            _ => m & (!0u64 << end),
+        };
+    }
+    n
+}
+
 #[cfg(test)]
 mod tests {
-    use super::by_table;
+    use super::{by_table, runs};
     use proptest::prelude::*;
 
     proptest! {
@@ -81,6 +120,12 @@ mod tests {
             let mut dst = [0xAAu8; 64];
             // SAFETY: the CPU has SSSE3; `dst` takes 64 bytes.
             let n = unsafe { by_table(&all, keep, dst.as_mut_ptr()) };
+            prop_assert_eq!(&dst[..n], &want[..]);
+            let mut dst = [0xAAu8; 80];
+            let mut padded = [0u8; 80];
+            padded[..64].copy_from_slice(&all);
+            // SAFETY: `dst` takes 80 bytes.
+            let n = unsafe { runs(&padded, keep, dst.as_mut_ptr()) };
             prop_assert_eq!(&dst[..n], &want[..]);
         }
     }

@@ -49,8 +49,8 @@ use grammar::Stage2;
 use stage1::Stage1;
 use std::arch::x86_64::{
     __m256i, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_set_epi64x, _mm_set1_epi8,
-    _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,
-    _mm256_or_si256, _mm256_set1_epi8, _mm256_setr_epi8, _mm256_setzero_si256, _mm256_shuffle_epi8,
+    _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8, _mm256_or_si256,
+    _mm256_set1_epi8, _mm256_setr_epi8, _mm256_setzero_si256, _mm256_shuffle_epi8,
     _mm256_storeu_si256, _mm256_testz_si256,
 };
 use std::mem::MaybeUninit;
@@ -199,8 +199,27 @@ pub(super) unsafe fn validate_with<V: Vectors, W: Watch, const COPY: bool>(
         let base = k * 64;
         let bits = s1.block(v, b, block, base, x, (quote, backslash, ctrl))?;
         if W::ON {
-            let marks = bits.structural & v.marks(x);
-            w.block(b, block, base, (marks, bits.quotes, bits.closing));
+            let (colons, curly) = v.marks(x);
+            let s = bits.structural;
+            let keep = w.block(b, base, (colons & s, curly & s, bits.strings, s));
+            if keep != 0 {
+                let room = w.room();
+                if room.len() >= 80 {
+                    let dst = room.as_mut_ptr().cast();
+                    // SAFETY: `room` takes 80 bytes.
+                    let n = unsafe {
+                        match V::COMPRESS {
+                            true => v.compress(x, block, keep, dst),
+                            false => {
+                                let mut padded = [0u8; 80];
+                                v.store(x, padded.as_mut_ptr());
+                                compress::runs(&padded, keep, dst)
+                            }
+                        }
+                    };
+                    w.wrote(n);
+                }
+            }
             if COPY {
                 // The padding of the last block is not the text's.
                 let real = match k < blocks.len() {
@@ -280,6 +299,7 @@ pub(super) const OP_TABLE: [u8; 16] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, b':', b'{',
 
 impl Vectors for Simd {
     type Block = (__m256i, __m256i);
+    const COMPRESS: bool = false;
 
     #[inline(always)]
     fn load(self, block: &[u8; 64]) -> Self::Block {
@@ -343,12 +363,12 @@ impl Vectors for Simd {
     }
 
     #[inline(always)]
-    fn marks(self, (lo, hi): Self::Block) -> u64 {
+    fn marks(self, (lo, hi): Self::Block) -> (u64, u64) {
         // SAFETY: `self` proves the CPU has AVX2.
         unsafe {
-            let m = _mm256_set1_epi8(0x30);
-            let both = |x| _mm256_cmpeq_epi8(_mm256_and_si256(x, m), m);
-            bits(both(lo), both(hi))
+            let six = _mm256_set1_epi8(0x06);
+            let (lo6, hi6) = (_mm256_or_si256(lo, six), _mm256_or_si256(hi, six));
+            (eq(lo, hi, b':'), eq(lo6, hi6, 0x7F))
         }
     }
 

@@ -17,9 +17,8 @@ pub(super) struct Bits {
     pub(super) ws_outside: u64,
     /// `{}[]:,` outside strings.
     pub(super) structural: u64,
-    /// Quotes that are not escaped, and those of them that close a string.
-    pub(super) quotes: u64,
-    pub(super) closing: u64,
+    /// Strings, with their quotes.
+    pub(super) strings: u64,
 }
 
 /// Stage 1's state from one block to the next.
@@ -83,8 +82,7 @@ impl Stage1 {
             starts,
             ws_outside: ws & outside,
             structural: op & outside,
-            quotes: quote,
-            closing: quote & !in_string,
+            strings: in_string | quote,
         })
     }
 
