@@ -197,6 +197,30 @@ impl Watch for Canon {
     }
 
     #[inline(always)]
+    fn open(&mut self) {
+        self.keys.brace(b'{');
+    }
+
+    #[inline(always)]
+    fn close(&mut self) {
+        self.keys.brace(b'}');
+    }
+
+    #[inline(always)]
+    fn key(&mut self, b: &[u8], at: usize, end: Option<usize>) {
+        if self.spoiled {
+            return;
+        }
+        // The grammar tells of a key in the block being read, whose
+        // backslashes `backslashes` was told of.
+        let slashes = match self.slashes.0 == at & !63 {
+            true => self.slashes.1,
+            false => 0,
+        };
+        self.spoiled |= !self.keys.key(b, at, end, slashes);
+    }
+
+    #[inline(always)]
     fn room(&mut self) -> &mut [std::mem::MaybeUninit<u8>] {
         self.keys.room()
     }

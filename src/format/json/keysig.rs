@@ -1,15 +1,18 @@
 //! json::keysig: whether a text has an object with a repeated key, told
-//! from stage 1's bits as the validator reads it (`json::canon`'s watch),
-//! so that a text the shape memory spares the grammar is checked too.
+//! as the validator reads it (`json::canon`'s watch).
 //!
-//! In an accepted text, the bytes between a colon and the structural
-//! character before it are whitespace and a key. Per block, a fill down
-//! from each colon through the bytes that are not structural finds them
-//! (a few shifts for all the block's keys at once); the validator then
-//! appends the block's keys (with their quotes), `{` and `}` to a record,
-//! in order, in one compress: the text's key signature. Two texts with
-//! the same signature have the same keys in the same objects, so the
-//! answer for one is the answer for the other. The events of a stream
+//! The watch writes the text's `{`, `}` and keys (with their quotes) in
+//! order: its key signature. Where the grammar runs on every block (no
+//! shape memory: AVX2, AVX-512 without VBMI2) it tells of each; where the
+//! shape memory may spare the grammar (VBMI2), stage 1's bits do, so that
+//! such a text is checked too: in an accepted text, the bytes between a
+//! colon and the structural character before it are whitespace and a key,
+//! so per block a fill down from each colon through the bytes that are
+//! not structural finds them (a few shifts for all the block's keys at
+//! once), and one compress appends the block's keys and braces.
+//!
+//! Two texts with the same signature have the same keys in the same
+//! objects, so the answer for one is the answer for the other. The events of a stream
 //! mostly have the keys of one of a few kinds of record: a small memory
 //! of signatures without a repeated key (most recently met first) answers
 //! for most texts in one comparison; another signature is read object by
@@ -17,8 +20,8 @@
 //!
 //! A key with a backslash is left to the scanner (as the scanner's check
 //! does), so a signature is never ambiguous: each key is a quote, bytes
-//! that are no quote, and a quote. So is a key that begins more than a
-//! block before its colon (a rare long one).
+//! that are no quote, and a quote. So is, by stage 1's bits, a key that
+//! begins more than a block before its colon (a rare long one).
 
 use super::canon::Keys;
 use std::mem::MaybeUninit;
@@ -104,6 +107,48 @@ impl KeySig {
         // copy rather than a call).
         let from = at + part.trailing_zeros() as usize;
         let to = at + 64 - part.leading_zeros() as usize;
+        self.append(b, from, to)
+    }
+
+    /// `{` or `}`, told by the grammar.
+    #[inline(always)]
+    pub(super) fn brace(&mut self, c: u8) {
+        self.sig.push(c);
+    }
+
+    /// The key whose opening quote is at `open` in `b`, told by the
+    /// grammar, with its closing quote at `end` when that is in the same
+    /// block, and that block's backslashes: false when it has a backslash.
+    #[inline(always)]
+    pub(super) fn key(&mut self, b: &[u8], open: usize, end: Option<usize>, slashes: u64) -> bool {
+        let close = match end {
+            Some(close) => {
+                let (o, e) = (open & 63, close & 63);
+                if slashes & ((1u64 << e) - 1) & !((2u64 << o) - 1) != 0 {
+                    return false;
+                }
+                close
+            }
+            // A key that goes on into the next block: a loop finds its
+            // end (keys are short: less than memchr's set-up costs).
+            None => {
+                let Some(rest) = b.get(open + 1..) else {
+                    return false;
+                };
+                match rest.iter().position(|&c| c == b'"' || c == b'\\') {
+                    Some(n) if rest[n] == b'"' => open + 1 + n,
+                    _ => return false,
+                }
+            }
+        };
+        self.append(b, open, close + 1)
+    }
+
+    /// Appends `b[from..to]` (false when it is not within `b`): mostly a
+    /// short key, one 16-byte copy (a vector load and store, which the
+    /// compiler does not make a call).
+    #[inline(always)]
+    fn append(&mut self, b: &[u8], from: usize, to: usize) -> bool {
         let Some(key) = b.get(from..to) else {
             return false;
         };
@@ -119,9 +164,15 @@ impl KeySig {
                 self.sig.set_len(len + key.len());
             }
         } else {
-            self.sig.extend_from_slice(key);
+            self.long(key);
         }
         true
+    }
+
+    /// A long key, or one near the text's end.
+    #[inline(never)]
+    fn long(&mut self, key: &[u8]) {
+        self.sig.extend_from_slice(key);
     }
 
     /// Room for 80 more bytes of the signature (a block's 64, written by

@@ -99,8 +99,10 @@ pub(crate) trait Watch {
     fn spoil(&mut self);
     /// Backslashes at the set bits of `mask`, from `b[base]` on.
     fn backslashes(&mut self, b: &[u8], base: usize, mask: u64);
-    /// The block at `base` in `b` (each block that is not all inside one
-    /// string, once, in order; the last one padded with spaces), as bits:
+    /// Where the shape memory may spare the grammar (so for every block
+    /// of such a text): the block at `base` in `b` (each block that is not
+    /// all inside one string, once, in order; the last one padded with
+    /// spaces), as bits:
     /// its colons and its `{` and `}`, its strings with their quotes, and
     /// its structural characters (all outside strings but the strings).
     /// Returns the bytes of the block to append to the watch's record,
@@ -111,6 +113,13 @@ pub(crate) trait Watch {
     fn room(&mut self) -> &mut [std::mem::MaybeUninit<u8>];
     /// That many were written there.
     fn wrote(&mut self, n: usize);
+    /// Told by the grammar, where it runs on every block (no shape): an
+    /// object opens, or closes; a key's opening quote is at `at` in `b`,
+    /// its closing quote at `end`, when that is in the same block. (Where
+    /// the shape memory may spare the grammar, `block` tells the same.)
+    fn open(&mut self);
+    fn close(&mut self);
+    fn key(&mut self, b: &[u8], at: usize, end: Option<usize>);
     /// A number or literal starts at `at` in `b`.
     fn scalar(&mut self, b: &[u8], at: usize);
     /// The copy took `n` bytes of the caller's room.
@@ -133,6 +142,12 @@ impl Watch for () {
     }
     #[inline(always)]
     fn wrote(&mut self, _: usize) {}
+    #[inline(always)]
+    fn open(&mut self) {}
+    #[inline(always)]
+    fn close(&mut self) {}
+    #[inline(always)]
+    fn key(&mut self, _: &[u8], _: usize, _: Option<usize>) {}
     #[inline(always)]
     fn scalar(&mut self, _: &[u8], _: usize) {}
     #[inline(always)]

@@ -231,11 +231,15 @@ impl<const VBMI2: bool> Vectors for Lanes<VBMI2> {
     }
 
     #[inline(always)]
-    unsafe fn compress(self, v: __m512i, block: &[u8; 64], keep: u64, dst: *mut u8) -> usize {
+    unsafe fn compress(self, v: __m512i, keep: u64, dst: *mut u8) -> usize {
         if !VBMI2 {
-            // SAFETY: the CPU has AVX-512BW (so SSSE3); the caller's `dst`
-            // takes 64 bytes.
-            return unsafe { super::compress::by_table(block, keep, dst) };
+            let mut padded = [0u8; 80];
+            // SAFETY: the CPU has AVX-512BW (so SSSE3); `padded` takes the
+            // 64 stored, and the caller's `dst` takes 64 bytes.
+            return unsafe {
+                self.store(v, padded.as_mut_ptr());
+                super::compress::by_table(&padded, keep, dst)
+            };
         }
         // SAFETY: a `Lanes<true>` is made only where the CPU has AVX-512F,
         // BW and VBMI2 (and POPCNT); the caller's `dst` takes 64 bytes, and

@@ -10,6 +10,15 @@
 use super::super::scalar::number_end;
 use super::super::types::{MAX_DEPTH, Watch};
 
+/// Where a block lies, for a [`Watch`]: the text, the block's offset in
+/// it, and its closing quotes (bits).
+#[derive(Clone, Copy)]
+pub(super) struct At<'b> {
+    pub(super) b: &'b [u8],
+    pub(super) base: usize,
+    pub(super) closing: u64,
+}
+
 /// What may come next.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum S {
@@ -62,10 +71,20 @@ impl Stage2 {
     /// something is wrong. An object's members and an array's elements
     /// are read in a loop of their own, one branch per byte; the state is
     /// looked at again only where a container opens or closes, and kept
-    /// where the block ends. (A watch follows objects and keys from stage
-    /// 1's bits, so that a text spared the grammar is watched the same.)
+    /// where the block ends. A watch `w` is told of each key (where its
+    /// quotes are, from `at`) and of each object opening and closing (a
+    /// text the shape memory may spare the grammar is watched from stage
+    /// 1's bits instead, `json::keysig`, and this is given `()`).
     #[inline(always)]
-    pub(super) fn run(&mut self, block: &[u8; 64], mut found: u64) -> Option<()> {
+    pub(super) fn run<W: Watch>(
+        &mut self,
+        block: &[u8; 64],
+        mut found: u64,
+        at: At<'_>,
+        w: &mut W,
+    ) -> Option<()> {
+        // Where the byte `next!` gave last is in the block.
+        let mut p: usize;
         // The next byte, or the end of the block in state `$s`.
         macro_rules! next {
             ($s:expr) => {{
@@ -73,9 +92,29 @@ impl Stage2 {
                     self.state = $s;
                     return Some(());
                 }
-                let c = block[found.trailing_zeros() as usize & 63];
+                p = found.trailing_zeros() as usize & 63;
+                let c = block[p];
                 found &= found - 1;
                 c
+            }};
+        }
+        // A key's opening quote was the last byte: tell the watch.
+        macro_rules! key {
+            () => {
+                if W::ON {
+                    let after = at.closing & (!0u64 << p << 1);
+                    let end = (after != 0).then(|| at.base + after.trailing_zeros() as usize);
+                    w.key(at.b, at.base + p, end);
+                }
+            };
+        }
+        // A container closes.
+        macro_rules! pop {
+            ($obj:expr) => {{
+                if W::ON && $obj {
+                    w.close();
+                }
+                self.pop()
             }};
         }
         // The state after a value starting with `$c`, followed by `$after`
@@ -83,7 +122,12 @@ impl Stage2 {
         macro_rules! value {
             ($c:expr, $after:expr) => {
                 match $c {
-                    b'{' => self.push(S::ObjFirst, $after)?,
+                    b'{' => {
+                        if W::ON {
+                            w.open();
+                        }
+                        self.push(S::ObjFirst, $after)?
+                    }
                     b'[' => self.push(S::ArrFirst, $after)?,
                     b'}' | b']' | b':' | b',' => return None,
                     _ => $after,
@@ -105,12 +149,13 @@ impl Stage2 {
                 S::ObjAfter => loop {
                     match next!(S::ObjAfter) {
                         b',' => {}
-                        b'}' => break self.pop(),
+                        b'}' => break pop!(true),
                         _ => return None,
                     }
                     if next!(S::ObjKey) != b'"' {
                         return None;
                     }
+                    key!();
                     let s = member!();
                     if s != S::ObjAfter {
                         break s;
@@ -119,7 +164,7 @@ impl Stage2 {
                 S::ArrAfter => loop {
                     match next!(S::ArrAfter) {
                         b',' => {}
-                        b']' => break self.pop(),
+                        b']' => break pop!(false),
                         _ => return None,
                     }
                     let s = value!(next!(S::ArrValue), S::ArrAfter);
@@ -129,13 +174,15 @@ impl Stage2 {
                 },
                 S::ObjFirst => match next!(S::ObjFirst) {
                     b'"' => {
+                        key!();
                         member!()
                     }
-                    b'}' => self.pop(),
+                    b'}' => pop!(true),
                     _ => return None,
                 },
                 S::ObjKey => match next!(S::ObjKey) {
                     b'"' => {
+                        key!();
                         member!()
                     }
                     _ => return None,
@@ -143,7 +190,7 @@ impl Stage2 {
                 S::ObjColon => member!(),
                 S::ObjValue => value!(next!(S::ObjValue), S::ObjAfter),
                 S::ArrFirst => match next!(S::ArrFirst) {
-                    b']' => self.pop(),
+                    b']' => pop!(false),
                     c => value!(c, S::ArrAfter),
                 },
                 S::ArrValue => value!(next!(S::ArrValue), S::ArrAfter),
@@ -159,13 +206,18 @@ impl Stage2 {
 
     /// [`Stage2::run`] on a sequence of found bytes, gathered from their
     /// blocks (`json::simd::shape`): the grammar sees the same bytes in the same
-    /// order.
+    /// order. No watch is told anything.
     pub(super) fn feed(&mut self, seq: &[u8]) -> Option<()> {
         for chunk in seq.chunks(64) {
             let mut block = [b' '; 64];
             block[..chunk.len()].copy_from_slice(chunk);
             let found = u64::MAX >> (64 - chunk.len());
-            self.run(&block, found)?;
+            let at = At {
+                b: &[],
+                base: 0,
+                closing: 0,
+            };
+            self.run(&block, found, at, &mut ())?;
         }
         Some(())
     }

@@ -138,6 +138,9 @@ pub(super) unsafe fn validate_with<V: Vectors, W: Watch, const COPY: bool>(
     if let Some(shape) = shape.as_deref_mut() {
         shape.begin();
     }
+    // Watched with a shape, the watch follows stage 1 (the grammar may not
+    // run); else the grammar tells it of objects and keys.
+    let by_blocks = W::ON && shape.is_some();
     let (blocks, rest) = b.as_chunks::<64>();
     let mut padded = [b' '; 64];
     padded[..rest.len()].copy_from_slice(rest);
@@ -198,7 +201,7 @@ pub(super) unsafe fn validate_with<V: Vectors, W: Watch, const COPY: bool>(
         }
         let base = k * 64;
         let bits = s1.block(v, b, block, base, x, (quote, backslash, ctrl))?;
-        if W::ON {
+        if by_blocks {
             let (colons, curly) = v.marks(x);
             let s = bits.structural;
             let keep = w.block(b, base, (colons & s, curly & s, bits.strings, s));
@@ -209,7 +212,7 @@ pub(super) unsafe fn validate_with<V: Vectors, W: Watch, const COPY: bool>(
                     // SAFETY: `room` takes 80 bytes.
                     let n = unsafe {
                         match V::COMPRESS {
-                            true => v.compress(x, block, keep, dst),
+                            true => v.compress(x, keep, dst),
                             false => {
                                 let mut padded = [0u8; 80];
                                 v.store(x, padded.as_mut_ptr());
@@ -220,7 +223,9 @@ pub(super) unsafe fn validate_with<V: Vectors, W: Watch, const COPY: bool>(
                     w.wrote(n);
                 }
             }
-            if COPY {
+        }
+        if W::ON && COPY {
+            {
                 // The padding of the last block is not the text's.
                 let real = match k < blocks.len() {
                     true => !0,
@@ -235,7 +240,7 @@ pub(super) unsafe fn validate_with<V: Vectors, W: Watch, const COPY: bool>(
                             v.store(x, dst.add(to));
                             64
                         }
-                        _ => v.compress(x, block, keep, dst.add(to)),
+                        _ => v.compress(x, keep, dst.add(to)),
                     }
                 };
             }
@@ -253,7 +258,15 @@ pub(super) unsafe fn validate_with<V: Vectors, W: Watch, const COPY: bool>(
         };
         if !gathered {
             shape = None;
-            s2.run(block, bits.found)?;
+            let at = grammar::At {
+                b,
+                base,
+                closing: bits.closing,
+            };
+            match by_blocks {
+                true => s2.run(block, bits.found, at, &mut ())?,
+                false => s2.run(block, bits.found, at, w)?,
+            }
         }
         grammar::scalars(b, block, base, bits.starts, w)?;
         k += 1;
@@ -403,10 +416,14 @@ impl Vectors for Simd {
     }
 
     #[inline(always)]
-    unsafe fn compress(self, _: Self::Block, block: &[u8; 64], keep: u64, dst: *mut u8) -> usize {
-        // SAFETY: `self` proves the CPU has AVX2 (so SSSE3); the caller's
-        // `dst` takes 64 bytes.
-        unsafe { compress::by_table(block, keep, dst) }
+    unsafe fn compress(self, v: Self::Block, keep: u64, dst: *mut u8) -> usize {
+        let mut padded = [0u8; 80];
+        // SAFETY: `self` proves the CPU has AVX2 (so SSSE3); `padded` takes
+        // the 64 stored, and the caller's `dst` takes 64 bytes.
+        unsafe {
+            self.store(v, padded.as_mut_ptr());
+            compress::by_table(&padded, keep, dst)
+        }
     }
 
     #[inline(always)]

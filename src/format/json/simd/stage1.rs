@@ -17,8 +17,9 @@ pub(super) struct Bits {
     pub(super) ws_outside: u64,
     /// `{}[]:,` outside strings.
     pub(super) structural: u64,
-    /// Strings, with their quotes.
+    /// Strings, with their quotes, and the quotes that close them.
     pub(super) strings: u64,
+    pub(super) closing: u64,
 }
 
 /// Stage 1's state from one block to the next.
@@ -83,6 +84,7 @@ impl Stage1 {
             ws_outside: ws & outside,
             structural: op & outside,
             strings: in_string | quote,
+            closing: quote & !in_string,
         })
     }
 

@@ -38,13 +38,12 @@ pub(in crate::format) trait Vectors: Copy {
     /// # Safety
     /// `dst` is valid for writes of 64 bytes.
     unsafe fn gather(self, v: Self::Block, found: u64, starts: u64, dst: *mut u8) -> usize;
-    /// Stores at `dst`, in order, the bytes of `v` (loaded from `block`)
-    /// set in `keep`; returns how many. It may write all 64 bytes from
-    /// `dst` on.
+    /// Stores at `dst`, in order, the bytes of `v` set in `keep`; returns
+    /// how many. It may write all 64 bytes from `dst` on.
     ///
     /// # Safety
     /// `dst` is valid for writes of 64 bytes.
-    unsafe fn compress(self, v: Self::Block, block: &[u8; 64], keep: u64, dst: *mut u8) -> usize;
+    unsafe fn compress(self, v: Self::Block, keep: u64, dst: *mut u8) -> usize;
     /// Stores the 64 bytes of `v` at `dst`.
     ///
     /// # Safety
