@@ -242,12 +242,6 @@ impl KeySig {
         }
         true
     }
-
-    /// The signature of the last text (for tests).
-    #[cfg(test)]
-    pub(super) fn sig(&self) -> &[u8] {
-        &self.sig
-    }
 }
 
 #[cfg(test)]
