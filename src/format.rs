@@ -17,8 +17,6 @@ mod escape;
 mod json;
 #[cfg(test)]
 pub(crate) use json::canon::MAX_KEYS;
-#[cfg(test)]
-pub(crate) use json::canon::squeeze;
 pub(crate) use json::canon::{Canonical, Keys, copy_if_as_jq_writes_it, jq_escape};
 
 pub(crate) use color::Kind;

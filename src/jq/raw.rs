@@ -117,13 +117,10 @@ fn rewrite(data: &[u8], out: &mut Vec<u8>) -> Canonical {
     Canonical::Written
 }
 
-/// A string as `text` builds it (UTF-8 with replacement), written.
+/// A string as `text` builds it (UTF-8 with replacement), written:
+/// `write_str` replaces what is not UTF-8 as `from_utf8_lossy` does.
 fn write_text(b: &[u8], out: &mut Vec<u8>) {
-    if crate::format::is_utf8(b) {
-        write_str(b, out);
-    } else {
-        write_str(String::from_utf8_lossy(b).as_bytes(), out);
-    }
+    write_str(b, out);
 }
 
 /// The scanner's tokens written canonically (`WRITE`), or only checked:
@@ -329,6 +326,22 @@ mod tests {
                 // Only a key with an escape goes to the built value here.
                 None => assert!(data.contains(r#""k\u0041""#), "{data}"),
             }
+        }
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_written_as_its_lossy_decoding() {
+        for b in [
+            &b"ok"[..],
+            b"a\xff\"b",
+            b"\xc3",
+            b"\xe2\x82x\x7f\xf0\x9f\x98\x80 and \xed\xa0\x80",
+            b"a long one, past the short path: \x80\x81 and then more text to pass 32",
+        ] {
+            let (mut got, mut want) = (Vec::new(), Vec::new());
+            write_text(b, &mut got);
+            write_str(String::from_utf8_lossy(b).as_bytes(), &mut want);
+            assert_eq!(got, want, "{}", String::from_utf8_lossy(b));
         }
     }
 

@@ -2,8 +2,7 @@
 //! scanner's (`raw::Canon`) give the same verdict on texts built to sit
 //! near the rule's edges, and what the validator copies is what the
 //! scanner writes; the escapes the rule lets through are exactly those
-//! that `write_str` writes as they are; whitespace is squeezed out of the
-//! right places.
+//! that `write_str` writes as they are.
 
 use super::{Canon, scan_json};
 use crate::format::{Canonical, copy_if_as_jq_writes_it, jq_escape};
@@ -112,30 +111,6 @@ proptest! {
             prop_assert_eq!(fast == Canonical::Copied, slow, "{}", t);
             prop_assert!(fast != Canonical::NotJson && fast != Canonical::Unknown, "{}", t);
         }
-    }
-
-    #[test]
-    fn squeeze_drops_the_marked_bytes(text in prop::collection::vec(any::<u8>(), 0..400), masks in prop::collection::vec(any::<(bool, u64, u8)>(), 7)) {
-        let blocks = text.len().div_ceil(64);
-        let mut spaces = Vec::new();
-        let mut marked = vec![false; text.len()];
-        for (k, &(on, mask, sparse)) in masks.iter().enumerate().take(blocks) {
-            // Sparse masks (one dropped byte in a few) and dense ones.
-            let mask = if sparse % 2 == 0 { mask & mask.rotate_left(7) & mask.rotate_left(19) } else { mask };
-            let real = match text.len() - k * 64 {
-                64.. => mask,
-                n => mask & ((1u64 << n) - 1),
-            };
-            if on && real != 0 {
-                spaces.push((k * 64, real));
-                (0..64).filter(|i| real >> i & 1 == 1).for_each(|i| marked[k * 64 + i] = true);
-            }
-        }
-        let want: Vec<u8> = text.iter().zip(&marked).filter(|(_, m)| !**m).map(|(c, _)| *c).collect();
-        let mut got = b"before".to_vec();
-        crate::format::squeeze(&text, &spaces, &mut got);
-        prop_assert_eq!(&got[..6], b"before");
-        prop_assert_eq!(&got[6..], &want[..]);
     }
 }
 

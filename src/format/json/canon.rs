@@ -11,17 +11,19 @@
 //! characters and DEL; see [`jq_escape`]), no DEL as it is, numbers that
 //! are integers of at most 18 digits and not `-0`, and no object with a
 //! repeated key or more than [`MAX_KEYS`] keys. Whitespace outside strings
-//! is allowed: the validator tells where it is, and it is dropped. A text
+//! is allowed: the validator copies the text without it. A text
 //! that fails the rule is left to the scanner, which decides; a text that
 //! passes it passes the scanner's check too and is written the same (a
 //! proptest in `jq::raw` holds the two together).
 //!
-//! The validator tells its watch of each block's whitespace outside
-//! strings, backslashes and DEL bytes, of each object's opening and
-//! closing, of each key's quotes and of each number's first byte; the
-//! watch keeps the open objects' keys ([`Keys`], which the scanner's check
-//! uses too).
+//! The validator tells its watch of each block's backslashes and DEL
+//! bytes, its `{`, `}`, `:` and quotes (from which `json::keysig` tells
+//! repeated keys), and of each number's first byte. It tells stage 1's
+//! findings, not the grammar's, so a text of the last one's shape, which
+//! the validator spares the grammar (`json::simd::shape`), is watched too.
 
+#[cfg(target_arch = "x86_64")]
+use super::keysig::KeySig;
 #[cfg(target_arch = "x86_64")]
 use super::types::Watch;
 
@@ -136,19 +138,19 @@ pub(crate) fn jq_escape(b: &[u8], at: usize) -> Option<usize> {
 }
 
 #[cfg(target_arch = "x86_64")]
-/// The validator's watch: whether the text is still as `jq -c` writes it,
-/// and where its whitespace outside strings is.
+/// The validator's watch: whether the text is still as `jq -c` writes it.
 #[derive(Default)]
 struct Canon {
     spoiled: bool,
-    keys: Keys,
+    /// The keys and objects (`json::keysig`).
+    keys: KeySig,
     /// Where the next backslash starts an escape (one before it is the
     /// escaped character).
     free: usize,
-    /// The blocks with whitespace outside strings: (offset, mask).
-    spaces: Vec<(usize, u64)>,
     /// The last block with backslashes: (offset, mask).
     slashes: (usize, u64),
+    /// How many bytes the copy without whitespace took.
+    len: usize,
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -177,18 +179,31 @@ impl Watch for Canon {
     }
 
     #[inline(always)]
-    fn space(&mut self, base: usize, mask: u64) {
-        self.spaces.push((base, mask));
+    fn block(&mut self, b: &[u8], base: usize, bits: (u64, u64, u64, u64)) -> u64 {
+        if self.spoiled {
+            return 0;
+        }
+        let slashes = match self.slashes.0 == base {
+            true => self.slashes.1,
+            false => 0,
+        };
+        match self.keys.block(b, base, bits, slashes) {
+            Some(keep) => keep,
+            None => {
+                self.spoiled = true;
+                0
+            }
+        }
     }
 
     #[inline(always)]
     fn open(&mut self) {
-        self.keys.open();
+        self.keys.brace(b'{');
     }
 
     #[inline(always)]
     fn close(&mut self) {
-        self.keys.close();
+        self.keys.brace(b'}');
     }
 
     #[inline(always)]
@@ -196,32 +211,28 @@ impl Watch for Canon {
         if self.spoiled {
             return;
         }
-        // A key with an escape is left to the scanner (as there). Told
-        // its end, the watch has the backslashes of that block (the one
-        // being read) from `backslashes`; else a loop finds the key's end
-        // (keys are short: less than memchr's set-up costs).
-        let start = at + 1;
-        let end = match end {
-            Some(end) if start & !63 == end & !63 => {
-                let block = end & !63;
-                let mask = if self.slashes.0 == block {
-                    self.slashes.1
-                } else {
-                    0
-                };
-                let span = ((1u64 << (end - block)) - 1) & !((1u64 << (start - block)) - 1);
-                (mask & span == 0).then_some(end)
-            }
-            Some(end) => (!b[start..end].contains(&b'\\')).then_some(end),
-            None => b.get(start..).and_then(|rest| {
-                rest.iter()
-                    .position(|&c| c == b'"' || c == b'\\')
-                    .map(|n| start + n)
-                    .filter(|&e| b[e] == b'"')
-            }),
+        // The grammar tells of a key in the block being read, whose
+        // backslashes `backslashes` was told of.
+        let slashes = match self.slashes.0 == at & !63 {
+            true => self.slashes.1,
+            false => 0,
         };
-        let noted = end.is_some_and(|end| self.keys.note(b, start, end - start));
-        self.spoiled |= !noted;
+        self.spoiled |= !self.keys.key(b, at, end, slashes);
+    }
+
+    #[inline(always)]
+    fn room(&mut self) -> &mut [std::mem::MaybeUninit<u8>] {
+        self.keys.room()
+    }
+
+    #[inline(always)]
+    fn wrote(&mut self, n: usize) {
+        self.keys.wrote(n);
+    }
+
+    #[inline(always)]
+    fn copied(&mut self, n: usize) {
+        self.len = n;
     }
 
     #[inline(always)]
@@ -264,8 +275,8 @@ pub(crate) enum Canonical {
 
 /// Whether `b` is UTF-8 and one JSON text, written as `jq -c` writes it
 /// up to whitespace (see the module comment); if so, it is appended to
-/// `out` (copied as the validator reads it, whitespace outside strings
-/// then squeezed out). (The validator tells whether `b` is ASCII: only
+/// `out` (copied without its whitespace outside strings as the validator
+/// reads it). (The validator tells whether `b` is ASCII: only
 /// text that is not is read again for UTF-8.)
 pub(crate) fn copy_if_as_jq_writes_it(b: &[u8], out: &mut Vec<u8>) -> Canonical {
     #[cfg(target_arch = "x86_64")]
@@ -273,30 +284,24 @@ pub(crate) fn copy_if_as_jq_writes_it(b: &[u8], out: &mut Vec<u8>) -> Canonical 
         use super::types::Scan;
         use std::cell::RefCell;
         thread_local! {
-            static CANON: RefCell<Canon> = RefCell::default();
+            // The watch, and the shape of the last text (the events of a
+            // stream mostly share one, `json::simd::shape`).
+            static CANON: RefCell<(Canon, super::simd::Shape)> = RefCell::default();
         }
-        return CANON.with_borrow_mut(|c| {
+        return CANON.with_borrow_mut(|(c, shape)| {
             c.spoiled = false;
             c.keys.clear();
             c.free = 0;
-            c.spaces.clear();
             c.slashes = (usize::MAX, 0);
-            let start = out.len();
-            let mut utf8 = true;
-            let keep = |_: &Scan, ascii: bool, c: &Canon| {
-                utf8 = ascii || crate::format::utf8::is_utf8(b);
-                !c.spoiled && utf8
+            // Whether the validator accepted the text, and it is UTF-8.
+            let mut json = false;
+            let keep = |_: &Scan, ascii: bool, c: &mut Canon| {
+                json = ascii || crate::format::utf8::is_utf8(b);
+                (json && !c.spoiled && c.keys.distinct()).then_some(c.len)
             };
-            match super::validate_copying(b, c, out, None, keep) {
-                Some(Some(_)) => {
-                    if !c.spaces.is_empty() {
-                        // Copied again from `b`, without the whitespace.
-                        out.truncate(start);
-                        squeeze(b, &c.spaces, out);
-                    }
-                    Canonical::Copied
-                }
-                Some(None) if c.spoiled && utf8 => Canonical::Json,
+            match super::validate_copying(b, c, out, Some(shape), keep) {
+                Some(Some(_)) => Canonical::Copied,
+                Some(None) if json => Canonical::Json,
                 Some(None) => Canonical::NotJson,
                 None => Canonical::Unknown,
             }
@@ -304,66 +309,4 @@ pub(crate) fn copy_if_as_jq_writes_it(b: &[u8], out: &mut Vec<u8>) -> Canonical 
     }
     let _ = (b, out);
     Canonical::Unknown
-}
-
-/// Append `text` without the bytes at the set bits of `spaces` (each a
-/// block's offset in `text` and mask, in order). The runs kept between
-/// them are short (a Python-spaced text has one every dozen bytes), so
-/// each is copied in 16-byte pieces, which may write up to 15 bytes past
-/// its end into room reserved for that (the next run, or the end, writes
-/// over them), rather than by a `memcpy` call.
-pub(crate) fn squeeze(text: &[u8], spaces: &[(usize, u64)], out: &mut Vec<u8>) {
-    out.reserve(text.len() + 16);
-    let dst = out.spare_capacity_mut();
-    let mut to = 0;
-    let mut copy = |from: usize, end: usize, to: &mut usize| {
-        let n = end - from;
-        // Pointers from the whole text: the pieces may read past `end`.
-        let src = text.as_ptr();
-        if end + 16 <= text.len() {
-            let mut i = 0;
-            while i < n {
-                // SAFETY: `from + i + 16 <= end + 15 < text.len()`, and
-                // `*to + i + 16 <= *to + n + 15 < text.len() + 16`, within
-                // the spare room reserved above (`*to + n <= end`).
-                unsafe {
-                    std::ptr::copy_nonoverlapping(
-                        src.add(from + i),
-                        dst.as_mut_ptr().add(*to + i).cast::<u8>(),
-                        16,
-                    );
-                }
-                i += 16;
-            }
-        } else {
-            // SAFETY: `*to + n <= end <= text.len()`, within the room.
-            unsafe {
-                std::ptr::copy_nonoverlapping(
-                    src.add(from),
-                    dst.as_mut_ptr().add(*to).cast::<u8>(),
-                    n,
-                );
-            }
-        }
-        *to += n;
-    };
-    let mut from = 0;
-    for &(base, mut mask) in spaces {
-        while mask != 0 {
-            let first = mask.trailing_zeros() as usize;
-            let run = (mask >> first).trailing_ones() as usize;
-            let at = (base + first).min(text.len());
-            if at > from {
-                copy(from, at, &mut to);
-            }
-            from = (at + run).min(text.len());
-            mask &= match first + run {
-                64.. => 0,
-                n => !((1u64 << n) - 1),
-            };
-        }
-    }
-    copy(from.min(text.len()), text.len(), &mut to);
-    // SAFETY: the `to` bytes after the length were written above.
-    unsafe { out.set_len(out.len() + to) };
 }

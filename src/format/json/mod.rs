@@ -13,6 +13,8 @@
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 pub(super) mod canon;
+#[cfg(target_arch = "x86_64")]
+mod keysig;
 mod scalar;
 #[cfg(target_arch = "x86_64")]
 mod simd;
@@ -77,7 +79,9 @@ pub(crate) fn validate_text_into(b: &[u8], out: &mut Vec<u8>) -> Option<Scan> {
             static SHAPE: RefCell<Shape> = RefCell::default();
         }
         let found = SHAPE.with_borrow_mut(|shape| {
-            let keep = |_: &Scan, ascii: bool, _: &()| ascii || crate::format::utf8::is_utf8(b);
+            let keep = |_: &Scan, ascii: bool, _: &mut ()| {
+                (ascii || crate::format::utf8::is_utf8(b)).then_some(b.len())
+            };
             validate_copying(b, &mut (), out, Some(shape), keep)
         });
         if let Some(found) = found {
@@ -90,10 +94,12 @@ pub(crate) fn validate_text_into(b: &[u8], out: &mut Vec<u8>) -> Option<Scan> {
 }
 
 /// The validator's answer on `b` (`w` told what it watches for), with `b`
-/// copied into `out`'s spare room as the validator reads it. An accepted
-/// text that `keep` (given the scan, whether `b` is ASCII, and the watch)
-/// also accepts is appended to `out`: `Some(Some(scan))`; else nothing is,
-/// `Some(None)`. `None` where the CPU has no validator.
+/// copied into `out`'s spare room as the validator reads it (watched,
+/// without its whitespace outside strings). An accepted text that `keep`
+/// (given the scan, whether `b` is ASCII, and the watch) also accepts is
+/// appended to `out`, as many bytes of the copy as `keep` says:
+/// `Some(Some(scan))`; else nothing is, `Some(None)`. `None` where the CPU
+/// has no validator.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 pub(super) fn validate_copying<W: Watch>(
@@ -101,25 +107,52 @@ pub(super) fn validate_copying<W: Watch>(
     w: &mut W,
     out: &mut Vec<u8>,
     shape: Option<&mut simd::Shape>,
-    keep: impl FnOnce(&Scan, bool, &W) -> bool,
+    keep: impl FnOnce(&Scan, bool, &mut W) -> Option<usize>,
 ) -> Option<Option<Scan>> {
-    out.reserve(b.len());
+    // The copy may store a whole block past the text's end.
+    out.reserve(b.len() + 64);
     let dst = out.spare_capacity_mut();
-    let found = if let Some(simd) = simd::avx512::Simd512::detect() {
+    let avx512 = simd::avx512::Simd512::detect();
+    #[cfg(test)]
+    let (avx512, shape) = match PATH.get() {
+        Path::Best => (avx512, shape),
+        Path::NoShape => (avx512, None),
+        Path::Avx2 => (None, None),
+    };
+    let found = if let Some(simd) = avx512 {
         simd::avx512::validate_into(simd, b, w, dst, shape)
     } else {
         simd::validate_into(simd::Simd::detect()?, b, w, dst)
     };
-    match found {
-        Some((scan, ascii)) if keep(&scan, ascii, w) => {
-            // SAFETY: the validator wrote the `b.len()` bytes after the
-            // vector's length (it accepted `b`, so it read all of it), and
-            // `reserve` made room for them.
-            unsafe { out.set_len(out.len() + b.len()) };
+    let Some((scan, ascii)) = found else {
+        return Some(None);
+    };
+    match keep(&scan, ascii, w) {
+        Some(n) => {
+            // SAFETY: the validator accepted `b`, so it read all of it, and
+            // wrote its copy after the vector's length: all `b.len()` bytes,
+            // or watched, the `n` (at most `b.len()`) its watch was told
+            // of, within the room `reserve` made.
+            unsafe { out.set_len(out.len() + n.min(b.len())) };
             Some(Some(scan))
         }
-        _ => Some(None),
+        None => Some(None),
     }
+}
+
+/// Which of the validator's paths `validate_copying` takes, for tests of
+/// each on this CPU: the best, AVX-512 without a shape, AVX2.
+#[cfg(test)]
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Path {
+    Best,
+    NoShape,
+    Avx2,
+}
+
+#[cfg(test)]
+thread_local! {
+    pub(super) static PATH: std::cell::Cell<Path> = const { std::cell::Cell::new(Path::Best) };
 }
 
 /// See [`validate_text`]: measured on 9-14 byte objects (the scanner is 8 %

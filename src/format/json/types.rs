@@ -90,24 +90,40 @@ pub(super) trait Strings: Copy {
 
 /// What a validation tells besides its verdict, for the check that a text
 /// is written as `jq -c` would write it (`json::canon`). `()` is told
-/// nothing, and its validation compiles as if there were no watch.
+/// nothing, and its validation compiles as if there were no watch. A
+/// watched validation copies the text without its whitespace outside
+/// strings (a plain one copies it as it is).
 pub(crate) trait Watch {
     const ON: bool;
     /// The text is not as `jq -c` writes it: a DEL.
     fn spoil(&mut self);
     /// Backslashes at the set bits of `mask`, from `b[base]` on.
     fn backslashes(&mut self, b: &[u8], base: usize, mask: u64);
-    /// Whitespace outside strings at the set bits of `mask`, from
-    /// `b[base]` on (each block's once, in order).
-    fn space(&mut self, base: usize, mask: u64);
-    /// An object opens, or closes.
+    /// Where the shape memory may spare the grammar (so for every block
+    /// of such a text): the block at `base` in `b` (each block that is not
+    /// all inside one string, once, in order; the last one padded with
+    /// spaces), as bits:
+    /// its colons and its `{` and `}`, its strings with their quotes, and
+    /// its structural characters (all outside strings but the strings).
+    /// Returns the bytes of the block to append to the watch's record,
+    /// at [`Watch::room`].
+    fn block(&mut self, b: &[u8], base: usize, bits: (u64, u64, u64, u64)) -> u64;
+    /// Where the block's bytes for the record go: 80 bytes (the copy may
+    /// write 16 past its end), else none.
+    fn room(&mut self) -> &mut [std::mem::MaybeUninit<u8>];
+    /// That many were written there.
+    fn wrote(&mut self, n: usize);
+    /// Told by the grammar, where it runs on every block (no shape): an
+    /// object opens, or closes; a key's opening quote is at `at` in `b`,
+    /// its closing quote at `end`, when that is in the same block. (Where
+    /// the shape memory may spare the grammar, `block` tells the same.)
     fn open(&mut self);
     fn close(&mut self);
-    /// A key's opening quote is at `at` in `b`; its closing quote at
-    /// `end`, when that is in the same block.
     fn key(&mut self, b: &[u8], at: usize, end: Option<usize>);
     /// A number or literal starts at `at` in `b`.
     fn scalar(&mut self, b: &[u8], at: usize);
+    /// The copy took `n` bytes of the caller's room.
+    fn copied(&mut self, n: usize);
 }
 
 impl Watch for () {
@@ -117,7 +133,15 @@ impl Watch for () {
     #[inline(always)]
     fn backslashes(&mut self, _: &[u8], _: usize, _: u64) {}
     #[inline(always)]
-    fn space(&mut self, _: usize, _: u64) {}
+    fn block(&mut self, _: &[u8], _: usize, _: (u64, u64, u64, u64)) -> u64 {
+        0
+    }
+    #[inline(always)]
+    fn room(&mut self) -> &mut [std::mem::MaybeUninit<u8>] {
+        &mut []
+    }
+    #[inline(always)]
+    fn wrote(&mut self, _: usize) {}
     #[inline(always)]
     fn open(&mut self) {}
     #[inline(always)]
@@ -126,4 +150,6 @@ impl Watch for () {
     fn key(&mut self, _: &[u8], _: usize, _: Option<usize>) {}
     #[inline(always)]
     fn scalar(&mut self, _: &[u8], _: usize) {}
+    #[inline(always)]
+    fn copied(&mut self, _: usize) {}
 }

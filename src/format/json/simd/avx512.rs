@@ -60,10 +60,10 @@ pub(in crate::format) fn validate(_: Simd512, b: &[u8]) -> Option<(Scan, bool)> 
 }
 
 /// [`validate`], with `w` told what it watches for, copying `b` into `dst`
-/// as it reads it: when it returns `Some`, the first `b.len()` bytes of
-/// `dst` are `b`'s. `None` also when `dst` is shorter than `b`. With a
-/// `shape`, the grammar may be spared (`json::simd::shape`), where the CPU has
-/// VBMI2 and nothing is watched.
+/// as it reads it (watched, without its whitespace outside strings): when
+/// it returns `Some`, the first bytes of `dst` are that copy. `None` also
+/// when `dst` is shorter than `b` and 64 bytes more. With a `shape`, the
+/// grammar may be spared (`json::simd::shape`), where the CPU has VBMI2.
 #[inline]
 pub(in crate::format) fn validate_into<W: Watch>(
     simd: Simd512,
@@ -72,13 +72,14 @@ pub(in crate::format) fn validate_into<W: Watch>(
     dst: &mut [MaybeUninit<u8>],
     shape: Option<&mut Shape>,
 ) -> Option<(Scan, bool)> {
-    let dst: *mut u8 = dst.get_mut(..b.len())?.as_mut_ptr().cast();
+    let dst: *mut u8 = dst.get_mut(..b.len() + 64)?.as_mut_ptr().cast();
     match shape {
         // SAFETY: the CPU has VBMI2 and POPCNT too; `dst` has room for
-        // `b.len()` bytes.
-        Some(shape) if simd.vbmi2 && !W::ON => unsafe { validate_vbmi2(Lanes(()), b, dst, shape) },
+        // `b.len()` bytes and 64 more.
+        Some(shape) if simd.vbmi2 => unsafe { validate_vbmi2(Lanes(()), b, w, dst, shape) },
         // SAFETY: a `Simd512` exists only when the CPU has AVX-512F and
-        // BW, BMI1 and PCLMULQDQ; `dst` has room for `b.len()` bytes.
+        // BW, BMI1 and PCLMULQDQ; `dst` has room for `b.len()` bytes and
+        // 64 more.
         _ => unsafe { validate_avx512::<W, true>(Lanes(()), b, w, dst) },
     }
 }
@@ -103,14 +104,15 @@ unsafe fn validate_avx512<W: Watch, const COPY: bool>(
 /// The CPU has AVX-512F, BW and VBMI2, POPCNT, BMI1 and PCLMULQDQ; see
 /// `validate_with` for `dst`.
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,popcnt,bmi1,pclmulqdq")]
-unsafe fn validate_vbmi2(
+unsafe fn validate_vbmi2<W: Watch>(
     lanes: Lanes<true>,
     b: &[u8],
+    w: &mut W,
     dst: *mut u8,
     shape: &mut Shape,
 ) -> Option<(Scan, bool)> {
     // SAFETY: the caller's `dst` is as `validate_with` needs it.
-    unsafe { validate_with::<_, _, true>(lanes, b, &mut (), dst, Some(shape)) }
+    unsafe { validate_with::<_, _, true>(lanes, b, w, dst, Some(shape)) }
 }
 
 /// `t` in the four 16-byte lanes, for `_mm512_shuffle_epi8`.
@@ -126,6 +128,7 @@ unsafe fn table(t: &[u8; 16]) -> __m512i {
 
 impl<const VBMI2: bool> Vectors for Lanes<VBMI2> {
     type Block = __m512i;
+    const COMPRESS: bool = VBMI2;
 
     #[inline(always)]
     fn load(self, block: &[u8; 64]) -> __m512i {
@@ -176,6 +179,18 @@ impl<const VBMI2: bool> Vectors for Lanes<VBMI2> {
     }
 
     #[inline(always)]
+    fn marks(self, x: __m512i) -> (u64, u64) {
+        // SAFETY: the CPU has AVX-512F and BW.
+        unsafe {
+            let curly = _mm512_or_si512(x, _mm512_set1_epi8(0x06));
+            (
+                _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(b':' as i8)),
+                _mm512_cmpeq_epi8_mask(curly, _mm512_set1_epi8(0x7F)),
+            )
+        }
+    }
+
+    #[inline(always)]
     fn del(self, x: __m512i) -> u64 {
         // SAFETY: the CPU has AVX-512BW.
         unsafe { _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(0x7F)) }
@@ -213,6 +228,24 @@ impl<const VBMI2: bool> Vectors for Lanes<VBMI2> {
             _mm512_storeu_si512(dst.cast(), _mm512_maskz_compress_epi8(found, v));
         }
         found.count_ones() as usize
+    }
+
+    #[inline(always)]
+    unsafe fn compress(self, v: __m512i, keep: u64, dst: *mut u8) -> usize {
+        if !VBMI2 {
+            let mut padded = [0u8; 80];
+            // SAFETY: the CPU has AVX-512BW (so SSSE3); `padded` takes the
+            // 64 stored, and the caller's `dst` takes 64 bytes.
+            return unsafe {
+                self.store(v, padded.as_mut_ptr());
+                super::compress::by_table(&padded, keep, dst)
+            };
+        }
+        // SAFETY: a `Lanes<true>` is made only where the CPU has AVX-512F,
+        // BW and VBMI2 (and POPCNT); the caller's `dst` takes 64 bytes, and
+        // the store needs no alignment.
+        unsafe { _mm512_storeu_si512(dst.cast(), _mm512_maskz_compress_epi8(keep, v)) };
+        keep.count_ones() as usize
     }
 
     #[inline(always)]

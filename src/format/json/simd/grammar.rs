@@ -72,7 +72,9 @@ impl Stage2 {
     /// are read in a loop of their own, one branch per byte; the state is
     /// looked at again only where a container opens or closes, and kept
     /// where the block ends. A watch `w` is told of each key (where its
-    /// quotes are, from `at`) and of each object opening and closing.
+    /// quotes are, from `at`) and of each object opening and closing (a
+    /// text the shape memory may spare the grammar is watched from stage
+    /// 1's bits instead, `json::keysig`, and this is given `()`).
     #[inline(always)]
     pub(super) fn run<W: Watch>(
         &mut self,
@@ -251,7 +253,8 @@ static DELIMITER: [bool; 256] = {
 
 /// Checks the number or literal at each set bit of `starts` (the first
 /// bytes of runs outside strings that are neither whitespace nor
-/// structural) in `block`, at `base` in `b`; each is shown to `w`.
+/// structural) in `block`, at `base` in `b`; each that is not a literal
+/// or a short integer (written as `jq -c` writes it) is shown to `w`.
 #[inline(always)]
 pub(super) fn scalars<W: Watch>(
     b: &[u8],
@@ -263,8 +266,8 @@ pub(super) fn scalars<W: Watch>(
     while starts != 0 {
         let p = starts.trailing_zeros() as usize & 63;
         starts &= starts - 1;
-        scalar(b, base + p, block[p])?;
-        if W::ON {
+        let plain = scalar(b, base + p, block[p])?;
+        if W::ON && !plain {
             w.scalar(b, base + p);
         }
     }
@@ -272,10 +275,11 @@ pub(super) fn scalars<W: Watch>(
 }
 
 /// The number or literal starting with `c` at `b[i]`, which must end where
-/// its run of bytes ends.
+/// its run of bytes ends: whether it is a literal or an integer of at most
+/// 16 digits (`false` tells nothing).
 #[inline(always)]
-fn scalar(b: &[u8], i: usize, c: u8) -> Option<()> {
-    let end = match c {
+fn scalar(b: &[u8], i: usize, c: u8) -> Option<bool> {
+    let (end, plain) = match c {
         b'1'..=b'9' => {
             // Most numbers are integers of up to 16 digits (counts, IDs,
             // epoch times), all within the f64 range: when one of the next
@@ -289,7 +293,7 @@ fn scalar(b: &[u8], i: usize, c: u8) -> Option<()> {
                     n += digits((x >> 64) as u64);
                 }
                 if n < 16 && DELIMITER[usize::from(next[n & 15])] {
-                    return Some(());
+                    return Some(true);
                 }
             } else if let Some(next) = b
                 .get(i + 1..i + 9)
@@ -297,20 +301,20 @@ fn scalar(b: &[u8], i: usize, c: u8) -> Option<()> {
             {
                 let n = digits(u64::from_le_bytes(*next));
                 if n < 8 && DELIMITER[usize::from(next[n & 7])] {
-                    return Some(());
+                    return Some(true);
                 }
             }
-            number_end(b, i)?
+            (number_end(b, i)?, false)
         }
-        b'0' | b'-' => number_end(b, i)?,
-        b't' => literal(b, i, b"true")?,
-        b'f' => literal(b, i, b"false")?,
-        b'n' => literal(b, i, b"null")?,
+        b'0' | b'-' => (number_end(b, i)?, false),
+        b't' => (literal(b, i, b"true")?, true),
+        b'f' => (literal(b, i, b"false")?, true),
+        b'n' => (literal(b, i, b"null")?, true),
         _ => return None,
     };
     match b.get(end) {
-        Some(&d) => DELIMITER[usize::from(d)].then_some(()),
-        None => Some(()),
+        Some(&d) => DELIMITER[usize::from(d)].then_some(plain),
+        None => Some(plain),
     }
 }
 

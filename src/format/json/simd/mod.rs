@@ -81,8 +81,9 @@ pub(super) fn validate(simd: Simd, b: &[u8]) -> Option<(Scan, bool)> {
 }
 
 /// [`validate`], with `w` told what it watches for, copying `b` into `dst`
-/// as it reads it: when it returns `Some`, the first `b.len()` bytes of
-/// `dst` are `b`'s. `None` also when `dst` is shorter than `b`.
+/// as it reads it (watched, without its whitespace outside strings): when
+/// it returns `Some`, the first bytes of `dst` are that copy. `None` also
+/// when `dst` is shorter than `b` and 64 bytes more.
 #[inline]
 pub(super) fn validate_into<W: Watch>(
     simd: Simd,
@@ -90,9 +91,9 @@ pub(super) fn validate_into<W: Watch>(
     w: &mut W,
     dst: &mut [MaybeUninit<u8>],
 ) -> Option<(Scan, bool)> {
-    let dst = dst.get_mut(..b.len())?;
+    let dst = dst.get_mut(..b.len() + 64)?;
     // SAFETY: a `Simd` exists only when the CPU has AVX2, BMI1 and
-    // PCLMULQDQ; `dst` has room for `b.len()` bytes.
+    // PCLMULQDQ; `dst` has room for `b.len()` bytes and 64 more.
     unsafe { validate_avx2::<W, true>(simd, b, w, dst.as_mut_ptr().cast()) }
 }
 
@@ -114,38 +115,44 @@ unsafe fn validate_avx2<W: Watch, const COPY: bool>(
 /// function that enables them. With the scan comes whether `b` is ASCII
 /// (all of it is loaded anyway: `json::validate_text` saves a pass).
 /// With `COPY`, each block is also stored at its place from `dst` on as
-/// it is read (`json::validate_text_into` saves another).
+/// it is read (`json::validate_text_into` saves another); watched, it is
+/// stored without its whitespace outside strings, packed, and the watch
+/// is told how many bytes that took.
 ///
 /// # Safety
-/// With `COPY`, `dst` is valid for writes of `b.len()` bytes.
+/// With `COPY`, `dst` is valid for writes of `b.len()` bytes and 64 more.
 #[inline(always)]
 pub(super) unsafe fn validate_with<V: Vectors, W: Watch, const COPY: bool>(
     v: V,
     b: &[u8],
     w: &mut W,
     dst: *mut u8,
-    shape: Option<&mut Shape>,
+    mut shape: Option<&mut Shape>,
 ) -> Option<(Scan, bool)> {
     let mut s1 = Stage1::new();
     let mut seen = v.none();
     let mut s2 = Stage2::new();
-    // With a shape (and no watch, which the grammar tells of keys), the
-    // found bytes are gathered for it rather than fed to the grammar, as
-    // long as they fit. Only vectors with a compress are given one.
-    let mut shape = shape.filter(|_| !W::ON);
+    // With a shape, the found bytes are gathered for it rather than fed to
+    // the grammar, as long as they fit. Only vectors with a compress are
+    // given one. (A watch follows stage 1, not the grammar.)
     if let Some(shape) = shape.as_deref_mut() {
         shape.begin();
     }
+    // Watched with a shape, the watch follows stage 1 (the grammar may not
+    // run); else the grammar tells it of objects and keys.
+    let by_blocks = W::ON && shape.is_some();
     let (blocks, rest) = b.as_chunks::<64>();
     let mut padded = [b' '; 64];
     padded[..rest.len()].copy_from_slice(rest);
     let count = blocks.len() + usize::from(!rest.is_empty());
     let mut k = 0;
+    // Watched, where the copy has come to.
+    let mut to = 0;
     while k < count {
         let block = blocks.get(k).unwrap_or(&padded);
         let x = v.load(block);
         seen = v.or(seen, x);
-        if COPY {
+        if COPY && !W::ON {
             // SAFETY: the caller's `dst` has room for `b.len()` bytes: a
             // whole block's 64 at `k * 64`, or the rest's.
             unsafe {
@@ -170,6 +177,11 @@ pub(super) unsafe fn validate_with<V: Vectors, W: Watch, const COPY: bool>(
             // The middle of a long string: nothing to see, here and in the
             // blocks that follow without a quote, backslash or control byte
             // (or, watched, a DEL).
+            if COPY && W::ON {
+                // SAFETY: `to <= k * 64`: within the caller's room.
+                unsafe { v.store(x, dst.add(to)) };
+                to += 64;
+            }
             k += 1;
             while let Some(block) = blocks.get(k) {
                 let x = v.load(block);
@@ -178,30 +190,64 @@ pub(super) unsafe fn validate_with<V: Vectors, W: Watch, const COPY: bool>(
                 }
                 seen = v.or(seen, x);
                 if COPY {
-                    // SAFETY: as above, for a whole block.
-                    unsafe { v.store(x, dst.add(k * 64)) };
+                    let at = if W::ON { to } else { k * 64 };
+                    // SAFETY: as above, for a whole block (`to <= k * 64`).
+                    unsafe { v.store(x, dst.add(at)) };
+                    to += 64;
                 }
                 k += 1;
             }
             continue;
         }
         let base = k * 64;
-        let (found, starts, ws_outside, closing) =
-            s1.block(v, b, block, base, x, (quote, backslash, ctrl))?;
-        if W::ON {
-            // The padding of the last block is no whitespace of the text.
-            let real = match k < blocks.len() {
-                true => !0,
-                false => (1u64 << rest.len()) - 1,
-            };
-            if ws_outside & real != 0 {
-                w.space(base, ws_outside & real);
+        let bits = s1.block(v, b, block, base, x, (quote, backslash, ctrl))?;
+        if by_blocks {
+            let (colons, curly) = v.marks(x);
+            let s = bits.structural;
+            let keep = w.block(b, base, (colons & s, curly & s, bits.strings, s));
+            if keep != 0 {
+                let room = w.room();
+                if room.len() >= 80 {
+                    let dst = room.as_mut_ptr().cast();
+                    // SAFETY: `room` takes 80 bytes.
+                    let n = unsafe {
+                        match V::COMPRESS {
+                            true => v.compress(x, keep, dst),
+                            false => {
+                                let mut padded = [0u8; 80];
+                                v.store(x, padded.as_mut_ptr());
+                                compress::runs(&padded, keep, dst)
+                            }
+                        }
+                    };
+                    w.wrote(n);
+                }
             }
         }
-        let at = grammar::At { b, base, closing };
+        if W::ON && COPY {
+            {
+                // The padding of the last block is not the text's.
+                let real = match k < blocks.len() {
+                    true => !0,
+                    false => (1u64 << rest.len()) - 1,
+                };
+                let keep = !bits.ws_outside & real;
+                // SAFETY: `to <= k * 64`, so 64 bytes from `to` are
+                // within the caller's room.
+                to += unsafe {
+                    match keep {
+                        u64::MAX => {
+                            v.store(x, dst.add(to));
+                            64
+                        }
+                        _ => v.compress(x, keep, dst.add(to)),
+                    }
+                };
+            }
+        }
         let gathered = match shape.as_deref_mut() {
             Some(shape) => {
-                let fits = shape.push(v, x, found, starts);
+                let fits = shape.push(v, x, bits.found, bits.starts);
                 if !fits {
                     // Too long to remember: the grammar from here on.
                     s2.feed(shape.bytes())?;
@@ -212,10 +258,21 @@ pub(super) unsafe fn validate_with<V: Vectors, W: Watch, const COPY: bool>(
         };
         if !gathered {
             shape = None;
-            s2.run(block, found, at, w)?;
+            let at = grammar::At {
+                b,
+                base,
+                closing: bits.closing,
+            };
+            match by_blocks {
+                true => s2.run(block, bits.found, at, &mut ())?,
+                false => s2.run(block, bits.found, at, w)?,
+            }
         }
-        grammar::scalars(b, block, base, starts, w)?;
+        grammar::scalars(b, block, base, bits.starts, w)?;
         k += 1;
+    }
+    if W::ON {
+        w.copied(to);
     }
     if s1.in_string != 0 {
         return None;
@@ -255,6 +312,7 @@ pub(super) const OP_TABLE: [u8; 16] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, b':', b'{',
 
 impl Vectors for Simd {
     type Block = (__m256i, __m256i);
+    const COMPRESS: bool = false;
 
     #[inline(always)]
     fn load(self, block: &[u8; 64]) -> Self::Block {
@@ -318,6 +376,16 @@ impl Vectors for Simd {
     }
 
     #[inline(always)]
+    fn marks(self, (lo, hi): Self::Block) -> (u64, u64) {
+        // SAFETY: `self` proves the CPU has AVX2.
+        unsafe {
+            let six = _mm256_set1_epi8(0x06);
+            let (lo6, hi6) = (_mm256_or_si256(lo, six), _mm256_or_si256(hi, six));
+            (eq(lo, hi, b':'), eq(lo6, hi6, 0x7F))
+        }
+    }
+
+    #[inline(always)]
     fn del(self, (lo, hi): Self::Block) -> u64 {
         // SAFETY: `self` proves the CPU has AVX2.
         unsafe { eq(lo, hi, 0x7F) }
@@ -345,6 +413,17 @@ impl Vectors for Simd {
     unsafe fn gather(self, v: Self::Block, found: u64, starts: u64, dst: *mut u8) -> usize {
         // SAFETY: as the caller's.
         unsafe { shape::one_by_one(self, v, found, starts, dst) }
+    }
+
+    #[inline(always)]
+    unsafe fn compress(self, v: Self::Block, keep: u64, dst: *mut u8) -> usize {
+        let mut padded = [0u8; 80];
+        // SAFETY: `self` proves the CPU has AVX2 (so SSSE3); `padded` takes
+        // the 64 stored, and the caller's `dst` takes 64 bytes.
+        unsafe {
+            self.store(v, padded.as_mut_ptr());
+            compress::by_table(&padded, keep, dst)
+        }
     }
 
     #[inline(always)]
@@ -410,6 +489,7 @@ unsafe fn table(t: [u8; 16]) -> __m256i {
 }
 
 pub(super) mod avx512;
+mod compress;
 mod grammar;
 mod shape;
 mod stage1;

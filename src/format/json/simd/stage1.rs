@@ -6,6 +6,22 @@
 
 use super::vectors::Vectors;
 
+/// What stage 1 found in a block, as bits (bit n for byte n).
+pub(super) struct Bits {
+    /// What stage 2 must look at: structural characters outside strings,
+    /// opening quotes, and the first bytes of scalars.
+    pub(super) found: u64,
+    /// The first bytes of scalars (numbers, literals, or garbage).
+    pub(super) starts: u64,
+    /// Whitespace outside strings.
+    pub(super) ws_outside: u64,
+    /// `{}[]:,` outside strings.
+    pub(super) structural: u64,
+    /// Strings, with their quotes, and the quotes that close them.
+    pub(super) strings: u64,
+    pub(super) closing: u64,
+}
+
 /// Stage 1's state from one block to the next.
 pub(super) struct Stage1 {
     /// 1 when the next block's first byte is escaped (this one ended in an
@@ -33,11 +49,9 @@ impl Stage1 {
         }
     }
 
-    /// The bytes of `block` (`x`, at `base` in `b`) that stage 2 must look
-    /// at, the first bytes of scalars among them, the whitespace outside
-    /// strings and the closing quotes, as bits, given its quotes,
-    /// backslashes and control bytes; `None` when the block shows that `b`
-    /// is not JSON.
+    /// What a block holds (`x`, at `base` in `b`), as bits, given its
+    /// quotes, backslashes and control bytes; `None` when the block shows
+    /// that `b` is not JSON.
     #[inline(always)]
     pub(super) fn block<V: Vectors>(
         &mut self,
@@ -47,7 +61,7 @@ impl Stage1 {
         base: usize,
         x: V::Block,
         (quote, backslash, ctrl): (u64, u64, u64),
-    ) -> Option<(u64, u64, u64, u64)> {
+    ) -> Option<Bits> {
         let escaped = self.escapes(backslash);
         let quote = quote & !escaped;
         // Opening quotes and the bytes inside strings.
@@ -64,7 +78,14 @@ impl Stage1 {
         if ctrl | escaped != 0 {
             self.rare(b, block, base, ctrl, ws & outside, escaped)?;
         }
-        Some((found, starts, ws & outside, quote & !in_string))
+        Some(Bits {
+            found,
+            starts,
+            ws_outside: ws & outside,
+            structural: op & outside,
+            strings: in_string | quote,
+            closing: quote & !in_string,
+        })
     }
 
     /// The checks for a block with control bytes or escapes.

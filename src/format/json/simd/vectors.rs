@@ -5,6 +5,9 @@
 /// The byte classes of 64-byte blocks, as bit masks (bit n for byte n).
 pub(in crate::format) trait Vectors: Copy {
     type Block: Copy;
+    /// Whether [`Vectors::compress`] is one instruction (else a sparse
+    /// mask is cheaper copied run by run).
+    const COMPRESS: bool;
     fn load(self, block: &[u8; 64]) -> Self::Block;
     /// No quote, backslash or control byte (the middle of a long string).
     fn quiet(self, v: Self::Block) -> bool;
@@ -15,6 +18,10 @@ pub(in crate::format) trait Vectors: Copy {
     fn layout(self, v: Self::Block) -> (u64, u64);
     /// Bit n set when an odd number of bits 0..=n of `x` are set.
     fn prefix_xor(self, x: u64) -> u64;
+    /// Colons, and the bytes that are `{` or `}` once 0x06 is set (among
+    /// `{}[]:,` those two): what a watch follows keys and objects by
+    /// (asked only by a `Watch`).
+    fn marks(self, v: Self::Block) -> (u64, u64);
     /// DEL bytes (0x7F), which `jq -c` escapes (asked only by a `Watch`).
     fn del(self, v: Self::Block) -> u64;
     /// No bytes yet, for [`Vectors::or`].
@@ -31,6 +38,12 @@ pub(in crate::format) trait Vectors: Copy {
     /// # Safety
     /// `dst` is valid for writes of 64 bytes.
     unsafe fn gather(self, v: Self::Block, found: u64, starts: u64, dst: *mut u8) -> usize;
+    /// Stores at `dst`, in order, the bytes of `v` set in `keep`; returns
+    /// how many. It may write all 64 bytes from `dst` on.
+    ///
+    /// # Safety
+    /// `dst` is valid for writes of 64 bytes.
+    unsafe fn compress(self, v: Self::Block, keep: u64, dst: *mut u8) -> usize;
     /// Stores the 64 bytes of `v` at `dst`.
     ///
     /// # Safety
