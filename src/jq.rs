@@ -67,9 +67,6 @@ pub struct Program {
     room: build::Room,
     /// The outputs of the last run.
     outs: Vec<Val>,
-    /// The program is `.`: its one output is its input, without a run of
-    /// the interpreter (whose set-up costs as much as writing the event).
-    identity: bool,
 }
 
 impl std::fmt::Debug for Program {
@@ -92,7 +89,6 @@ impl Program {
             globals: Vars::new(globals),
             room: build::Room::default(),
             outs: Vec::new(),
-            identity: text.trim() == ".",
         })
     }
 
@@ -121,13 +117,6 @@ impl Program {
     /// first error (then there are no outputs at all).
     pub fn run(&mut self, input: Val) -> Result<Outputs<'_>, String> {
         self.outs.clear();
-        if self.identity {
-            self.outs.push(input);
-            return Ok(Outputs {
-                vals: &self.outs,
-                whole: self.whole,
-            });
-        }
         let ctx = Ctx::<JustLut<Val>>::new(&self.filter.lut, self.globals.clone());
         for out in self.filter.id.run((ctx, input)) {
             match out {

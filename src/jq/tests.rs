@@ -310,24 +310,3 @@ fn interpolation_writes_numbers_as_jq_does() {
         [r#""1|[100,-0]""#, r#""1""#]
     );
 }
-
-#[test]
-fn the_identity_outputs_its_input_as_a_run_would() {
-    // `.` is not run by the interpreter; `(.)` is, and `.` alone once
-    // spaced is the identity too.
-    for data in [
-        &br#" {"a" : [1, 2.0], "b": "\u00e9"} "#[..],
-        br#"{"a":1,"a":2}"#,
-        b"not \xff json",
-        b"[1,2]",
-        b"",
-    ] {
-        for (kind, id) in [(&b""[..], &b""[..]), (b"ed\"it", b"7\xff")] {
-            let e = ev(kind, id, data);
-            let want = outputs("(.)", &e).unwrap();
-            assert_eq!(outputs(".", &e).unwrap(), want);
-            assert_eq!(outputs(" .\n", &e).unwrap(), want);
-            assert_eq!(outputs_whole(".", &e), outputs_whole("(.)", &e));
-        }
-    }
-}
