@@ -126,13 +126,9 @@ impl<'a, 'v> Pick<'a, 'v> {
                 }
                 None => self.skip(),
             }
-            self.ws();
-            let c = self.at();
-            self.i += 1;
-            if c != b',' {
+            if !self.next_item() {
                 break;
             }
-            self.ws();
         }
         let n = (self.vals.len() - start) / 2;
         let mut m = Map::with_capacity_and_hasher(n, Default::default());
@@ -143,6 +139,20 @@ impl<'a, 'v> Pick<'a, 'v> {
             m.insert(k, v);
         }
         Val::obj(m)
+    }
+
+    /// After a member or an item: past the `,` and the whitespace to the
+    /// next one (true), or past the closing bracket (false).
+    #[inline(always)]
+    fn next_item(&mut self) -> bool {
+        self.ws();
+        let c = self.at();
+        self.i += 1;
+        if c != b',' {
+            return false;
+        }
+        self.ws();
+        true
     }
 
     /// An array (at its `[`), whole.
@@ -157,13 +167,9 @@ impl<'a, 'v> Pick<'a, 'v> {
         loop {
             let v = self.value(&WHOLE);
             self.vals.push(v);
-            self.ws();
-            let c = self.at();
-            self.i += 1;
-            if c != b',' {
+            if !self.next_item() {
                 break;
             }
-            self.ws();
         }
         let items: Vec<Val> = self.vals.drain(start..).collect();
         Val::Arr(items.into())
