@@ -181,7 +181,8 @@ pub fn failure_warning(ev: &Event<'_>, place: u64, why: &str, whither: &str) -> 
     let which = if ev.id.is_empty() {
         format!("event #{place} (no ID)")
     } else {
-        format!("event {:?}", String::from_utf8_lossy(ev.id))
+        let id = one_line_excerpt(&String::from_utf8_lossy(ev.id), ERROR_CHARS);
+        format!("event {id:?}")
     };
     let (note, hint) = if crate::format::json_span(ev.data).is_none() {
         (
@@ -197,10 +198,23 @@ pub fn failure_warning(ev: &Event<'_>, place: u64, why: &str, whither: &str) -> 
 }
 
 /// A runtime error in one line (an error value that is a string is its
-/// text, as jq prints it).
+/// text, as jq prints it), cut short: jaq's messages quote the value they
+/// failed on, which a server can make megabytes long.
 fn error_text(e: &jaq_core::Error<Val>) -> String {
-    let text = e.to_string();
-    text.replace(['\n', '\r'], " ")
+    one_line_excerpt(&e.to_string(), ERROR_CHARS)
+}
+
+/// How much of a runtime error's text a warning shows.
+const ERROR_CHARS: usize = 300;
+
+/// `text` on one line, its first `max` characters and how long it was
+/// when it is longer.
+fn one_line_excerpt(text: &str, max: usize) -> String {
+    let line = text.replace(['\n', '\r'], " ");
+    match line.char_indices().nth(max) {
+        None => line,
+        Some((end, _)) => format!("{}… ({} bytes in all)", &line[..end], line.len()),
+    }
 }
 
 /// The input of one event: `{"event", "id" (when it has one), "data",

@@ -310,3 +310,21 @@ fn interpolation_writes_numbers_as_jq_does() {
         [r#""1|[100,-0]""#, r#""1""#]
     );
 }
+
+#[test]
+fn a_runtime_error_quoting_a_huge_value_is_cut_short() {
+    // jaq's message quotes the value it failed on: a server's megabyte of
+    // data must not become a megabyte-long warning line.
+    let data = format!("\"{}\"", "x".repeat(1 << 20));
+    let e = ev(b"", b"", data.as_bytes());
+    let err = outputs(".data.a", &e).unwrap_err();
+    assert!(err.len() < 1000, "{} bytes", err.len());
+    assert!(err.contains("… ("), "{err}");
+    let id = "i".repeat(1 << 16);
+    let e = ev(b"", id.as_bytes(), b"1");
+    let warning = failure_warning(&e, 1, &err, "skipped");
+    assert!(warning.len() < 2000, "{} bytes", warning.len());
+    // A short text is left whole, on one line.
+    assert_eq!(one_line_excerpt("a\nb\rc", 300), "a b c");
+    assert_eq!(one_line_excerpt("ééé", 2), "éé… (6 bytes in all)");
+}
