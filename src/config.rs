@@ -48,8 +48,8 @@ pub struct Config {
     pub jq: Option<jq::Options>,
     /// `-j`: no newline after each output (stdout only).
     pub join_output: bool,
-    /// `--until`: the condition that ends the run (it compiles).
-    pub until: Option<String>,
+    /// `--until`: the condition that ends the run, compiled.
+    pub until: Option<crate::until::Until>,
     /// Stdout is a terminal (the live status line must make way for output).
     pub stdout_is_terminal: bool,
     pub quiet: bool,
@@ -160,9 +160,10 @@ impl Config {
                 "-j/--join-output: -f sse needs the blank line that ends each event; use -f data or json",
             ));
         }
-        if let Some(u) = &cli.until {
-            crate::until::Until::compile(u).map_err(bad)?;
-        }
+        let until = match &cli.until {
+            Some(u) => Some(crate::until::Until::compile(u).map_err(bad)?),
+            None => None,
+        };
         if format != Format::Json && jq.is_none() {
             for (set, flag) in [
                 (cli.json_data, "--json-data"),
@@ -261,7 +262,7 @@ impl Config {
             output: kafka.map_or(Output::Stdout, Output::Kafka),
             jq,
             join_output: cli.join_output,
-            until: cli.until.clone(),
+            until,
             stdout_is_terminal: env.stdout_is_terminal,
             quiet: cli.quiet,
             verbose: cli.verbose,
@@ -502,9 +503,8 @@ fn build_jq(cli: &Cli, format: Format) -> Result<Option<jq::Options>> {
     if cli.comments {
         return Err(bad("--comments does not go with --jq"));
     }
-    jq::Program::compile(filter).map_err(bad)?;
     Ok(Some(jq::Options {
-        filter: filter.clone(),
+        program: jq::Program::compile(filter).map_err(bad)?,
         // jq -j implies -r.
         raw: format == Format::Data || cli.join_output,
         timestamp: cli.timestamp,

@@ -39,12 +39,12 @@ pub use write::{write_json, write_output};
 
 type Filter = jaq_core::compile::Filter<Native<JustLut<Val>>>;
 
-/// What `--jq` asks for; `config` builds it (and checks that the program
-/// compiles), the pipeline compiles it for its run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What `--jq` asks for; `config` builds it, compiling the program once
+/// (a compile error is a usage error), and the pipeline runs a copy.
+#[derive(Debug, Clone)]
 pub struct Options {
-    /// The program's text.
-    pub filter: String,
+    /// The program, compiled.
+    pub program: Program,
     /// Write a string output as its raw text (`-f data`, and Kafka's
     /// default), as `jq -r` does; else everything as compact JSON.
     pub raw: bool,
@@ -54,7 +54,8 @@ pub struct Options {
 
 /// A compiled `--jq` program and the buffers its runs reuse.
 pub struct Program {
-    filter: Filter,
+    /// Shared by the copies of the program (`Clone`): it does not change.
+    filter: std::rc::Rc<Filter>,
     /// What the program can see of its input: the rest of `data` is not
     /// built.
     need: Need,
@@ -67,6 +68,20 @@ pub struct Program {
     room: build::Room,
     /// The outputs of the last run.
     outs: Vec<Val>,
+}
+
+/// A copy runs on its own: the buffers are not shared.
+impl Clone for Program {
+    fn clone(&self) -> Program {
+        Program {
+            filter: self.filter.clone(),
+            need: self.need.clone(),
+            whole: self.whole,
+            globals: self.globals.clone(),
+            room: build::Room::default(),
+            outs: Vec::new(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Program {
@@ -83,7 +98,7 @@ impl Program {
         let (need, whole) = Need::plan(text);
         crate::alloc::for_jq();
         Ok(Program {
-            filter,
+            filter: std::rc::Rc::new(filter),
             need,
             whole,
             globals: Vars::new(globals),

@@ -98,17 +98,15 @@ pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
 }
 
 impl<'a> Run<'a> {
-    /// Start the service, find the resume point, open the sink and compile
-    /// `--jq` and `--until`; also returns the ID the parser starts from.
+    /// Start the service, find the resume point, open the sink and take
+    /// copies of the compiled `--jq` and `--until`; also returns the ID the
+    /// parser starts from.
     fn open(cfg: &'a Config, control: Arc<Control>, log: &'a Log) -> Result<(Run<'a>, String)> {
         let service = Service::start(cfg, log)?;
         let (resume, first_id) = Resume::start(cfg, log)?;
         let sink = Sink::open(&cfg.output, log)?;
         let jq = JqStage::new(cfg, &sink)?;
-        let until = match &cfg.until {
-            Some(text) => Some(Until::compile(text).map_err(anyhow::Error::msg)?),
-            None => None,
-        };
+        let until = cfg.until.clone();
         let run = Run {
             cfg,
             log,

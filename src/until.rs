@@ -13,6 +13,7 @@ use crate::log::Log;
 use crate::sse::Event;
 use jaq_core::ValT;
 
+#[derive(Debug, Clone)]
 pub struct Until {
     program: Program,
     /// The program failed on an event: the error, the first time only.

@@ -27,7 +27,7 @@ impl JqStage {
         let Some(opts) = &cfg.jq else {
             return Ok(None);
         };
-        let mut program = jq::Program::compile(&opts.filter).map_err(anyhow::Error::msg)?;
+        let mut program = opts.program.clone();
         let key_pointer = sink.key_pointer().map(str::to_string);
         if let Some(p) = &key_pointer {
             program.reads_key(p);
