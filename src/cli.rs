@@ -6,11 +6,13 @@
 //! `value_name`; short flags are spelled out; defaults live here, validation
 //! and interpretation live in `config`.
 
-use crate::sink::kafka::KeySpec;
 use crate::values;
 use clap::{ArgAction, ArgGroup, Parser, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
+
+mod kafka;
+pub use kafka::KafkaArgs;
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -412,60 +414,8 @@ pub struct Cli {
     )]
     pub max_event_size: usize,
 
-    // ---- Kafka ----
-    /// Send events to these Kafka brokers instead of stdout.
-    #[arg(
-        short = 'b',
-        long,
-        value_name = "HOST:PORT[,...]",
-        env = "SSETAP_BROKERS",
-        hide_env_values = true,
-        help_heading = "Kafka"
-    )]
-    pub brokers: Option<String>,
-
-    /// Kafka topic; '{event}' in it is replaced by each event's type.
-    #[arg(short = 't', long, value_name = "NAME", help_heading = "Kafka")]
-    pub topic: Option<String>,
-
-    /// Record key: none, id, event, or a JSON pointer (/a/b) into the data.
-    #[arg(
-        long,
-        value_name = "KEY",
-        default_value = "none",
-        value_parser = values::key,
-        help_heading = "Kafka"
-    )]
-    pub key: KeySpec,
-
-    /// Set a librdkafka property (repeatable), e.g. compression.type=zstd.
-    #[arg(
-        long = "kafka-property",
-        value_name = "KEY=VALUE",
-        help_heading = "Kafka"
-    )]
-    pub kafka_properties: Vec<String>,
-
-    /// Read librdkafka properties from a file (key=value lines, # comments),
-    /// like kcat -F. Put secrets here, in a file only you can read.
-    #[arg(short = 'F', long, value_name = "FILE", help_heading = "Kafka")]
-    pub kafka_config: Option<PathBuf>,
-
-    /// At exit, wait this long for Kafka to acknowledge what is in flight
-    /// [default: 30s].
-    #[arg(
-        long,
-        value_name = "DURATION",
-        value_parser = values::duration,
-        help_heading = "Kafka"
-    )]
-    pub flush_timeout: Option<Duration>,
-
-    /// Send an event Kafka refuses for good (too large, an illegal or missing
-    /// routed topic, invalid or against policy) to this topic instead of
-    /// failing the run; headers ssetap.error and ssetap.topic say why and where.
-    #[arg(long, value_name = "TOPIC", requires = "kafka", help_heading = "Kafka")]
-    pub dead_letter_topic: Option<String>,
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
 
     // ---- diagnostics ----
     /// No connection messages on stderr (warnings and errors still appear).

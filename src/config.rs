@@ -92,9 +92,6 @@ pub struct Env<'a> {
     pub ask_password: &'a dyn Fn(&str) -> std::io::Result<Option<String>>,
 }
 
-/// `--flush-timeout` when not given (its help says so).
-const DEFAULT_FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
-
 fn bad(msg: impl Into<String>) -> anyhow::Error {
     UsageError(msg.into()).into()
 }
@@ -141,7 +138,7 @@ impl Config {
             }
             _ => Resend::Always,
         };
-        let kafka = build_kafka(&cli, &mut secrets, &mut warnings)?;
+        let kafka = kafka_sink::build(&cli.kafka, &mut secrets, &mut warnings)?;
         let format = match cli.format {
             Some(FormatArg::Json) => Format::Json,
             Some(FormatArg::Data) => Format::Data,
@@ -379,93 +376,6 @@ fn build_request(
     })
 }
 
-fn build_kafka(
-    cli: &Cli,
-    secrets: &mut Vec<String>,
-    warnings: &mut Vec<String>,
-) -> Result<Option<kafka::Options>> {
-    let wanted = cli.brokers.is_some()
-        || cli.topic.is_some()
-        || cli.kafka_config.is_some()
-        || !cli.kafka_properties.is_empty();
-    if !wanted {
-        if cli.key != kafka::KeySpec::None {
-            return Err(bad("--key only applies to the Kafka sink (-b/--brokers)"));
-        }
-        if cli.flush_timeout.is_some() {
-            return Err(bad(
-                "--flush-timeout only applies to the Kafka sink (-b/--brokers)",
-            ));
-        }
-        return Ok(None);
-    }
-    let mut properties: Vec<(String, String)> = vec![
-        ("acks".into(), "all".into()),
-        ("enable.idempotence".into(), "true".into()),
-    ];
-    if let Some(path) = &cli.kafka_config {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read -F/--kafka-config {}", path.display()))?;
-        for (n, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let Some((k, v)) = line.split_once('=') else {
-                return Err(bad(format!(
-                    "{}:{}: expected key=value",
-                    path.display(),
-                    n + 1
-                )));
-            };
-            properties.push((k.trim().to_string(), v.trim().to_string()));
-        }
-        let holds_secret = properties
-            .iter()
-            .any(|(k, v)| crate::redact::is_secret_property(k) && !v.is_empty());
-        if holds_secret && values::readable_by_others(path) {
-            warnings.push(format!(
-                "{} holds secrets and others can read it; chmod 600 it",
-                path.display()
-            ));
-        }
-    }
-    if let Some(b) = &cli.brokers {
-        properties.push(("bootstrap.servers".into(), b.clone()));
-    }
-    for p in &cli.kafka_properties {
-        let Some((k, v)) = p.split_once('=') else {
-            return Err(bad(format!(
-                "--kafka-property: expected KEY=VALUE, got {p:?}"
-            )));
-        };
-        properties.push((k.trim().to_string(), v.trim().to_string()));
-    }
-    for (k, v) in &properties {
-        if crate::redact::is_secret_property(k) && !v.is_empty() {
-            secrets.push(v.clone());
-        }
-    }
-    if !properties
-        .iter()
-        .any(|(k, _)| k == "bootstrap.servers" || k == "metadata.broker.list")
-    {
-        return Err(bad(
-            "Kafka needs brokers: -b HOST:PORT, $SSETAP_BROKERS, or bootstrap.servers in -F",
-        ));
-    }
-    let Some(topic) = cli.topic.clone().filter(|t| !t.is_empty()) else {
-        return Err(bad("-t/--topic is required with Kafka (-b/-F)"));
-    };
-    Ok(Some(kafka::Options {
-        topic,
-        key: cli.key.clone(),
-        properties,
-        flush_timeout: cli.flush_timeout.unwrap_or(DEFAULT_FLUSH_TIMEOUT),
-        dead_letter_topic: cli.dead_letter_topic.clone(),
-    }))
-}
-
 /// `--state-file`, or `--state-topic` with its key (clap keeps them apart
 /// and ties the topic to Kafka).
 fn state_store(cli: &Cli, input: &Input, kafka: Option<&kafka::Options>) -> Option<StateStore> {
@@ -513,5 +423,6 @@ fn build_jq(cli: &Cli, format: Format) -> Result<Option<jq::Options>> {
 
 mod auth;
 mod headers;
+mod kafka_sink;
 #[cfg(test)]
 mod tests;
