@@ -15,10 +15,14 @@
 //! What the program cannot see is not built (`need`: the paths it reads,
 //! worked out from its syntax once), and outputs that are the input itself
 //! or its `data` are written from the event's bytes (`raw`), so a filter
-//! costs little more than `--json-data`.
+//! costs little more than `--json-data`. The programs most often run on
+//! event streams (paths, literals, `select`, comparisons, object and array
+//! construction…) run on a small evaluator of ssetap's (`fast`) before
+//! jaq; jaq runs any event it does not handle, from scratch.
 
 mod build;
 mod compile;
+mod fast;
 mod funs;
 mod libm;
 mod need;
@@ -55,6 +59,9 @@ pub struct Options {
 /// A compiled `--jq` program and the buffers its runs reuse.
 pub struct Program {
     filter: Filter,
+    /// The program on the fast evaluator, when it can run it; jaq runs
+    /// what it does not handle.
+    fast: Option<fast::Fast>,
     /// What the program can see of its input: the rest of `data` is not
     /// built.
     need: Need,
@@ -84,6 +91,7 @@ impl Program {
         crate::alloc::for_jq();
         Ok(Program {
             filter,
+            fast: fast::Fast::new(text),
             need,
             whole,
             globals: Vars::new(globals),
@@ -117,6 +125,14 @@ impl Program {
     /// first error (then there are no outputs at all).
     pub fn run(&mut self, input: Val) -> Result<Outputs<'_>, String> {
         self.outs.clear();
+        if let Some(fast) = &self.fast
+            && fast.run(&input, &mut self.outs).is_ok()
+        {
+            return Ok(Outputs {
+                vals: &self.outs,
+                whole: self.whole,
+            });
+        }
         let ctx = Ctx::<JustLut<Val>>::new(&self.filter.lut, self.globals.clone());
         for out in self.filter.id.run((ctx, input)) {
             match out {
