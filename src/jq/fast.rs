@@ -72,9 +72,9 @@ pub struct Bail;
 type Res = Result<(), Bail>;
 type Out<'o> = &'o mut dyn FnMut(&Val) -> Res;
 
-/// How deeply the program's steps may nest: deeper programs run on jaq
-/// (the evaluator recurses once per level).
-const MAX_DEPTH: usize = 200;
+/// How deeply the program's terms may nest: deeper programs run on jaq
+/// (building and running the evaluator recurses once per level).
+const MAX_DEPTH: usize = 100;
 /// The most entries an object construction may have here.
 const MAX_ENTRIES: usize = 32;
 
@@ -86,9 +86,10 @@ impl Fast {
         let tokens = Lexer::new(text).lex().ok()?;
         let mut term = Parser::new(&tokens).parse(|p| p.term()).ok()?;
         super::rewrite::as_jq(&mut term);
-        Some(Fast {
-            root: node(&term, 0)?,
-        })
+        if too_deep(&term, MAX_DEPTH) {
+            return None;
+        }
+        Some(Fast { root: node(&term)? })
     }
 
     /// Run on `input`, appending the outputs to `outs`; on a bail-out
@@ -106,11 +107,40 @@ impl Fast {
     }
 }
 
-fn node(t: &Term<&str>, depth: usize) -> Option<Node> {
-    if depth > MAX_DEPTH {
-        return None;
+/// Whether `t` nests deeper than `budget` (looking no deeper than that).
+fn too_deep(t: &Term<&str>, budget: usize) -> bool {
+    let Some(b) = budget.checked_sub(1) else {
+        return true;
+    };
+    let deep = |t: &Term<&str>| too_deep(t, b);
+    match t {
+        Term::Arr(Some(f)) | Term::Neg(f) => deep(f),
+        Term::Str(_, parts) => parts
+            .iter()
+            .any(|p| matches!(p, StrPart::Term(f) if deep(f))),
+        Term::Obj(entries) => entries
+            .iter()
+            .any(|(k, v)| deep(k) || v.as_ref().is_some_and(deep)),
+        Term::BinOp(l, _, r) => deep(l) || deep(r),
+        Term::IfThenElse(branches, otherwise) => {
+            branches.iter().any(|(c, t)| deep(c) || deep(t))
+                || otherwise.as_deref().is_some_and(deep)
+        }
+        Term::Call(_, args) => args.iter().any(deep),
+        Term::Path(base, path) => {
+            deep(base)
+                || path
+                    .0
+                    .iter()
+                    .any(|(p, _)| matches!(p, Part::Index(i) if deep(i)))
+        }
+        // Nothing else is in the subset.
+        _ => false,
     }
-    let sub = |t: &Term<&str>| node(t, depth + 1).map(Box::new);
+}
+
+fn node(t: &Term<&str>) -> Option<Node> {
+    let sub = |t: &Term<&str>| node(t).map(Box::new);
     Some(match t {
         Term::Id => Node::Id,
         Term::Num(n) => Node::Const(match n.parse::<isize>() {
@@ -120,7 +150,7 @@ fn node(t: &Term<&str>, depth: usize) -> Option<Node> {
         Term::Str(_, parts) => Node::Const(string(parts)?),
         Term::Arr(None) => Node::Const(Val::from_iter(std::iter::empty())),
         Term::Arr(Some(f)) => Node::Arr(sub(f)?),
-        Term::Obj(entries) => object(entries, depth)?,
+        Term::Obj(entries) => object(entries)?,
         Term::Neg(f) => match *sub(f)? {
             Node::Const(c) => Node::Const((-c).ok()?),
             f => Node::Neg(Box::new(f)),
@@ -148,12 +178,12 @@ fn node(t: &Term<&str>, depth: usize) -> Option<Node> {
             }
             *acc
         }
-        Term::Call(name, args) => call(name, args, depth)?,
+        Term::Call(name, args) => call(name, args)?,
         Term::Path(base, path) => {
             let mut keys = Vec::with_capacity(path.0.len());
             for (part, opt) in &path.0 {
                 match (part, opt) {
-                    (Part::Index(i), Opt::Essential) => keys.push(constant(i, depth)?),
+                    (Part::Index(i), Opt::Essential) => keys.push(constant(i)?),
                     _ => return None,
                 }
             }
@@ -166,11 +196,11 @@ fn node(t: &Term<&str>, depth: usize) -> Option<Node> {
 /// A call to one of jaq's or ssetap's definitions or natives, which are
 /// the ones called: the program defines nothing (a `def` gets no fast
 /// evaluator). `tests` checks that these are still their definitions.
-fn call(name: &str, args: &[Term<&str>], depth: usize) -> Option<Node> {
+fn call(name: &str, args: &[Term<&str>]) -> Option<Node> {
     let native = |f| Some(Node::Native(f));
     match (name, args) {
         ("select", [f]) => Some(Node::If(
-            Box::new(node(f, depth + 1)?),
+            Box::new(node(f)?),
             Box::new(Node::Id),
             Box::new(Node::Empty),
         )),
@@ -192,8 +222,8 @@ fn call(name: &str, args: &[Term<&str>], depth: usize) -> Option<Node> {
 }
 
 /// The value of a term that is a literal (a key or an index).
-fn constant(t: &Term<&str>, depth: usize) -> Option<Val> {
-    match node(t, depth + 1)? {
+fn constant(t: &Term<&str>) -> Option<Val> {
+    match node(t)? {
         Node::Const(c) => Some(c),
         _ => None,
     }
@@ -220,7 +250,7 @@ fn string(parts: &[StrPart<&str, Term<&str>>]) -> Option<Val> {
 
 /// `{k: f, "k": f, k, "k"}` (jaq's `{k}` is `{k: .k}`); the value of
 /// `{k1: f1} + {k2: f2} + …` is that of inserting each in turn.
-fn object(entries: &[(Term<&str>, Option<Term<&str>>)], depth: usize) -> Option<Node> {
+fn object(entries: &[(Term<&str>, Option<Term<&str>>)]) -> Option<Node> {
     if entries.is_empty() {
         return Some(Node::Const(Val::obj(Map::default())));
     }
@@ -229,12 +259,12 @@ fn object(entries: &[(Term<&str>, Option<Term<&str>>)], depth: usize) -> Option<
     }
     let mut out = Vec::with_capacity(entries.len());
     for (k, v) in entries {
-        let key = constant(k, depth)?;
+        let key = constant(k)?;
         if !matches!(key, Val::TStr(_)) {
             return None;
         }
         let value = match v {
-            Some(v) => node(v, depth + 1)?,
+            Some(v) => node(v)?,
             None => Node::Path(Box::new(Node::Id), Box::new([key.clone()])),
         };
         out.push((key, value));
@@ -350,7 +380,10 @@ fn fill(
         return out(&Val::obj(map));
     };
     eval(f, v, &mut |x| {
-        let here = Chosen { val: x, prev: chosen };
+        let here = Chosen {
+            val: x,
+            prev: chosen,
+        };
         fill(entries, v, Some(&here), depth + 1, &mut *out)
     })
 }

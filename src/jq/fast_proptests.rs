@@ -47,10 +47,46 @@ fn json() -> impl Strategy<Value = String> {
 /// over two streams, which the rewrite gives variables, stay on jaq).
 fn program() -> impl Strategy<Value = String> {
     let leaf = prop::sample::select(vec![
-        ".", ".a", ".b", ".c", ".a.b", ".\"a\"", ".[\"b\"]", ".[0]", ".[1]", ".[-1]", ".a[0]",
-        "null", "true", "false", "0", "1", "1.0", "-2", "2.5", "1e3", "100000000000000000000",
-        "\"a\"", "\"b\"", "\"é\"", "\"x\\ty\"", "\"\\u00e9\"", "\"\"", "empty", "not", "@tsv", "@csv",
-        "tojson", "tostring", "@json", "@text", "[]", "{}", "{a}", "{\"b\"}", "{a: 1, a: 2}",
+        ".",
+        ".a",
+        ".b",
+        ".c",
+        ".a.b",
+        ".\"a\"",
+        ".[\"b\"]",
+        ".[0]",
+        ".[1]",
+        ".[-1]",
+        ".a[0]",
+        "null",
+        "true",
+        "false",
+        "0",
+        "1",
+        "1.0",
+        "-2",
+        "2.5",
+        "1e3",
+        "100000000000000000000",
+        "\"a\"",
+        "\"b\"",
+        "\"é\"",
+        "\"x\\ty\"",
+        "\"\\u00e9\"",
+        "\"\"",
+        "empty",
+        "not",
+        "@tsv",
+        "@csv",
+        "tojson",
+        "tostring",
+        "@json",
+        "@text",
+        "[]",
+        "{}",
+        "{a}",
+        "{\"b\"}",
+        "{a: 1, a: 2}",
     ])
     .prop_map(str::to_string);
     leaf.prop_recursive(5, 40, 3, |p| {
@@ -148,7 +184,13 @@ fn ordinary_programs_are_handled() {
 
 #[test]
 fn errors_bail_out_to_jaq() {
-    for program in [".data.n.x", ".data.title[0]", ".data.n + \"s\"", ".data.meta | @tsv", "-.data.user"] {
+    for program in [
+        ".data.n.x",
+        ".data.title[0]",
+        ".data.n + \"s\"",
+        ".data.meta | @tsv",
+        "-.data.user",
+    ] {
         let (jaq, fast) = both(program, EVENT);
         assert!(fast.is_none(), "{program}");
         assert!(jaq.is_err(), "{program}");
@@ -205,10 +247,17 @@ fn the_builtins_it_runs_are_still_those_definitions() {
         ("@text", 0, "_ssetap_tostring"),
     ];
     for (name, arity, body) in expected {
-        let last = defs.iter().rev().find(|d| d.name == name && d.args.len() == arity);
+        let last = defs
+            .iter()
+            .rev()
+            .find(|d| d.name == name && d.args.len() == arity);
         let last = last.unwrap_or_else(|| panic!("{name}/{arity} is defined"));
         let want = jaq_core::load::parse(body, |p| p.term()).expect("parses");
-        assert_eq!(format!("{:?}", last.body), format!("{want:?}"), "{name}/{arity}");
+        assert_eq!(
+            format!("{:?}", last.body),
+            format!("{want:?}"),
+            "{name}/{arity}"
+        );
     }
 }
 
@@ -221,12 +270,35 @@ fn random_programs_are_mostly_handled() {
     let mut runner = TestRunner::deterministic();
     let (mut handled, mut ran, n) = (0, 0, 400);
     for _ in 0..n {
-        let p = program().new_tree(&mut runner).expect("a program").current();
+        let p = program()
+            .new_tree(&mut runner)
+            .expect("a program")
+            .current();
         let data = json().new_tree(&mut runner).expect("data").current();
         let (jaq, fast) = both(&format!(".data | {p}"), &data);
         handled += usize::from(fast.is_some());
         ran += usize::from(jaq.is_ok());
     }
     eprintln!("handled {handled} of {n}, jaq ran {ran}");
-    assert!(handled * 4 >= ran * 3, "handled {handled} of {ran} that jaq ran");
+    assert!(
+        handled * 4 >= ran * 3,
+        "handled {handled} of {ran} that jaq ran"
+    );
+}
+
+/// Nesting is bounded by the program's size: deeply nested programs run
+/// (on a test thread's small stack), and beyond a depth jaq runs them.
+#[test]
+fn deep_programs_run_or_stay_on_jaq() {
+    let pipeline = vec![".a"; 90].join(" | ");
+    let nested = format!("{}.a{}", "[(".repeat(45), ")]".repeat(45));
+    let objects = format!("{}1{}", "{a: ".repeat(90), "}".repeat(90));
+    for program in [pipeline, nested, objects] {
+        let (jaq, fast) = both(&program, "{}");
+        assert_eq!(shown(&fast.expect("handled")), shown(&jaq.expect("runs")));
+    }
+    let deeper = format!("{}.{}", "[".repeat(101), "]".repeat(101));
+    assert!(Fast::new(&deeper).is_none());
+    let (jaq, fast) = both(&deeper, "{}");
+    assert!(fast.is_none() && jaq.is_ok());
 }
