@@ -1,17 +1,17 @@
 //! The fast path of `--jq`: a small evaluator for the programs people run
-//! on event streams (paths with literal keys, literals, `|`, `,`,
+//! on event streams (paths with literal keys and `[]`, literals, `|`, `,`,
 //! `select`, `if`, `and`/`or`/`not`, `//`, comparisons, `+ - *`, object
 //! and array construction, `@csv`/`@tsv`/`tojson`/`tostring`), tried
 //! before jaq on each event. jaq stays the reference: what this evaluator
 //! gives is what jaq gives, or nothing at all.
 //!
 //! A program with anything else (a definition, a variable, `?`, `try`,
-//! `reduce`, `..`, `.[]`, interpolation, any other call) gets no fast
+//! `reduce`, `..`, slices, interpolation, any other call) gets no fast
 //! evaluator. At run time, any error or surprise is a bail-out: the
 //! outputs so far are dropped and jaq runs the event from scratch (these
 //! programs have no side effects), so jaq's outputs and error messages are
-//! what users see. The operations on values are jaq's own (`ValT::index`,
-//! `as_bool`, `Cmp::run`, `Math::run`, `Neg`) or ssetap's natives
+//! what users see. The operations on values are jaq's own (`ValT::index`
+//! and `values`, `as_bool`, `Cmp::run`, `Math::run`, `Neg`) or ssetap's natives
 //! (`funs.rs`); the order of outputs is jaq's (`l, r`: left first; `l op
 //! r`, `{k: l, j: r}`: for each output of the left side, each of the
 //! right). Outputs are passed on by reference to a callback, so nothing
@@ -40,8 +40,8 @@ enum Node {
     Const(Val),
     /// `empty`
     Empty,
-    /// `f.k1.k2…` with literal keys or indices.
-    Path(Box<Node>, Box<[Val]>),
+    /// `f.k1[]…` with literal keys or indices, and `[]`.
+    Path(Box<Node>, Box<[Step]>),
     /// `f | g`
     Pipe(Box<Node>, Box<Node>),
     /// `f, g`
@@ -63,6 +63,14 @@ enum Node {
     Obj(Box<[(Val, Node)]>),
     /// A native of `funs.rs` (`@csv`, `@tsv`, `tojson`, `tostring`).
     Native(fn(&Val) -> Result<Val, Bail>),
+}
+
+/// A step of a path.
+enum Step {
+    /// `.[k]`
+    Key(Val),
+    /// `.[]`
+    Each,
 }
 
 /// Not handled here: jaq runs the event.
@@ -179,15 +187,16 @@ fn node(t: &Term<&str>) -> Option<Node> {
             *acc
         }
         Term::Call(name, args) => call(name, args)?,
-        Term::Path(base, path) => {
-            let mut keys = Vec::with_capacity(path.0.len());
+        Term::Path(base, path) if path.0.len() <= MAX_DEPTH => {
+            let mut steps = Vec::with_capacity(path.0.len());
             for (part, opt) in &path.0 {
                 match (part, opt) {
-                    (Part::Index(i), Opt::Essential) => keys.push(constant(i)?),
+                    (Part::Index(i), Opt::Essential) => steps.push(Step::Key(constant(i)?)),
+                    (Part::Range(None, None), Opt::Essential) => steps.push(Step::Each),
                     _ => return None,
                 }
             }
-            Node::Path(sub(base)?, keys.into())
+            Node::Path(sub(base)?, steps.into())
         }
         _ => return None,
     })
@@ -265,7 +274,7 @@ fn object(entries: &[(Term<&str>, Option<Term<&str>>)]) -> Option<Node> {
         }
         let value = match v {
             Some(v) => node(v)?,
-            None => Node::Path(Box::new(Node::Id), Box::new([key.clone()])),
+            None => Node::Path(Box::new(Node::Id), Box::new([Step::Key(key.clone())])),
         };
         out.push((key, value));
     }
@@ -278,7 +287,7 @@ fn eval(n: &Node, v: &Val, out: Out<'_>) -> Res {
         Node::Id => out(v),
         Node::Const(c) => out(c),
         Node::Empty => Ok(()),
-        Node::Path(base, keys) => eval(base, v, &mut |x| index(x, keys, &mut *out)),
+        Node::Path(base, steps) => eval(base, v, &mut |x| walk(x, steps, &mut *out)),
         Node::Pipe(l, r) => eval(l, v, &mut |x| eval(r, x, &mut *out)),
         Node::Comma(l, r) => {
             eval(l, v, &mut *out)?;
@@ -330,27 +339,24 @@ fn eval(n: &Node, v: &Val, out: Out<'_>) -> Res {
     }
 }
 
-/// `x.k1.k2…` as jaq's `ValT::index` gives it; an object's member and
-/// null's are read in place (as `index` reads them), not copied.
-fn index(x: &Val, keys: &[Val], out: Out<'_>) -> Res {
-    let mut at = x;
-    for (i, k) in keys.iter().enumerate() {
-        at = match at {
-            Val::Obj(o) => match o.get(k) {
-                Some(member) => member,
-                None => return index(&Val::Null, &keys[i + 1..], out),
-            },
-            Val::Null => at,
-            _ => {
-                let mut owned = at.clone();
-                for k in &keys[i..] {
-                    owned = owned.index(k).map_err(|_| Bail)?;
-                }
-                return out(&owned);
-            }
-        };
+/// `x.k1[]…` as jaq's `ValT::index` and `ValT::values` give it, read in
+/// place where they only look up (an object's member, null's) or go
+/// through (`[]` of an array or object, in its order).
+fn walk(at: &Val, steps: &[Step], out: Out<'_>) -> Res {
+    let Some((step, rest)) = steps.split_first() else {
+        return out(at);
+    };
+    match (step, at) {
+        (Step::Key(k), Val::Obj(o)) => match o.get(k) {
+            Some(member) => walk(member, rest, out),
+            None => walk(&Val::Null, rest, out),
+        },
+        (Step::Key(_), Val::Null) => walk(at, rest, out),
+        (Step::Key(k), _) => walk(&at.clone().index(k).map_err(|_| Bail)?, rest, out),
+        (Step::Each, Val::Arr(a)) => a.iter().try_for_each(|x| walk(x, rest, &mut *out)),
+        (Step::Each, Val::Obj(o)) => o.values().try_for_each(|x| walk(x, rest, &mut *out)),
+        (Step::Each, _) => Err(Bail),
     }
-    out(at)
 }
 
 /// The values chosen so far for an object's entries, last first.

@@ -58,6 +58,11 @@ fn program() -> impl Strategy<Value = String> {
         ".[1]",
         ".[-1]",
         ".a[0]",
+        ".[]",
+        ".a[]",
+        ".[].a",
+        "[.[]]",
+        ".[][0]",
         "null",
         "true",
         "false",
@@ -174,6 +179,7 @@ fn ordinary_programs_are_handled() {
         ".data.n + 1, .data.title + \"!\", -.data.n, .data.tags + [\"c\"]",
         ".event, .id, .",
         ".data | {a: (.n, .x), b: (1, 2)}",
+        ".data.tags[], .data.meta[], [.data.tags[] | {t: .}]",
     ];
     for program in programs {
         let (jaq, fast) = both(program, EVENT);
@@ -186,6 +192,8 @@ fn ordinary_programs_are_handled() {
 fn errors_bail_out_to_jaq() {
     for program in [
         ".data.n.x",
+        ".data.n[]",
+        ".data.nosuch[]",
         ".data.title[0]",
         ".data.n + \"s\"",
         ".data.meta | @tsv",
@@ -207,7 +215,7 @@ fn what_the_subset_leaves_out_stays_on_jaq() {
         ".data as $d | $d",
         ".data.a?",
         "try .data.n.x",
-        ".data.tags[]",
+        ".data.tags[]?",
         ".data.tags[0:1]",
         "..",
         "\"\\(.data.n)\"",
