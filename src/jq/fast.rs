@@ -1,12 +1,13 @@
 //! The fast path of `--jq`: a small evaluator for the programs people run
 //! on event streams (paths with literal keys and `[]`, literals, `|`, `,`,
 //! `select`, `if`, `and`/`or`/`not`, `//`, comparisons, `+ - *`, object
-//! and array construction, `@csv`/`@tsv`/`tojson`/`tostring`), tried
+//! and array construction, string interpolation,
+//! `@csv`/`@tsv`/`@json`/`@text`/`tojson`/`tostring`), tried
 //! before jaq on each event. jaq stays the reference: what this evaluator
 //! gives is what jaq gives, or nothing at all.
 //!
 //! A program with anything else (a definition, a variable, `?`, `try`,
-//! `reduce`, `..`, slices, interpolation, any other call) gets no fast
+//! `reduce`, `..`, slices, any other call or format) gets no fast
 //! evaluator. At run time, any error or surprise is a bail-out: the
 //! outputs so far are dropped and jaq runs the event from scratch (these
 //! programs have no side effects), so jaq's outputs and error messages are
@@ -155,7 +156,7 @@ fn node(t: &Term<&str>) -> Option<Node> {
             Ok(i) => Val::from(i),
             Err(_) => Val::from_num(n).ok()?,
         }),
-        Term::Str(_, parts) => Node::Const(string(parts)?),
+        Term::Str(fmt, parts) => string(*fmt, parts)?,
         Term::Arr(None) => Node::Const(Val::from_iter(std::iter::empty())),
         Term::Arr(Some(f)) => Node::Arr(sub(f)?),
         Term::Obj(entries) => object(entries)?,
@@ -238,21 +239,27 @@ fn constant(t: &Term<&str>) -> Option<Val> {
     }
 }
 
-/// A string without interpolation: its parts joined as jaq joins them
-/// (`+`); any format (`@base64 "x"`) applies only to what is
-/// interpolated.
-fn string(parts: &[StrPart<&str, Term<&str>>]) -> Option<Val> {
-    let mut vals = Vec::with_capacity(parts.len());
+/// A string: its parts joined as jaq joins them (`+`, the first part's
+/// outputs varying slowest), each interpolated value written by the
+/// format (`@text` when none is named: the rewrite names it), literal
+/// parts joined at once.
+fn string(fmt: Option<&str>, parts: &[StrPart<&str, Term<&str>>]) -> Option<Node> {
+    let mut nodes = Vec::with_capacity(parts.len());
     for part in parts {
-        vals.push(match part {
-            StrPart::Str(s) => Val::from(s.to_string()),
-            StrPart::Char(c) => Val::from(c.to_string()),
-            StrPart::Term(_) => return None,
+        nodes.push(match part {
+            StrPart::Str(s) => Node::Const(Val::from(s.to_string())),
+            StrPart::Char(c) => Node::Const(Val::from(c.to_string())),
+            StrPart::Term(f) => Node::Pipe(Box::new(node(f)?), Box::new(call(fmt?, &[])?)),
         });
     }
-    let mut acc = vals.pop().unwrap_or_else(|| Val::from(String::new()));
-    while let Some(v) = vals.pop() {
-        acc = (v + acc).ok()?;
+    let mut acc = nodes
+        .pop()
+        .unwrap_or_else(|| Node::Const(Val::from(String::new())));
+    while let Some(x) = nodes.pop() {
+        acc = match (x, acc) {
+            (Node::Const(a), Node::Const(b)) => Node::Const((a + b).ok()?),
+            (x, acc) => Node::Math(Box::new(x), Math::Add, Box::new(acc)),
+        };
     }
     Some(acc)
 }

@@ -63,6 +63,11 @@ fn program() -> impl Strategy<Value = String> {
         ".[].a",
         "[.[]]",
         ".[][0]",
+        "\"x\\(.a)y\"",
+        "\"\\(.a)-\\(.b)\"",
+        "@json \"v=\\(.)\"",
+        "@tsv \"\\(.)\"",
+        "\"\\(.[], 1)!\\(.a, .b)\"",
         "null",
         "true",
         "false",
@@ -180,6 +185,8 @@ fn ordinary_programs_are_handled() {
         ".event, .id, .",
         ".data | {a: (.n, .x), b: (1, 2)}",
         ".data.tags[], .data.meta[], [.data.tags[] | {t: .}]",
+        r#""\(.data.user) edited \(.data.title) (\(.data.n), \(.data.x))""#,
+        r#"@json "t=\(.data.title)", @csv "\(.data.tags)", @tsv "\(.data.tags)""#,
     ];
     for program in programs {
         let (jaq, fast) = both(program, EVENT);
@@ -218,7 +225,7 @@ fn what_the_subset_leaves_out_stays_on_jaq() {
         ".data.tags[]?",
         ".data.tags[0:1]",
         "..",
-        "\"\\(.data.n)\"",
+        "@base64 \"\\(.data.n)\"",
         "reduce .data.tags[] as $t (0; . + 1)",
         "label $out | 1",
         ".data | length",
