@@ -62,7 +62,8 @@ enum Node {
     Arr(Box<Node>),
     /// `{k: f, …}` with literal string keys.
     Obj(Box<[(Val, Node)]>),
-    /// A native of `funs.rs` (`@csv`, `@tsv`, `tojson`, `tostring`).
+    /// A native of `funs.rs` (`@csv`, `@tsv`, `tojson`/`@json`,
+    /// `tostring`/`@text`).
     Native(fn(&Val) -> Result<Val, Bail>),
 }
 
@@ -205,7 +206,8 @@ fn node(t: &Term<&str>) -> Option<Node> {
 
 /// A call to one of jaq's or ssetap's definitions or natives, which are
 /// the ones called: the program defines nothing (a `def` gets no fast
-/// evaluator). `tests` checks that these are still their definitions.
+/// evaluator). `proptests` checks that these are still their
+/// definitions.
 fn call(name: &str, args: &[Term<&str>]) -> Option<Node> {
     let native = |f| Some(Node::Native(f));
     match (name, args) {
