@@ -15,10 +15,14 @@
 //! What the program cannot see is not built (`need`: the paths it reads,
 //! worked out from its syntax once), and outputs that are the input itself
 //! or its `data` are written from the event's bytes (`raw`), so a filter
-//! costs little more than `--json-data`.
+//! costs little more than `--json-data`. The programs most often run on
+//! event streams (paths, literals, `select`, comparisons, object and array
+//! construction…) run on a small evaluator of ssetap's (`fast`) before
+//! jaq; jaq runs any event it does not handle, from scratch.
 
 mod build;
 mod compile;
+mod fast;
 mod funs;
 mod libm;
 mod need;
@@ -34,6 +38,7 @@ use crate::sse::Event;
 use jaq_core::{Ctx, Native, Vars, data::JustLut};
 use jaq_json::{Map, Val};
 use need::{Need, Whole};
+use std::rc::Rc;
 
 pub use write::{write_json, write_output};
 
@@ -54,8 +59,12 @@ pub struct Options {
 
 /// A compiled `--jq` program and the buffers its runs reuse.
 pub struct Program {
-    /// Shared by the copies of the program (`Clone`): it does not change.
-    filter: std::rc::Rc<Filter>,
+    /// Shared by the copies of the program (`Clone`), as is `fast`: they
+    /// do not change.
+    filter: Rc<Filter>,
+    /// The program on the fast evaluator, when it can run it; jaq runs
+    /// what it does not handle.
+    fast: Option<Rc<fast::Fast>>,
     /// What the program can see of its input: the rest of `data` is not
     /// built.
     need: Need,
@@ -75,6 +84,7 @@ impl Clone for Program {
     fn clone(&self) -> Program {
         Program {
             filter: self.filter.clone(),
+            fast: self.fast.clone(),
             need: self.need.clone(),
             whole: self.whole,
             globals: self.globals.clone(),
@@ -98,7 +108,8 @@ impl Program {
         let (need, whole) = Need::plan(text);
         crate::alloc::for_jq();
         Ok(Program {
-            filter: std::rc::Rc::new(filter),
+            filter: Rc::new(filter),
+            fast: fast::Fast::new(text).map(Rc::new),
             need,
             whole,
             globals: Vars::new(globals),
@@ -132,6 +143,14 @@ impl Program {
     /// first error (then there are no outputs at all).
     pub fn run(&mut self, input: Val) -> Result<Outputs<'_>, String> {
         self.outs.clear();
+        if let Some(fast) = &self.fast
+            && fast.run(&input, &mut self.outs).is_ok()
+        {
+            return Ok(Outputs {
+                vals: &self.outs,
+                whole: self.whole,
+            });
+        }
         let ctx = Ctx::<JustLut<Val>>::new(&self.filter.lut, self.globals.clone());
         for out in self.filter.id.run((ctx, input)) {
             match out {

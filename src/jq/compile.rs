@@ -110,7 +110,7 @@ fn main_def(code: &str) -> Option<Def<&str>> {
     })
 }
 
-fn ssetap_defs() -> impl Iterator<Item = jaq_core::load::parse::Def<&'static str>> {
+pub(super) fn ssetap_defs() -> impl Iterator<Item = jaq_core::load::parse::Def<&'static str>> {
     jaq_core::load::parse(include_str!("defs.jq"), |p| p.defs())
         .unwrap_or_default()
         .into_iter()

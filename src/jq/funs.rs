@@ -20,15 +20,10 @@ pub fn funs<D: for<'a> DataT<V<'a> = Val>>() -> impl Iterator<Item = Fun<D>> {
 
 fn natives<D: for<'a> DataT<V<'a> = Val>>() -> Box<[Filter<RunPtr<D>>]> {
     Box::new([
-        ("_ssetap_csv", v(0), |cv| bome(row(&cv.1, Row::Csv))),
-        ("_ssetap_tsv", v(0), |cv| bome(row(&cv.1, Row::Tsv))),
+        ("_ssetap_csv", v(0), |cv| bome(csv(&cv.1))),
+        ("_ssetap_tsv", v(0), |cv| bome(tsv(&cv.1))),
         ("_ssetap_tojson", v(0), |cv| bome(Ok(tojson(&cv.1)))),
-        ("_ssetap_tostring", v(0), |cv| {
-            bome(Ok(match cv.1 {
-                Val::TStr(_) | Val::BStr(_) => cv.1,
-                other => tojson(&other),
-            }))
-        }),
+        ("_ssetap_tostring", v(0), |cv| bome(Ok(tostring(&cv.1)))),
         ("_ssetap_uri", v(0), |cv| bome(string(&cv.1).map(uri))),
         ("_ssetap_base32", v(0), |cv| bome(string(&cv.1).map(base32))),
         ("_ssetap_base32d", v(0), |cv| {
@@ -169,8 +164,26 @@ fn row(v: &Val, kind: Row) -> ValR {
     Ok(text(out))
 }
 
+/// `@csv` (`fast.rs` calls it too, so both give the same).
+pub(super) fn csv(v: &Val) -> ValR {
+    row(v, Row::Csv)
+}
+
+/// `@tsv`.
+pub(super) fn tsv(v: &Val) -> ValR {
+    row(v, Row::Tsv)
+}
+
+/// `tostring`: a string as it is, anything else as `tojson`.
+pub(super) fn tostring(v: &Val) -> Val {
+    match v {
+        Val::TStr(_) | Val::BStr(_) => v.clone(),
+        other => tojson(other),
+    }
+}
+
 /// `tojson` as jq 1.6 writes it (`1` for `1.0`, `-0`, `1e+100`).
-fn tojson(v: &Val) -> Val {
+pub(super) fn tojson(v: &Val) -> Val {
     let mut out = Vec::new();
     write_json(v, &mut out);
     text(out)
