@@ -1,0 +1,174 @@
+//! Dead letters against the mock cluster: a record the broker refuses for
+//! good, or a routed type that cannot be a topic, goes to
+//! `--dead-letter-topic` with headers saying why and counts as delivered;
+//! failures retrying could fix are not dead-lettered; an ID too long for a
+//! header leaves the header out, not the record.
+
+use super::*;
+
+fn with_dlq(mut o: Options, dlq: &str) -> Options {
+    o.dead_letter_topic = Some(dlq.to_string());
+    o
+}
+
+/// A record as read back: key, value, headers.
+type Read = (Option<Vec<u8>>, Vec<u8>, Vec<(String, Vec<u8>)>);
+
+/// Every record in `topic`, from the start.
+fn read_all(brokers: &str, topic: &str, want: usize) -> Vec<Read> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", format!("read-{topic}"))
+        .set("auto.offset.reset", "earliest")
+        .create()
+        .unwrap();
+    consumer.subscribe(&[topic]).unwrap();
+    let mut got = Vec::new();
+    let start = Instant::now();
+    while got.len() < want && start.elapsed() < Duration::from_secs(20) {
+        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(100)) {
+            let headers = m
+                .headers()
+                .map(|h| {
+                    h.iter()
+                        .map(|h| (h.key.to_string(), h.value.unwrap_or_default().to_vec()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            got.push((
+                m.key().map(<[u8]>::to_vec),
+                m.payload().unwrap_or_default().to_vec(),
+                headers,
+            ));
+        }
+    }
+    got
+}
+
+fn header<'h>(headers: &'h [(String, Vec<u8>)], name: &str) -> Option<&'h [u8]> {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_slice())
+}
+
+#[test]
+fn a_record_the_broker_refuses_goes_to_the_dead_letter_topic_and_counts_as_delivered() {
+    let cluster = mock(&[("data", 1), ("dlq", 1)]);
+    let brokers = cluster.bootstrap_servers();
+    let o = with_dlq(cfg(&brokers, "data", KeySpec::Id, &[]), "dlq");
+    let mut sink = KafkaSink::new(&o, &quiet()).unwrap();
+    let mut fmt = formatter();
+    sink.event(&ev(b"edit", b"1", b"ok"), 1, SystemTime::now(), &mut fmt)
+        .unwrap();
+    poll_until(&mut sink, Duration::from_secs(20), |s| s.delivered() == 1);
+    let refused = [RDKafkaRespErr::RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE];
+    cluster.request_errors(RDKafkaApiKey::Produce, &refused);
+    sink.event(
+        &ev(b"edit", b"2", b"too big"),
+        2,
+        SystemTime::now(),
+        &mut fmt,
+    )
+    .unwrap();
+    poll_until(&mut sink, Duration::from_secs(20), |s| s.delivered() == 2);
+    sink.event(&ev(b"edit", b"3", b"after"), 3, SystemTime::now(), &mut fmt)
+        .unwrap();
+    sink.close().unwrap();
+    assert_eq!(sink.delivered(), 3);
+    assert_eq!(sink.counts().dead_lettered, Some(1));
+    let dead = read_all(&brokers, "dlq", 1);
+    assert_eq!(dead.len(), 1);
+    let (key, value, headers) = &dead[0];
+    assert_eq!(key.as_deref(), Some(&b"2"[..]));
+    assert_eq!(value, b"too big");
+    assert_eq!(header(headers, "sse.id"), Some(&b"2"[..]));
+    assert_eq!(header(headers, "sse.event"), Some(&b"edit"[..]));
+    assert_eq!(header(headers, "ssetap.topic"), Some(&b"data"[..]));
+    let why = String::from_utf8_lossy(header(headers, "ssetap.error").unwrap_or_default());
+    assert!(why.contains("too large"), "{why}");
+    let data = read_all(&brokers, "data", 2);
+    assert_eq!(data.len(), 2, "events 1 and 3 in the data topic");
+}
+
+#[test]
+fn routed_types_that_cannot_be_topics_are_dead_lettered_and_the_run_goes_on() {
+    let cluster = mock(&[("sse.a", 1), ("dlq", 1)]);
+    let unknown = RDKafkaRespErr::RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+    cluster.topic_error("sse.missing", unknown).unwrap();
+    let brokers = cluster.bootstrap_servers();
+    let o = with_dlq(cfg(&brokers, "sse.{event}", KeySpec::None, &[]), "dlq");
+    let mut sink = KafkaSink::new(&o, &quiet()).unwrap();
+    let mut fmt = formatter();
+    let now = SystemTime::now();
+    sink.event(&ev(b"a", b"", b"1"), 1, now, &mut fmt).unwrap();
+    sink.event(&ev(b"bad type", b"", b"2"), 2, now, &mut fmt)
+        .unwrap();
+    sink.event(&ev(b"missing", b"", b"3"), 3, now, &mut fmt)
+        .unwrap();
+    sink.event(&ev(b"missing", b"", b"4"), 4, now, &mut fmt)
+        .unwrap();
+    sink.event(&ev(b"a", b"", b"5"), 5, now, &mut fmt).unwrap();
+    sink.close().unwrap();
+    assert_eq!(sink.delivered(), 5);
+    assert_eq!(sink.counts().dead_lettered, Some(3));
+    let dead = read_all(&brokers, "dlq", 3);
+    let topics: Vec<String> = dead
+        .iter()
+        .map(|(_, _, h)| {
+            String::from_utf8_lossy(header(h, "ssetap.topic").unwrap_or_default()).into_owned()
+        })
+        .collect();
+    assert_eq!(topics, ["sse.bad type", "sse.missing", "sse.missing"]);
+}
+
+#[test]
+fn failures_retrying_could_fix_are_not_dead_lettered() {
+    let cluster = mock(&[("data", 1), ("dlq", 1)]);
+    let o = with_dlq(
+        cfg(&cluster.bootstrap_servers(), "data", KeySpec::None, &[]),
+        "dlq",
+    );
+    let mut sink = KafkaSink::new(&o, &quiet()).unwrap();
+    let mut fmt = formatter();
+    let denied = [RDKafkaRespErr::RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED; 50];
+    cluster.request_errors(RDKafkaApiKey::Produce, &denied);
+    sink.event(&ev(b"", b"", b"no"), 1, SystemTime::now(), &mut fmt)
+        .unwrap();
+    poll_until(&mut sink, Duration::from_secs(20), |s| {
+        s.counts().failed > 0
+    });
+    assert!(sink.poll().is_err());
+    assert_eq!(sink.counts().dead_lettered, Some(0));
+    assert_eq!(sink.delivered(), 0);
+}
+
+#[test]
+fn an_id_too_long_for_a_header_leaves_the_header_out_not_the_record() {
+    let cluster = mock(&[("data", 1)]);
+    let brokers = cluster.bootstrap_servers();
+    let o = cfg(&brokers, "data", KeySpec::None, &[]);
+    let mut sink = KafkaSink::new(&o, &quiet()).unwrap();
+    let mut fmt = formatter();
+    let huge = vec![b'x'; 1 << 20];
+    sink.event(
+        &ev(b"edit", &huge, b"big id"),
+        1,
+        SystemTime::now(),
+        &mut fmt,
+    )
+    .unwrap();
+    sink.event(
+        &ev(b"edit", b"a\x01b", b"odd id"),
+        2,
+        SystemTime::now(),
+        &mut fmt,
+    )
+    .unwrap();
+    sink.close().unwrap();
+    assert_eq!(sink.delivered(), 2);
+    let got = read_all(&brokers, "data", 2);
+    assert_eq!(got[0].1, b"big id");
+    assert_eq!(header(&got[0].2, "sse.id"), None);
+    assert_eq!(header(&got[1].2, "sse.id"), Some(&b"a\x01b"[..]));
+}
