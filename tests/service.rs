@@ -90,6 +90,19 @@ fn stop(run: Running) -> common::Out {
     out
 }
 
+/// A run on a stream that sends one event and holds, serving `--metrics`
+/// on the port returned, once it reports itself connected (keep the
+/// server until the run ends).
+fn connected_with_metrics() -> (Server, Running, u16) {
+    let server = Server::script(vec![Reply::sse().body(event(None, None, "a")).hold()]);
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let url = server.url();
+    let run = Running::spawn(&[&url, "--metrics", &addr, "--duration", "60s", "-q"]);
+    scrape_until(port, "connected", |m| connected(m) == 1.0);
+    (server, run, port)
+}
+
 fn num(m: &serde_json::Map<String, Value>, name: &str) -> f64 {
     m.get(name)
         .and_then(Value::as_f64)
@@ -435,12 +448,7 @@ fn cpu_seconds(pid: u32) -> f64 {
 
 #[test]
 fn a_quiet_stream_with_metrics_costs_under_half_a_percent_of_a_core() {
-    let server = Server::script(vec![Reply::sse().body(event(None, None, "a")).hold()]);
-    let port = free_port();
-    let addr = format!("127.0.0.1:{port}");
-    let url = server.url();
-    let run = Running::spawn(&[&url, "--metrics", &addr, "--duration", "60s", "-q"]);
-    scrape_until(port, "connected", |m| connected(m) == 1.0);
+    let (_server, run, _) = connected_with_metrics();
     std::thread::sleep(Duration::from_millis(500));
     let (t0, c0) = (Instant::now(), cpu_seconds(run.pid()));
     std::thread::sleep(Duration::from_secs(6));

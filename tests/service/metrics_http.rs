@@ -36,12 +36,7 @@ fn read_answer(s: &mut TcpStream) -> (u16, String, String) {
 
 #[test]
 fn metrics_speaks_http_1_1_keep_alive_head_and_errors() {
-    let server = Server::script(vec![Reply::sse().body(event(None, None, "a")).hold()]);
-    let port = free_port();
-    let addr = format!("127.0.0.1:{port}");
-    let url = server.url();
-    let run = Running::spawn(&[&url, "--metrics", &addr, "--duration", "60s", "-q"]);
-    scrape_until(port, "connected", |m| connected(m) == 1.0);
+    let (_server, run, port) = connected_with_metrics();
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     // A head in two writes; the connection stays open after the answer.

@@ -81,6 +81,17 @@ fn formatter() -> Formatter {
 }
 
 /// Poll until `done` holds or `limit` passes.
+/// A record's headers as read back, in order.
+fn headers_of(m: &impl Message) -> Vec<(String, Vec<u8>)> {
+    m.headers()
+        .map(|h| {
+            h.iter()
+                .map(|h| (h.key.to_string(), h.value.unwrap_or_default().to_vec()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn poll_until(sink: &mut KafkaSink, limit: Duration, done: impl Fn(&KafkaSink) -> bool) {
     let start = Instant::now();
     while !done(sink) && start.elapsed() < limit {
@@ -144,18 +155,10 @@ fn records_carry_value_key_headers_and_timestamp() {
     let start = Instant::now();
     while got.len() < 2 && start.elapsed() < Duration::from_secs(20) {
         if let Some(Ok(m)) = consumer.poll(Duration::from_millis(100)) {
-            let headers: Vec<(String, Vec<u8>)> = m
-                .headers()
-                .map(|h| {
-                    h.iter()
-                        .map(|h| (h.key.to_string(), h.value.unwrap_or_default().to_vec()))
-                        .collect()
-                })
-                .unwrap_or_default();
             got.push((
                 m.payload().map(<[u8]>::to_vec),
                 m.key().map(<[u8]>::to_vec),
-                headers,
+                headers_of(&m),
                 m.timestamp().to_millis(),
             ));
         }

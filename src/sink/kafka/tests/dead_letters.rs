@@ -27,18 +27,10 @@ fn read_all(brokers: &str, topic: &str, want: usize) -> Vec<Read> {
     let start = Instant::now();
     while got.len() < want && start.elapsed() < Duration::from_secs(20) {
         if let Some(Ok(m)) = consumer.poll(Duration::from_millis(100)) {
-            let headers = m
-                .headers()
-                .map(|h| {
-                    h.iter()
-                        .map(|h| (h.key.to_string(), h.value.unwrap_or_default().to_vec()))
-                        .collect()
-                })
-                .unwrap_or_default();
             got.push((
                 m.key().map(<[u8]>::to_vec),
                 m.payload().unwrap_or_default().to_vec(),
-                headers,
+                headers_of(&m),
             ));
         }
     }
