@@ -20,6 +20,7 @@
 //! construction…) run on a small evaluator of ssetap's (`fast`) before
 //! jaq; jaq runs any event it does not handle, from scratch.
 
+mod arith;
 mod build;
 mod compile;
 mod fast;

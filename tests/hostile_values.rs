@@ -4,7 +4,9 @@
 //! that cannot be sent back as `Last-Event-ID` (a control byte, a
 //! megabyte) neither breaks the reconnect nor is saved as the resume point;
 //! a refused connection names the host and port; a thread that cannot be
-//! started (a task limit) is a failed attempt, retried, never a panic.
+//! started (a task limit) is a failed attempt, retried, never a panic; a
+//! `--jq` program given a count, a nested string or a path it did not
+//! expect fails on that event, and the run goes on.
 
 mod common;
 
@@ -111,6 +113,62 @@ fn a_retry_field_past_u64_is_cut_and_said_once() {
         "{}",
         out.stderr
     );
+}
+
+/// A program that repeats a string as often as the server says
+/// (`"ab" * .n`, a bar chart in a terminal), parses a string the server
+/// sends (`fromjson`, `tonumber`) or sets a path it sends (`setpath`,
+/// `fromstream`): a count past jq's longest string, text nested past jq's
+/// limit or a path of a hundred thousand keys fails that event (jaq's own
+/// operators ask for the memory, or recurse until the stack is gone, and
+/// the process dies); later events go on.
+#[test]
+fn a_servers_count_nesting_or_path_fails_one_jq_event_not_the_run() {
+    let deep = "[".repeat(200_000);
+    let long = vec!["0"; 100_000].join(",");
+    let body = [
+        event(
+            None,
+            Some("1"),
+            r#"{"n":9223372036854775807,"s":"1","p":["k"]}"#,
+        ),
+        event(None, Some("2"), r#"{"n":2147483648,"s":"2","p":["k"]}"#),
+        event(
+            None,
+            Some("3"),
+            &format!(r#"{{"n":1,"s":"{deep}","p":["k"]}}"#),
+        ),
+        event(
+            None,
+            Some("4"),
+            &format!(r#"{{"n":1,"s":"4","p":[{long}]}}"#),
+        ),
+        event(None, Some("5"), r#"{"n":3,"s":"[[5]]","p":["k"]}"#),
+    ]
+    .concat();
+    let server = Server::script(vec![Reply::sse().body(body)]);
+    let program = r#"[.data.n * "ab", (.data.s | fromjson), (.data.s | tonumber?), (.data.p as $p | {} | setpath($p; 1))]"#;
+    let out = run(&[
+        &server.url(),
+        "--jq",
+        program,
+        "--duration",
+        "2s",
+        "--stats",
+    ]);
+    out.assert_code(0);
+    // jq 1.6 makes no copies of a count outside its `int`: null.
+    assert_eq!(
+        out.lines(),
+        [r#"[null,1,1,{"k":1}]"#, r#"["ababab",[[5]],{"k":1}]"#]
+    );
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("Repeat string result too long"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stats()["jq_errors"], 3, "{}", out.stderr);
 }
 
 /// The server's first stream: a sendable ID, then (in a later read) the

@@ -35,7 +35,8 @@ pub fn compile(text: &str) -> Result<(Filter, Vec<Val>), String> {
     let funs = super::libm::funs()
         .chain(jaq_core::funs())
         .chain(jaq_std::funs())
-        .chain(jaq_json::funs())
+        // ssetap's `fromjson` (funs.rs) replaces jaq's, for every caller.
+        .chain(jaq_json::funs().filter(|f| f.0 != "fromjson"))
         .chain(super::funs::funs());
     // Loaded as written first, for its errors; then, parsed again, with
     // each interpolation (`"\(x)"`) written by `@text` (jq's spelling of

@@ -12,13 +12,14 @@
 //! outputs so far are dropped and jaq runs the event from scratch (these
 //! programs have no side effects), so jaq's outputs and error messages are
 //! what users see. The operations on values are jaq's own (`ValT::index`
-//! and `values`, `as_bool`, `Cmp::run`, `Math::run`, `Neg`) or ssetap's natives
-//! (`funs.rs`); the order of outputs is jaq's (`l, r`: left first; `l op
-//! r`, `{k: l, j: r}`: for each output of the left side, each of the
-//! right). Outputs are passed on by reference to a callback, so nothing
+//! and `values`, `as_bool`, `Cmp::run`, `Math::run`, `Neg`) or ssetap's
+//! natives (`funs.rs`, and `arith.rs` for `*`); the order of outputs is
+//! jaq's (`l, r`: left first; `l op r`, `{k: l, j: r}`: for each output
+//! of the left side, each of the right). Outputs are passed on by
+//! reference to a callback, so nothing
 //! is allocated but the values the program makes.
 
-use super::funs;
+use super::{arith, funs};
 use jaq_core::ValT;
 use jaq_core::load::lex::StrPart;
 use jaq_core::load::parse::{BinaryOp, Term};
@@ -216,6 +217,11 @@ fn call(name: &str, args: &[Term<&str>]) -> Option<Node> {
             Box::new(Node::Id),
             Box::new(Node::Empty),
         )),
+        ("_ssetap_mul", [l, r]) => Some(Node::Math(
+            Box::new(node(l)?),
+            Math::Mul,
+            Box::new(node(r)?),
+        )),
         ("empty", []) => Some(Node::Empty),
         ("not", []) => Some(Node::If(
             Box::new(Node::Id),
@@ -327,7 +333,10 @@ fn eval(n: &Node, v: &Val, out: Out<'_>) -> Res {
         }),
         Node::Math(l, op, r) => eval(l, v, &mut |x| {
             eval(r, v, &mut |y| {
-                let z: Result<Val, _> = op.run(x.clone(), y.clone());
+                let z = match op {
+                    Math::Mul => arith::multiply(x.clone(), y.clone()),
+                    _ => op.run(x.clone(), y.clone()),
+                };
                 out(&z.map_err(|_| Bail)?)
             })
         }),

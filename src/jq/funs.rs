@@ -1,10 +1,13 @@
 //! Native filters that `defs.jq` builds jq 1.6's builtins from, where jq
 //! differs from jaq's library in ways a definition in jq cannot fix or
 //! would make slow: `@csv`/`@tsv` rows, `@uri`, base32, lenient base64
-//! decoding, `tojson` written as jq writes it, `/` and `%` as jq computes
-//! them, and (`paths.rs`) `setpath`/`getpath`/`delpaths` as jq does them.
-//! Their names start with `_ssetap_`; programs call the jq names.
+//! decoding, `tojson` written as jq writes it, `*`, `/` and `%` as jq
+//! computes them (`arith.rs`), (`paths.rs`) `setpath`/`getpath`/`delpaths`
+//! as jq does them, and `fromjson` held to jq's nesting limit. Their names
+//! start with `_ssetap_` (but `fromjson`, which replaces jaq's native, so
+//! that `tonumber` gets it too); programs call the jq names.
 
+use super::arith::{divide, modulo, multiply};
 use super::paths::{delpaths, getpath, setpath};
 use super::write::{write_json, write_num};
 use jaq_core::native::{Filter, Fun, bome, run, v};
@@ -44,6 +47,14 @@ fn natives<D: for<'a> DataT<V<'a> = Val>>() -> Box<[Filter<RunPtr<D>>]> {
             let paths = cv.0.pop_var();
             bome(delpaths(cv.1, paths))
         }),
+        ("_ssetap_mul", v(2), |mut cv| {
+            let r = cv.0.pop_var();
+            let l = cv.0.pop_var();
+            bome(multiply(l, r))
+        }),
+        ("fromjson", v(0), |cv| {
+            Box::new(fromjson(&cv.1).into_iter().map(|r| r.map_err(Into::into)))
+        }),
         ("_ssetap_div", v(2), |mut cv| {
             let r = cv.0.pop_var();
             let l = cv.0.pop_var();
@@ -62,6 +73,61 @@ fn natives<D: for<'a> DataT<V<'a> = Val>>() -> Box<[Filter<RunPtr<D>>]> {
             })
         }),
     ])
+}
+
+/// The deepest JSON `fromjson` takes, as jq's parser: jaq's parser recurses
+/// on each level, and a string from the stream could nest deeper than the
+/// stack is.
+pub(super) const MAX_PARSING_DEPTH: usize = 256;
+
+/// `fromjson` (and so `tonumber`): jaq's parser, after a check that the
+/// text nests no deeper than jq allows, in one pass that skips strings.
+fn fromjson(v: &Val) -> Vec<ValR> {
+    let Val::TStr(s) = v else {
+        return vec![Err(Error::typ(v.clone(), "string"))];
+    };
+    if nesting(s) > MAX_PARSING_DEPTH {
+        return vec![Err(Error::str(format_args!(
+            "cannot parse {} as JSON: Exceeds depth limit for parsing",
+            named(v)
+        )))];
+    }
+    // After an error the parser stays where it is: the first one ends it.
+    let mut out = Vec::new();
+    for r in jaq_json::read::parse_many(s) {
+        let failed = r.is_err();
+        out.push(r.map_err(|e| Error::str(format_args!("cannot parse {v} as JSON: {e}"))));
+        if failed {
+            break;
+        }
+    }
+    out
+}
+
+/// The deepest nesting of `[` and `{` in `s`, outside strings.
+fn nesting(s: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0, false, false);
+    for &b in s {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// `v` as jq names a value in an error: its type and (short) JSON.
@@ -261,40 +327,6 @@ fn base64d(s: &[u8]) -> Option<Val> {
     decode(s, 6, symbol).map(text)
 }
 
-fn zero_divisor(l: &Val, r: &Val) -> Error {
-    Error::str(format_args!(
-        "{} and {} cannot be divided because the divisor is zero",
-        named(l),
-        named(r)
-    ))
-}
-
-/// `l / r`: jq fails on a zero divisor (jaq gives infinity).
-fn divide(l: Val, r: Val) -> ValR {
-    use jaq_std::ValT as _;
-    if let (Val::Num(_), Val::Num(_)) = (&l, &r)
-        && r.as_f64() == Some(0.0)
-    {
-        return Err(zero_divisor(&l, &r));
-    }
-    l / r
-}
-
-/// `l % r`: jq takes both as integers (cut toward zero) and fails on a
-/// zero divisor.
-fn modulo(l: Val, r: Val) -> ValR {
-    use jaq_std::ValT as _;
-    let (Val::Num(_), Val::Num(_)) = (&l, &r) else {
-        return l % r;
-    };
-    let int = |v: &Val| v.as_f64().map(|f| f as i64).unwrap_or(0);
-    let (a, b) = (int(&l), int(&r));
-    if b == 0 {
-        return Err(zero_divisor(&l, &r));
-    }
-    Ok(Val::from(a.checked_rem(b).unwrap_or(0) as isize))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,6 +336,33 @@ mod tests {
             Val::TStr(b) => b.to_vec(),
             _ => unreachable!(),
         }
+    }
+
+    #[test]
+    fn nesting_counts_brackets_outside_strings() {
+        for (text, depth) in [
+            ("1", 0),
+            ("[]", 1),
+            ("[{\"a\":[1]},[2]]", 3),
+            ("[\"[[[\\\"[[\"]", 1),
+            ("\"\\\\\"[[", 2),
+            ("]]][", 1),
+        ] {
+            assert_eq!(nesting(text.as_bytes()), depth, "{text}");
+        }
+    }
+
+    #[test]
+    fn fromjson_stops_at_jqs_depth_and_at_the_first_error() {
+        let s = |t: String| Val::utf8_str(t.into_bytes());
+        let at = |n: usize| s(format!("{}{}", "[".repeat(n), "]".repeat(n)));
+        assert!(fromjson(&at(MAX_PARSING_DEPTH))[0].is_ok());
+        let deep = fromjson(&at(MAX_PARSING_DEPTH + 1));
+        assert!(format!("{deep:?}").contains("depth limit"), "{deep:?}");
+        assert_eq!(fromjson(&s("[".repeat(1_000_000))).len(), 1);
+        let two = fromjson(&s("1 2 x 3".into()));
+        assert_eq!(two.len(), 3);
+        assert!(two[2].is_err());
     }
 
     #[test]

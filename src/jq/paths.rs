@@ -32,19 +32,35 @@ fn slice(o: &Map, len: usize) -> Option<(usize, usize)> {
     Some((start, end))
 }
 
+/// The longest path `setpath` follows. Each key can make a level, and the
+/// builtins that walk a value (`tojson`, `contains`, `flatten`, dropping
+/// it) recurse on each; a path from the stream (`setpath`, `fromstream`)
+/// as long as an event could make a value deeper than the stack is.
+pub(super) const MAX_PATH: usize = 1024;
+
 /// `setpath(path; x)`: null on the way becomes an object or an array as
 /// the key asks, arrays grow (with nulls) to reach an index.
 pub(super) fn setpath(v: Val, path: &[Val], x: Val) -> ValR {
+    if path.len() > MAX_PATH {
+        return Err(Error::str(format_args!(
+            "Path too long for setpath ({} keys; at most {MAX_PATH})",
+            path.len()
+        )));
+    }
+    set(v, path, x)
+}
+
+fn set(v: Val, path: &[Val], x: Val) -> ValR {
     let Some((k, rest)) = path.split_first() else {
         return Ok(x);
     };
     match (v, k) {
-        (Val::Null, Val::TStr(_)) => setpath(Val::obj(Map::default()), path, x),
-        (Val::Null, Val::Num(_) | Val::Obj(_)) => setpath(Val::Arr(Vec::new().into()), path, x),
+        (Val::Null, Val::TStr(_)) => set(Val::obj(Map::default()), path, x),
+        (Val::Null, Val::Num(_) | Val::Obj(_)) => set(Val::Arr(Vec::new().into()), path, x),
         (Val::Obj(mut o), Val::TStr(_)) => {
             let map = std::rc::Rc::make_mut(&mut o);
             let old = map.get_mut(k).map(std::mem::take).unwrap_or_default();
-            let new = setpath(old, rest, x)?;
+            let new = set(old, rest, x)?;
             map.insert(k.clone(), new);
             Ok(Val::Obj(o))
         }
@@ -65,7 +81,7 @@ pub(super) fn setpath(v: Val, path: &[Val], x: Val) -> ValR {
                 arr.resize(i + 1, Val::Null);
             }
             let old = std::mem::take(&mut arr[i]);
-            arr[i] = setpath(old, rest, x)?;
+            arr[i] = set(old, rest, x)?;
             Ok(Val::Arr(a))
         }
         (Val::Arr(mut a), Val::Obj(o)) => {
@@ -76,7 +92,7 @@ pub(super) fn setpath(v: Val, path: &[Val], x: Val) -> ValR {
                 ));
             };
             let old: Vec<Val> = arr[start..end].to_vec();
-            match setpath(Val::Arr(old.into()), rest, x)? {
+            match set(Val::Arr(old.into()), rest, x)? {
                 Val::Arr(new) => {
                     arr.splice(start..end, new.iter().cloned());
                     Ok(Val::Arr(a))

@@ -2,7 +2,7 @@
 //! otherwise: each interpolation (`"\(x)"`) written by `@text` (jq's
 //! spelling of numbers), the assignments `=`, `|=`, `op=`, `//=` over
 //! `setpath` as jq defines them, an operator over two streams in jq's
-//! order, and `/`, `%` as jq computes them (`defs.jq`, `funs.rs`).
+//! order, and `*`, `/`, `%` as jq computes them (`defs.jq`, `arith.rs`).
 
 use jaq_core::load::parse::{BinaryOp, Pattern, Term};
 use jaq_core::path::Part;
@@ -114,7 +114,7 @@ fn assignment<'s>(
 
 /// An arithmetic or comparing operation as jq evaluates it: the right side
 /// first, each of its outputs with every output of the left (jaq varies
-/// the right side fastest); `/` and `%` as jq computes them.
+/// the right side fastest); `*`, `/` and `%` as jq computes them.
 fn operation<'s>(
     l: &mut Term<&'s str>,
     op: &BinaryOp<&'s str>,
@@ -122,6 +122,7 @@ fn operation<'s>(
 ) -> Option<Term<&'s str>> {
     use jaq_core::ops::Math;
     let special = match op {
+        BinaryOp::Math(Math::Mul) => Some("_ssetap_mul"),
         BinaryOp::Math(Math::Div) => Some("_ssetap_div"),
         BinaryOp::Math(Math::Rem) => Some("_ssetap_mod"),
         BinaryOp::Math(_) | BinaryOp::Cmp(_) => None,

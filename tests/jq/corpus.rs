@@ -370,6 +370,35 @@ pub const CORPUS: &[(&str, &[&str])] = &[
         "gmtime, localtime, strflocaltime(\"%Y-%m-%dT%H\"), (gmtime | mktime)",
         &["1425599507.9", "0"],
     ),
+    // A string times a number, as jq 1.6 counts: one copy less, cut
+    // toward zero; below one copy, null.
+    (
+        r#".[0] * .[1], .[1] * .[0], (.[0] * .[1] | length?)"#,
+        &[
+            r#"["ab",3]"#,
+            r#"["ab",2.5]"#,
+            r#"["ab",0.5]"#,
+            r#"["ab",1.0000001]"#,
+            r#"["ab",0]"#,
+            r#"["ab",-0.5]"#,
+            r#"["ab",-3]"#,
+            r#"["",1000]"#,
+            r#"["é",2]"#,
+            r#"[{"a":{"b":1}},{"a":{"c":2}}]"#,
+            r#"[{},"ab"]"#,
+            r#"[[1],2]"#,
+            r#"[null,2]"#,
+        ],
+    ),
+    // fromjson to jq's nesting limit (256) and no further.
+    (
+        r#"("[" * .) + ("]" * .) | fromjson | [paths] | length"#,
+        &["1", "255", "256", "257", "5000"],
+    ),
+    (
+        r#"fromjson, tonumber"#,
+        &[r#""[\"[[[\"]""#, r#""{\"a\":[1,{\"b\":2}]}""#, r#""12""#],
+    ),
     ("now | type", &["null"]),
     ("pow10", &["2"]),
 ];
