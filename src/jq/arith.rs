@@ -13,8 +13,8 @@ use jaq_json::Val;
 pub(super) const MAX_REPEAT: usize = i32::MAX as usize;
 
 /// `l * r`: a string times a number (either side) is repeated as jq 1.6
-/// does it; numbers and objects (a deep merge) are jaq's, as are the
-/// errors for other kinds.
+/// does it; numbers and objects (a deep merge) are jaq's; other kinds
+/// fail in jq's words.
 pub(super) fn multiply(l: Val, r: Val) -> ValR {
     match (&l, &r) {
         (s @ (Val::TStr(_) | Val::BStr(_)), n @ Val::Num(_))
