@@ -359,7 +359,8 @@ pub struct Cli {
     pub grep: Option<String>,
 
     /// Drop an event whose own id field matches one of the last N IDs seen
-    /// (replays after a reconnect). Off by default.
+    /// (replays after a reconnect; at most 64 MiB of IDs are kept, the
+    /// oldest forgotten first). Off by default.
     #[arg(long, value_name = "N", help_heading = "Output")]
     pub dedup: Option<usize>,
 

@@ -6,6 +6,7 @@
 
 use crate::sse::Event;
 use std::collections::{HashSet, VecDeque};
+use std::rc::Rc;
 use std::time::Duration;
 
 /// `-e` has removed every event: say so once at least this long after the
@@ -145,17 +146,25 @@ impl Removed {
     }
 }
 
-/// The last N event IDs seen (own IDs only).
+/// The most bytes of IDs `--dedup` keeps: a server that sends long IDs
+/// (each may be as long as an event) gets its oldest ones forgotten
+/// first, rather than N of them kept (a million 36-byte UUIDs fit).
+const DEDUP_BYTES: usize = 64 << 20;
+
+/// The last N event IDs seen (own IDs only), at most `DEDUP_BYTES` of
+/// them; each kept once, shared by the order and the set.
 struct Dedup {
     cap: usize,
-    order: VecDeque<Vec<u8>>,
-    seen: HashSet<Vec<u8>>,
+    bytes: usize,
+    order: VecDeque<Rc<[u8]>>,
+    seen: HashSet<Rc<[u8]>>,
 }
 
 impl Dedup {
     fn new(cap: usize) -> Dedup {
         Dedup {
             cap,
+            bytes: 0,
             order: VecDeque::new(),
             seen: HashSet::new(),
         }
@@ -166,13 +175,20 @@ impl Dedup {
         if self.seen.contains(id) {
             return false;
         }
-        if self.order.len() == self.cap
-            && let Some(old) = self.order.pop_front()
-        {
+        if id.len() > DEDUP_BYTES {
+            return true;
+        }
+        while self.order.len() >= self.cap || self.bytes + id.len() > DEDUP_BYTES {
+            let Some(old) = self.order.pop_front() else {
+                break;
+            };
+            self.bytes -= old.len();
             self.seen.remove(&old);
         }
-        self.order.push_back(id.to_vec());
-        self.seen.insert(id.to_vec());
+        let id: Rc<[u8]> = Rc::from(id);
+        self.bytes += id.len();
+        self.order.push_back(Rc::clone(&id));
+        self.seen.insert(id);
         true
     }
 }
@@ -229,6 +245,25 @@ mod tests {
         assert_eq!(f.check(&ev(b"", b"3", b"d", true)), Verdict::Pass);
         // 1 has left the window of the last 2 (2, 3).
         assert_eq!(f.check(&ev(b"", b"1", b"a", true)), Verdict::Pass);
+    }
+
+    #[test]
+    fn dedup_keeps_at_most_its_bytes_of_ids_forgetting_the_oldest() {
+        let long = |c: u8| vec![c; DEDUP_BYTES / 2 - 1];
+        let mut d = Dedup::new(1000);
+        assert!(d.first_time(&long(b'a')));
+        assert!(d.first_time(&long(b'b')));
+        assert!(!d.first_time(&long(b'a')), "both fit");
+        assert!(d.first_time(&long(b'c')), "a third does not: a goes");
+        assert!(d.bytes <= DEDUP_BYTES && d.order.len() == 2);
+        assert!(!d.first_time(&long(b'b')) && !d.first_time(&long(b'c')));
+        assert!(d.first_time(&long(b'a')));
+        // An ID longer than the budget is never kept (nor is any other
+        // forgotten for it).
+        let huge = vec![b'h'; DEDUP_BYTES + 1];
+        assert!(d.first_time(&huge) && d.first_time(&huge));
+        assert_eq!(d.order.len(), 2);
+        assert_eq!(d.seen.len(), d.order.len());
     }
 
     #[test]

@@ -82,6 +82,42 @@ fn fd_count(pid: u32) -> usize {
         .unwrap_or(0)
 }
 
+/// `--dedup N` keeps the last N IDs, but a server decides how long they
+/// are: 150 IDs of 1 MiB each (150 MiB, which `--dedup 1000` kept twice
+/// over) leave ssetap near the 64 MiB it keeps of IDs, and recent ones
+/// are still dropped as replays.
+#[test]
+fn long_ids_cannot_make_dedup_keep_more_than_its_budget() {
+    let server = Server::start(move |_, _| {
+        let mut r = Reply::sse();
+        for i in 0..150 {
+            let id = format!("{i:07}{}", "x".repeat(1 << 20));
+            r = r.body(event(None, Some(&id), "n"));
+        }
+        let last = format!("{:07}{}", 149, "x".repeat(1 << 20));
+        r.body(event(None, Some(&last), "replayed"))
+            .body(event(None, Some("end"), "after"))
+            .pause(Duration::from_secs(30))
+    });
+    let r = Running::spawn(&[&server.url(), "--dedup", "1000", "-f", "data"]);
+    let mut lines = Vec::new();
+    while let Some(line) = r.next_line(Duration::from_secs(60)) {
+        let done = line == "after\n";
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    let peak = proc_status(r.pid(), "VmHWM:");
+    r.signal(libc::SIGINT);
+    let out = r.finish(run::LIMIT);
+    out.assert_code(130);
+    assert_eq!(lines.len(), 151, "{}", out.stderr);
+    assert!(!lines.iter().any(|l| l == "replayed\n"), "{}", out.stderr);
+    eprintln!("peak RSS {peak} KiB for 150 MiB of IDs, --dedup 1000");
+    assert!(peak < 64 * 1024 + 48 * 1024, "peak RSS {peak} KiB");
+}
+
 #[test]
 fn a_line_that_never_ends_keeps_memory_bounded_and_the_stream_recovers() {
     // 256 MiB without a newline, then one, then a normal event.
