@@ -18,6 +18,11 @@ const NOTICE_EVENTS: u64 = 20;
 /// counted as others).
 const NOTICE_TYPES: usize = 8;
 
+/// A type is named by its first this many bytes and `…` (a server's type
+/// may be as long as an event).
+const TYPE_SHOWN: usize = 64;
+const CUT: &[u8] = "…".as_bytes();
+
 /// What to let through; `config` builds it from the flags.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -136,10 +141,14 @@ impl Filter {
 impl Removed {
     fn note(&mut self, kind: &[u8]) {
         self.total = self.total.saturating_add(1);
-        if let Some((_, n)) = self.types.iter_mut().find(|(t, _)| t.as_slice() == kind) {
+        if let Some((_, n)) = self.types.iter_mut().find(|(t, _)| names(t, kind)) {
             *n = n.saturating_add(1);
         } else if self.types.len() < NOTICE_TYPES {
-            self.types.push((kind.to_vec(), 1));
+            let name = match kind.get(..TYPE_SHOWN) {
+                Some(head) if kind.len() > TYPE_SHOWN => [head, CUT].concat(),
+                _ => kind.to_vec(),
+            };
+            self.types.push((name, 1));
         } else {
             self.others = self.others.saturating_add(1);
         }
@@ -150,6 +159,14 @@ impl Removed {
 /// (each may be as long as an event) gets its oldest ones forgotten
 /// first, rather than N of them kept (a million 36-byte UUIDs fit).
 const DEDUP_BYTES: usize = 64 << 20;
+
+/// Whether `name` (as `note` keeps it) names the type `kind`.
+fn names(name: &[u8], kind: &[u8]) -> bool {
+    match kind.get(..TYPE_SHOWN) {
+        Some(head) if kind.len() > TYPE_SHOWN => name.strip_suffix(CUT) == Some(head),
+        _ => name == kind,
+    }
+}
 
 /// The last N event IDs seen (own IDs only), at most `DEDUP_BYTES` of
 /// them; each kept once, shared by the order and the set.
@@ -282,6 +299,27 @@ mod tests {
         );
         assert_eq!(f.type_notice(later, false), None, "once");
         assert_eq!(f.type_notice(later, true), None, "once, also at the end");
+    }
+
+    #[test]
+    fn long_types_are_kept_and_named_by_their_first_bytes() {
+        let mut f = filter(&["edit"], None, None);
+        let long = |c: u8, n: usize| vec![c; n];
+        for _ in 0..3 {
+            f.check(&ev(&long(b'a', 1 << 20), b"", b"x", false));
+        }
+        f.check(&ev(&long(b'a', TYPE_SHOWN), b"", b"x", false));
+        let kept: usize = f
+            .removed
+            .as_ref()
+            .map_or(0, |r| r.types.iter().map(|(t, _)| t.len()).sum());
+        assert!(kept <= 2 * (TYPE_SHOWN + CUT.len()), "{kept}");
+        let notice = f.type_notice(Duration::ZERO, true).expect("notice");
+        let a = "a".repeat(TYPE_SHOWN);
+        assert_eq!(
+            notice,
+            format!("-e: no 'edit' events; seen: {a}… (3), {a} (1)")
+        );
     }
 
     #[test]

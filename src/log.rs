@@ -8,7 +8,10 @@
 //! no byte a server chose (an event ID sent back as `Last-Event-ID`, a
 //! header shown by `-v`, an error text) can set the terminal's title,
 //! clear the screen or forge another line. This is the one place stderr
-//! is written, so it is the one place that escapes.
+//! is written, so it is the one place that escapes. A message past
+//! `MSG_MAX` bytes is cut (after redaction, so no secret is cut in half):
+//! a server's text in it (an event type, an ID, an error body) may be as
+//! long as an event, and a line stays a line.
 //!
 //! `--log-format json` makes every line one JSON object for journald, Loki
 //! or Datadog: `{"time":RFC 3339 UTC,"level":…,"msg":…}`, levels `debug`,
@@ -21,6 +24,10 @@ use std::cell::{Cell, RefCell};
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::time::SystemTime;
+
+/// The longest message a line carries; past it the rest is cut and
+/// counted.
+const MSG_MAX: usize = 4096;
 
 /// How stderr lines look (`--log-format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -148,9 +155,9 @@ impl Log {
         self.clear_status();
         let text = match self.format {
             LogFormat::Text if matches!(level, "warning" | "error") => {
-                format!("ssetap: {level}: {}", escape(&self.redact(msg)))
+                format!("ssetap: {level}: {}", escape(&self.shown(msg)))
             }
-            LogFormat::Text => format!("ssetap: {}", escape(&self.redact(msg))),
+            LogFormat::Text => format!("ssetap: {}", escape(&self.shown(msg))),
             LogFormat::Json => escape_json(&self.object(level, msg, None)).into_owned(),
         };
         let mut err = std::io::stderr().lock();
@@ -166,7 +173,7 @@ impl Log {
             "{{\"time\":{},\"level\":{},\"msg\":{}",
             text(&time),
             text(level),
-            text(&self.redact(msg))
+            text(&self.shown(msg))
         );
         if let Some(stats) = stats {
             line.push_str(&format!(",\"stats\":{stats}"));
@@ -183,6 +190,21 @@ impl Log {
             secrets.push(secret.to_string());
             tidy(&mut secrets);
         }
+    }
+
+    /// A message as a line carries it: redacted, then cut to `MSG_MAX`.
+    fn shown(&self, msg: &str) -> String {
+        let mut text = self.redact(msg);
+        if text.len() > MSG_MAX {
+            let mut end = MSG_MAX;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let cut = text.len() - end;
+            text.truncate(end);
+            let _ = write!(text, "… ({cut} more bytes)");
+        }
+        text
     }
 
     /// The text with every known secret replaced by `[redacted]`.
@@ -268,6 +290,27 @@ mod tests {
         // Tab, printable Unicode and backslashes are left alone, unallocated.
         assert!(matches!(escape("a\tb é \\x1b ✓"), Cow::Borrowed(_)));
         assert_eq!(escape("\u{a0}\u{100}"), "\u{a0}\u{100}");
+    }
+
+    #[test]
+    fn long_messages_are_cut_after_redaction() {
+        let secret = "s3cr3t-token-value";
+        let log = Log::new(false, false, vec![secret.to_string()]);
+        // A secret across the cut is redacted whole, never half shown.
+        let msg = format!(
+            "{}{secret}{}",
+            "é".repeat(MSG_MAX / 2 - 4),
+            "x".repeat(1 << 20)
+        );
+        let shown = log.shown(&msg);
+        assert!(!shown.contains("s3cr"), "{}", &shown[MSG_MAX - 20..]);
+        assert!(shown.len() < MSG_MAX + 40, "{}", shown.len());
+        assert!(
+            shown.ends_with(" more bytes)"),
+            "{}",
+            &shown[MSG_MAX - 20..]
+        );
+        assert_eq!(log.shown("short"), "short");
     }
 
     #[test]

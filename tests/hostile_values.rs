@@ -171,6 +171,36 @@ fn a_servers_count_nesting_or_path_fails_one_jq_event_not_the_run() {
     assert_eq!(out.stats()["jq_errors"], 3, "{}", out.stderr);
 }
 
+/// Event types of a megabyte each, none of them the one `-e` wants: the
+/// notice names each by its first bytes, in one short line, not eight
+/// megabytes of stderr.
+#[test]
+fn megabyte_event_types_make_a_short_notice() {
+    let body: String = (b'a'..=b'j')
+        .map(|c| event(Some(&(c as char).to_string().repeat(1 << 20)), None, "x"))
+        .collect();
+    let server = Server::script(vec![Reply::sse().body(body)]);
+    let out = run(&[&server.url(), "-e", "edit", "--duration", "2s"]);
+    out.assert_code(0);
+    let notice: Vec<&str> = out.stderr.lines().filter(|l| l.contains("-e:")).collect();
+    assert_eq!(
+        notice.len(),
+        1,
+        "{}",
+        &out.stderr[..out.stderr.len().min(2000)]
+    );
+    assert!(
+        notice[0].contains(&format!("{}… (1)", "a".repeat(64))),
+        "{}",
+        notice[0]
+    );
+    assert!(
+        out.stderr.len() < 8192,
+        "{} bytes of stderr",
+        out.stderr.len()
+    );
+}
+
 /// The server's first stream: a sendable ID, then (in a later read) the
 /// hostile one, then the end of the stream.
 fn hostile_id_stream(id: &[u8]) -> Reply {
