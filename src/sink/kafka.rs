@@ -47,13 +47,28 @@ pub struct Options {
 /// How long to wait for the brokers' answer to a metadata request (or the
 /// flush timeout, if that is shorter).
 const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most topics remembered as checked, or as missing: with `{event}`
+/// in `-t` a server names the topics, and one that puts a fresh word in
+/// each event's type would grow the sets for as long as the run lasts.
+/// Past it a set starts again (a topic is then asked about once more).
+const TOPICS_REMEMBERED: usize = 1024;
+
+/// Add `topic` to `set`, emptied first when it is full.
+fn remember(set: &mut HashSet<String>, topic: &str) {
+    if set.len() >= TOPICS_REMEMBERED {
+        set.clear();
+    }
+    set.insert(topic.to_string());
+}
+
 /// How long one wait for room in a full queue lasts before looking again.
 const QUEUE_FULL_WAIT: Duration = Duration::from_millis(100);
 
 pub struct KafkaSink {
     producer: BaseProducer<Context>,
     /// The `-t` template, the topics already checked to exist, and (with a
-    /// dead-letter topic) those found missing.
+    /// dead-letter topic) those found missing; each set at most
+    /// `TOPICS_REMEMBERED` long (`remember`).
     topic: String,
     checked: HashSet<String>,
     missing: HashSet<String>,
@@ -186,7 +201,7 @@ impl KafkaSink {
                 brokers,
                 found.map(|t| (t.error(), t.partitions().len())),
             )?;
-            self.checked.insert(topic.to_string());
+            remember(&mut self.checked, topic);
         }
         Ok(())
     }
@@ -203,7 +218,7 @@ impl KafkaSink {
             let found = found.map(|t| (t.error(), t.partitions().len()));
             topic_answer(topic, &self.deliveries.brokers, found)?;
         }
-        self.checked.insert(topic.to_string());
+        remember(&mut self.checked, topic);
         Ok(())
     }
 

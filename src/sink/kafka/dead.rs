@@ -164,7 +164,7 @@ impl KafkaSink {
             && let Err(e) = self.check_topic(&topic)
         {
             if dlq {
-                self.missing.insert(topic.clone());
+                super::remember(&mut self.missing, &topic);
             }
             return Err((topic, format!("{e:#}")));
         }

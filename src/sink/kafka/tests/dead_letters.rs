@@ -2,7 +2,8 @@
 //! good, or a routed type that cannot be a topic, goes to
 //! `--dead-letter-topic` with headers saying why and counts as delivered;
 //! failures retrying could fix are not dead-lettered; an ID too long for a
-//! header leaves the header out, not the record.
+//! header leaves the header out, not the record; a fresh routed topic per
+//! event does not grow what the sink remembers of topics.
 
 use super::*;
 
@@ -163,4 +164,34 @@ fn an_id_too_long_for_a_header_leaves_the_header_out_not_the_record() {
     assert_eq!(got[0].1, b"big id");
     assert_eq!(header(&got[0].2, "sse.id"), None);
     assert_eq!(header(&got[1].2, "sse.id"), Some(&b"a\x01b"[..]));
+}
+
+/// A server that puts a fresh word in each event's type, routed with
+/// `{event}`: the topics remembered as checked or missing stay at most
+/// `TOPICS_REMEMBERED` each, and every record is still delivered or dead
+/// lettered.
+#[test]
+fn a_fresh_type_per_event_does_not_grow_the_remembered_topics() {
+    let cluster = mock(&[("dlq", 1)]);
+    let brokers = cluster.bootstrap_servers();
+    let o = with_dlq(cfg(&brokers, "sse.{event}", KeySpec::None, &[]), "dlq");
+    let mut sink = KafkaSink::new(&o, &quiet()).unwrap();
+    let mut fmt = formatter();
+    let now = SystemTime::now();
+    let n = TOPICS_REMEMBERED as u64 + 50;
+    for i in 0..n {
+        let kind = format!("t{i}");
+        sink.event(&ev(kind.as_bytes(), b"", b"x"), i + 1, now, &mut fmt)
+            .unwrap();
+        assert!(sink.checked.len() <= TOPICS_REMEMBERED);
+        assert!(sink.missing.len() <= TOPICS_REMEMBERED);
+    }
+    sink.close().unwrap();
+    assert_eq!(sink.delivered(), n);
+    eprintln!(
+        "checked {}, missing {}, dead lettered {:?}",
+        sink.checked.len(),
+        sink.missing.len(),
+        sink.counts().dead_lettered
+    );
 }
