@@ -155,11 +155,6 @@ impl Removed {
     }
 }
 
-/// The most bytes of IDs `--dedup` keeps: a server that sends long IDs
-/// (each may be as long as an event) gets its oldest ones forgotten
-/// first, rather than N of them kept (a million 36-byte UUIDs fit).
-const DEDUP_BYTES: usize = 64 << 20;
-
 /// Whether `name` (as `note` keeps it) names the type `kind`.
 fn names(name: &[u8], kind: &[u8]) -> bool {
     match kind.get(..TYPE_SHOWN) {
@@ -167,6 +162,11 @@ fn names(name: &[u8], kind: &[u8]) -> bool {
         _ => name == kind,
     }
 }
+
+/// The most bytes of IDs `--dedup` keeps: a server that sends long IDs
+/// (each may be as long as an event) gets its oldest ones forgotten
+/// first, rather than N of them kept (a million 36-byte UUIDs fit).
+const DEDUP_BYTES: usize = 64 << 20;
 
 /// The last N event IDs seen (own IDs only), at most `DEDUP_BYTES` of
 /// them; each kept once, shared by the order and the set.

@@ -10,7 +10,7 @@ use jaq_json::Val;
 
 /// The longest string jq can hold (its length is kept in 31 bits); a
 /// repeat that would pass it fails, as in jq 1.7.
-pub(super) const MAX_REPEAT: usize = i32::MAX as usize;
+const MAX_REPEAT: usize = i32::MAX as usize;
 
 /// `l * r`: a string times a number (either side) is repeated as jq 1.6
 /// does it; numbers and objects (a deep merge) are jaq's; other kinds

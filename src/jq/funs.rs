@@ -78,7 +78,7 @@ fn natives<D: for<'a> DataT<V<'a> = Val>>() -> Box<[Filter<RunPtr<D>>]> {
 /// The deepest JSON `fromjson` takes, as jq's parser: jaq's parser recurses
 /// on each level, and a string from the stream could nest deeper than the
 /// stack is.
-pub(super) const MAX_PARSING_DEPTH: usize = 256;
+const MAX_PARSING_DEPTH: usize = 256;
 
 /// `fromjson` (and so `tonumber`): jaq's parser, after a check that the
 /// text nests no deeper than jq allows, in one pass that skips strings.

@@ -36,7 +36,7 @@ fn slice(o: &Map, len: usize) -> Option<(usize, usize)> {
 /// builtins that walk a value (`tojson`, `contains`, `flatten`, dropping
 /// it) recurse on each; a path from the stream (`setpath`, `fromstream`)
 /// as long as an event could make a value deeper than the stack is.
-pub(super) const MAX_PATH: usize = 1024;
+const MAX_PATH: usize = 1024;
 
 /// `setpath(path; x)`: null on the way becomes an object or an array as
 /// the key asks, arrays grow (with nulls) to reach an index.

@@ -53,6 +53,9 @@ const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
 /// Past it a set starts again (a topic is then asked about once more).
 const TOPICS_REMEMBERED: usize = 1024;
 
+/// How long one wait for room in a full queue lasts before looking again.
+const QUEUE_FULL_WAIT: Duration = Duration::from_millis(100);
+
 /// Add `topic` to `set`, emptied first when it is full.
 fn remember(set: &mut HashSet<String>, topic: &str) {
     if set.len() >= TOPICS_REMEMBERED {
@@ -60,9 +63,6 @@ fn remember(set: &mut HashSet<String>, topic: &str) {
     }
     set.insert(topic.to_string());
 }
-
-/// How long one wait for room in a full queue lasts before looking again.
-const QUEUE_FULL_WAIT: Duration = Duration::from_millis(100);
 
 pub struct KafkaSink {
     producer: BaseProducer<Context>,
