@@ -11,14 +11,14 @@
 use std::mem;
 use std::ops::ControlFlow::{self, Continue};
 
-use memchr::memchr;
-
 mod data;
 mod first;
 use first::First;
 mod ends;
 use ends::Ends;
+mod field;
 mod partial;
+use field::{Field, NAME_CAP, has_nul, retry_digits, split_field};
 
 /// What `feed` and the callback return: `Break` stops the parse.
 type Flow = ControlFlow<()>;
@@ -86,32 +86,6 @@ pub enum Item<'a> {
 
 /// The UTF-8 byte order mark, stripped once at the very start of a stream.
 const BOM: &[u8; 3] = b"\xEF\xBB\xBF";
-
-/// The longest known field name (`retry`); a longer one is an unknown field.
-const NAME_CAP: usize = 5;
-
-/// What a line's field name selects (`Comment`: the line starts with a colon).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Field {
-    Data,
-    Event,
-    Id,
-    Retry,
-    Comment,
-    Unknown,
-}
-
-impl Field {
-    fn from_name(name: &[u8]) -> Field {
-        match name {
-            b"data" => Field::Data,
-            b"event" => Field::Event,
-            b"id" => Field::Id,
-            b"retry" => Field::Retry,
-            _ => Field::Unknown,
-        }
-    }
-}
 
 /// Where the parser stands in a line that a chunk ended before its end: not
 /// in one, in its field name, or in its value (`fresh`: no value byte yet, so
@@ -447,50 +421,6 @@ impl Parser {
         self.over_len = 0;
         self.event_type.clear();
     }
-}
-
-/// The field of a non-empty line and its value (before the one leading
-/// space is stripped): the line split at its first colon, or all name and
-/// an empty value when it has none. The known names are checked first, so
-/// the usual line costs no search through its value.
-#[inline]
-fn split_field(line: &[u8]) -> (Field, &[u8]) {
-    const KNOWN: [(&[u8], Field); 5] = [
-        (b"data:", Field::Data),
-        (b"id:", Field::Id),
-        (b"event:", Field::Event),
-        (b"retry:", Field::Retry),
-        (b":", Field::Comment),
-    ];
-    for (prefix, field) in KNOWN {
-        if let Some(value) = line.strip_prefix(prefix) {
-            return (field, value);
-        }
-    }
-    match memchr(b':', line) {
-        None => (Field::from_name(line), &line[line.len()..]),
-        Some(colon) => (Field::from_name(&line[..colon]), &line[colon + 1..]),
-    }
-}
-
-/// Whether `value` holds a NUL. An ID is usually short (a counter, a
-/// timestamp): a plain loop over it costs less than `memchr`'s call.
-#[inline]
-fn has_nul(value: &[u8]) -> bool {
-    if value.len() <= 16 {
-        value.iter().fold(false, |nul, &b| nul | (b == 0))
-    } else {
-        memchr(0, value).is_some()
-    }
-}
-
-/// Fold ASCII digits into a saturating millisecond count; `None` once a
-/// non-digit is seen.
-fn retry_digits(acc: Option<u64>, digits: &[u8]) -> Option<u64> {
-    digits.iter().try_fold(acc?, |ms, &d| {
-        d.is_ascii_digit()
-            .then(|| ms.saturating_mul(10).saturating_add(u64::from(d - b'0')))
-    })
 }
 
 /// Appends a data value, the `n` bytes of `chunk` from `start`, and an LF

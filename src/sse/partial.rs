@@ -12,7 +12,8 @@ use std::ops::ControlFlow::Continue;
 
 use memchr::memchr;
 
-use super::{Field, Flow, Item, NAME_CAP, Parser, Partial, reserve_capped, retry_digits};
+use super::field::{Field, NAME_CAP, retry_digits};
+use super::{Flow, Item, Parser, Partial, reserve_capped};
 
 impl Parser {
     /// Advance the partial line by `bytes` (which hold no line terminator).
