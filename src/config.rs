@@ -118,7 +118,7 @@ impl Config {
             Ok(p) => p.user,
             Err(_) => None,
         };
-        if let Some(flag) = auth::token_flag(&cli)
+        if let Some(flag) = auth::token_flag(&cli.auth)
             && url_user.is_some()
         {
             return Err(bad(format!(
@@ -300,6 +300,7 @@ fn build_request(
         headers.push(("Accept-Encoding".into(), "gzip".into()));
     }
     let user = cli
+        .auth
         .user
         .as_ref()
         .map(|u| match u.split_once(':') {
@@ -307,7 +308,7 @@ fn build_request(
             None => (u.clone(), None),
         })
         .or(url_user);
-    let mut auth = auth::build(cli, user, env, secrets, warnings)?;
+    let mut auth = auth::build(&cli.auth, user, env, secrets, warnings)?;
     let stdin_user = match (input, cli.data.as_deref()) {
         (Input::Stdin, _) => Some("the input -"),
         (_, Some("@-")) => Some("--data @-"),

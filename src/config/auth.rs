@@ -9,14 +9,14 @@
 //! password, given on purpose.
 
 use super::{Env, bad};
-use crate::cli::Cli;
+use crate::cli::AuthArgs;
 use crate::http::Auth;
 use crate::http::auth::OAuth2Client;
 use anyhow::{Context, Result};
 
 /// The flag that gives a token, if any (for the conflict with URL
 /// credentials, which clap cannot see).
-pub fn token_flag(cli: &Cli) -> Option<&'static str> {
+pub fn token_flag(cli: &AuthArgs) -> Option<&'static str> {
     if cli.bearer.is_some() {
         Some("--bearer")
     } else if cli.bearer_command.is_some() {
@@ -31,7 +31,7 @@ pub fn token_flag(cli: &Cli) -> Option<&'static str> {
 /// The one way this run authenticates (clap keeps the flags apart); every
 /// secret known now joins `secrets`.
 pub fn build(
-    cli: &Cli,
+    cli: &AuthArgs,
     user: Option<(String, Option<String>)>,
     env: &Env,
     secrets: &mut Vec<String>,
@@ -78,7 +78,7 @@ pub fn replaced_by_header(auth: Auth) -> Result<Auth> {
 }
 
 fn oauth2(
-    cli: &Cli,
+    cli: &AuthArgs,
     url: &str,
     env: &Env,
     secrets: &mut Vec<String>,
