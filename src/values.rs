@@ -11,13 +11,17 @@ use std::time::Duration;
 /// A clap value parser: clap names the flag in its error.
 pub fn duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    if let Ok(secs) = text.parse::<f64>()
-        && (0.0..1e12).contains(&secs)
-    {
-        return Ok(Duration::from_secs_f64(secs));
+    const EXAMPLES: &str = "examples: 10s, 500ms, 1h30m, 2.5";
+    if let Ok(secs) = text.parse::<f64>() {
+        return if (0.0..1e12).contains(&secs) {
+            Ok(Duration::from_secs_f64(secs))
+        } else {
+            Err(format!(
+                "not a duration (a bare number is seconds, from 0 to under 1e12; {EXAMPLES})"
+            ))
+        };
     }
-    humantime::parse_duration(text)
-        .map_err(|e| format!("not a duration ({e}; examples: 10s, 500ms, 1h30m, 2.5)"))
+    humantime::parse_duration(text).map_err(|e| format!("not a duration ({e}; {EXAMPLES})"))
 }
 
 /// `16MiB`, `512KiB`, `1M` (binary: K, M, G, KiB, MiB, GiB), `1MB` (decimal:
@@ -234,6 +238,10 @@ mod tests {
         let err = duration("soon").unwrap_err();
         assert!(err.starts_with("not a duration"), "{err}");
         assert!(duration("-1").is_err());
+        // A bare number out of range says so, not "time unit needed".
+        let err = duration("99999999999999").unwrap_err();
+        assert!(err.contains("a bare number is seconds"), "{err}");
+        assert!(duration("nan").is_err());
     }
 
     #[test]
