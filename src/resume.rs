@@ -50,8 +50,10 @@ pub const MAX_ID_LEN: usize = 4096;
 /// they come), and at most `MAX_ID_LEN` bytes. The empty ID (none) is
 /// sendable: no header is sent.
 pub fn unsendable(id: &[u8]) -> Option<String> {
-    if id.len() > MAX_ID_LEN {
-        return Some(format!("{} bytes, over {MAX_ID_LEN}", id.len()));
+    let len = sent_len(id);
+    if len > MAX_ID_LEN {
+        let lossy = if len == id.len() { "" } else { " as sent" };
+        return Some(format!("{len} bytes{lossy}, over {MAX_ID_LEN}"));
     }
     let bad = id
         .iter()
@@ -61,7 +63,19 @@ pub fn unsendable(id: &[u8]) -> Option<String> {
 
 /// Can `id` be sent as `Last-Event-ID` (see `unsendable`)?
 pub fn sendable(id: &[u8]) -> bool {
-    id.len() <= MAX_ID_LEN && !id.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f)
+    sent_len(id) <= MAX_ID_LEN && !id.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f)
+}
+
+/// How long `id` is once decoded as UTF-8 with replacement, as it is sent
+/// and saved: each invalid byte becomes U+FFFD, three bytes. Only an ID
+/// over a third of `MAX_ID_LEN` can grow past it, so a usual one costs no
+/// decoding.
+fn sent_len(id: &[u8]) -> usize {
+    if id.len() <= MAX_ID_LEN / 3 || simdutf8::basic::from_utf8(id).is_ok() {
+        id.len()
+    } else {
+        String::from_utf8_lossy(id).len()
+    }
 }
 
 /// An ID fit for a log line: at most 40 characters, escaped.

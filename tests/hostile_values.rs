@@ -291,7 +291,17 @@ fn a_state_file_holding_an_unsendable_id_is_a_warning_not_a_failure() {
 
 #[test]
 fn a_megabyte_id_is_neither_sent_nor_saved() {
-    let huge = vec![b'x'; 1 << 20];
+    an_oversize_id_is_neither_sent_nor_saved(vec![b'x'; 1 << 20], "1048576 bytes, over 4096");
+}
+
+/// 3000 invalid bytes would be sent and saved as 9000 (U+FFFD each): a
+/// proxy's 8 KiB header line cap, and a state file the next run refuses.
+#[test]
+fn an_id_that_grows_past_the_cap_as_utf8_is_neither_sent_nor_saved() {
+    an_oversize_id_is_neither_sent_nor_saved(vec![0xff; 3000], "9000 bytes as sent, over 4096");
+}
+
+fn an_oversize_id_is_neither_sent_nor_saved(huge: Vec<u8>, says: &str) {
     let dir = Scratch::new("huge-id");
     let state = dir.path("s.state");
     let state_arg = state.to_str().unwrap_or_default().to_string();
@@ -314,7 +324,7 @@ fn a_megabyte_id_is_neither_sent_nor_saved() {
     out.assert_code(0);
     assert_eq!(last_event_ids(&server), [None, Some("1".to_string())]);
     assert!(
-        out.stderr.contains("Last-Event-ID") && out.stderr.contains("over 4096"),
+        out.stderr.contains("Last-Event-ID") && out.stderr.contains(says),
         "{}",
         out.stderr
     );

@@ -100,6 +100,15 @@ fn sendable_ids_are_header_values_of_at_most_max_id_len_bytes() {
     assert!(sendable(b"\xff invalid UTF-8 is sent as U+FFFD"));
     assert!(sendable(&[b'x'; MAX_ID_LEN]));
     assert!(!sendable(&[b'x'; MAX_ID_LEN + 1]));
+    // Invalid UTF-8 is sent (and saved) as U+FFFD, three bytes a byte:
+    // the limit holds for what is sent, not for what arrived.
+    assert!(sendable(&[0xff; MAX_ID_LEN / 3]));
+    assert!(!sendable(&[0xff; MAX_ID_LEN / 3 + 1]));
+    assert_eq!(
+        unsendable(&[0xff; 3000]).as_deref(),
+        Some("9000 bytes as sent, over 4096")
+    );
+    assert!(sendable(&"é".repeat(MAX_ID_LEN / 2).into_bytes()));
     for bad in [&b"a\x01b"[..], b"\x1f", b"del\x7f", b"cr\rlf", b"nul\x00"] {
         assert!(!sendable(bad), "{bad:?}");
         assert!(unsendable(bad).is_some(), "{bad:?}");
