@@ -141,8 +141,8 @@ pub struct Cli {
     )]
     pub connect_timeout: Duration,
 
-    /// Reconnect when no byte at all (comments included) arrived for this long;
-    /// 0 turns it off.
+    /// Reconnect when no byte at all (comments included) arrived for this long,
+    /// or none of the request could be sent; 0 turns it off.
     #[arg(
         long,
         value_name = "DURATION",

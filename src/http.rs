@@ -140,6 +140,16 @@ impl Http {
             .allow_non_standard_methods(true)
             .timeout_connect(Some(req.connect_timeout.min(LONGEST_TIMEOUT)))
             .timeout_per_read(req.idle_timeout.map(|t| t.min(LONGEST_TIMEOUT)))
+            // A server that stops reading a large body (-d @FILE) would
+            // otherwise park the send for ever: no byte moving either way
+            // for the idle timeout is the same failure.
+            .timeout_per_write(req.idle_timeout.map(|t| t.min(LONGEST_TIMEOUT)))
+            // No connection is kept for the next request: a reconnect comes
+            // after a stream ended, when a kept-alive connection is the one
+            // a server is likeliest to have dropped (the attempt would fail
+            // with a reset and count against --max-retries).
+            .max_idle_connections(0)
+            .max_idle_connections_per_host(0)
             .user_agent(AutoHeaderValue::None)
             .accept(AutoHeaderValue::None)
             .accept_encoding(AutoHeaderValue::None)

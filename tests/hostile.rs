@@ -1,12 +1,16 @@
 //! Hostile servers, part two: redirect loops, credentials and other hosts,
 //! Retry-After as an HTTP date, auth failures, self-signed TLS (a rustls
 //! server with a CA made by the openssl command for each test; the helpers
-//! are in common/tls.rs), and terminal escapes in what a server sends.
+//! are in common/tls.rs), terminal escapes in what a server sends, a
+//! server that never reads the request body, and one that keeps a finished
+//! stream's connection open but serves nothing more on it.
 
 mod common;
 
 use common::*;
-use std::time::{Duration, SystemTime};
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::time::{Duration, Instant, SystemTime};
 
 #[test]
 fn a_redirect_loop_ends_with_exit_1_and_a_clear_error() {
@@ -219,4 +223,75 @@ fn no_byte_a_server_chose_reaches_the_terminal_raw() {
         msgs.iter().any(|m| m == "< x-evil: \u{9b}2J\u{85}"),
         "{msgs:?}"
     );
+}
+
+/// A server that accepts a request and never reads its body: once the
+/// socket buffers are full, no byte moves. That is the idle timeout's
+/// failure too, not a send parked for ever.
+#[test]
+fn a_server_that_never_reads_the_body_is_an_idle_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            held.push(conn); // never read, never answered
+        }
+    });
+    let dir = Scratch::new("unread-body");
+    let body = dir.write("body", vec![b'x'; 32 << 20]);
+    let data = format!("@{}", body.display());
+    let started = Instant::now();
+    let out = run(&[
+        &url,
+        "-d",
+        &data,
+        "--idle-timeout",
+        "1s",
+        "--max-retries",
+        "0",
+    ]);
+    out.assert_code(1);
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(out.stderr.contains("timed out"), "{}", out.stderr);
+}
+
+/// A stream that ends cleanly (its Content-Length sent) on a connection
+/// the server keeps open but serves nothing more on, as a server behind a
+/// proxy may: the reconnect opens a connection of its own.
+#[test]
+fn a_reconnect_does_not_reuse_a_finished_streams_connection() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for (n, conn) in listener.incoming().flatten().enumerate() {
+            let mut conn = conn;
+            let _ = conn.read(&mut [0u8; 4096]);
+            let body = event(None, Some(&n.to_string()), &format!("e{n}"));
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            );
+            let _ = conn.write_all(format!("{head}{body}").as_bytes());
+            held.push(conn); // kept open, never read again
+        }
+    });
+    let out = run(&[
+        &url,
+        "--retry",
+        "100ms",
+        "--max-retries",
+        "1",
+        "-n",
+        "2",
+        "-f",
+        "data",
+    ]);
+    out.assert_code(0);
+    assert_eq!(out.lines(), ["e0", "e1"], "{}", out.stderr);
 }
