@@ -27,7 +27,7 @@ always\t''
 never\t''"
 complete -c ssetap -s e -l event -d 'Only events of this type (repeatable or comma-separated; the default type is \'message\')' -r
 complete -c ssetap -l grep -d 'Only events whose data matches this regular expression' -r
-complete -c ssetap -l dedup -d 'Drop an event whose own id field matches one of the last N IDs seen (replays after a reconnect; at most 64 MiB of IDs are kept, the oldest forgotten first). Off by default' -r
+complete -c ssetap -l dedup -d 'Drop an event whose own id field matches one of the last N IDs seen (replays after a reconnect). The IDs kept take at most 64 MiB (about 500,000 UUIDs), the oldest forgotten first. Off by default' -r
 complete -c ssetap -l jq -d 'Run this jq program (jaq, embedded) on each event that passed -e, --grep and --dedup. Its input is {"event","id","data"} (plus "time" with --timestamp), data parsed as JSON when it is JSON; each output is one record (compact JSON; with -f data, and in Kafka, a string is written raw; with -j, always); no output drops the event (counted as filtered, in --stats and ssetap_filtered_total, as -e and --grep count theirs). An event the program fails on is skipped (counted as jq_errors), or sent to --dead-letter-topic' -r
 complete -c ssetap -s n -l max-events -d 'Exit 0 after N events (counted after filtering)' -r
 complete -c ssetap -l until -d 'End the run (exit 0, everything before it written or delivered, state saved) at the first event for which this jq condition is true, e.g. \'.data == "[DONE]"\' or \'.event == "message_stop"\'. It sees every event before -e, --grep, --dedup and --jq, as --jq\'s input; the matching event is not written, and the resume point moves past it. An event it fails on does not match (the first failure is a warning)' -r

@@ -50,7 +50,7 @@ sse\:"Canonical SSE text, which ssetap reads back unchanged"))' \
 '*-e+[Only events of this type (repeatable or comma-separated; the default type is '\''message'\'')]:TYPE:_default' \
 '*--event=[Only events of this type (repeatable or comma-separated; the default type is '\''message'\'')]:TYPE:_default' \
 '--grep=[Only events whose data matches this regular expression]:REGEX:_default' \
-'--dedup=[Drop an event whose own id field matches one of the last N IDs seen (replays after a reconnect; at most 64 MiB of IDs are kept, the oldest forgotten first). Off by default]:N:_default' \
+'--dedup=[Drop an event whose own id field matches one of the last N IDs seen (replays after a reconnect). The IDs kept take at most 64 MiB (about 500,000 UUIDs), the oldest forgotten first. Off by default]:N:_default' \
 '--jq=[Run this jq program (jaq, embedded) on each event that passed -e, --grep and --dedup. Its input is {"event","id","data"} (plus "time" with --timestamp), data parsed as JSON when it is JSON; each output is one record (compact JSON; with -f data, and in Kafka, a string is written raw; with -j, always); no output drops the event (counted as filtered, in --stats and ssetap_filtered_total, as -e and --grep count theirs). An event the program fails on is skipped (counted as jq_errors), or sent to --dead-letter-topic]:FILTER:_default' \
 '-n+[Exit 0 after N events (counted after filtering)]:N:_default' \
 '--max-events=[Exit 0 after N events (counted after filtering)]:N:_default' \

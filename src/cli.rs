@@ -275,8 +275,8 @@ pub struct Cli {
     pub grep: Option<String>,
 
     /// Drop an event whose own id field matches one of the last N IDs seen
-    /// (replays after a reconnect; at most 64 MiB of IDs are kept, the
-    /// oldest forgotten first). Off by default.
+    /// (replays after a reconnect). The IDs kept take at most 64 MiB (about
+    /// 500,000 UUIDs), the oldest forgotten first. Off by default.
     #[arg(long, value_name = "N", help_heading = "Output")]
     pub dedup: Option<usize>,
 

@@ -118,6 +118,51 @@ fn long_ids_cannot_make_dedup_keep_more_than_its_budget() {
     assert!(peak < 64 * 1024 + 48 * 1024, "peak RSS {peak} KiB");
 }
 
+/// Short IDs cost more than their bytes: two million of them, with an N
+/// that would keep them all, took 190 MB before what each ID costs was
+/// counted. The memory now stays near the 64 MiB budget, and the newest
+/// ID is still known.
+#[test]
+fn a_large_dedup_of_short_ids_stays_within_its_memory() {
+    use std::io::Write;
+    let mut input = Vec::with_capacity(40 << 20);
+    for n in 0..2_000_000u32 {
+        let _ = write!(input, "id: {n}\ndata: x\n\n");
+    }
+    input.extend_from_slice(b"id: 1999999\ndata: replayed\n\nid: end\ndata: end\n\n");
+    let mut cmd = ssetap(&["-", "--dedup", "100000000", "-f", "data"]);
+    cmd.stdin(std::process::Stdio::piped());
+    let mut r = Running::start(cmd);
+    let mut stdin = r.take_stdin().expect("stdin");
+    // Fed from a thread that keeps stdin open, so the run is still there
+    // to be measured when its last event is out.
+    let feeder = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+        stdin
+    });
+    let mut lines = 0;
+    let mut last = String::new();
+    while let Some(line) = r.next_line(Duration::from_secs(120)) {
+        lines += 1;
+        if line == "end\n" {
+            last = line;
+            break;
+        }
+    }
+    let peak = proc_status(r.pid(), "VmHWM:");
+    drop(feeder.join());
+    let out = r.finish(run::LIMIT);
+    out.assert_code(0);
+    assert_eq!(
+        (lines, last.as_str()),
+        (2_000_001, "end\n"),
+        "{}",
+        out.stderr
+    );
+    eprintln!("peak RSS {peak} KiB for 2,000,000 short IDs");
+    assert!(peak < 100 * 1024, "peak RSS {peak} KiB");
+}
+
 #[test]
 fn a_line_that_never_ends_keeps_memory_bounded_and_the_stream_recovers() {
     // 256 MiB without a newline, then one, then a normal event.
