@@ -55,7 +55,7 @@ pub struct Http {
 pub mod auth;
 mod failure;
 mod gzip;
-mod redirect;
+pub mod redirect;
 pub mod tick;
 
 pub use auth::Auth;

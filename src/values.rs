@@ -162,6 +162,9 @@ pub fn http_url(text: &str) -> Result<UrlParts, String> {
         return Err(format!("the URL has no host: {}", redact_url(text)));
     }
     let url = format!("{}{}{}", &text[..scheme_len], host, &rest[auth_end..]);
+    if let Some(why) = crate::http::redirect::bad_port(&url) {
+        return Err(format!("the URL's {why}: {}", redact_url(&url)));
+    }
     Ok(UrlParts { url, user })
 }
 

@@ -33,6 +33,22 @@ fn a_redirect_loop_ends_with_exit_1_and_a_clear_error() {
 }
 
 #[test]
+fn a_redirect_to_a_port_past_65535_is_refused_not_sent_to_port_80() {
+    let server = Server::script(vec![Reply::status(
+        302,
+        &[("Location", "http://127.0.0.1:65616/elsewhere")],
+        "",
+    )]);
+    let out = run(&[&server.url(), "--max-retries", "0"]);
+    out.assert_code(1);
+    assert!(
+        out.stderr.contains("unusable Location: port \"65616\""),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn credentials_follow_a_redirect_on_the_same_host_only() {
     let other = Server::start(|_, _| Reply::sse().body(event(None, None, "elsewhere")));
     // Same address, other name: another host as far as credentials go.

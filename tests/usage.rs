@@ -33,6 +33,9 @@ fn malformed_flags_are_usage_errors() {
         (&["http://h/", "-H", "X: a\r\nY: b"], "-H"),
         (&["http://h/", "-H", "no colon here"], "-H"),
         (&["ftp://example.com/stream"], "ftp"),
+        // Not connected to port 80 instead, as the http crate would have it.
+        (&["http://127.0.0.1:99999/stream"], "port \"99999\""),
+        (&["http://u:pw@[::1]:-1/"], "port \"-1\""),
         (&["x.sse", "-b", "127.0.0.1:9"], "--topic"),
         (&["x.sse", "-t", "events"], "brokers"),
         (

@@ -9,7 +9,10 @@ pub fn resolve(base: &str, reference: &str) -> Result<String, String> {
     let reference = reference.split('#').next().unwrap_or(reference);
     let lower = reference.to_ascii_lowercase();
     if lower.starts_with("http://") || lower.starts_with("https://") {
-        return Ok(reference.to_string());
+        return match bad_port(reference) {
+            Some(why) => Err(why),
+            None => Ok(reference.to_string()),
+        };
     }
     if let Some((scheme, _)) = reference.split_once(':')
         && !scheme.is_empty()
@@ -46,7 +49,10 @@ pub fn resolve(base: &str, reference: &str) -> Result<String, String> {
             None => format!("{origin}{merged}"),
         }
     };
-    Ok(joined)
+    match bad_port(&joined) {
+        Some(why) => Err(why),
+        None => Ok(joined),
+    }
 }
 
 /// RFC 3986 §5.2.4 for a path (a query, if any, stays as it is).
@@ -97,9 +103,54 @@ pub fn origin(url: &str) -> String {
     format!("{}{}", &url[..start], host).to_ascii_lowercase()
 }
 
+/// Why the port of a URL's authority cannot be used, if it cannot: it is
+/// not digits, or past 65535. The `http` crate would drop such a port and
+/// ureq would connect to the scheme's default instead (`h:99999` → `h:80`),
+/// so it is an error before any connection. An empty port (`h:/`) is the
+/// default, as RFC 3986 allows.
+pub fn bad_port(url: &str) -> Option<String> {
+    let authority = origin(url);
+    let host = authority.split_once("://").map_or(&*authority, |(_, h)| h);
+    let after_bracket = host.rfind(']').map_or(0, |i| i + 1);
+    let port = &host[after_bracket..];
+    let port = &port[port.rfind(':')? + 1..];
+    let usable = port.is_empty()
+        || (port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok());
+    (!usable).then(|| format!("port {port:?} is not a number from 0 to 65535"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ports_past_65535_or_not_digits_are_bad() {
+        for good in [
+            "http://h/",
+            "http://h:8080/x",
+            "http://h:/x",
+            "https://[::1]:443/",
+            "http://[::1]/",
+            "http://u:p@h:1/",
+            "http://h:65535",
+        ] {
+            assert_eq!(bad_port(good), None, "{good}");
+        }
+        for bad in [
+            "http://h:65536/",
+            "http://h:99999/",
+            "http://h:-1/",
+            "http://h:80x/",
+            "http://[::1]:123456/",
+            "http://u:p@h:1e3?q",
+        ] {
+            assert!(bad_port(bad).is_some(), "{bad}");
+        }
+        assert_eq!(
+            bad_port("http://u:secret@h:99999/").as_deref(),
+            Some("port \"99999\" is not a number from 0 to 65535")
+        );
+    }
 
     #[test]
     fn locations_resolve_as_rfc_3986_says() {
