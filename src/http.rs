@@ -9,10 +9,11 @@
 //! the origin they were given for; 303 (and 301/302 after a POST) turn the
 //! request into a GET without a body, as curl does.
 //!
-//! gzip is decoded by `http::gzip`, lazily (see there).
+//! What a response means (stream, retry, fatal) is `http::answer`; gzip is
+//! decoded by `http::gzip`, lazily (see there).
 
 use anyhow::{Context, Result};
-use std::io::{self, Read};
+use std::io;
 use std::time::Duration;
 use ureq::config::AutoHeaderValue;
 use ureq::http::{self as h, Response};
@@ -52,6 +53,8 @@ pub struct Http {
     ticking: Ticking,
 }
 
+mod answer;
+pub use answer::{Answer, answer};
 pub mod auth;
 mod failure;
 mod gzip;
@@ -86,26 +89,6 @@ pub enum SendError {
     Ureq(ureq::Error, String),
     /// The server's answer breaks the protocol: fatal, with this message.
     Protocol(String),
-}
-
-/// What a response means for the run.
-pub enum Answer {
-    /// 200 with text/event-stream (or any type, if asked): read events
-    /// from `body`; `info` describes it, `warning` is said once.
-    Stream {
-        body: Box<dyn Read + Send>,
-        info: String,
-        warning: Option<String>,
-    },
-    /// 204: the server says there is nothing more; exit 0.
-    NoContent,
-    /// 408, 429, 5xx: try again, after `after` if the server said so.
-    Retry {
-        why: String,
-        after: Option<Duration>,
-    },
-    /// Anything else: exit 1 with this message.
-    Fatal(String),
 }
 
 impl Http {
@@ -289,114 +272,6 @@ impl Http {
     }
 }
 
-/// Classify a response; for a stream, set up the body reader.
-pub fn answer(resp: Response<Body>, any_content_type: bool) -> Answer {
-    let status = resp.status().as_u16();
-    let reason = resp.status().canonical_reason().unwrap_or("");
-    let header = |name: &str| {
-        resp.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.trim().to_string())
-    };
-    let content_type = header("content-type").unwrap_or_default();
-    let encoding = header("content-encoding")
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    match status {
-        200 if any_content_type || is_event_stream(&content_type) => {
-            let warning = (!is_event_stream(&content_type)).then(|| {
-                format!(
-                    "--ignore-content-type: reading a Content-Type '{content_type}' response as an event stream"
-                )
-            });
-            let body = resp.into_body().into_reader();
-            match encoding.as_str() {
-                "" | "identity" => Answer::Stream {
-                    body: Box::new(body),
-                    info: "200".into(),
-                    warning,
-                },
-                "gzip" | "x-gzip" => Answer::Stream {
-                    body: Box::new(gunzip(body)),
-                    info: "200, gzip".into(),
-                    warning,
-                },
-                other => Answer::Fatal(format!(
-                    "HTTP 200 with an unsupported Content-Encoding '{other}' (ssetap decodes gzip)"
-                )),
-            }
-        }
-        200 => {
-            let shown = if content_type.is_empty() {
-                "none".to_string()
-            } else {
-                format!("'{content_type}'")
-            };
-            let body = first_bytes(resp);
-            Answer::Fatal(format!(
-                "HTTP 200 but Content-Type is {shown}, not text/event-stream (--ignore-content-type accepts it){body}"
-            ))
-        }
-        204 => Answer::NoContent,
-        408 | 429 | 500..=599 => {
-            let after = if status == 429 || status == 503 {
-                header("retry-after").and_then(|v| retry_after(&v, std::time::SystemTime::now()))
-            } else {
-                None
-            };
-            Answer::Retry {
-                why: format!("HTTP {status} {reason}").trim_end().to_string(),
-                after,
-            }
-        }
-        _ => {
-            let body = first_bytes(resp);
-            Answer::Fatal(format!("HTTP {status} {reason}{body}").replace("  ", " "))
-        }
-    }
-}
-
-fn is_event_stream(content_type: &str) -> bool {
-    content_type
-        .split(';')
-        .next()
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/event-stream"))
-}
-
-/// The first 512 bytes of an error body, as one line (": …"), or nothing.
-fn first_bytes(resp: Response<Body>) -> String {
-    let mut buf = Vec::new();
-    let _ = resp
-        .into_body()
-        .into_reader()
-        .take(512)
-        .read_to_end(&mut buf);
-    let text: String = String::from_utf8_lossy(&buf)
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.is_empty() {
-        String::new()
-    } else {
-        format!(": {text}")
-    }
-}
-
-/// `Retry-After`: delay-seconds or an HTTP-date, relative to `now`. Seconds
-/// past u64 saturate (the caller cuts every wait to its ceiling).
-pub fn retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
-    let value = value.trim();
-    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(Duration::from_secs(
-            value.parse::<u64>().unwrap_or(u64::MAX),
-        ));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
 /// Is this error from an idle timeout (no byte for --idle-timeout)?
 pub fn is_timeout(err: &io::Error) -> bool {
     err.kind() == io::ErrorKind::TimedOut
@@ -461,47 +336,5 @@ pub fn before_sending(err: &ureq::Error) -> bool {
             ) || is_lookup_failure(e)
         }
         _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_takes_seconds_and_http_dates() {
-        let now = httpdate::parse_http_date("Tue, 24 Nov 2026 08:00:00 GMT").unwrap();
-        assert_eq!(retry_after("7", now), Some(Duration::from_secs(7)));
-        assert_eq!(
-            retry_after("Tue, 24 Nov 2026 08:00:30 GMT", now),
-            Some(Duration::from_secs(30))
-        );
-        assert_eq!(
-            retry_after("Tue, 24 Nov 2026 07:00:00 GMT", now),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(retry_after("soon", now), None);
-    }
-
-    #[test]
-    fn retry_after_cannot_overflow() {
-        let now = std::time::SystemTime::UNIX_EPOCH;
-        assert_eq!(
-            retry_after("18446744073709551615", now),
-            Some(Duration::from_secs(u64::MAX))
-        );
-        assert_eq!(
-            retry_after("99999999999999999999", now),
-            Some(Duration::from_secs(u64::MAX))
-        );
-        assert!(retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now).is_some());
-    }
-
-    #[test]
-    fn event_stream_content_type_allows_parameters() {
-        assert!(is_event_stream("text/event-stream"));
-        assert!(is_event_stream("Text/Event-Stream; charset=utf-8"));
-        assert!(!is_event_stream("text/plain"));
-        assert!(!is_event_stream(""));
     }
 }

@@ -311,3 +311,30 @@ fn a_reconnect_does_not_reuse_a_finished_streams_connection() {
     out.assert_code(0);
     assert_eq!(out.lines(), ["e0", "e1"], "{}", out.stderr);
 }
+
+/// Two Content-Encoding headers are two codings: a body that is gzip and
+/// then brotli is not gzip's output. It is refused for what it is, not
+/// decoded as gzip into a loop of failed reads.
+#[test]
+fn two_content_encodings_are_an_unsupported_coding() {
+    let server = Server::script(vec![
+        Reply::head(
+            200,
+            &[
+                ("Content-Type", "text/event-stream"),
+                ("Content-Encoding", "gzip"),
+                ("Content-Encoding", "br"),
+            ],
+        )
+        .body("not gzip"),
+    ]);
+    let out = run(&[&server.url()]);
+    out.assert_code(1);
+    assert!(
+        out.stderr
+            .contains("unsupported Content-Encoding 'gzip, br'"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(server.requests().len(), 1, "fatal, not retried");
+}
