@@ -76,6 +76,11 @@ pub fn spans(args: &[&[u8]], cmd: &clap::Command) -> Vec<(usize, Range<usize>)> 
         if let Some(r) = secret_part(value, part) {
             out.push((i, offset + r.start..offset + r.end));
         }
+        if part == Part::Url {
+            for r in crate::redact::query_secrets(value) {
+                out.push((i, offset + r.start..offset + r.end));
+            }
+        }
     };
     let mut options_end = false;
     let mut i = 1;

@@ -110,6 +110,7 @@ impl Config {
                 if let Some((_, Some(p))) = &parts.user {
                     secrets.push(p.clone());
                 }
+                secrets.extend(parts.query_secrets);
                 Input::Url(parts.url)
             }
             s => Input::File(PathBuf::from(s)),

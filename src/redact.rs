@@ -38,6 +38,34 @@ pub fn redact_url(text: &str) -> String {
     shown
 }
 
+/// Where the values of credential-like query parameters lie in an
+/// `http(s)://` URL (`?access_token=…&sig=…`, names as `is_secret_name`
+/// says): what `redact_url` hides when it shows the URL, and what the log
+/// and the command line hide wherever else the value turns up (a server
+/// that echoes the request in an error body).
+pub fn query_secrets(url: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    if !(lower.starts_with(b"http://") || lower.starts_with(b"https://")) {
+        return Vec::new();
+    }
+    let end = url.iter().position(|&b| b == b'#').unwrap_or(url.len());
+    let Some(q) = url[..end].iter().position(|&b| b == b'?') else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut at = q + 1;
+    for pair in url[q + 1..end].split(|&b| b == b'&') {
+        if let Some(eq) = pair.iter().position(|&b| b == b'=')
+            && eq + 1 < pair.len()
+            && is_secret_name(&String::from_utf8_lossy(&pair[..eq]))
+        {
+            out.push(at + eq + 1..at + pair.len());
+        }
+        at += pair.len() + 1;
+    }
+    out
+}
+
 /// Header or parameter names whose values are credentials: any name that
 /// contains one of these words (case-insensitive). Broad on purpose — a
 /// header wrongly hidden costs a `[redacted]` in `-v` and its absence after
@@ -98,6 +126,18 @@ pub fn is_secret_property(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_secrets_are_the_values_of_credential_parameters() {
+        let url = "https://h/p?a=1&access_token=T0K&sig=&x=2&API_KEY=k%2By#frag?token=no";
+        let found: Vec<&str> = query_secrets(url.as_bytes())
+            .into_iter()
+            .map(|r| &url[r])
+            .collect();
+        assert_eq!(found, ["T0K", "k%2By"]);
+        assert!(query_secrets(b"file?token=x").is_empty());
+        assert!(query_secrets(b"http://h/").is_empty());
+    }
 
     #[test]
     fn shown_urls_hide_credentials() {

@@ -128,6 +128,9 @@ pub fn header(text: &str) -> Result<HeaderArg, String> {
 pub struct UrlParts {
     pub url: String,
     pub user: Option<(String, Option<String>)>,
+    /// The values of credential-like query parameters, as written and
+    /// percent-decoded: secrets for the log.
+    pub query_secrets: Vec<String>,
 }
 
 pub fn http_url(text: &str) -> Result<UrlParts, String> {
@@ -165,7 +168,15 @@ pub fn http_url(text: &str) -> Result<UrlParts, String> {
     if let Some(why) = crate::http::redirect::bad_port(&url) {
         return Err(format!("the URL's {why}: {}", redact_url(&url)));
     }
-    Ok(UrlParts { url, user })
+    let query_secrets = crate::redact::query_secrets(url.as_bytes())
+        .into_iter()
+        .flat_map(|r| [url[r.clone()].to_string(), percent_decode(&url[r])])
+        .collect();
+    Ok(UrlParts {
+        url,
+        user,
+        query_secrets,
+    })
 }
 
 fn percent_decode(s: &str) -> String {

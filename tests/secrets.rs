@@ -7,6 +7,7 @@
 mod common;
 
 use common::*;
+use std::path::Path;
 use std::process::Command;
 
 /// A server that fails, redirects, streams one event and then refuses:
@@ -121,6 +122,30 @@ fn http_credentials_never_appear_in_output_logs_stats_or_state() {
     }
 }
 
+/// A token in the URL's query is hidden wherever it turns up, not only
+/// where ssetap shows the URL: here a server echoes the request line in
+/// its error body, which ssetap quotes.
+#[test]
+fn a_query_token_echoed_by_the_server_is_hidden() {
+    let server =
+        Server::start(|_, req| Reply::status(403, &[], &format!("echo: GET {}", req.path)));
+    let url = server.url_for("/x?access_token=QTok-7&api_key=k%2Bey8&plain=visible9");
+    for format in ["text", "json"] {
+        let cmd = ssetap(&[&url, "-v", "--log-format", format]);
+        let out = assert_never_written(cmd, Path::new(""), &["QTok-7", "k%2Bey8", "k+ey8"]);
+        out.assert_code(1);
+        assert!(out.stderr.contains("visible9"), "{}", out.stderr);
+        assert!(out.stderr.contains("[redacted]"), "{}", out.stderr);
+    }
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| r.path.contains("access_token=QTok-7")),
+        "the token reached the server"
+    );
+}
+
 #[test]
 fn credentials_are_hidden_when_the_server_cannot_be_reached() {
     let dir = Scratch::new("secrets-refused");
@@ -226,6 +251,11 @@ fn secrets_on_the_command_line_are_blanked_in_proc_cmdline() {
             s(&[&url, "-quann:UserPw15"]),
             vec!["UserPw15"],
             "-quann:********",
+        ),
+        (
+            s(&[&format!("{url}?access_token=QueryTok17&n=1")]),
+            vec!["QueryTok17"],
+            "?access_token=**********&n=1",
         ),
         (
             s(&[&with_creds, "-H", "X-Api-Key: HdrKey16", "-H", "X-Plain: 1"]),
