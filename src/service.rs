@@ -16,13 +16,14 @@
 mod http_head;
 mod http_serve;
 mod metrics;
+mod notify;
 
 use crate::config::Config;
 use crate::log::Log;
 use crate::stats::{Stats, Ticker, plural};
 use anyhow::Result;
 use metrics::Board;
-use sd_notify::NotifyState;
+use notify::Notifier;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -37,8 +38,8 @@ pub struct Service {
     redraw: bool,
     /// `--metrics`: the board its thread serves.
     board: Option<Arc<Board>>,
-    /// `NOTIFY_SOCKET` was set at start.
-    notify: bool,
+    /// systemd's socket, when `NOTIFY_SOCKET` named one at start.
+    notify: Option<Notifier>,
     /// `--stats-interval` and when its next line is due.
     interval: Option<(Duration, Instant)>,
     /// When the next once-a-second duty (watchdog, status) is due.
@@ -78,7 +79,7 @@ impl Service {
             share_terminal: cfg.stdout_is_terminal && cfg.output.is_stdout(),
             redraw: false,
             board,
-            notify: std::env::var_os("NOTIFY_SOCKET").is_some(),
+            notify: Notifier::from_env(),
             interval: cfg.stats_interval.map(|d| (d, start + d)),
             next_tick: start,
             seen: 0,
@@ -93,7 +94,7 @@ impl Service {
 
     /// The run has started.
     pub fn ready(&self) {
-        self.notify(&[NotifyState::Ready, NotifyState::Status("started")]);
+        self.notify(&[("READY", "1"), ("STATUS", "started")]);
     }
 
     /// A checkpoint of the main loop: publish the figures; once a second
@@ -119,9 +120,9 @@ impl Service {
             return;
         }
         self.next_tick = now + crate::tick::TICK;
-        if self.notify {
+        if self.notify.is_some() {
             let status = self.status(stats);
-            self.notify(&[NotifyState::Watchdog, NotifyState::Status(&status)]);
+            self.notify(&[("WATCHDOG", "1"), ("STATUS", &status)]);
         }
     }
 
@@ -176,7 +177,7 @@ impl Service {
         self.publish(stats, retry);
         self.disconnected("stopping");
         let status = format!("stopping; {}", self.counts(stats));
-        self.notify(&[NotifyState::Stopping, NotifyState::Status(&status)]);
+        self.notify(&[("STOPPING", "1"), ("STATUS", &status)]);
     }
 
     fn status(&self, stats: &Stats) -> String {
@@ -200,10 +201,9 @@ impl Service {
         line
     }
 
-    fn notify(&self, states: &[NotifyState]) {
-        if self.notify {
-            // Best effort: a manager that went away is not our failure.
-            let _ = sd_notify::notify(states);
+    fn notify(&self, assignments: &[(&str, &str)]) {
+        if let Some(notifier) = &self.notify {
+            notifier.send(assignments);
         }
     }
 }

@@ -307,6 +307,27 @@ fn systemd_hears_ready_watchdog_and_stopping() {
     );
 }
 
+/// A notification socket nobody reads (a busy manager, or one bound by
+/// someone else) must not park the data path: with its queue already
+/// full, READY=1 and every WATCHDOG=1 are dropped, and the run goes on.
+#[test]
+fn a_notify_socket_nobody_reads_does_not_stall_the_run() {
+    use std::os::unix::net::UnixDatagram;
+    let dir = Scratch::new("deaf-notify");
+    let path = dir.path("deaf.sock");
+    let _deaf = UnixDatagram::bind(&path).expect("bind datagram socket");
+    let filler = UnixDatagram::unbound().expect("socket");
+    filler.set_nonblocking(true).expect("nonblocking");
+    while filler.send_to(b"x", &path).is_ok() {}
+    let events: String = (0..50).map(|n| format!("data: {n}\n\n")).collect();
+    let file = dir.write("e.sse", events);
+    let mut cmd = ssetap(&[file.to_str().unwrap_or_default(), "-f", "data"]);
+    cmd.env("NOTIFY_SOCKET", &path);
+    let out = Running::start(cmd).finish(Duration::from_secs(20));
+    out.assert_code(0);
+    assert_eq!(out.lines().len(), 50);
+}
+
 #[test]
 fn json_log_lines_parse_and_hold_no_secret() {
     let secret = "s3cr3t-T0ken";
