@@ -368,7 +368,8 @@ pub struct Cli {
     /// Serve Prometheus metrics at http://ADDR/metrics (ADDR: 127.0.0.1:9464,
     /// or :9464 for every interface), and GET /healthz: 200 while connected
     /// or reconnecting for less than twice --retry-max, else 503 with the
-    /// reason. Counters: ssetap_events_total, ssetap_bytes_total,
+    /// reason; 503 too when the main loop has not moved for a minute (past
+    /// --flush-timeout with Kafka), stuck on output nobody reads. Counters: ssetap_events_total, ssetap_bytes_total,
     /// ssetap_comments_total, ssetap_filtered_total, ssetap_dropped_total,
     /// ssetap_duplicates_total, ssetap_jq_errors_total,
     /// ssetap_reconnects_total, and with Kafka

@@ -27,6 +27,11 @@ use notify::Notifier;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+/// How long the main loop may pass no checkpoint before `/healthz` says
+/// it stalled, besides what the sink may hold it for: the systemd unit's
+/// `WatchdogSec`.
+const STALLED: Duration = Duration::from_secs(60);
+
 pub struct Service {
     start: Instant,
     /// The live status line (`--stats` on a terminal), refreshed 4×/s.
@@ -59,7 +64,10 @@ impl Service {
         let start = Instant::now();
         let board = match cfg.metrics {
             Some(addr) => {
-                let board = Arc::new(Board::new(cfg.reconnect.retry_max.saturating_mul(2)));
+                let board = Arc::new(Board::new(metrics::Tolerance {
+                    reconnecting: cfg.reconnect.retry_max.saturating_mul(2),
+                    stalled: STALLED.saturating_add(cfg.output.longest_hold()),
+                }));
                 let bound = metrics::serve(addr, Arc::clone(&board))?;
                 log.info(&format!("metrics on http://{bound}/metrics and /healthz"));
                 Some(board)
@@ -138,6 +146,7 @@ impl Service {
         }
         s.stats = stats.clone();
         s.retry = retry;
+        s.moved = Instant::now();
     }
 
     /// Output to stdout may follow: when it shares the terminal with the

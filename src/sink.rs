@@ -38,6 +38,15 @@ impl Output {
     pub fn is_stdout(&self) -> bool {
         matches!(self, Output::Stdout)
     }
+
+    /// The longest this sink may hold the main loop and still be working:
+    /// Kafka waits for room in a full queue up to its flush timeout.
+    pub fn longest_hold(&self) -> std::time::Duration {
+        match self {
+            Output::Stdout => std::time::Duration::ZERO,
+            Output::Kafka(options) => options.flush_timeout,
+        }
+    }
 }
 
 pub enum Sink {

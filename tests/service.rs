@@ -4,12 +4,15 @@
 //! systemd notifications on a test-owned datagram socket, `--log-format
 //! json`, the systemd unit, the idle CPU of a quiet stream, and the HTTP
 //! the endpoint speaks (keep-alive, pipelining, HEAD, 404/405/400:
-//! `service/metrics_http.rs`). Abuse of the endpoint is
+//! `service/metrics_http.rs`), `/healthz` on a main loop stuck on its
+//! output (`service/stall.rs`). Abuse of the endpoint is
 //! tests/metrics_abuse.rs.
 
 mod common;
 #[path = "service/metrics_http.rs"]
 mod metrics_http;
+#[path = "service/stall.rs"]
+mod stall;
 
 use common::probe::free_port;
 use common::{Reply, Running, Scratch, Server, event, ssetap};

@@ -30,17 +30,31 @@ pub struct Snapshot {
     pub down_since: Instant,
     /// Why the last connection ended or failed (redacted).
     pub reason: String,
+    /// When the main loop last passed a checkpoint (at least once a
+    /// `TICK` while it runs).
+    pub moved: Instant,
 }
 
 /// The snapshot, shared with the serving thread.
 pub struct Board {
     snapshot: Mutex<Snapshot>,
-    /// Twice `--retry-max`: how long `/healthz` tolerates reconnecting.
-    grace: Duration,
+    /// How long `/healthz` tolerates what.
+    tolerance: Tolerance,
+}
+
+/// What `/healthz` tolerates before it says 503.
+#[derive(Debug, Clone, Copy)]
+pub struct Tolerance {
+    /// Reconnecting for this long: twice `--retry-max`.
+    pub reconnecting: Duration,
+    /// A main loop that passed no checkpoint for this long: a minute
+    /// (the unit's `WatchdogSec`) past the longest the sink may hold it
+    /// legitimately (a full Kafka queue, for `--flush-timeout`).
+    pub stalled: Duration,
 }
 
 impl Board {
-    pub fn new(grace: Duration) -> Board {
+    pub fn new(tolerance: Tolerance) -> Board {
         Board {
             snapshot: Mutex::new(Snapshot {
                 stats: Stats::default(),
@@ -49,8 +63,9 @@ impl Board {
                 connected: false,
                 down_since: Instant::now(),
                 reason: "not connected yet".into(),
+                moved: Instant::now(),
             }),
-            grace,
+            tolerance,
         }
     }
 
@@ -94,7 +109,7 @@ fn answer(method: &str, path: &str, board: &Board) -> Response {
             ..Response::text(200, render(&board.lock()))
         },
         "/healthz" if get => {
-            let (status, line) = health(&board.lock(), board.grace, Instant::now());
+            let (status, line) = health(&board.lock(), board.tolerance, Instant::now());
             Response::text(status, line + "\n")
         }
         "/metrics" | "/healthz" => Response {
@@ -105,9 +120,24 @@ fn answer(method: &str, path: &str, board: &Board) -> Response {
     }
 }
 
-/// `/healthz`: 200 while connected or reconnecting for less than `grace`,
-/// else 503; the line says why.
-pub fn health(s: &Snapshot, grace: Duration, now: Instant) -> (u16, String) {
+/// `/healthz`: 200 while connected or reconnecting for less than the
+/// tolerance, and while the main loop moves; else 503, the line says why.
+/// The metrics thread answers on its own, so a main loop stuck on a write
+/// (a reader of stdout that stopped reading, a disk that does not answer)
+/// or a read that never returns would otherwise stay "ok" for ever where
+/// no watchdog watches (a Kubernetes liveness probe).
+pub fn health(s: &Snapshot, tolerance: Tolerance, now: Instant) -> (u16, String) {
+    let still = now.saturating_duration_since(s.moved);
+    if still >= tolerance.stalled {
+        return (
+            503,
+            format!(
+                "down: stalled: the main loop has not moved for {:.1}s (output not read? a hung write or read?)",
+                still.as_secs_f64()
+            ),
+        );
+    }
+    let grace = tolerance.reconnecting;
     if s.connected {
         return (200, "ok: connected".into());
     }
@@ -244,7 +274,12 @@ mod tests {
     use super::*;
 
     fn snap() -> Snapshot {
-        Board::new(Duration::from_secs(2)).lock().clone()
+        Board::new(Tolerance {
+            reconnecting: Duration::from_secs(2),
+            stalled: Duration::from_secs(60),
+        })
+        .lock()
+        .clone()
     }
 
     #[test]
@@ -290,10 +325,31 @@ mod tests {
     }
 
     #[test]
+    fn health_says_503_once_the_main_loop_stalls() {
+        let mut s = snap();
+        let t0 = s.moved;
+        s.connected = true;
+        let t = snap_tolerance();
+        assert_eq!(health(&s, t, t0 + Duration::from_secs(59)).0, 200);
+        let (code, line) = health(&s, t, t0 + Duration::from_secs(61));
+        assert_eq!(code, 503);
+        assert!(line.starts_with("down: stalled"), "{line}");
+        s.moved = t0 + Duration::from_secs(60);
+        assert_eq!(health(&s, t, t0 + Duration::from_secs(61)).0, 200);
+    }
+
+    fn snap_tolerance() -> Tolerance {
+        Tolerance {
+            reconnecting: Duration::from_secs(2),
+            stalled: Duration::from_secs(60),
+        }
+    }
+
+    #[test]
     fn health_tolerates_twice_retry_max() {
         let mut s = snap();
         let t0 = s.down_since;
-        let grace = Duration::from_secs(2);
+        let grace = snap_tolerance();
         assert_eq!(health(&s, grace, t0 + Duration::from_secs(1)).0, 200);
         s.reason = "cannot connect: refused".into();
         let (code, line) = health(&s, grace, t0 + Duration::from_secs(3));
