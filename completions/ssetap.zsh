@@ -28,8 +28,8 @@ _ssetap() {
 '--oauth2-scope=[The OAuth2 scope to ask for (space-separated, as the server names them)]:SCOPE:_default' \
 '-X+[HTTP method, any token as in curl (default GET, or POST with --data)]:METHOD:_default' \
 '--request=[HTTP method, any token as in curl (default GET, or POST with --data)]:METHOD:_default' \
-'-d+[Request body, or @FILE to read it from a file (@- for stdin). A request with a body is sent once\: the end of its stream ends the run (see --reconnect)]:DATA|@FILE:_default' \
-'--data=[Request body, or @FILE to read it from a file (@- for stdin). A request with a body is sent once\: the end of its stream ends the run (see --reconnect)]:DATA|@FILE:_default' \
+'-d+[Request body, or @FILE to read it from a file (@- for stdin; at most 256 MiB). A request with a body is sent once\: the end of its stream ends the run (see --reconnect)]:DATA|@FILE:_default' \
+'--data=[Request body, or @FILE to read it from a file (@- for stdin; at most 256 MiB). A request with a body is sent once\: the end of its stream ends the run (see --reconnect)]:DATA|@FILE:_default' \
 '--cacert=[Trust the CA certificates in this PEM file instead of the system'\''s; a self-signed server certificate in it is trusted as itself, as in curl (its name and dates are still checked)]:FILE:_files' \
 '--connect-timeout=[Give up connecting after this long (e.g. 10s, 500ms; a bare number is seconds)]:DURATION:_default' \
 '--idle-timeout=[Reconnect when no byte at all (comments included) arrived for this long, or none of the request could be sent; 0 turns it off]:DURATION:_default' \

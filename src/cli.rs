@@ -104,9 +104,9 @@ pub struct Cli {
     )]
     pub method: Option<String>,
 
-    /// Request body, or @FILE to read it from a file (@- for stdin). A request
-    /// with a body is sent once: the end of its stream ends the run (see
-    /// --reconnect).
+    /// Request body, or @FILE to read it from a file (@- for stdin; at most
+    /// 256 MiB). A request with a body is sent once: the end of its stream
+    /// ends the run (see --reconnect).
     #[arg(short = 'd', long, value_name = "DATA|@FILE", help_heading = "Request")]
     pub data: Option<String>,
 

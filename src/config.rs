@@ -335,14 +335,15 @@ fn build_request(
     let body = match cli.data.as_deref() {
         None => None,
         Some("@-") => {
-            let mut buf = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
+            let body = values::read_capped(std::io::stdin(), values::caps::BODY)
                 .context("cannot read --data from stdin")?;
-            Some(buf)
+            Some(body)
         }
         Some(d) if d.starts_with('@') => {
             let path = &d[1..];
-            Some(std::fs::read(path).with_context(|| format!("cannot read --data file {path}"))?)
+            let body = values::read_file_capped(path, values::caps::BODY)
+                .with_context(|| format!("cannot read --data file {path}"))?;
+            Some(body)
         }
         Some(d) => Some(d.as_bytes().to_vec()),
     };
@@ -363,7 +364,10 @@ fn build_request(
     let cacert = cli
         .cacert
         .as_ref()
-        .map(|p| std::fs::read(p).with_context(|| format!("cannot read --cacert {}", p.display())))
+        .map(|p| {
+            values::read_file_capped(p, values::caps::PEM)
+                .with_context(|| format!("cannot read --cacert {}", p.display()))
+        })
         .transpose()?;
     Ok(Request {
         method,

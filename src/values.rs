@@ -199,6 +199,56 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The most ssetap reads of a file a flag names (or of stdin for `@-`),
+/// so that `/dev/zero`, or a log given by mistake, is an error rather
+/// than all the memory there is.
+pub mod caps {
+    /// `-d @FILE`: a request body (an LLM request with images is tens of MB).
+    pub const BODY: usize = 256 << 20;
+    /// `-H @FILE`, `-F FILE`: lines of headers or properties.
+    pub const LINES: usize = 1 << 20;
+    /// `--cacert FILE`: a PEM bundle (the system's is about 200 KB).
+    pub const PEM: usize = 16 << 20;
+    /// `--oauth2-client-secret-file FILE`.
+    pub const SECRET: usize = 64 << 10;
+}
+
+/// All of `reader`, if it holds at most `cap` bytes; else an error that
+/// says so, having read no more than `cap + 1`.
+pub fn read_capped(reader: impl std::io::Read, cap: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    reader
+        .take(u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > cap {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("over {}, the most ssetap reads for it", show_size(cap)),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// The file at `path`, read with `read_capped`.
+pub fn read_file_capped(path: impl AsRef<std::path::Path>, cap: usize) -> std::io::Result<Vec<u8>> {
+    read_capped(std::fs::File::open(path)?, cap)
+}
+
+/// Text of `read_capped`, which must be UTF-8.
+pub fn text(bytes: Vec<u8>) -> std::io::Result<String> {
+    String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+}
+
+fn show_size(n: usize) -> String {
+    match n {
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
+        n => format!("{n} bytes"),
+    }
+}
+
 /// A file that users other than its owner may read (group or other read
 /// bit set); false when its mode cannot be read.
 pub fn readable_by_others(path: &std::path::Path) -> bool {

@@ -66,6 +66,9 @@ fn files_named_by_flags_that_cannot_be_read_exit_1() {
     let dir = Scratch::new("usage-files");
     let corrupt = dir.write("bad.state", "{not json");
     let corrupt = corrupt.to_str().unwrap();
+    // An ID fills a few KiB at most; this is not a state file ssetap wrote.
+    let big = dir.write("big.state", vec![b' '; 40_000]);
+    let big = big.to_str().unwrap();
     let cases: &[(&[&str], &str)] = &[
         (
             &["http://127.0.0.1:9/", "-d", "@/nonexistent/body.json"],
@@ -86,6 +89,41 @@ fn files_named_by_flags_that_cannot_be_read_exit_1() {
         (
             &["http://127.0.0.1:9/", "-H", "@/nonexistent/headers"],
             "/nonexistent/headers",
+        ),
+        (
+            &["http://127.0.0.1:9/", "--state-file", big],
+            "over 32768 bytes",
+        ),
+    ];
+    for (args, names) in cases {
+        let out = run(args);
+        assert_eq!(out.code, Some(1), "{args:?}: {}", out.stderr);
+        one_clear_line(&out, names);
+    }
+}
+
+/// `/dev/zero` never ends: each file a flag names is read up to a cap
+/// and refused past it, not read until memory runs out (it grew 2 GB a
+/// second before).
+#[test]
+fn endless_files_named_by_flags_are_refused_at_their_cap() {
+    let url = "http://127.0.0.1:9/";
+    let cases: &[(&[&str], &str)] = &[
+        (&[url, "-H", "@/dev/zero"], "over 1 MiB"),
+        (&[url, "-d", "@/dev/zero"], "over 256 MiB"),
+        (&[url, "--cacert", "/dev/zero"], "over 16 MiB"),
+        (&["x.sse", "-t", "t", "-F", "/dev/zero"], "over 1 MiB"),
+        (
+            &[
+                url,
+                "--oauth2-token-url",
+                url,
+                "--oauth2-client-id",
+                "c",
+                "--oauth2-client-secret-file",
+                "/dev/zero",
+            ],
+            "over 64 KiB",
         ),
     ];
     for (args, names) in cases {

@@ -97,9 +97,11 @@ fn oauth2(
     }
     let secret = match &cli.oauth2_client_secret_file {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| {
-                format!("cannot read --oauth2-client-secret-file {}", path.display())
-            })?;
+            let text = crate::values::read_file_capped(path, crate::values::caps::SECRET)
+                .and_then(crate::values::text)
+                .with_context(|| {
+                    format!("cannot read --oauth2-client-secret-file {}", path.display())
+                })?;
             if crate::values::readable_by_others(path) {
                 warnings.push(format!(
                     "{} holds a secret and others can read it; chmod 600 it",

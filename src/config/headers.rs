@@ -26,12 +26,13 @@ pub fn read(
             if let Some(other) = stdin_user {
                 return Err(bad(format!("-H @- and {other} both want stdin")));
             }
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-                .context("cannot read -H @- from stdin")?;
-            text
+            values::read_capped(std::io::stdin(), values::caps::LINES)
+                .and_then(values::text)
+                .context("cannot read -H @- from stdin")?
         } else {
-            std::fs::read_to_string(path).with_context(|| format!("cannot read -H file {path}"))?
+            values::read_file_capped(path, values::caps::LINES)
+                .and_then(values::text)
+                .with_context(|| format!("cannot read -H file {path}"))?
         };
         let from_file = lines(&text).map_err(|e| bad(format!("-H @{path}: {e}")))?;
         let secret = from_file

@@ -39,7 +39,8 @@ pub(super) fn build(
         ("enable.idempotence".into(), "true".into()),
     ];
     if let Some(path) = &args.kafka_config {
-        let text = std::fs::read_to_string(path)
+        let text = values::read_file_capped(path, values::caps::LINES)
+            .and_then(values::text)
             .with_context(|| format!("cannot read -F/--kafka-config {}", path.display()))?;
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();

@@ -21,6 +21,10 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// The largest state file read: one ID of at most `MAX_ID_LEN` bytes,
+/// JSON-escaped (`\u0001`: six bytes a byte), with room to spare.
+const STATE_MAX: u64 = 8 * super::MAX_ID_LEN as u64;
+
 pub struct StateFile {
     path: PathBuf,
     saved: Option<String>,
@@ -90,7 +94,7 @@ fn read(path: &Path) -> Result<Option<String>> {
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
         .open(path);
-    let mut file = match opened {
+    let file = match opened {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => bail!(
@@ -103,8 +107,18 @@ fn read(path: &Path) -> Result<Option<String>> {
     if !file.metadata().with_context(cannot)?.is_file() {
         bail!("--state-file {} is not a regular file", path.display());
     }
+    // A larger file is not one ssetap wrote, and is not read whole to find
+    // that out.
     let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).with_context(cannot)?;
+    file.take(STATE_MAX + 1)
+        .read_to_end(&mut bytes)
+        .with_context(cannot)?;
+    if bytes.len() > STATE_MAX as usize {
+        bail!(
+            "corrupt state file {}: over {STATE_MAX} bytes, more than an ID ssetap saves",
+            path.display()
+        );
+    }
     let id = parse(&bytes).with_context(|| format!("corrupt state file {}", path.display()))?;
     Ok(Some(id))
 }
