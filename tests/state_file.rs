@@ -1,6 +1,7 @@
 //! The `--state-file` end to end: links planted where ssetap writes, the
 //! file's mode, one run per file (the lock, and a holder killed with
-//! SIGKILL), and fifty short runs in a row that each resume exactly after
+//! SIGKILL), files another user owns, a disk that cannot take a save at
+//! the start, and fifty short runs in a row that each resume exactly after
 //! the previous run's last written event.
 
 mod common;
@@ -123,6 +124,73 @@ fn the_state_file_and_its_lock_are_private() {
         .collect();
     names.sort();
     assert_eq!(names, ["wiki.state", "wiki.state.lock"]);
+}
+
+/// In a directory others can write to, a state file another user left
+/// there would choose where this run resumes (and a lock file of theirs
+/// would hold it off): refused, naming the owner. Needs root to chown.
+#[test]
+fn a_state_file_another_user_owns_is_refused() {
+    let dir = Scratch::new("state-foreign");
+    let state = dir.write("s.state", "{\"last_event_id\":\"999999\"}\n");
+    let lock = dir.write("t.state.lock", "1\n");
+    let nobody = 65534;
+    for f in [&state, &lock] {
+        if std::os::unix::fs::chown(f, Some(nobody), Some(nobody)).is_err() {
+            eprintln!("skipped: chown needs root");
+            return;
+        }
+    }
+    let server = Server::start(|_, _| Reply::sse().body(event(None, Some("1"), "x")));
+    for (path, names) in [
+        (&state, "s.state belongs to uid 65534"),
+        (&dir.path("t.state"), "t.state.lock belongs to uid 65534"),
+    ] {
+        let out = run(&[&server.url(), "--state-file", path.to_str().unwrap()]);
+        out.assert_code(1);
+        assert!(out.stderr.contains(names), "{}", out.stderr);
+    }
+    assert!(server.requests().is_empty(), "refused before connecting");
+    assert_eq!(saved_id(&state), "999999", "left alone");
+}
+
+/// A disk with room for a file's name but not its bytes (a full disk;
+/// here a file size limit) failed the first save, after events had been
+/// written. The start now writes as much as a save does, so the run
+/// fails before it connects.
+#[test]
+fn a_state_file_that_cannot_be_written_fails_the_start() {
+    use std::os::unix::process::CommandExt;
+    let dir = Scratch::new("state-full");
+    let state = dir.path("s.state");
+    let server = Server::start(|_, _| Reply::sse().body(event(None, Some("1"), "x")));
+    let mut cmd = ssetap(&[
+        &server.url(),
+        "--no-reconnect",
+        "--state-file",
+        state.to_str().unwrap(),
+    ]);
+    // SAFETY: setrlimit and signal only, between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 1024,
+                rlim_max: 1024,
+            };
+            libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
+            // A write past the limit fails with EFBIG instead of a signal.
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let out = Running::start(cmd).finish(run::LIMIT);
+    out.assert_code(1);
+    assert!(
+        out.stderr.contains("cannot write state file"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty() && server.requests().is_empty());
 }
 
 /// Linux hands out PIDs in order (from 300 after a wrap), so the name a

@@ -41,8 +41,10 @@ const TEMP_RANDOM: usize = 12;
 impl StateFile {
     /// Opens the state file for this run: takes its lock (or fails naming
     /// the run that holds it), reads the saved ID if the file exists, and
-    /// checks now that a new file can be made beside it, so that a run does
-    /// not fail later.
+    /// saves now as every later save will (the saved ID again, or a file of
+    /// an ID's size written, synced and removed), so that a full disk, a
+    /// directory that cannot be synced or a rename that is not allowed
+    /// fails the start, not the first save after events were written.
     pub fn open(path: &Path) -> Result<StateFile> {
         // A directory would put the lock file beside it, outside the
         // directory the user named: refuse before anything is created.
@@ -52,9 +54,11 @@ impl StateFile {
         }
         let lock = lock::acquire(path)?;
         let id = read(path)?;
-        create_temp(path, &mut unpredictable())
-            .and_then(|(tmp, _)| std::fs::remove_file(tmp))
-            .with_context(|| format!("cannot write state file {}", path.display()))?;
+        let trial = match &id {
+            Some(id) => write_atomically(path, &render(id)),
+            None => try_write(path),
+        };
+        trial.with_context(|| format!("cannot write state file {}", path.display()))?;
         Ok(StateFile {
             path: path.to_path_buf(),
             saved: id,
@@ -104,8 +108,12 @@ fn read(path: &Path) -> Result<Option<String>> {
         ),
         Err(e) => return Err(e).with_context(cannot),
     };
-    if !file.metadata().with_context(cannot)?.is_file() {
+    let meta = file.metadata().with_context(cannot)?;
+    if !meta.is_file() {
         bail!("--state-file {} is not a regular file", path.display());
+    }
+    if let Some(why) = lock::foreign(&meta) {
+        bail!("--state-file {} {why}", path.display());
     }
     // A larger file is not one ssetap wrote, and is not read whole to find
     // that out.
@@ -192,6 +200,19 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     result?;
     sync_dir(path)
+}
+
+/// With no state file yet: what a save does, short of the rename (which
+/// would leave a state file with no ID in it): a file as large as the
+/// largest save, written, synced and removed, then the directory synced.
+fn try_write(path: &Path) -> std::io::Result<()> {
+    let (tmp, mut f) = create_temp(path, &mut unpredictable())?;
+    let written = f
+        .write_all(&render(&"-".repeat(super::MAX_ID_LEN)))
+        .and_then(|()| f.sync_all());
+    drop(f);
+    let removed = std::fs::remove_file(&tmp);
+    written.and(removed).and_then(|()| sync_dir(path))
 }
 
 /// fsync the state file's directory, so that the rename is on disk too.

@@ -47,6 +47,9 @@ pub fn acquire(state: &Path) -> Result<Lock> {
     if !meta.is_file() {
         bail!("{}: {} is not a regular file", cannot(), path.display());
     }
+    if let Some(why) = foreign(&meta) {
+        bail!("{}: {} {why}", cannot(), path.display());
+    }
     if !try_flock(&file).with_context(cannot)? {
         let holder = holder_pid(&mut file);
         bail!(
@@ -62,6 +65,22 @@ pub fn acquire(state: &Path) -> Result<Lock> {
         .and_then(|_| file.write_all(pid.as_bytes()))
         .with_context(cannot)?;
     Ok(Lock { _file: file })
+}
+
+/// Why a file another user owns is not this run's to trust, or None when
+/// this user owns it. In a directory others can write to (a shared,
+/// sticky /tmp), someone else's state file would choose where this run
+/// resumes, and someone else's lock file would hold it off.
+pub fn foreign(meta: &std::fs::Metadata) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid(2) cannot fail and has no side effects.
+    let me = unsafe { libc::geteuid() };
+    (meta.uid() != me).then(|| {
+        format!(
+            "belongs to uid {}, not to this user (uid {me}): give a path in a directory of your own",
+            meta.uid()
+        )
+    })
 }
 
 /// flock(LOCK_EX | LOCK_NB): true when taken, false when another holds it.
