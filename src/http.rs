@@ -171,6 +171,14 @@ impl Http {
     }
 
     /// The URL requests start at (not redacted).
+    /// `HOST:PORT` of the proxy (from `*_PROXY`, as ureq reads it) a
+    /// request to `url` goes through, if one does.
+    pub fn proxy_for(&self, url: &str) -> Option<String> {
+        let proxy = self.agent.config().proxy()?;
+        let uri = url.parse::<h::Uri>().ok()?;
+        (!proxy.is_no_proxy(&uri)).then(|| format!("{}:{}", proxy.host(), proxy.port()))
+    }
+
     pub fn url(&self) -> &str {
         &self.url
     }

@@ -10,10 +10,14 @@ use ureq::http as h;
 /// The retry line for a failure that is worth another try, naming the
 /// host and port it happened at (after redirects, `url`): "cannot connect
 /// to HOST:PORT: why" when the request never left, else "no response from
-/// HOST:PORT: why".
-pub fn failure_line(err: &ureq::Error, url: &str) -> String {
+/// HOST:PORT: why". With a proxy (`via`, its host and port), the line says
+/// so: a proxy that is down is not the server's fault.
+pub fn failure_line(err: &ureq::Error, url: &str, via: Option<&str>) -> String {
     use ureq::Error as E;
-    let at = host_port(url);
+    let at = match via {
+        Some(proxy) => format!("{} through the proxy {proxy}", host_port(url)),
+        None => host_port(url),
+    };
     let (text, _) = describe_error(err);
     let text = match err {
         E::Io(e) if is_lookup_failure(e) => format!("the name does not resolve ({e})"),
@@ -56,23 +60,23 @@ mod tests {
     #[test]
     fn failure_lines_name_the_host_and_port() {
         let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
-        let line = failure_line(&ureq::Error::Io(refused), "http://127.0.0.1:9/s");
+        let line = failure_line(&ureq::Error::Io(refused), "http://127.0.0.1:9/s", None);
         assert!(
             line.starts_with("cannot connect to 127.0.0.1:9: "),
             "{line}"
         );
         let lookup =
             io::Error::other("failed to lookup address information: Name or service not known");
-        let line = failure_line(&ureq::Error::Io(lookup), "https://nosuch.invalid/s");
+        let line = failure_line(&ureq::Error::Io(lookup), "https://nosuch.invalid/s", None);
         assert_eq!(
             line,
             "cannot connect to nosuch.invalid:443: the name does not resolve \
              (failed to lookup address information: Name or service not known)"
         );
-        let line = failure_line(&ureq::Error::HostNotFound, "http://u:pw@x.invalid/");
+        let line = failure_line(&ureq::Error::HostNotFound, "http://u:pw@x.invalid/", None);
         assert_eq!(line, "cannot connect to x.invalid:80: host not found");
         let reset = io::Error::from(io::ErrorKind::ConnectionReset);
-        let line = failure_line(&ureq::Error::Io(reset), "http://[::1]:8080/");
+        let line = failure_line(&ureq::Error::Io(reset), "http://[::1]:8080/", None);
         assert!(line.starts_with("no response from [::1]:8080: "), "{line}");
     }
 }

@@ -223,7 +223,7 @@ impl Run<'_> {
                 if fatal {
                     return Err(anyhow!("{}: {text}", redact_url(&at)));
                 }
-                let why = http::failure_line(&err, &at);
+                let why = http::failure_line(&err, &at, http.proxy_for(&at).as_deref());
                 ended(if http::before_sending(&err) {
                     Disconnect::Refused { why, after: None }
                 } else {
