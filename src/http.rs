@@ -170,7 +170,6 @@ impl Http {
         &self.agent
     }
 
-    /// The URL requests start at (not redacted).
     /// `HOST:PORT` of the proxy (from `*_PROXY`, as ureq reads it) a
     /// request to `url` goes through, if one does.
     pub fn proxy_for(&self, url: &str) -> Option<String> {
@@ -179,12 +178,14 @@ impl Http {
         (!proxy.is_no_proxy(&uri)).then(|| format!("{}:{}", proxy.host(), proxy.port()))
     }
 
+    /// The URL requests start at (not redacted).
     pub fn url(&self) -> &str {
         &self.url
     }
 
-    /// A response body is being read: let quiet reads tick (see `tick`).
-    /// Every `send` turns it off again for the next response head.
+    /// A response body is being read (a stream, or the first bytes of an
+    /// error's body): let quiet reads tick (see `tick`). Every `send` turns
+    /// it off again for the next response head.
     pub fn start_ticking(&self) {
         self.ticking.set(true);
     }

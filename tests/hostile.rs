@@ -338,3 +338,27 @@ fn two_content_encodings_are_an_unsupported_coding() {
     );
     assert_eq!(server.requests().len(), 1, "fatal, not retried");
 }
+
+/// An error body dripped a byte at a time is read for a few seconds, not
+/// until its 512 bytes arrive (half an hour at this pace): the run goes on
+/// to what the status says.
+#[test]
+fn a_dripped_error_body_cannot_hold_the_run() {
+    let body = "x".repeat(600);
+    let server = Server::script(vec![
+        Reply::head(404, &[("Content-Length", "600")]).drip(body, Duration::from_millis(900)),
+    ]);
+    let started = Instant::now();
+    let out = run(&[&server.url()]);
+    out.assert_code(1);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(
+        out.stderr.contains("HTTP 404 Not Found: x"),
+        "{}",
+        out.stderr
+    );
+}

@@ -286,3 +286,39 @@ fn j_and_until_refuse_what_they_cannot_do() {
         assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
     }
 }
+
+/// An API's 429 says whether waiting helps (a spent quota never clears
+/// by itself): its body is in the retry line and in the final error.
+#[test]
+fn a_429s_explanation_is_shown_when_retrying_and_giving_up() {
+    let quota =
+        r#"{"error":{"message":"You exceeded your current quota","code":"insufficient_quota"}}"#;
+    let server = Server::start(move |_, _| Reply::status(429, &[], quota));
+    let out = run(&[
+        &server.url(),
+        "-d",
+        "{}",
+        "--retry",
+        "10ms",
+        "--max-retries",
+        "1",
+    ]);
+    out.assert_code(1);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert!(
+        lines
+            .iter()
+            .filter(|l| l.contains("insufficient_quota"))
+            .count()
+            >= 2,
+        "{}",
+        out.stderr
+    );
+    assert!(
+        lines
+            .last()
+            .is_some_and(|l| l.contains("HTTP 429 Too Many Requests: {")),
+        "{}",
+        out.stderr
+    );
+}

@@ -6,7 +6,10 @@
 
 use super::gunzip;
 use std::io::Read;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// The longest an error body is read for (its first 512 bytes).
+const ERROR_BODY_WAIT: Duration = Duration::from_secs(2);
 use ureq::Body;
 use ureq::http::Response;
 
@@ -108,8 +111,11 @@ pub fn answer(resp: Response<Body>, any_content_type: bool) -> Answer {
             } else {
                 None
             };
+            // The server's words say whether waiting helps (an LLM API's
+            // 429 for a spent quota never clears by itself).
+            let body = first_bytes(resp);
             Answer::Retry {
-                why: format!("HTTP {status} {reason}").trim_end().to_string(),
+                why: format!("HTTP {status} {reason}{body}").replace("  ", " "),
                 after,
             }
         }
@@ -128,13 +134,22 @@ fn is_event_stream(content_type: &str) -> bool {
 }
 
 /// The first 512 bytes of an error body, as one line (": …"), or nothing.
+/// What arrives within `ERROR_BODY_WAIT` (reads tick, so a quiet second
+/// ends it too): a server that drips its error body cannot hold the run.
 fn first_bytes(resp: Response<Body>) -> String {
-    let mut buf = Vec::new();
-    let _ = resp
-        .into_body()
-        .into_reader()
-        .take(512)
-        .read_to_end(&mut buf);
+    const MAX: usize = 512;
+    let deadline = Instant::now() + ERROR_BODY_WAIT;
+    let mut reader = resp.into_body().into_reader();
+    let mut buf = Vec::with_capacity(MAX);
+    let mut chunk = [0u8; MAX];
+    while buf.len() < MAX && Instant::now() < deadline {
+        match reader.read(&mut chunk[..MAX - buf.len()]) {
+            Ok(0) => break,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
     let text: String = String::from_utf8_lossy(&buf)
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })

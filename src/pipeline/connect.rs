@@ -149,6 +149,9 @@ impl Run<'_> {
     ) -> Result<AfterAttempt> {
         self.show_response(&sent.response);
         let shown = redact_url(&sent.url);
+        // Body reads from here on tick: an error body is read for at most
+        // a few seconds, and a stream's quiet reads wake the main loop.
+        http.start_ticking();
         match http::answer(sent.response, self.cfg.request.any_content_type) {
             Answer::Stream {
                 mut body,
@@ -163,7 +166,6 @@ impl Run<'_> {
                 self.log.info(&format!("connected to {shown} ({info})"));
                 self.reconnect.streaming();
                 auth.connected();
-                http.start_ticking();
                 self.service.connected();
                 self.stream(parser, &mut body, buf)
             }
@@ -311,7 +313,7 @@ impl Run<'_> {
             && failures == 1
             && self.reconnect.max_retries().is_none()
         {
-            "; retrying until it answers: Ctrl-C stops, --max-retries 0 fails at once"
+            "; retrying until it streams: Ctrl-C stops, --max-retries 0 fails at once"
         } else {
             ""
         };
