@@ -139,7 +139,12 @@ impl Config {
             }
             _ => Resend::Always,
         };
-        let kafka = kafka_sink::build(&cli.kafka, &mut secrets, &mut warnings)?;
+        let kafka = kafka_sink::build(
+            &cli.kafka,
+            cli.state_topic.as_deref(),
+            &mut secrets,
+            &mut warnings,
+        )?;
         let format = match cli.format {
             Some(FormatArg::Json) => Format::Json,
             Some(FormatArg::Data) => Format::Data,

@@ -53,6 +53,31 @@ fn malformed_flags_are_usage_errors() {
         (&["x.sse", "--key", "id"], "--key"),
         (&["x.sse", "--stats-interval", "300ms"], "--stats-interval"),
         (&["-", "-H", "@-"], "stdin"),
+        (
+            &["x.sse", "-b", "h:9", "-t", "s", "--state-topic", "s"],
+            "--state-topic",
+        ),
+        (
+            &["x.sse", "-b", "h:9", "-t", "t", "--dead-letter-topic", "t"],
+            "--dead-letter-topic",
+        ),
+        (
+            &[
+                "x.sse",
+                "-b",
+                "h:9",
+                "-t",
+                "t",
+                "--state-topic",
+                "d",
+                "--dead-letter-topic",
+                "d",
+            ],
+            "a topic of its own",
+        ),
+        (&["x.sse", "-b", "127.0.0.1:99999", "-t", "t"], "99999"),
+        (&["x.sse", "-b", "", "-t", "t"], "no broker"),
+        (&["x.sse", "-b", "h:9", "-t", "bad topic"], "-t"),
     ];
     for (args, names) in cases {
         let out = run(args);

@@ -16,6 +16,7 @@ const DEFAULT_FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub(super) fn build(
     args: &KafkaArgs,
+    state_topic: Option<&str>,
     secrets: &mut Vec<String>,
     warnings: &mut Vec<String>,
 ) -> Result<Option<kafka::Options>> {
@@ -42,6 +43,9 @@ pub(super) fn build(
         let text = values::read_file_capped(path, values::caps::LINES)
             .and_then(values::text)
             .with_context(|| format!("cannot read -F/--kafka-config {}", path.display()))?;
+        // A file saved by an editor that writes a byte order mark would
+        // lose its first key to it.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -90,14 +94,65 @@ pub(super) fn build(
             "Kafka needs brokers: -b HOST:PORT, $SSETAP_BROKERS, or bootstrap.servers in -F",
         ));
     }
+    for (k, v) in &properties {
+        if k == "bootstrap.servers" || k == "metadata.broker.list" {
+            check_brokers(v).map_err(|why| bad(format!("{k}: {why}")))?;
+        }
+    }
     let Some(topic) = args.topic.clone().filter(|t| !t.is_empty()) else {
         return Err(bad("-t/--topic is required with Kafka (-b/-F)"));
     };
+    kafka::check_template(&topic).map_err(|e| bad(format!("{e:#}")))?;
+    // Topics of ssetap's own records: no event may land there, whatever
+    // its type (a server naming its events after the state topic would
+    // otherwise write the resume point).
+    let reserved: Vec<(String, &str)> = [
+        (state_topic, "--state-topic"),
+        (args.dead_letter_topic.as_deref(), "--dead-letter-topic"),
+    ]
+    .into_iter()
+    .filter_map(|(t, flag)| Some((t?.to_string(), flag)))
+    .collect();
+    if let [(a, _), (b, _)] = reserved.as_slice()
+        && a == b
+    {
+        return Err(bad(format!(
+            "--state-topic and --dead-letter-topic are both {a:?}: each needs a topic of its own"
+        )));
+    }
+    if let Some((t, flag)) = reserved.iter().find(|(t, _)| *t == topic) {
+        return Err(bad(format!(
+            "-t {t:?} is also the {flag}: events need a topic of their own"
+        )));
+    }
     Ok(Some(kafka::Options {
         topic,
         key: args.key.clone(),
         properties,
         flush_timeout: args.flush_timeout.unwrap_or(DEFAULT_FLUSH_TIMEOUT),
         dead_letter_topic: args.dead_letter_topic.clone(),
+        reserved: reserved.into_iter().map(|(t, _)| t).collect(),
     }))
+}
+
+/// A broker list librdkafka would take: entries `HOST:PORT` (or with a
+/// `PROTOCOL://` prefix, or `[v6]:PORT`), none empty, every port at most
+/// 65535 (librdkafka would take `:99999` as port 34463, and `-b ''` as no
+/// broker to wait for).
+fn check_brokers(list: &str) -> Result<(), String> {
+    if list.trim().is_empty() {
+        return Err("no broker given".into());
+    }
+    for entry in list.split(',').map(str::trim) {
+        let host = entry.split_once("://").map_or(entry, |(_, h)| h);
+        let after_bracket = host.rfind(']').map_or(0, |i| i + 1);
+        let port = host[after_bracket..].rsplit_once(':').map(|(_, p)| p);
+        let bad_port = port.is_some_and(|p| p.is_empty() || p.parse::<u16>().is_err());
+        if host.is_empty() || host.starts_with(':') || bad_port {
+            return Err(format!(
+                "{entry:?} is not HOST:PORT (a port from 0 to 65535)"
+            ));
+        }
+    }
+    Ok(())
 }

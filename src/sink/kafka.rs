@@ -27,7 +27,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant, SystemTime};
 use window::Window;
 
-pub use route::KeySpec;
+pub use route::{KeySpec, check_template};
 pub use state::{StateOptions, StateTopic, default_key};
 
 /// What the Kafka sink needs to know; `config` builds it from the flags.
@@ -42,6 +42,9 @@ pub struct Options {
     pub flush_timeout: Duration,
     /// Where refused records go instead of failing the run.
     pub dead_letter_topic: Option<String>,
+    /// Topics that hold ssetap's own records (the state topic, the
+    /// dead-letter topic): an event routed to one is refused.
+    pub reserved: Vec<String>,
 }
 
 /// How long to wait for the brokers' answer to a metadata request (or the
@@ -72,6 +75,8 @@ pub struct KafkaSink {
     topic: String,
     checked: HashSet<String>,
     missing: HashSet<String>,
+    /// `Options::reserved`.
+    reserved: Vec<String>,
     key: KeySpec,
     /// The formatted record value (reused).
     value: Vec<u8>,
@@ -134,6 +139,7 @@ impl KafkaSink {
             topic: cfg.topic.clone(),
             checked: HashSet::new(),
             missing: HashSet::new(),
+            reserved: cfg.reserved.clone(),
             key: cfg.key.clone(),
             value: Vec::new(),
             deliveries: Deliveries {

@@ -157,6 +157,14 @@ impl KafkaSink {
             }
             Err(e) => return Err((String::new(), format!("{e:#}"))),
         };
+        if self.reserved.contains(&topic) {
+            let why = format!(
+                "event type {:?} routes to {topic:?}, which holds ssetap's own records \
+                 (--state-topic or --dead-letter-topic); filter such events out with -e",
+                String::from_utf8_lossy(ev.kind())
+            );
+            return Err((topic, why));
+        }
         if self.missing.contains(&topic) {
             return Err((topic.clone(), format!("topic \"{topic}\" does not exist")));
         }

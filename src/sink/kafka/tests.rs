@@ -31,6 +31,7 @@ fn cfg(brokers: &str, topic: &str, key: KeySpec, extra: &[(&str, &str)]) -> Opti
         properties,
         flush_timeout: Duration::from_secs(10),
         dead_letter_topic: None,
+        reserved: Vec::new(),
     }
 }
 

@@ -3,7 +3,8 @@
 //! `--dead-letter-topic` with headers saying why and counts as delivered;
 //! failures retrying could fix are not dead-lettered; an ID too long for a
 //! header leaves the header out, not the record; a fresh routed topic per
-//! event does not grow what the sink remembers of topics.
+//! event does not grow what the sink remembers of topics; a type routed
+//! to the state or dead-letter topic is refused.
 
 use super::*;
 
@@ -113,6 +114,43 @@ fn routed_types_that_cannot_be_topics_are_dead_lettered_and_the_run_goes_on() {
         })
         .collect();
     assert_eq!(topics, ["sse.bad type", "sse.missing", "sse.missing"]);
+}
+
+/// A server that names its events after the state topic must not write
+/// the resume point: such an event is refused like an illegal name, so
+/// it is dead-lettered (or, with no dead-letter topic, ends the run).
+#[test]
+fn an_event_routed_to_a_reserved_topic_is_refused() {
+    let cluster = mock(&[("sse.a", 1), ("sse.state", 1), ("dlq", 1)]);
+    let brokers = cluster.bootstrap_servers();
+    let mut o = with_dlq(cfg(&brokers, "sse.{event}", KeySpec::None, &[]), "dlq");
+    o.reserved = vec!["sse.state".into()];
+    let mut sink = KafkaSink::new(&o, &quiet()).unwrap();
+    let mut fmt = formatter();
+    let now = SystemTime::now();
+    sink.event(&ev(b"a", b"", b"1"), 1, now, &mut fmt).unwrap();
+    sink.event(
+        &ev(b"state", b"", b"{\"last_event_id\":\"999\"}"),
+        2,
+        now,
+        &mut fmt,
+    )
+    .unwrap();
+    sink.close().unwrap();
+    assert_eq!(sink.counts().dead_lettered, Some(1));
+    let dead = read_all(&brokers, "dlq", 1);
+    let topic = header(&dead[0].2, "ssetap.topic").unwrap_or_default();
+    assert_eq!(topic, b"sse.state");
+
+    o.dead_letter_topic = None;
+    let mut sink = KafkaSink::new(&o, &quiet()).unwrap();
+    let err = sink
+        .event(&ev(b"state", b"", b"x"), 1, now, &mut fmt)
+        .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("ssetap's own records"),
+        "{err:#}"
+    );
 }
 
 #[test]
