@@ -208,17 +208,23 @@ impl Outputs<'_> {
     }
 }
 
+/// An event as a warning names it: by its ID, cut short, or by its place
+/// in the run (`event #17 (no ID)`) when it has none.
+pub fn event_name(ev: &Event<'_>, place: u64) -> String {
+    if ev.id.is_empty() {
+        format!("event #{place} (no ID)")
+    } else {
+        let id = one_line_excerpt(&String::from_utf8_lossy(ev.id), ERROR_CHARS);
+        format!("event {id:?}")
+    }
+}
+
 /// The first `--jq` failure: the event by its ID, or by its place in the
 /// run when it has none; an event whose data is not JSON (an LLM stream's
 /// closing `[DONE]`) is a string to the program, and the warning says how
 /// to pass over such events.
 pub fn failure_warning(ev: &Event<'_>, place: u64, why: &str, whither: &str) -> String {
-    let which = if ev.id.is_empty() {
-        format!("event #{place} (no ID)")
-    } else {
-        let id = one_line_excerpt(&String::from_utf8_lossy(ev.id), ERROR_CHARS);
-        format!("event {id:?}")
-    };
+    let which = event_name(ev, place);
     let (note, hint) = if crate::format::json_span(ev.data).is_none() {
         (
             ", whose data is not JSON",

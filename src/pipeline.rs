@@ -278,7 +278,8 @@ impl Run<'_> {
             .format
             .timestamp
             .then(|| self.fmt.time_text(self.chunk.now));
-        until.ends(ev, stamp, self.log)
+        let place = self.stats.events_seen().saturating_add(1);
+        until.ends(ev, place, stamp, self.log)
     }
 
     /// Does the event pass the filter? Counts those that do not.

@@ -40,6 +40,14 @@ pub struct Acks {
 }
 
 impl Stats {
+    /// Every event parsed so far went one of these ways: written, filtered,
+    /// a duplicate, dropped for its size, or failed by `--jq`.
+    pub fn events_seen(&self) -> u64 {
+        [self.filtered, self.duplicates, self.dropped, self.jq_errors]
+            .iter()
+            .fold(self.events, |a, &b| a.saturating_add(b))
+    }
+
     /// The `--stats` summary as a JSON value.
     pub fn summary_value(&self, elapsed: Duration, errors: &[String]) -> serde_json::Value {
         let mut v = serde_json::json!({

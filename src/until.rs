@@ -35,9 +35,10 @@ impl Until {
         })
     }
 
-    /// Does this event end the run? A failure is said on `log`, once.
-    pub fn ends(&mut self, ev: &Event<'_>, time: Option<&[u8]>, log: &Log) -> bool {
-        let end = self.matches(ev, time);
+    /// Does this event (the run's `place`th) end the run? A failure is
+    /// said on `log`, once.
+    pub fn ends(&mut self, ev: &Event<'_>, place: u64, time: Option<&[u8]>, log: &Log) -> bool {
+        let end = self.matches(ev, place, time);
         if let Some(w) = self.failure.take() {
             log.warn(&w);
         }
@@ -45,16 +46,16 @@ impl Until {
     }
 
     /// Does this event end the run? `time` is its `--timestamp` text.
-    fn matches(&mut self, ev: &Event<'_>, time: Option<&[u8]>) -> bool {
+    fn matches(&mut self, ev: &Event<'_>, place: u64, time: Option<&[u8]>) -> bool {
         let input = self.program.input(ev, time);
         match self.program.run(input) {
             Ok(outs) => outs.vals.first().is_some_and(ValT::as_bool),
             Err(why) => {
                 if !self.warned {
                     self.warned = true;
-                    let id = String::from_utf8_lossy(ev.id);
                     self.failure = Some(format!(
-                        "--until failed on event {id:?}: {why}; such events do not end the run"
+                        "--until failed on {}: {why}; such events do not end the run",
+                        crate::jq::event_name(ev, place)
                     ));
                 }
                 false
@@ -74,30 +75,33 @@ mod tests {
     #[test]
     fn the_first_output_decides_as_jq_counts_truth() {
         let mut u = Until::compile(r#".data == "[DONE]""#).unwrap();
-        assert!(u.matches(&event(b"", b"[DONE]"), None));
-        assert!(!u.matches(&event(b"", br#"{"choices":[]}"#), None));
+        assert!(u.matches(&event(b"", b"[DONE]"), 1, None));
+        assert!(!u.matches(&event(b"", br#"{"choices":[]}"#), 1, None));
         let mut u = Until::compile(r#".event == "message_stop""#).unwrap();
-        assert!(u.matches(&event(b"message_stop", b"{}"), None));
-        assert!(!u.matches(&event(b"", b"{}"), None), "type message");
+        assert!(u.matches(&event(b"message_stop", b"{}"), 1, None));
+        assert!(!u.matches(&event(b"", b"{}"), 1, None), "type message");
         // null and no output are no match; any other value is.
         let mut u = Until::compile(".data.stop").unwrap();
-        assert!(!u.matches(&event(b"", br#"{"stop":null}"#), None));
-        assert!(u.matches(&event(b"", br#"{"stop":0}"#), None));
+        assert!(!u.matches(&event(b"", br#"{"stop":null}"#), 1, None));
+        assert!(u.matches(&event(b"", br#"{"stop":0}"#), 1, None));
         let mut u = Until::compile("empty").unwrap();
-        assert!(!u.matches(&event(b"", b"x"), None));
+        assert!(!u.matches(&event(b"", b"x"), 1, None));
         let mut u = Until::compile("false, true").unwrap();
-        assert!(!u.matches(&event(b"", b"x"), None), "only the first output");
+        assert!(
+            !u.matches(&event(b"", b"x"), 1, None),
+            "only the first output"
+        );
     }
 
     #[test]
     fn a_failure_is_no_match_and_warned_once() {
         let mut u = Until::compile(r#".data.type == "done""#).unwrap();
-        assert!(!u.matches(&event(b"", b"[DONE]"), None));
+        assert!(!u.matches(&event(b"", b"[DONE]"), 1, None));
         let w = u.failure.take().expect("a warning");
-        assert!(w.starts_with("--until failed on event"), "{w}");
-        assert!(!u.matches(&event(b"", b"[DONE]"), None));
+        assert!(w.starts_with("--until failed on event #1 (no ID)"), "{w}");
+        assert!(!u.matches(&event(b"", b"[DONE]"), 1, None));
         assert_eq!(u.failure.take(), None);
-        assert!(u.matches(&event(b"", br#"{"type":"done"}"#), None));
+        assert!(u.matches(&event(b"", br#"{"type":"done"}"#), 1, None));
     }
 
     #[test]

@@ -268,6 +268,12 @@ fn an_until_that_fails_on_an_event_does_not_end_the_run_and_is_said_once() {
         .filter(|l| l.contains("--until failed"))
         .collect();
     assert_eq!(warnings.len(), 1, "{}", out.stderr);
+    // Named as --jq names an event without an ID: by its place.
+    assert!(
+        warnings[0].contains("--until failed on event #1 (no ID)"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

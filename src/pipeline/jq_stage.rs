@@ -110,11 +110,8 @@ impl Run<'_> {
                 Some(place) => format!("sent to {place}"),
                 None => "skipped".to_string(),
             };
-            // Every event so far, this one included, went one of these ways.
-            let st = &self.stats;
-            let place = [st.filtered, st.duplicates, st.dropped, st.jq_errors]
-                .iter()
-                .fold(st.events, |a, &b| a.saturating_add(b));
+            // This one is counted already (as a jq error).
+            let place = self.stats.events_seen();
             self.log
                 .warn(&jq::failure_warning(ev, place, why, &whither));
         }
