@@ -38,7 +38,7 @@ complete -c ssetap -s t -l topic -d 'Kafka topic; \'{event}\' in it is replaced 
 complete -c ssetap -l key -d 'Record key: none, id, event, or a JSON pointer (/a/b) into the data' -r
 complete -c ssetap -l kafka-property -d 'Set a librdkafka property (repeatable), e.g. compression.type=zstd' -r
 complete -c ssetap -s F -l kafka-config -d 'Read librdkafka properties from a file (key=value lines, # comments), like kcat -F. Put secrets here, in a file only you can read' -r -F
-complete -c ssetap -l flush-timeout -d 'At exit, wait this long for Kafka to acknowledge what is in flight [default: 30s]' -r
+complete -c ssetap -l flush-timeout -d 'At exit, wait this long for Kafka to acknowledge what is in flight; while its queue is full, give up (exit 1) when Kafka has acknowledged nothing for this long [default: 30s]' -r
 complete -c ssetap -l dead-letter-topic -d 'Send an event Kafka refuses for good (too large, an illegal or missing routed topic, invalid or against policy) to this topic instead of failing the run; headers ssetap.error and ssetap.topic say why and where' -r
 complete -c ssetap -l stats-interval -d 'Also print the --stats JSON line every DURATION (e.g. 1m; at least 1s), terminal or not; implies --stats' -r
 complete -c ssetap -l log-format -d 'How stderr lines look: text, or json (one {"time","level","msg"} object per line, secrets redacted; a --stats line is {"msg":"stats","stats":{…}})' -r -f -a "text\t''

@@ -65,7 +65,7 @@ sse\:"Canonical SSE text, which ssetap reads back unchanged"))' \
 '*--kafka-property=[Set a librdkafka property (repeatable), e.g. compression.type=zstd]:KEY=VALUE:_default' \
 '-F+[Read librdkafka properties from a file (key=value lines, # comments), like kcat -F. Put secrets here, in a file only you can read]:FILE:_files' \
 '--kafka-config=[Read librdkafka properties from a file (key=value lines, # comments), like kcat -F. Put secrets here, in a file only you can read]:FILE:_files' \
-'--flush-timeout=[At exit, wait this long for Kafka to acknowledge what is in flight \[default\: 30s\]]:DURATION:_default' \
+'--flush-timeout=[At exit, wait this long for Kafka to acknowledge what is in flight; while its queue is full, give up (exit 1) when Kafka has acknowledged nothing for this long \[default\: 30s\]]:DURATION:_default' \
 '--dead-letter-topic=[Send an event Kafka refuses for good (too large, an illegal or missing routed topic, invalid or against policy) to this topic instead of failing the run; headers ssetap.error and ssetap.topic say why and where]:TOPIC:_default' \
 '--stats-interval=[Also print the --stats JSON line every DURATION (e.g. 1m; at least 1s), terminal or not; implies --stats]:DURATION:_default' \
 '--log-format=[How stderr lines look\: text, or json (one {"time","level","msg"} object per line, secrets redacted; a --stats line is {"msg"\:"stats","stats"\:{…}})]:FORMAT:(text json)' \

@@ -48,8 +48,9 @@ pub struct KafkaArgs {
     #[arg(short = 'F', long, value_name = "FILE", help_heading = "Kafka")]
     pub kafka_config: Option<PathBuf>,
 
-    /// At exit, wait this long for Kafka to acknowledge what is in flight
-    /// [default: 30s].
+    /// At exit, wait this long for Kafka to acknowledge what is in flight;
+    /// while its queue is full, give up (exit 1) when Kafka has acknowledged
+    /// nothing for this long [default: 30s].
     #[arg(
         long,
         value_name = "DURATION",

@@ -325,7 +325,8 @@ impl KafkaSink {
     }
 
     /// Wait up to the flush timeout for what is in flight; an error says how
-    /// many events were not delivered, and why.
+    /// many records were not delivered (one an event, or what `--jq` made
+    /// of it), and why.
     pub fn close(&mut self) -> Result<()> {
         let b = &mut self.deliveries;
         if b.closed {
@@ -355,9 +356,9 @@ impl KafkaSink {
             return Ok(());
         }
         let events = if lost == 1 {
-            "event was"
+            "record was"
         } else {
-            "events were"
+            "records were"
         };
         match (&b.failure, &b.last_error) {
             (Some((_, why)), _) => bail!("{lost} {events} not delivered to Kafka: {why}"),

@@ -104,7 +104,7 @@ impl Deliveries {
         if quiet >= STALL_WARNING && !self.warned && self.flush_timeout > STALL_WARNING {
             self.warned = true;
             self.log.warn(&format!(
-                "Kafka has acknowledged nothing for {}s and its queue is full ({} events in flight); waiting",
+                "Kafka has acknowledged nothing for {}s and its queue is full ({} records in flight); waiting",
                 quiet.as_secs(),
                 self.window.waiting()
             ));
@@ -116,7 +116,7 @@ impl Deliveries {
                 .map(|e| format!(": {e}"))
                 .unwrap_or_default();
             bail!(
-                "Kafka brokers {} acknowledged nothing for {} (--flush-timeout) while the producer queue was full ({} events in flight){last}",
+                "Kafka brokers {} acknowledged nothing for {} (--flush-timeout) while the producer queue was full ({} records in flight){last}",
                 self.brokers,
                 humantime::format_duration(self.flush_timeout),
                 self.window.waiting()
