@@ -59,6 +59,10 @@ const TOPICS_REMEMBERED: usize = 1024;
 /// How long one wait for room in a full queue lasts before looking again.
 const QUEUE_FULL_WAIT: Duration = Duration::from_millis(100);
 
+/// How long a routed topic found missing stays so before it is asked
+/// about again: a topic created while the run goes on is used from then on.
+const MISSING_RECHECK: Duration = Duration::from_secs(30);
+
 /// Add `topic` to `set`, emptied first when it is full.
 fn remember(set: &mut HashSet<String>, topic: &str) {
     if set.len() >= TOPICS_REMEMBERED {
@@ -75,6 +79,9 @@ pub struct KafkaSink {
     topic: String,
     checked: HashSet<String>,
     missing: HashSet<String>,
+    /// When `missing` was last emptied, and how often it is.
+    missing_since: Instant,
+    missing_recheck: Duration,
     /// `Options::reserved`.
     reserved: Vec<String>,
     key: KeySpec,
@@ -139,6 +146,8 @@ impl KafkaSink {
             topic: cfg.topic.clone(),
             checked: HashSet::new(),
             missing: HashSet::new(),
+            missing_since: Instant::now(),
+            missing_recheck: MISSING_RECHECK,
             reserved: cfg.reserved.clone(),
             key: cfg.key.clone(),
             value: Vec::new(),

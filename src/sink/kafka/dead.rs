@@ -18,6 +18,7 @@ use anyhow::{Result, bail};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord};
+use std::time::Instant;
 
 /// Set in a record's opaque number when it is a dead letter.
 pub const DEAD_BIT: u64 = 1 << 63;
@@ -164,6 +165,10 @@ impl KafkaSink {
                 String::from_utf8_lossy(ev.kind())
             );
             return Err((topic, why));
+        }
+        if self.missing_since.elapsed() >= self.missing_recheck {
+            self.missing.clear();
+            self.missing_since = Instant::now();
         }
         if self.missing.contains(&topic) {
             return Err((topic.clone(), format!("topic \"{topic}\" does not exist")));

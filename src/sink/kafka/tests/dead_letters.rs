@@ -4,7 +4,8 @@
 //! failures retrying could fix are not dead-lettered; an ID too long for a
 //! header leaves the header out, not the record; a fresh routed topic per
 //! event does not grow what the sink remembers of topics; a type routed
-//! to the state or dead-letter topic is refused.
+//! to the state or dead-letter topic is refused; a routed topic created
+//! during the run is used once it is asked about again.
 
 use super::*;
 
@@ -151,6 +152,40 @@ fn an_event_routed_to_a_reserved_topic_is_refused() {
         format!("{err:#}").contains("ssetap's own records"),
         "{err:#}"
     );
+}
+
+/// A routed topic found missing is asked about again after a while: once
+/// it is created, its events go there, not on to the dead-letter topic.
+#[test]
+fn a_routed_topic_created_during_the_run_is_used_from_then_on() {
+    let cluster = mock(&[("dlq", 1)]);
+    let brokers = cluster.bootstrap_servers();
+    let o = with_dlq(cfg(&brokers, "sse.{event}", KeySpec::None, &[]), "dlq");
+    let mut sink = KafkaSink::new(&o, &quiet()).unwrap();
+    let mut fmt = formatter();
+    let now = SystemTime::now();
+    let unknown = RDKafkaRespErr::RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+    cluster.topic_error("sse.late", unknown).unwrap();
+    sink.event(&ev(b"late", b"", b"1"), 1, now, &mut fmt)
+        .unwrap();
+    cluster
+        .topic_error("sse.late", RDKafkaRespErr::RD_KAFKA_RESP_ERR_NO_ERROR)
+        .unwrap();
+    sink.event(&ev(b"late", b"", b"2"), 2, now, &mut fmt)
+        .unwrap();
+    sink.missing_recheck = Duration::ZERO;
+    sink.event(&ev(b"late", b"", b"3"), 3, now, &mut fmt)
+        .unwrap();
+    sink.close().unwrap();
+    assert_eq!(sink.delivered(), 3);
+    assert_eq!(
+        sink.counts().dead_lettered,
+        Some(2),
+        "1, and 2 before the recheck"
+    );
+    let late = read_all(&brokers, "sse.late", 1);
+    assert_eq!(late.len(), 1);
+    assert_eq!(late[0].1, b"3");
 }
 
 #[test]
