@@ -275,11 +275,17 @@ impl Deliveries {
                     let why = e
                         .rdkafka_error_code()
                         .map_or_else(|| e.to_string(), describe);
-                    bail!(
+                    let why = format!(
                         "cannot send event {} to --dead-letter-topic \"{}\": {why}",
-                        r.seq,
-                        d.topic
+                        r.seq, d.topic
                     );
+                    // Given up on: nothing of it is in flight any more, and
+                    // the window never moves past it.
+                    let seq = r.seq;
+                    self.window.failed(seq);
+                    self.failed += 1;
+                    self.failure.get_or_insert((seq, why.clone()));
+                    bail!("{why}");
                 }
             }
         }

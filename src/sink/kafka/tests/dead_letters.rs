@@ -188,6 +188,34 @@ fn a_routed_topic_created_during_the_run_is_used_from_then_on() {
     assert_eq!(late[0].1, b"3");
 }
 
+/// A dead letter the producer cannot take either (its headers alone past
+/// `message.max.bytes`) fails the run at once: it is no longer counted in
+/// flight, so the exit does not wait the flush timeout for it.
+#[test]
+fn a_dead_letter_that_cannot_be_sent_is_not_waited_for() {
+    let cluster = mock(&[("data", 1), ("dlq", 1)]);
+    let brokers = cluster.bootstrap_servers();
+    let extra = [("message.max.bytes", "1000")];
+    let o = with_dlq(cfg(&brokers, "data", KeySpec::None, &extra), "dlq");
+    let mut sink = KafkaSink::new(&o, &quiet()).unwrap();
+    let mut fmt = formatter();
+    let id = vec![b'i'; 3000];
+    let sent = sink.event(&ev(b"", &id, b"x"), 1, SystemTime::now(), &mut fmt);
+    let started = Instant::now();
+    let closed = sink.close();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let err = sent.and(closed).unwrap_err();
+    assert!(
+        format!("{err:#}").contains("--dead-letter-topic"),
+        "{err:#}"
+    );
+    assert_eq!(sink.counts().in_flight, 0);
+}
+
 #[test]
 fn failures_retrying_could_fix_are_not_dead_lettered() {
     let cluster = mock(&[("data", 1), ("dlq", 1)]);
