@@ -85,7 +85,15 @@ struct ChunkState {
 }
 
 pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
-    let (mut run, first_id) = Run::open(cfg, control, log)?;
+    let (mut run, first_id) = match Run::open(cfg, Arc::clone(&control), log) {
+        Ok(opened) => opened,
+        // A signal while the start waited (on brokers that do not answer
+        // yet, say): the run was stopped, not failed, and nothing was read.
+        Err(e) => match control.stopped() {
+            Some(stop @ crate::control::Stop::Signal(_)) => return Ok(stop.exit_code()),
+            _ => return Err(e),
+        },
+    };
     let mut parser = Parser::new(cfg.max_event_size);
     parser.set_last_event_id(first_id.as_bytes());
     run.service.ready();

@@ -206,3 +206,30 @@ fn stdout_to_a_regular_file_runs_until_the_duration() {
 fn stdout_to_dev_null_runs_until_the_duration() {
     quiet_run_into(Stdio::null());
 }
+
+/// SIGTERM while the start waits for Kafka brokers that do not answer:
+/// the run was stopped, not failed (143, not the brokers' error and 1).
+#[test]
+fn sigterm_while_the_start_waits_for_kafka_exits_143() {
+    // A listener that never answers: the metadata request waits its 10 s.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let brokers = silent.local_addr().expect("addr").to_string();
+    let mut child = ssetap(&["-", "-b", &brokers, "-t", "t"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        child.try_wait().expect("try_wait").is_none(),
+        "still starting"
+    );
+    kill(&child, libc::SIGTERM);
+    let status = wait_exit(&mut child, Duration::from_secs(20), "SIGTERM at start");
+    assert_eq!(
+        status.code(),
+        Some(143),
+        "stderr: {}",
+        stderr_of(&mut child)
+    );
+    drop(silent);
+}
