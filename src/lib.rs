@@ -174,6 +174,15 @@ fn clap_one_line(e: &clap::Error) -> String {
         };
         line.push_str(&format!("; did you mean {list}?"));
     }
+    // jq's -r is the flag a jq user reaches for first.
+    if e.kind() == clap::error::ErrorKind::UnknownArgument
+        && let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg)
+        && (arg == "--raw-output" || (arg.starts_with("-r") && !arg.starts_with("--")))
+    {
+        line.push_str(
+            "; --jq's strings are written raw with -f data (or -j, as jq -j), JSON otherwise",
+        );
+    }
     line
 }
 
@@ -200,5 +209,14 @@ mod tests {
         let line = error(&["URL", "-f", "jsn"]);
         assert!(line.ends_with("; did you mean 'json'?"), "{line}");
         assert!(!line.contains('\n'), "{line}");
+    }
+
+    #[test]
+    fn jqs_raw_output_flag_points_to_f_data() {
+        for arg in ["-r", "--raw-output"] {
+            let line = error(&["URL", "--jq", ".data", arg]);
+            assert!(line.contains("-f data"), "{line}");
+        }
+        assert!(!error(&["URL", "--bogus"]).contains("-f data"));
     }
 }
