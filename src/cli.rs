@@ -71,7 +71,10 @@ pub enum ColorArg {
     version,
     group(ArgGroup::new("kafka").multiple(true).args(["brokers", "topic", "kafka_config", "kafka_properties"])),
     after_help = format!("{EXAMPLES}\n\n{EXIT_STATUS}"),
-    max_term_width = 100
+    max_term_width = 100,
+    // `--retry -1` is a bad value, said by the value's parser, not an
+    // unknown flag '-1'.
+    allow_negative_numbers = true
 )]
 pub struct Cli {
     /// An http(s) URL to connect to, a file of recorded SSE, or - for stdin.

@@ -24,6 +24,7 @@ fn malformed_flags_are_usage_errors() {
     let cases: &[(&[&str], &str)] = &[
         (&["x.sse", "--bogus"], "--bogus"),
         (&["x.sse", "--retry", "abc"], "abc"),
+        (&["x.sse", "--retry", "-1"], "a bare number is seconds"),
         (&["x.sse", "--max-event-size", "12QB"], "12QB"),
         (&["x.sse", "--max-events", "-1"], "-1"),
         (&["x.sse", "--color", "purple"], "purple"),
