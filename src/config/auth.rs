@@ -41,9 +41,8 @@ pub fn build(
         return Ok(Auth::Basic(pair));
     }
     if let Some(token) = &cli.bearer {
-        if token.contains(['\r', '\n']) {
-            return Err(bad("--bearer: the token contains a CR or LF"));
-        }
+        crate::http::auth::token::check(token)
+            .map_err(|why| bad(format!("--bearer: the token has {why}")))?;
         secrets.push(token.clone());
         return Ok(Auth::Bearer(token.clone()));
     }

@@ -16,7 +16,7 @@
 
 mod command;
 mod oauth2;
-mod token;
+pub mod token;
 
 pub use oauth2::Client as OAuth2Client;
 pub use token::{base64_encode, form_encode};

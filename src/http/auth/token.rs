@@ -121,13 +121,18 @@ pub fn form_encode(text: &str) -> String {
 
 /// A token as it can go into a header: no whitespace or control
 /// characters inside (a command that prints JSON or two lines is a
-/// mistake better said at once than sent).
+/// mistake better said at once than sent), and only visible ASCII, as a
+/// bearer token is: the header layer refuses anything else, and that
+/// refusal would end the run where a bad token must only back off.
 pub fn check(token: &str) -> Result<(), &'static str> {
     if token.is_empty() {
         return Err("no token");
     }
     if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("more than one word (print only the token)");
+    }
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("a character a header cannot carry (only visible ASCII)");
     }
     Ok(())
 }
@@ -209,5 +214,9 @@ mod tests {
         assert!(check("two words").is_err());
         assert!(check("two\nlines").is_err());
         assert!(check("{\"a\": 1}").is_err());
+        assert_eq!(
+            check("tokén"),
+            Err("a character a header cannot carry (only visible ASCII)")
+        );
     }
 }
