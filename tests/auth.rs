@@ -5,6 +5,8 @@
 //! command or a token endpoint that is down is one line and the usual
 //! backoff; and no token ssetap learns is ever written anywhere.
 
+#[path = "auth/child.rs"]
+mod child;
 mod common;
 #[path = "auth/jwt.rs"]
 mod jwt;
@@ -299,6 +301,9 @@ fn a_failing_bearer_command_is_one_line_and_backs_off() {
         ("echo '{\"token\": \"x\"}'", "printed more than one word"),
         ("true", "printed no token"),
         ("head -c 100000 /dev/zero | tr '\\0' a", "more than 64 KiB"),
+        // Not a failure of the request, ending the run: a token source
+        // that prints what no header can carry backs off like the rest.
+        ("echo tokén", "printed a character a header cannot carry"),
     ] {
         let out = run(&[&sse.url(), "--bearer-command", cmd, "--max-retries", "0"]);
         assert_eq!(out.code, Some(1), "{}", out.stderr);

@@ -3,22 +3,25 @@
 //! git's credential helpers do. The run is bounded: stdin is closed, stdout
 //! is capped, and a command that outlives `TIMEOUT` is killed with its
 //! whole process group (a `sh -c` leaves its children behind otherwise).
+//! Its pipes are read on the calling thread, without blocking: a child the
+//! command leaves running with stdout open neither hides what the command
+//! printed nor keeps a thread of ours waiting.
 //! A failure is one line: the exit status and the first line of stderr.
 
-use std::io::Read;
+use std::io::{ErrorKind, Read};
+use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// The longest a token command may run.
 pub const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The most stdout a token command may print.
-const STDOUT_MAX: u64 = 64 * 1024;
+const STDOUT_MAX: usize = 64 * 1024;
 
 /// The most stderr kept (only its first line is shown).
-const STDERR_MAX: u64 = 4096;
+const STDERR_MAX: usize = 4096;
 
 /// Run `cmd` and return its trimmed stdout, or one line saying why not.
 /// `stopped` ends it early (a stop request must not wait for it).
@@ -32,10 +35,14 @@ pub fn run(cmd: &str, timeout: Duration, stopped: &dyn Fn() -> bool) -> Result<S
         .process_group(0)
         .spawn()
         .map_err(|e| format!("--bearer-command: cannot run sh: {e}"))?;
-    let out = child.stdout.take().map(|s| drain(s, STDOUT_MAX + 1));
-    let err = child.stderr.take().map(|s| drain(s, STDERR_MAX));
+    // Both pipes are read here, without blocking, between looks at the
+    // command: no thread to outlive it, and a full pipe never blocks it.
+    let mut out = Pipe::new(child.stdout.take(), STDOUT_MAX + 1);
+    let mut err = Pipe::new(child.stderr.take(), STDERR_MAX);
     let deadline = Instant::now() + timeout;
     let status = loop {
+        out.pump();
+        err.pump();
         match child.try_wait() {
             Ok(Some(status)) => break Ok(status),
             Ok(None) if Instant::now() >= deadline => {
@@ -58,13 +65,14 @@ pub fn run(cmd: &str, timeout: Duration, stopped: &dyn Fn() -> bool) -> Result<S
             return Err(why);
         }
     };
-    // A child of the command may still hold the pipes open: wait a moment
-    // for the output, not for it.
-    let collect = |rx: Option<mpsc::Receiver<Vec<u8>>>| {
-        rx.and_then(|rx| rx.recv_timeout(Duration::from_secs(1)).ok())
-            .unwrap_or_default()
-    };
-    let (stdout, stderr) = (collect(out), collect(err));
+    // What the command printed before it exited is in the pipes. A child
+    // it left behind may hold them open: wait a moment for their end, not
+    // for that child; then they are closed (dropped) all the same.
+    let grace = Instant::now() + Duration::from_secs(1);
+    while !(out.pump() & err.pump()) && Instant::now() < grace {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let (stdout, stderr) = (out.bytes, err.bytes);
     if !status.success() {
         let why = match status.code() {
             Some(code) => format!("exit {code}"),
@@ -78,7 +86,7 @@ pub fn run(cmd: &str, timeout: Duration, stopped: &dyn Fn() -> bool) -> Result<S
             .unwrap_or_default();
         return Err(format!("--bearer-command failed ({why}){first}"));
     }
-    if stdout.len() as u64 > STDOUT_MAX {
+    if stdout.len() > STDOUT_MAX {
         return Err(format!(
             "--bearer-command printed more than {} KiB; a token is expected",
             STDOUT_MAX / 1024
@@ -92,22 +100,56 @@ pub fn run(cmd: &str, timeout: Duration, stopped: &dyn Fn() -> bool) -> Result<S
     Ok(token)
 }
 
-/// Read up to `max` bytes of a pipe on a thread of its own (so that a full
-/// pipe cannot block the command), then keep draining it.
-fn drain(mut pipe: impl Read + Send + 'static, max: u64) -> mpsc::Receiver<Vec<u8>> {
-    let (tx, rx) = mpsc::channel();
-    let spawned = std::thread::Builder::new()
-        .name("bearer-command".into())
-        .spawn(move || {
-            let mut buf = Vec::new();
-            let _ = pipe.by_ref().take(max).read_to_end(&mut buf);
-            let _ = tx.send(buf);
-            let _ = std::io::copy(&mut pipe, &mut std::io::sink());
-        });
-    // Without the thread the output is lost: the command's result then
-    // reads as "no token", which is said.
-    drop(spawned);
-    rx
+/// One of the command's pipes, read without blocking: the first `max`
+/// bytes are kept, the rest read and dropped.
+struct Pipe<R> {
+    pipe: Option<R>,
+    bytes: Vec<u8>,
+    max: usize,
+}
+
+impl<R: Read + AsRawFd> Pipe<R> {
+    fn new(pipe: Option<R>, max: usize) -> Pipe<R> {
+        // A pipe that cannot be made non-blocking is not read (its output
+        // is then missing, which reads as "no token" and is said).
+        let pipe = pipe.filter(|p| set_nonblocking(p.as_raw_fd()));
+        Pipe {
+            pipe,
+            bytes: Vec::new(),
+            max,
+        }
+    }
+
+    /// Read what is there; true once the pipe is at its end (or unusable).
+    fn pump(&mut self) -> bool {
+        let Some(pipe) = &mut self.pipe else {
+            return true;
+        };
+        let mut chunk = [0u8; 8192];
+        loop {
+            match pipe.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => {
+                    let room = self.max.saturating_sub(self.bytes.len());
+                    self.bytes.extend_from_slice(&chunk[..n.min(room)]);
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return false,
+                Err(_) => break,
+            }
+        }
+        self.pipe = None;
+        true
+    }
+}
+
+/// O_NONBLOCK on a descriptor this process owns; false if it failed.
+fn set_nonblocking(fd: std::os::fd::RawFd) -> bool {
+    // SAFETY: fcntl(2) F_GETFL/F_SETFL on a descriptor owned by the caller.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        flags >= 0 && libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) == 0
+    }
 }
 
 fn kill_group(pid: u32) {
