@@ -43,9 +43,16 @@ pub struct Log {
     format: LogFormat,
     quiet: bool,
     verbose: bool,
-    /// Longest first. Grows at run time; the log is the main thread's
-    /// (other threads hand it their text, or use their own `Log`).
+    /// Longest first: the secrets given at start and those `learned`. The
+    /// log is the main thread's (other threads hand it their text, or use
+    /// their own `Log`).
     secrets: RefCell<Vec<String>>,
+    /// The secrets given at start, kept for the whole run.
+    given: Vec<String>,
+    /// Tokens learned while running, newest last, at most `LEARNED_MAX`:
+    /// a token refreshed every second for months must not grow the list
+    /// (nor the time each line's redaction takes).
+    learned: RefCell<std::collections::VecDeque<String>>,
     /// A live status line is on screen and must be cleared before a message.
     status_shown: Cell<bool>,
     stderr_tty: bool,
@@ -67,6 +74,8 @@ impl Log {
             format,
             quiet,
             verbose,
+            given: secrets.clone(),
+            learned: RefCell::default(),
             secrets: RefCell::new(secrets),
             status_shown: Cell::new(false),
             stderr_tty: std::io::stderr().is_terminal()
@@ -183,13 +192,20 @@ impl Log {
     }
 
     /// A secret learned while running (a new token): redacted from every
-    /// line written from now on.
+    /// line written from now on, until `LEARNED_MAX` newer ones replace it.
     pub fn add_secret(&self, secret: &str) {
-        let mut secrets = self.secrets.borrow_mut();
-        if !secrets.iter().any(|s| s == secret) {
-            secrets.push(secret.to_string());
-            tidy(&mut secrets);
+        let mut learned = self.learned.borrow_mut();
+        if learned.iter().any(|s| s == secret) || self.given.iter().any(|s| s == secret) {
+            return;
         }
+        learned.push_back(secret.to_string());
+        if learned.len() > LEARNED_MAX {
+            learned.pop_front();
+        }
+        let mut secrets = self.given.clone();
+        secrets.extend(learned.iter().cloned());
+        tidy(&mut secrets);
+        *self.secrets.borrow_mut() = secrets;
     }
 
     /// A message as a line carries it: redacted, then cut to `MSG_MAX`.
@@ -218,6 +234,10 @@ impl Log {
         out
     }
 }
+
+/// How many learned tokens are kept for redaction: the current one and
+/// those before it, which a server could still echo for a while.
+const LEARNED_MAX: usize = 16;
 
 /// Longest first, so that a secret containing another is hidden whole;
 /// too short ones would destroy ordinary text.
@@ -349,6 +369,16 @@ mod tests {
             "[redacted] [redacted] [redacted]"
         );
         assert_eq!(log.secrets.borrow().len(), 3);
+        // A token refreshed for months keeps the list short: the newest
+        // LEARNED_MAX, and the ones given at start, always.
+        for n in 0..1000 {
+            log.add_secret(&format!("token-{n:04}"));
+        }
+        assert_eq!(log.secrets.borrow().len(), 1 + LEARNED_MAX);
+        assert_eq!(
+            log.redact("first-token token-0999 token-0984 token-0983"),
+            "[redacted] [redacted] [redacted] token-0983"
+        );
     }
 
     #[test]
