@@ -10,7 +10,7 @@ complete -c ssetap -l oauth2-scope -d 'The OAuth2 scope to ask for (space-separa
 complete -c ssetap -s X -l request -d 'HTTP method, any token as in curl (default GET, or POST with --data)' -r
 complete -c ssetap -s d -l data -d 'Request body, or @FILE to read it from a file (@- for stdin; at most 256 MiB). A request with a body is sent once: the end of its stream ends the run (see --reconnect)' -r
 complete -c ssetap -l cacert -d 'Trust the CA certificates in this PEM file instead of the system\'s; a self-signed server certificate in it is trusted as itself, as in curl (its name and dates are still checked)' -r -F
-complete -c ssetap -l connect-timeout -d 'Give up connecting after this long (e.g. 10s, 500ms; a bare number is seconds)' -r
+complete -c ssetap -l connect-timeout -d 'Give up connecting after this long (e.g. 10s, 500ms; a bare number is seconds); 0 turns it off' -r
 complete -c ssetap -l idle-timeout -d 'Reconnect when no byte at all (comments included) arrived for this long, or none of the request could be sent; 0 turns it off' -r
 complete -c ssetap -l retry -d 'Reconnection time; a server\'s \'retry:\' field replaces it. No wait is shorter than 100ms, and the floor doubles with consecutive failures' -r
 complete -c ssetap -l retry-max -d 'Upper bound of the backoff, which doubles (with jitter) on consecutive failures. A server\'s \'retry:\' or Retry-After may ask for longer, up to 1h or this, whichever is longer (a longer wait is cut, with a warning)' -r

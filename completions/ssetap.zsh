@@ -31,7 +31,7 @@ _ssetap() {
 '-d+[Request body, or @FILE to read it from a file (@- for stdin; at most 256 MiB). A request with a body is sent once\: the end of its stream ends the run (see --reconnect)]:DATA|@FILE:_default' \
 '--data=[Request body, or @FILE to read it from a file (@- for stdin; at most 256 MiB). A request with a body is sent once\: the end of its stream ends the run (see --reconnect)]:DATA|@FILE:_default' \
 '--cacert=[Trust the CA certificates in this PEM file instead of the system'\''s; a self-signed server certificate in it is trusted as itself, as in curl (its name and dates are still checked)]:FILE:_files' \
-'--connect-timeout=[Give up connecting after this long (e.g. 10s, 500ms; a bare number is seconds)]:DURATION:_default' \
+'--connect-timeout=[Give up connecting after this long (e.g. 10s, 500ms; a bare number is seconds); 0 turns it off]:DURATION:_default' \
 '--idle-timeout=[Reconnect when no byte at all (comments included) arrived for this long, or none of the request could be sent; 0 turns it off]:DURATION:_default' \
 '--retry=[Reconnection time; a server'\''s '\''retry\:'\'' field replaces it. No wait is shorter than 100ms, and the floor doubles with consecutive failures]:DURATION:_default' \
 '--retry-max=[Upper bound of the backoff, which doubles (with jitter) on consecutive failures. A server'\''s '\''retry\:'\'' or Retry-After may ask for longer, up to 1h or this, whichever is longer (a longer wait is cut, with a warning)]:DURATION:_default' \

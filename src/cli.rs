@@ -134,7 +134,7 @@ pub struct Cli {
     pub insecure: bool,
 
     /// Give up connecting after this long (e.g. 10s, 500ms; a bare number is
-    /// seconds).
+    /// seconds); 0 turns it off.
     #[arg(
         long,
         value_name = "DURATION",

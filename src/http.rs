@@ -121,7 +121,11 @@ impl Http {
             .max_redirects(0)
             .max_redirects_will_error(false)
             .allow_non_standard_methods(true)
-            .timeout_connect(Some(req.connect_timeout.min(LONGEST_TIMEOUT)))
+            // 0 turns it off, as for --idle-timeout (and curl): ureq would
+            // take it as no time at all, which no TLS handshake fits in.
+            .timeout_connect(
+                (!req.connect_timeout.is_zero()).then(|| req.connect_timeout.min(LONGEST_TIMEOUT)),
+            )
             .timeout_per_read(req.idle_timeout.map(|t| t.min(LONGEST_TIMEOUT)))
             // A server that stops reading a large body (-d @FILE) would
             // otherwise park the send for ever: no byte moving either way

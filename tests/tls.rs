@@ -106,6 +106,21 @@ fn cacert_trusts_the_self_signed_certificate_it_holds() {
     let out = run(&[&url, "--no-reconnect", "--insecure"]);
     out.assert_code(0);
     assert_eq!(out.json()[0]["data"], "secure");
+
+    // --connect-timeout 0 turns the timeout off; it used to leave no time
+    // for the handshake at all, and every https attempt timed out.
+    let cacert = cert.to_str().unwrap();
+    let args = [
+        &url[..],
+        "--no-reconnect",
+        "--cacert",
+        cacert,
+        "--connect-timeout",
+        "0",
+    ];
+    let out = run(&args);
+    out.assert_code(0);
+    assert_eq!(out.json()[0]["data"], "secure");
 }
 
 #[test]
