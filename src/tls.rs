@@ -217,6 +217,12 @@ pub fn describe(err: &ureq::Error) -> Option<String> {
             return Some("the server did not answer TLS (is the URL http://?)".into());
         }
         Error::InvalidCertificate(cert) => cert,
+        // The same answer every time: fatal, not a network failure.
+        Error::AlertReceived(rustls::AlertDescription::CertificateRequired) => {
+            return Some(
+                "the server asks for a client certificate, which ssetap does not send".into(),
+            );
+        }
         _ => return None,
     };
     let text = match cert {

@@ -123,6 +123,18 @@ fn cacert_trusts_the_self_signed_certificate_it_holds() {
     assert_eq!(out.json()[0]["data"], "secure");
 }
 
+/// A server that wants a client certificate says no the same way every
+/// time: one fatal line, not a retry for ever as a network failure.
+#[test]
+fn a_server_wanting_a_client_certificate_is_fatal_at_once() {
+    let dir = Scratch::new("tls-client-cert");
+    let (cert, key) = self_signed(&dir, "self", "DNS:localhost,IP:127.0.0.1");
+    let url = tls_server_wanting_client_cert(&cert, &key);
+    let out = run(&[&url, "--retry", "10ms", "--cacert", cert.to_str().unwrap()]);
+    let err = one_fatal_line(&out);
+    assert!(err.contains("client certificate"), "{err}");
+}
+
 #[test]
 fn a_self_signed_certificate_for_another_name_fails_naming_both() {
     let dir = Scratch::new("tls-other");

@@ -90,6 +90,16 @@ pub fn tls_server(cert: &Path, key: &Path) -> String {
 /// Like `tls_server`; with `pause`, a second event ("late") follows the
 /// first after that long on the same connection.
 pub fn tls_server_paced(cert: &Path, key: &Path, pause: Option<Duration>) -> String {
+    serve_tls(cert, key, pause, false)
+}
+
+/// Like `tls_server`, but asking every client for a certificate (signed by
+/// the server's own, which no client here has).
+pub fn tls_server_wanting_client_cert(cert: &Path, key: &Path) -> String {
+    serve_tls(cert, key, None, true)
+}
+
+fn serve_tls(cert: &Path, key: &Path, pause: Option<Duration>, client_auth: bool) -> String {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
@@ -97,14 +107,22 @@ pub fn tls_server_paced(cert: &Path, key: &Path, pause: Option<Duration>) -> Str
         .collect::<Result<_, _>>()
         .expect("certs");
     let key = PrivateKeyDer::from_pem_file(key).expect("key pem");
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("versions")
-    .with_no_client_auth()
-    .with_single_cert(certs, key)
-    .expect("server config");
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
+        .with_safe_default_protocol_versions()
+        .expect("versions");
+    let builder = if client_auth {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(certs[0].clone()).expect("root");
+        let verifier =
+            rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .expect("client verifier");
+        builder.with_client_cert_verifier(verifier)
+    } else {
+        builder.with_no_client_auth()
+    };
+    let config = builder.with_single_cert(certs, key).expect("server config");
     let config = Arc::new(config);
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("https://{}/stream", listener.local_addr().expect("addr"));
