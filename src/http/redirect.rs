@@ -4,15 +4,21 @@
 
 /// `reference` (a Location header) resolved against `base`, as RFC 3986
 /// §5.2 says: an empty reference is the base itself (without fragment).
+/// Where it leads must have a usable port (`bad_port`).
 pub fn resolve(base: &str, reference: &str) -> Result<String, String> {
+    let url = join(base, reference)?;
+    match bad_port(&url) {
+        Some(why) => Err(why),
+        None => Ok(url),
+    }
+}
+
+fn join(base: &str, reference: &str) -> Result<String, String> {
     let base = base.split('#').next().unwrap_or(base);
     let reference = reference.split('#').next().unwrap_or(reference);
     let lower = reference.to_ascii_lowercase();
     if lower.starts_with("http://") || lower.starts_with("https://") {
-        return match bad_port(reference) {
-            Some(why) => Err(why),
-            None => Ok(reference.to_string()),
-        };
+        return Ok(reference.to_string());
     }
     if let Some((scheme, _)) = reference.split_once(':')
         && !scheme.is_empty()
@@ -49,10 +55,7 @@ pub fn resolve(base: &str, reference: &str) -> Result<String, String> {
             None => format!("{origin}{merged}"),
         }
     };
-    match bad_port(&joined) {
-        Some(why) => Err(why),
-        None => Ok(joined),
-    }
+    Ok(joined)
 }
 
 /// RFC 3986 §5.2.4 for a path (a query, if any, stays as it is).

@@ -79,7 +79,8 @@ pub struct KafkaSink {
     topic: String,
     checked: HashSet<String>,
     missing: HashSet<String>,
-    /// When `missing` was last emptied, and how often it is.
+    /// When the oldest of `missing` was found missing; past
+    /// `missing_recheck` the set is emptied and each is asked about again.
     missing_since: Instant,
     missing_recheck: Duration,
     /// `Options::reserved`.

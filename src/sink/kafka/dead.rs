@@ -166,9 +166,10 @@ impl KafkaSink {
             );
             return Err((topic, why));
         }
-        if self.missing_since.elapsed() >= self.missing_recheck {
+        // Only with topics found missing does the clock matter: the usual
+        // record pays no look at it.
+        if !self.missing.is_empty() && self.missing_since.elapsed() >= self.missing_recheck {
             self.missing.clear();
-            self.missing_since = Instant::now();
         }
         if self.missing.contains(&topic) {
             return Err((topic.clone(), format!("topic \"{topic}\" does not exist")));
@@ -177,6 +178,9 @@ impl KafkaSink {
             && let Err(e) = self.check_topic(&topic)
         {
             if dlq {
+                if self.missing.is_empty() {
+                    self.missing_since = Instant::now();
+                }
                 super::remember(&mut self.missing, &topic);
             }
             return Err((topic, format!("{e:#}")));
