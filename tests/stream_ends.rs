@@ -1,0 +1,46 @@
+//! How a stream's end or damage leaves the output and the resume point:
+//! events that arrived whole before the damage are written, and the
+//! `Last-Event-ID` of the next request names the last of them.
+
+mod common;
+
+use common::*;
+use std::io::Write;
+
+fn gzip_head() -> Reply {
+    Reply::head(
+        200,
+        &[
+            ("Content-Type", "text/event-stream"),
+            ("Content-Encoding", "gzip"),
+        ],
+    )
+}
+
+fn five_events() -> String {
+    (1..=5)
+        .map(|i| event(None, Some(&i.to_string()), &format!("event {i}")))
+        .collect()
+}
+
+#[test]
+fn events_that_arrive_with_gzip_damage_are_written() {
+    // The events' compressed bytes and the garbage after them go out in
+    // one write, so they reach ssetap in one read.
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(five_events().as_bytes()).expect("gzip");
+    enc.flush().expect("gzip");
+    let mut body = enc.get_ref().clone();
+    body.extend_from_slice(&[0xff; 64]);
+    let server = Server::script(vec![
+        gzip_head().body(&body),
+        Reply::sse().body(event(None, Some("6"), "event 6")),
+    ]);
+    let out = run(&[&server.url(), "-f", "data", "--retry", "10ms", "-n", "6"]);
+    out.assert_code(0);
+    let want: Vec<String> = (1..=6).map(|i| format!("event {i}")).collect();
+    assert_eq!(out.lines(), want, "{}", out.stderr);
+    assert!(out.stderr.contains("corrupt gzip body"), "{}", out.stderr);
+    let requests = server.requests();
+    assert_eq!(requests[1].header("last-event-id"), Some("5"));
+}
