@@ -256,10 +256,15 @@ impl Run<'_> {
                 self.server_retry(ms);
                 return ControlFlow::Continue(());
             }
-            Item::Dropped { size } => {
+            Item::Dropped { data, line } => {
                 self.stats.dropped += 1;
+                let what = if line > 0 {
+                    format!("an id or event line of {line} bytes")
+                } else {
+                    format!("{data} bytes of data")
+                };
                 self.log.warn(&format!(
-                    "dropped an event with {size} or more bytes of data (over --max-event-size {})",
+                    "dropped an event with {what} (over --max-event-size {})",
                     self.cfg.max_event_size
                 ));
                 return ControlFlow::Continue(());

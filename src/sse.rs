@@ -77,10 +77,13 @@ pub enum Item<'a> {
     Comment(&'a [u8]),
     /// A valid `retry` field (all ASCII digits): the new reconnection time in ms.
     Retry(u64),
-    /// An event whose data exceeded the size cap was dropped at its dispatch
-    /// point; `size` is how many data bytes it had reached (at least the cap).
+    /// An event over the size cap was dropped at its dispatch point:
+    /// `data` is how many bytes its data had (past the cap if that is what
+    /// was over), `line` the longest `id`/`event` value over the cap (0 if
+    /// none was).
     Dropped {
-        size: usize,
+        data: usize,
+        line: usize,
     },
 }
 
@@ -109,6 +112,9 @@ enum Partial {
 pub struct Parser {
     /// The size cap: of one event's data, and of an `id`/`event`/comment value.
     max: usize,
+    /// The cap of the data buffer, which holds an LF after each line, the
+    /// last one removed at dispatch: `max` + 1.
+    data_max: usize,
     /// At a stream's start, how many BOM bytes matched so far; then `None`.
     bom: Option<usize>,
     /// The last chunk ended in CR: an LF opening the next one ends no line.
@@ -154,6 +160,7 @@ impl Parser {
     pub fn new(max_event_size: usize) -> Parser {
         Parser {
             max: max_event_size,
+            data_max: max_event_size.saturating_add(1),
             bom: Some(0),
             pending_cr: false,
             partial: Partial::None,
@@ -290,7 +297,7 @@ impl Parser {
     #[inline(always)]
     fn keep_data(&mut self, chunk: &[u8]) {
         if let Some((start, end)) = self.data_in_chunk.take() {
-            append_line(&mut self.data, chunk, start, end - start, self.max);
+            append_line(&mut self.data, chunk, start, end - start, self.data_max);
         }
     }
 
@@ -303,7 +310,7 @@ impl Parser {
         let value = value.strip_prefix(b" ").unwrap_or(value);
         if field == Field::Data {
             let len = value.len() + 1;
-            if self.data_len == 0 && len <= self.max {
+            if self.data_len == 0 && len <= self.data_max {
                 // The first data line: leave it where it is.
                 let start = value.as_ptr() as usize - chunk.as_ptr() as usize;
                 self.data_in_chunk = Some((start, start + value.len()));
@@ -312,12 +319,12 @@ impl Parser {
             }
             self.keep_data(chunk);
             let total = self.data_len.saturating_add(len);
-            if total <= self.max && !self.oversized {
+            if total <= self.data_max && !self.oversized {
                 // A further line within the cap (the usual multi-line
                 // data): append it here rather than through `field`.
                 self.data_len = total;
                 let start = value.as_ptr() as usize - chunk.as_ptr() as usize;
-                append_line(&mut self.data, chunk, start, value.len(), self.max);
+                append_line(&mut self.data, chunk, start, value.len(), self.data_max);
                 return Continue(());
             }
         }
@@ -355,11 +362,11 @@ impl Parser {
     /// Append (part of) a `data` value, and an LF if `lf`, within the cap.
     fn push_data(&mut self, bytes: &[u8], lf: bool) {
         self.data_len = self.data_len.saturating_add(bytes.len() + usize::from(lf));
-        if self.data_len > self.max && !self.oversized {
+        if self.data_len > self.data_max && !self.oversized {
             self.oversize(0);
         }
         if !self.oversized {
-            reserve_capped(&mut self.data, bytes.len() + usize::from(lf), self.max);
+            reserve_capped(&mut self.data, bytes.len() + usize::from(lf), self.data_max);
             self.data.extend_from_slice(bytes);
             if lf {
                 self.data.push(b'\n');
@@ -389,7 +396,9 @@ impl Parser {
         let own = self.settle_id();
         let flow = if self.oversized {
             f(Item::Dropped {
-                size: self.data_len.max(self.over_len),
+                // Every line is whole now: the last LF is no data.
+                data: self.data_len.saturating_sub(1),
+                line: self.over_len,
             })
         } else if let Some((start, end)) = self.data_in_chunk {
             f(Item::Event(Event {

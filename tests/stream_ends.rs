@@ -44,3 +44,49 @@ fn events_that_arrive_with_gzip_damage_are_written() {
     let requests = server.requests();
     assert_eq!(requests[1].header("last-event-id"), Some("5"));
 }
+
+#[test]
+fn an_event_of_exactly_max_event_size_is_written_and_one_over_is_named() {
+    let dir = Scratch::new("ends-cap");
+    let state = dir.path("s.state");
+    let exact = "x".repeat(100);
+    let over = "y".repeat(101);
+    let long_id = "7".repeat(150);
+    let body = format!(
+        "id: 1\ndata: {exact}\n\nid: 2\ndata: {}\ndata: {}\n\nid: 3\ndata: {over}\n\nid: {long_id}\ndata: z\n\n",
+        &exact[..50],
+        &exact[..49]
+    );
+    let server = Server::script(vec![Reply::sse().body(body)]);
+    let out = run(&[
+        &server.url(),
+        "-f",
+        "data",
+        "--max-event-size",
+        "100",
+        "--no-reconnect",
+        "--state-file",
+        state.to_str().expect("path"),
+    ]);
+    out.assert_code(0);
+    // 100 bytes of data, on one line or on two (50 + LF + 49), fit.
+    assert_eq!(
+        out.lines(),
+        [exact.clone(), format!("{}\n{}", &exact[..50], &exact[..49])]
+            .join("\n")
+            .lines()
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        out.stderr
+            .contains("dropped an event with 101 bytes of data (over --max-event-size 100)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("dropped an event with an id or event line of 150 bytes"),
+        "{}",
+        out.stderr
+    );
+}

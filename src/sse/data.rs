@@ -69,7 +69,7 @@ impl Parser {
         // The pending data is now to be appended to: it must be in the buffer.
         self.keep_data(chunk);
         debug_assert_eq!(self.data.len(), self.data_len);
-        let (max, buf) = (self.max, &mut self.data);
+        let (max, buf) = (self.data_max, &mut self.data);
         #[cfg(target_arch = "x86_64")]
         let next = match avx2::Avx2::detect() {
             Some(proof) => avx2::run(proof, buf, chunk, pos, max),

@@ -35,7 +35,7 @@ impl Parser {
             return First::Other;
         };
         match (chunk.get(after), after_terminator(chunk, after)) {
-            (_, Some(next)) if line.len() - 5 < self.max => First::Event(next),
+            (_, Some(next)) if line.len() - 5 < self.data_max => First::Event(next),
             (Some(b'd'), _) => First::Run,
             _ => First::Other,
         }

@@ -29,7 +29,7 @@ impl From<Item<'_>> for Own {
             },
             Item::Comment(c) => Own::Comment(c.to_vec()),
             Item::Retry(ms) => Own::Retry(ms),
-            Item::Dropped { size } => Own::Dropped(size),
+            Item::Dropped { data, line } => Own::Dropped(data.max(line)),
         }
     }
 }

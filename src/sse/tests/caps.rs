@@ -7,29 +7,45 @@ use super::*;
 
 #[test]
 fn oversized_event_is_dropped_with_its_size() {
-    // "abcd\n" + "efgh\n" = 10 bytes > 8.
+    // "abcd\nefgh\nij" is 12 bytes of data > 8.
     assert_eq!(
         parse_cap(b"data: abcd\ndata: efgh\ndata: ij\n\ndata: ok\n\n", 8),
-        [Own::Dropped(13), ev("ok")]
+        [Own::Dropped(12), ev("ok")]
     );
-    // Exactly the cap is fine: "abcdefg\n" is 8 bytes.
-    assert_eq!(parse_cap(b"data: abcdefg\n\n", 8), [ev("abcdefg")]);
-    assert_eq!(parse_cap(b"data: abcdefgh\n\n", 8), [Own::Dropped(9)]);
+    // Exactly the cap is fine: the cap is of the data, not of the data
+    // buffer with its LF.
+    assert_eq!(parse_cap(b"data: abcdefgh\n\n", 8), [ev("abcdefgh")]);
+    assert_eq!(parse_cap(b"data: abcdefghi\n\n", 8), [Own::Dropped(9)]);
+    assert_eq!(
+        parse_cap(b"data: abcd\ndata: efg\n\n", 8),
+        [ev("abcd\nefg")]
+    );
+    assert_eq!(
+        parse_cap(b"data: abcd\ndata: efgh\n\n", 8),
+        [Own::Dropped(9)]
+    );
     // The same without the space, and with CRLF (one-line events take a
     // shorter way through the parser).
-    assert_eq!(parse_cap(b"data:abcdefg\n\n", 8), [ev("abcdefg")]);
-    assert_eq!(parse_cap(b"data:abcdefgh\n\n", 8), [Own::Dropped(9)]);
-    assert_eq!(parse_cap(b"data:abcdefg\r\n\r\n", 8), [ev("abcdefg")]);
-    assert_eq!(parse_cap(b"data:abcdefgh\r\n\r\n", 8), [Own::Dropped(9)]);
-    assert_eq!(parse_cap(b"data:\n\n", 1), [ev("")]);
-    assert_eq!(parse_cap(b"data\n\n", 0), [Own::Dropped(1)]);
+    assert_eq!(parse_cap(b"data:abcdefgh\n\n", 8), [ev("abcdefgh")]);
+    assert_eq!(parse_cap(b"data:abcdefghi\n\n", 8), [Own::Dropped(9)]);
+    assert_eq!(parse_cap(b"data:abcdefgh\r\n\r\n", 8), [ev("abcdefgh")]);
+    assert_eq!(parse_cap(b"data:abcdefghi\r\n\r\n", 8), [Own::Dropped(9)]);
+    // Cut anywhere, the cap is the same.
+    for cut in 1..18 {
+        let whole = b"data: abcdefgh\n\ndata: abcdefghi\n\n";
+        let mut p = Parser::new(8);
+        let got = feed_chunks(&mut p, [&whole[..cut], &whole[cut..]]);
+        assert_eq!(got, [ev("abcdefgh"), Own::Dropped(9)], "cut at {cut}");
+    }
+    assert_eq!(parse_cap(b"data:\n\n", 0), [ev("")]);
+    assert_eq!(parse_cap(b"data: a\n\n", 0), [Own::Dropped(1)]);
 }
 
 #[test]
 fn oversized_event_still_applies_id_rules() {
     let mut p = Parser::new(4);
     let got = feed_chunks(&mut p, [&b"id: 9\ndata: 123456\n\ndata: a\n\n"[..]]);
-    assert_eq!(got, [Own::Dropped(7), ev("a").id("9", false)]);
+    assert_eq!(got, [Own::Dropped(6), ev("a").id("9", false)]);
     assert_eq!(p.last_event_id(), b"9");
 }
 
@@ -84,7 +100,8 @@ fn data_buffer_never_grows_past_the_cap() {
         feed_chunks(&mut p, line.chunks(3));
     }
     assert_eq!(p.data.len(), 999);
-    assert!(p.data.capacity() <= 1000);
+    // The data and its last LF, which dispatch removes.
+    assert!(p.data.capacity() <= 1001);
     assert_eq!(feed_chunks(&mut p, [&b"\n"[..]]).len(), 1);
 }
 
@@ -94,7 +111,7 @@ fn endless_line_keeps_memory_bounded() {
     const CAP: usize = 64 << 10;
     let block = vec![b'x'; 64 << 10];
     for (head, end) in [
-        (&b"data: "[..], Own::Dropped(128 * (64 << 10) + 1)),
+        (&b"data: "[..], Own::Dropped(128 * (64 << 10))),
         (b"id: ", Own::Dropped(128 * (64 << 10))),
         (b"event: ", Own::Dropped(128 * (64 << 10))),
         (b": ", Own::Dropped(0)),
@@ -105,7 +122,7 @@ fn endless_line_keeps_memory_bounded() {
         let mut items = feed_chunks(&mut p, [head]);
         for _ in 0..128 {
             items.extend(feed_chunks(&mut p, [&block[..]]));
-            assert!(p.data.capacity() <= CAP && p.val.capacity() <= CAP);
+            assert!(p.data.capacity() <= CAP + 1 && p.val.capacity() <= CAP);
         }
         items.extend(feed_chunks(&mut p, [&b"\n"[..]]));
         assert!(p.val.capacity() <= 64 << 10);

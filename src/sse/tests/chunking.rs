@@ -68,7 +68,7 @@ pub(in crate::sse) fn reference(input: &[u8], max: usize) -> Vec<Own> {
         if line.is_empty() {
             // The last event ID string is the buffer as of this blank line.
             if over {
-                out.push(Own::Dropped(size.max(over_len)));
+                out.push(Own::Dropped(size.saturating_sub(1).max(over_len)));
             } else if !data.is_empty() {
                 data.pop();
                 out.push(Own::Event {
@@ -90,7 +90,7 @@ pub(in crate::sse) fn reference(input: &[u8], max: usize) -> Vec<Own> {
             b"" if value.len() <= max => out.push(Own::Comment(value.to_vec())),
             b"data" => {
                 size += value.len() + 1;
-                over |= size > max;
+                over |= size > max + 1;
                 if over {
                     data.clear();
                 } else {
