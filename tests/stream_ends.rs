@@ -1,6 +1,8 @@
 //! How a stream's end or damage leaves the output and the resume point:
-//! events that arrived whole before the damage are written, and the
-//! `Last-Event-ID` of the next request names the last of them.
+//! events that arrived whole before the damage (corrupt gzip, bad chunk
+//! framing, in the same read as the events) are written, and the
+//! `Last-Event-ID` of the next request names the last of them; the size
+//! cap is of the data, exactly.
 
 mod common;
 
@@ -89,4 +91,55 @@ fn an_event_of_exactly_max_event_size_is_written_and_one_over_is_named() {
         "{}",
         out.stderr
     );
+}
+
+fn chunked_head() -> Reply {
+    Reply::head(
+        200,
+        &[
+            ("Content-Type", "text/event-stream"),
+            ("Transfer-Encoding", "chunked"),
+        ],
+    )
+}
+
+#[test]
+fn events_in_the_same_read_as_bad_chunk_framing_are_written() {
+    let events = five_events();
+    let chunk = format!("{:x}\r\n{events}\r\n", events.len());
+    for (name, damage) in [
+        ("a size that is not a number", "zz\r\nxx\r\n"),
+        ("a size past usize", "fffffffffffffffffffffffff\r\nxx\r\n"),
+        ("a chunk longer than announced", "3\r\nabcdef\r\n"),
+    ] {
+        // One write: the good chunk and the damage arrive in one read.
+        let server = Server::script(vec![
+            chunked_head().body(format!("{chunk}{damage}")),
+            Reply::sse().body(event(None, Some("6"), "event 6")),
+        ]);
+        let out = run(&[&server.url(), "-f", "data", "--retry", "10ms", "-n", "6"]);
+        out.assert_code(0);
+        let want: Vec<String> = (1..=6).map(|i| format!("event {i}")).collect();
+        assert_eq!(out.lines(), want, "{name}: {}", out.stderr);
+        let requests = server.requests();
+        assert_eq!(requests[1].header("last-event-id"), Some("5"), "{name}");
+        // A one-shot request is not sent again, but what came is written.
+        let server = Server::script(vec![chunked_head().body(format!("{chunk}{damage}"))]);
+        let out = run(&[&server.url(), "-f", "data", "-d", "{}"]);
+        out.assert_code(1);
+        assert_eq!(out.lines(), &want[..5], "{name}: {}", out.stderr);
+        assert!(out.stderr.contains("not retried"), "{name}: {}", out.stderr);
+    }
+}
+
+#[test]
+fn a_big_chunk_with_an_extension_is_read() {
+    let data = "é".repeat(35_000);
+    let text = event(None, Some("1"), &data);
+    let body = format!("{:x};foo=bar;q=\"x y\"\r\n{text}\r\n0\r\n\r\n", text.len());
+    assert!(text.len() >= 0x10000);
+    let server = Server::script(vec![chunked_head().body(body)]);
+    let out = run(&[&server.url(), "-f", "data", "--no-reconnect"]);
+    out.assert_code(0);
+    assert_eq!(out.lines(), [data], "{}", out.stderr);
 }

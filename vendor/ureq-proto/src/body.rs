@@ -387,7 +387,13 @@ impl BodyReader {
         let mut output_used = 0;
 
         loop {
-            let (i, o) = dechunker.parse_input(&src[input_used..], &mut dst[output_used..])?;
+            // ssetap: data decoded before a framing error is returned; the
+            // error comes again, with nothing decoded, on the next call.
+            let (i, o) = match dechunker.parse_input(&src[input_used..], &mut dst[output_used..]) {
+                Ok(v) => v,
+                Err(_) if output_used > 0 => break,
+                Err(e) => return Err(e),
+            };
 
             input_used += i;
             output_used += o;

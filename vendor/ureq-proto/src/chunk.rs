@@ -74,16 +74,17 @@ impl Dechunker {
             None => return Ok(false),
         };
 
-        const SANITY_CHECK: usize = 20;
+        // ssetap: the size line's sanity check is on the whole line, with
+        // its extensions (RFC 9112 7.1.1), at 4 KiB; the size itself is
+        // checked by parsing it (a number past usize is not a number).
+        const LINE_MAX: usize = 4096;
 
-        // Some sanity check for how long the chunk length is
-        if i > SANITY_CHECK {
+        if i > LINE_MAX {
             return Err(Error::ChunkExpectedCrLf);
         }
-        let maybe_meta = src.iter().take(100).position(|c| *c == b';');
-
-        let len_end = maybe_meta.unwrap_or(SANITY_CHECK + 1).min(i);
-        let len_str = str::from_utf8(&src[..len_end])
+        let line = &src[..i];
+        let len_end = line.iter().position(|c| *c == b';').unwrap_or(i);
+        let len_str = str::from_utf8(&line[..len_end])
             .map_err(|_| Error::ChunkLenNotAscii)?
             .trim();
 
