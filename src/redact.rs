@@ -123,9 +123,52 @@ pub fn is_secret_property(name: &str) -> bool {
         || (n.ends_with(".pem") && n.contains("key"))
 }
 
+/// What to redact for a secret property's value: the value, and the value
+/// of each `key=value` word in it (`sasl.oauthbearer.config`'s
+/// `extension_apikey=…`, `sasl.jaas.config`'s `password="…";`), since
+/// librdkafka's errors quote the value from a word on. Keys that name
+/// nothing secret (a principal, a scope, a lifetime) keep their values
+/// visible.
+pub fn secret_values(value: &str) -> Vec<String> {
+    const PUBLIC: [&str; 5] = [
+        "principal",
+        "principalclaimname",
+        "scope",
+        "scopeclaimname",
+        "lifeseconds",
+    ];
+    let mut out = vec![value.to_string()];
+    for word in value.split_whitespace() {
+        let Some((k, v)) = word.split_once('=') else {
+            continue;
+        };
+        let v = v
+            .trim_end_matches(';')
+            .trim_matches(|c| c == '"' || c == '\'');
+        if !v.is_empty() && !PUBLIC.contains(&k.to_ascii_lowercase().as_str()) {
+            out.push(v.to_string());
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_propertys_inner_values_are_secrets_too() {
+        assert_eq!(
+            secret_values("principal=svc scope=read extension_apikey=TOPSECRET123"),
+            [
+                "principal=svc scope=read extension_apikey=TOPSECRET123",
+                "TOPSECRET123"
+            ]
+        );
+        let jaas = r#"org.apache.kafka.common.security.plain.PlainLoginModule required username="u1" password="p@ss";"#;
+        assert_eq!(secret_values(jaas)[1..], ["u1", "p@ss"]);
+        assert_eq!(secret_values("hunter2"), ["hunter2"]);
+    }
 
     #[test]
     fn query_secrets_are_the_values_of_credential_parameters() {

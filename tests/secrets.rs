@@ -214,6 +214,54 @@ fn kafka_secrets_never_appear_even_with_verbose_librdkafka_logs() {
     );
 }
 
+#[test]
+fn a_secret_propertys_inner_values_stay_hidden_when_librdkafka_quotes_them() {
+    // librdkafka's error quotes the value from the word it could not parse
+    // on: the whole value is not in it, its secret part is.
+    let dir = Scratch::new("secrets-oauthcfg");
+    let state = dir.path("s.json");
+    // A "broker" that takes connections and says nothing, so the token
+    // failure, not a refused connection, is what the run reports.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let brokers = listener.local_addr().expect("addr").to_string();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            held.push(conn);
+        }
+    });
+    for format in ["text", "json"] {
+        let cmd = ssetap(&[
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/data/wikimedia-recentchange.sse"
+            ),
+            "-b",
+            &brokers,
+            "-t",
+            "events",
+            "--kafka-property",
+            "security.protocol=SASL_PLAINTEXT",
+            "--kafka-property",
+            "sasl.mechanisms=OAUTHBEARER",
+            "--kafka-property",
+            "enable.sasl.oauthbearer.unsecure.jwt=true",
+            "--kafka-property",
+            "sasl.oauthbearer.config=principal=svc scop=read extension_apikey=TopSecret123",
+            "--log-format",
+            format,
+            "-v",
+        ]);
+        let out = assert_never_written(cmd, &state, &["TopSecret123"]);
+        out.assert_code(1);
+        assert!(
+            out.stderr.contains("extension_apikey=[redacted]"),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
 /// Wait until `server` has had `n` requests (ssetap has parsed its flags
 /// by then), at most 20 s.
 fn wait_for_requests(server: &Server, n: usize) {

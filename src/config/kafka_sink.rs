@@ -83,7 +83,7 @@ pub(super) fn build(
     }
     for (k, v) in &properties {
         if crate::redact::is_secret_property(k) && !v.is_empty() {
-            secrets.push(v.clone());
+            secrets.extend(crate::redact::secret_values(v));
         }
     }
     if !properties

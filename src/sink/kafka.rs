@@ -121,7 +121,7 @@ impl KafkaSink {
             .properties
             .iter()
             .filter(|(k, v)| is_secret_property(k) && !v.is_empty())
-            .map(|(_, v)| v.clone())
+            .flat_map(|(_, v)| crate::redact::secret_values(v))
             .collect();
         let mut client = ClientConfig::new();
         for (k, v) in &cfg.properties {
