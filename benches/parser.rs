@@ -93,6 +93,7 @@ fn format_group(c: &mut Criterion, group_name: &str, input: &[u8]) {
                         id,
                         data,
                         has_own_id: true,
+                        previous_id: b"",
                     };
                     let _ = fmt.event(&ev, now, &mut out);
                     if out.len() >= 64 << 10 {

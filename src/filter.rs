@@ -230,6 +230,7 @@ mod tests {
             id,
             data,
             has_own_id: own,
+            previous_id: b"",
         }
     }
 

@@ -237,6 +237,16 @@ impl Run<'_> {
         let result = match item {
             Item::Event(ev) => {
                 self.chunk.got_event = true;
+                if ev.has_own_id
+                    && crate::resume::may_outgrow(ev.id)
+                    && !crate::resume::sendable(ev.id)
+                {
+                    // The ledger hears of IDs once a read: give it the one
+                    // before this over-long one, or a sendable ID earlier
+                    // in this read is lost. (Only length is checked here,
+                    // where every event passes; see `may_outgrow`.)
+                    self.note_id(ev.previous_id);
+                }
                 if self.until_ends(&ev) {
                     return ControlFlow::Break(());
                 }

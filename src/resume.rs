@@ -66,6 +66,14 @@ pub fn sendable(id: &[u8]) -> bool {
     sent_len(id) <= MAX_ID_LEN && !id.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f)
 }
 
+/// Can `id` be too long to send (see `sent_len`)? One comparison, cheap
+/// enough for every event; an ID unsendable for a control byte is found
+/// only when the ledger is told of it, once a read.
+#[inline(always)]
+pub fn may_outgrow(id: &[u8]) -> bool {
+    id.len() > MAX_ID_LEN / 3
+}
+
 /// How long `id` is once decoded as UTF-8 with replacement, as it is sent
 /// and saved: each invalid byte becomes U+FFFD, three bytes. Only an ID
 /// over a third of `MAX_ID_LEN` can grow past it, so a usual one costs no

@@ -38,6 +38,9 @@ pub struct Event<'a> {
     /// True when this event's own lines contained an `id` field that took
     /// effect (for `--dedup`: an inherited ID is not the event's own).
     pub has_own_id: bool,
+    /// With `has_own_id`, the last event ID before this event's took
+    /// effect (what a reconnect would have sent just before it).
+    pub previous_id: &'a [u8],
 }
 
 /// `Event::of` under the short name the unit tests of several modules
@@ -56,6 +59,7 @@ impl<'a> Event<'a> {
             id,
             data,
             has_own_id: !id.is_empty(),
+            previous_id: b"",
         }
     }
 
@@ -406,6 +410,7 @@ impl Parser {
                 id: &self.ids[usize::from(self.cur)],
                 data: &chunk[start..end],
                 has_own_id: own,
+                previous_id: &self.ids[usize::from(!self.cur)],
             }))
         } else if let Some((_lf, data)) = self.data.split_last() {
             f(Item::Event(Event {
@@ -413,6 +418,7 @@ impl Parser {
                 id: &self.ids[usize::from(self.cur)],
                 data,
                 has_own_id: own,
+                previous_id: &self.ids[usize::from(!self.cur)],
             }))
         } else {
             Continue(())

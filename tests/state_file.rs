@@ -386,3 +386,49 @@ fn fifty_short_runs_each_resume_exactly_after_the_last_written_event() {
         );
     }
 }
+
+#[test]
+fn a_sendable_id_in_the_same_read_as_an_unsendable_one_is_kept() {
+    let dir = Scratch::new("state-unsendable");
+    let state = dir.path("s.state");
+    let long = "L".repeat(5000);
+    // One write: the ledger hears of the read's last ID only, which cannot
+    // be sent; the one before it must still become the resume point.
+    let body = format!("id: 1\ndata: a\n\nid: {long}\ndata: b\n\n");
+    let server = Server::script(vec![
+        Reply::sse().body(body),
+        Reply::sse().body(event(None, Some("2"), "c")),
+    ]);
+    let out = run(&[
+        &server.url(),
+        "-f",
+        "data",
+        "--retry",
+        "10ms",
+        "-n",
+        "3",
+        "--state-file",
+        state.to_str().expect("path"),
+    ]);
+    out.assert_code(0);
+    assert_eq!(out.lines(), ["a", "b", "c"]);
+    assert!(
+        out.stderr.contains("the last ID that can be (\"1\")"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(server.requests()[1].header("last-event-id"), Some("1"));
+    assert_eq!(saved_id(&state), "2");
+    // A run that ends on the unsendable ID saves the one before it.
+    let server = Server::script(vec![
+        Reply::sse().body(format!("id: 1\ndata: a\n\nid: {long}\ndata: b\n\n")),
+    ]);
+    let out = run(&[
+        &server.url(),
+        "--no-reconnect",
+        "--state-file",
+        state.to_str().expect("path"),
+    ]);
+    out.assert_code(0);
+    assert_eq!(saved_id(&state), "1");
+}

@@ -57,6 +57,7 @@ impl Parser {
             id: &self.ids[usize::from(self.cur)],
             data,
             has_own_id: own,
+            previous_id: &self.ids[usize::from(!self.cur)],
         }));
         // Nothing else of the event was kept (no data, not oversized).
         self.event_type.clear();

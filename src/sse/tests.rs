@@ -242,6 +242,7 @@ fn event_sets_event_type() {
         id: b"",
         data: b"",
         has_own_id: false,
+        previous_id: b"",
     };
     assert_eq!(e.kind(), b"update");
 }
@@ -253,6 +254,7 @@ fn empty_event_type_is_message() {
         id: b"",
         data: b"",
         has_own_id: false,
+        previous_id: b"",
     };
     assert_eq!(e.kind(), b"message");
     // The struct keeps the raw (empty) type.
