@@ -59,6 +59,7 @@ pub struct Log {
 }
 
 impl Log {
+    #[cfg(test)]
     pub fn new(quiet: bool, verbose: bool, secrets: Vec<String>) -> Log {
         Log::with_format(LogFormat::Text, quiet, verbose, secrets)
     }
@@ -81,6 +82,17 @@ impl Log {
             stderr_tty: std::io::stderr().is_terminal()
                 || std::env::var_os("SSETAP_TEST_STDERR_TTY").is_some(),
         }
+    }
+
+    /// A log for a component that keeps its own (a sink's, which outlives
+    /// the borrow of this one): the same format and levels, this log's
+    /// secrets given at start and `extra`.
+    pub fn sibling(&self, extra: Vec<String>) -> Log {
+        let mut secrets = self.given.clone();
+        secrets.extend(extra);
+        let mut log = Log::with_format(self.format, self.quiet, self.verbose, secrets);
+        log.stderr_tty = self.stderr_tty;
+        log
     }
 
     pub fn is_json(&self) -> bool {

@@ -259,6 +259,15 @@ fn a_secret_propertys_inner_values_stay_hidden_when_librdkafka_quotes_them() {
             "{}",
             out.stderr
         );
+        if format == "json" {
+            // librdkafka's own lines (-v) are JSON objects like the rest.
+            assert!(out.stderr.contains("librdkafka"), "{}", out.stderr);
+            for line in out.stderr.lines() {
+                let v: serde_json::Value =
+                    serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+                assert!(v["msg"].is_string(), "{line}");
+            }
+        }
     }
 }
 

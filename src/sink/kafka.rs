@@ -164,7 +164,7 @@ impl KafkaSink {
                 callbacks: 0,
                 flush_timeout: cfg.flush_timeout,
                 brokers,
-                log: Log::new(false, log.verbose(), secrets),
+                log: log.sibling(secrets),
                 closed: false,
                 dead: cfg
                     .dead_letter_topic
