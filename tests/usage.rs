@@ -51,6 +51,44 @@ fn malformed_flags_are_usage_errors() {
             ],
             "novalue",
         ),
+        (
+            &[
+                "x.sse",
+                "-b",
+                "h:9",
+                "-t",
+                "t",
+                "--kafka-property",
+                "=hunter2",
+            ],
+            "no KEY",
+        ),
+        // librdkafka's refusals are usage errors naming what was written,
+        // not librdkafka's own name (queue.buffering.max.ms).
+        (
+            &[
+                "x.sse",
+                "-b",
+                "h:9",
+                "-t",
+                "t",
+                "--kafka-property",
+                "linger.ms=abc",
+            ],
+            "--kafka-property linger.ms: Invalid value",
+        ),
+        (
+            &[
+                "x.sse",
+                "-b",
+                "h:9",
+                "-t",
+                "t",
+                "--kafka-property",
+                "bogus.prop=1",
+            ],
+            "No such configuration property",
+        ),
         (&["x.sse", "--key", "id"], "--key"),
         (&["x.sse", "--stats-interval", "300ms"], "--stats-interval"),
         (&["-", "-H", "@-"], "stdin"),
@@ -85,6 +123,30 @@ fn malformed_flags_are_usage_errors() {
         assert_eq!(out.code, Some(2), "{args:?}: {}", out.stderr);
         one_clear_line(&out, names);
     }
+}
+
+#[test]
+fn a_kafka_config_file_line_librdkafka_refuses_is_named_and_its_secret_hidden() {
+    let dir = Scratch::new("usage-kafka-config");
+    let props = dir.write(
+        "k.properties",
+        "# comment\nlinger.ms=5\nsasl.oauthbearer.client.secret=Hidden42\n",
+    );
+    std::fs::set_permissions(&props, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .expect("chmod");
+    let out = run(&[
+        "x.sse",
+        "-t",
+        "t",
+        "-b",
+        "h:9",
+        "-F",
+        props.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    // (This build of librdkafka has no OIDC: the property is refused.)
+    one_clear_line(&out, "k.properties:3: sasl.oauthbearer.client.secret");
+    assert!(!out.stderr.contains("Hidden42"), "{}", out.stderr);
 }
 
 #[test]

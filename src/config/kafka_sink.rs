@@ -1,5 +1,6 @@
 //! config::kafka_sink: the Kafka sink's options from its flags: the
-//! librdkafka properties in the order they win (ssetap's defaults, then
+//! librdkafka properties in the order they win (ssetap's defaults: acks=all,
+//! idempotence, Java's key partitioner; then
 //! `-F FILE`, then `-b`, then each `--kafka-property`), the property
 //! values that are secrets, the topic and key; `--key` or
 //! `--flush-timeout` without the sink is a usage error naming the flag.
@@ -38,6 +39,9 @@ pub(super) fn build(
     let mut properties: Vec<(String, String)> = vec![
         ("acks".into(), "all".into()),
         ("enable.idempotence".into(), "true".into()),
+        // A key lands where a Java client (Kafka Connect) puts it, so a
+        // stream moved from a connector keeps each key in its partition.
+        ("partitioner".into(), "murmur2_random".into()),
     ];
     if let Some(path) = &args.kafka_config {
         let text = values::read_file_capped(path, values::caps::LINES)
@@ -51,14 +55,13 @@ pub(super) fn build(
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let Some((k, v)) = line.split_once('=') else {
-                return Err(bad(format!(
-                    "{}:{}: expected key=value",
-                    path.display(),
-                    n + 1
-                )));
+            let at = || format!("{}:{}", path.display(), n + 1);
+            let Some((k, v)) = line.split_once('=').filter(|(k, _)| !k.trim().is_empty()) else {
+                return Err(bad(format!("{}: expected key=value", at())));
             };
-            properties.push((k.trim().to_string(), v.trim().to_string()));
+            let (k, v) = (k.trim(), v.trim());
+            kafka::check_property(k, v).map_err(|why| bad(format!("{}: {k}: {why}", at())))?;
+            properties.push((k.to_string(), v.to_string()));
         }
         let holds_secret = properties
             .iter()
@@ -74,12 +77,20 @@ pub(super) fn build(
         properties.push(("bootstrap.servers".into(), b.clone()));
     }
     for p in &args.kafka_properties {
-        let Some((k, v)) = p.split_once('=') else {
+        let Some((k, v)) = p.split_once('=').filter(|(k, _)| !k.trim().is_empty()) else {
+            // With an `=`, what follows may be a secret: not shown.
+            let got = if p.contains('=') {
+                "a value with no KEY".to_string()
+            } else {
+                format!("{p:?}")
+            };
             return Err(bad(format!(
-                "--kafka-property: expected KEY=VALUE, got {p:?}"
+                "--kafka-property: expected KEY=VALUE, got {got}"
             )));
         };
-        properties.push((k.trim().to_string(), v.trim().to_string()));
+        let (k, v) = (k.trim(), v.trim());
+        kafka::check_property(k, v).map_err(|why| bad(format!("--kafka-property {k}: {why}")))?;
+        properties.push((k.to_string(), v.to_string()));
     }
     for (k, v) in &properties {
         if crate::redact::is_secret_property(k) && !v.is_empty() {

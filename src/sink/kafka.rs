@@ -420,6 +420,29 @@ fn topic_answer(
     }
 }
 
+/// Why librdkafka refuses `key=value` on its own, if it does (checked at
+/// start, so a bad property is a usage error naming what the user wrote,
+/// not librdkafka's name for it); a secret's value is not shown.
+pub fn check_property(key: &str, value: &str) -> std::result::Result<(), String> {
+    let mut client = ClientConfig::new();
+    client.set(key, value);
+    let why = match client.create_native_config() {
+        Ok(_) => return Ok(()),
+        Err(KafkaError::ClientConfig(_, desc, _, _)) => desc,
+        Err(other) => other.to_string(),
+    };
+    if !is_secret_property(key) {
+        return Err(why);
+    }
+    let mut shown = why;
+    for secret in crate::redact::secret_values(value) {
+        if secret.len() >= 3 {
+            shown = shown.replace(&secret, "[redacted]");
+        }
+    }
+    Err(shown)
+}
+
 /// A property librdkafka refused, named without its value (it may be a
 /// secret, and is in the user's own file anyway).
 fn config_error(e: KafkaError) -> anyhow::Error {
