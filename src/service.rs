@@ -67,6 +67,7 @@ impl Service {
                 let board = Arc::new(Board::new(metrics::Tolerance {
                     reconnecting: cfg.reconnect.retry_max.saturating_mul(2),
                     stalled: STALLED.saturating_add(cfg.output.longest_hold()),
+                    unacked: STALLED,
                 }));
                 let bound = metrics::serve(addr, Arc::clone(&board))?;
                 log.info(&format!("metrics on http://{bound}/metrics and /healthz"));

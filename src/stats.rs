@@ -34,6 +34,10 @@ pub struct Acks {
     pub delivered: u64,
     pub failed: u64,
     pub in_flight: u64,
+    /// Since when records have waited with none acknowledged: the last
+    /// acknowledgement, or the last look that found nothing waiting
+    /// (`None` when nothing waits now).
+    pub unacked_since: Option<std::time::Instant>,
     /// With a place for rejected events (Kafka: `--dead-letter-topic`):
     /// events sent there and acknowledged.
     pub dead_lettered: Option<u64>,

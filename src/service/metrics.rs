@@ -51,6 +51,10 @@ pub struct Tolerance {
     /// (the unit's `WatchdogSec`) past the longest the sink may hold it
     /// legitimately (a full Kafka queue, for `--flush-timeout`).
     pub stalled: Duration,
+    /// Kafka acknowledging nothing while records wait, for this long: a
+    /// minute, as for a stall (librdkafka retries for minutes before it
+    /// gives a record up, and a probe should not wait that long).
+    pub unacked: Duration,
 }
 
 impl Board {
@@ -134,6 +138,19 @@ pub fn health(s: &Snapshot, tolerance: Tolerance, now: Instant) -> (u16, String)
             format!(
                 "down: stalled: the main loop has not moved for {:.1}s (output not read? a hung write or read?)",
                 still.as_secs_f64()
+            ),
+        );
+    }
+    if let Some(k) = s.stats.acks
+        && let Some(since) = k.unacked_since
+        && now.saturating_duration_since(since) >= tolerance.unacked
+    {
+        return (
+            503,
+            format!(
+                "down: Kafka has acknowledged nothing for {:.1}s ({} records waiting)",
+                now.saturating_duration_since(since).as_secs_f64(),
+                k.in_flight
             ),
         );
     }
@@ -274,12 +291,7 @@ mod tests {
     use super::*;
 
     fn snap() -> Snapshot {
-        Board::new(Tolerance {
-            reconnecting: Duration::from_secs(2),
-            stalled: Duration::from_secs(60),
-        })
-        .lock()
-        .clone()
+        Board::new(snap_tolerance()).lock().clone()
     }
 
     #[test]
@@ -311,6 +323,7 @@ mod tests {
             failed: 1,
             in_flight: 2,
             dead_lettered: Some(3),
+            ..Default::default()
         });
         let text = render(&s);
         for line in [
@@ -342,7 +355,33 @@ mod tests {
         Tolerance {
             reconnecting: Duration::from_secs(2),
             stalled: Duration::from_secs(60),
+            unacked: Duration::from_secs(60),
         }
+    }
+
+    #[test]
+    fn health_says_503_once_kafka_acknowledges_nothing_for_a_minute() {
+        let mut s = snap();
+        s.connected = true;
+        let t0 = s.moved;
+        s.stats.acks = Some(crate::stats::Acks {
+            in_flight: 7,
+            unacked_since: Some(t0),
+            ..Default::default()
+        });
+        let t = snap_tolerance();
+        // The main loop still moves: reading, queueing.
+        s.moved = t0 + Duration::from_secs(60);
+        assert_eq!(health(&s, t, t0 + Duration::from_secs(59)).0, 200);
+        let (code, line) = health(&s, t, t0 + Duration::from_secs(61));
+        assert_eq!(code, 503);
+        assert!(
+            line.starts_with("down: Kafka has acknowledged nothing for 61.0s (7 records waiting)"),
+            "{line}"
+        );
+        // Nothing waiting: nothing to acknowledge.
+        s.stats.acks = Some(crate::stats::Acks::default());
+        assert_eq!(health(&s, t, t0 + Duration::from_secs(61)).0, 200);
     }
 
     #[test]

@@ -103,6 +103,9 @@ struct Deliveries {
     last_error: Option<String>,
     /// Last sign of progress (an ack, or the start of a wait).
     progress: Instant,
+    /// The last acknowledgement, or the last look that found nothing
+    /// waiting: for `/healthz` (`Acks::unacked_for`).
+    acked_or_idle: Instant,
     /// Since when `event` has been waiting for room in a full queue.
     stalled: Option<Instant>,
     warned: bool,
@@ -159,6 +162,7 @@ impl KafkaSink {
                 failure: None,
                 last_error: None,
                 progress: Instant::now(),
+                acked_or_idle: Instant::now(),
                 stalled: None,
                 warned: false,
                 callbacks: 0,
@@ -396,6 +400,8 @@ impl KafkaSink {
             delivered: self.deliveries.delivered,
             failed: self.deliveries.failed,
             in_flight: self.deliveries.window.waiting(),
+            unacked_since: (self.deliveries.window.waiting() > 0)
+                .then_some(self.deliveries.acked_or_idle),
             dead_lettered: self.deliveries.dead.as_ref().map(|d| d.count),
         }
     }

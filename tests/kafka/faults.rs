@@ -150,3 +150,75 @@ fn a_delivery_failure_ends_the_run_and_the_state_names_the_last_delivered_event(
     assert!(out.stderr.contains("timed out"), "{}", out.stderr);
     assert_eq!(state(&state_file), "{\"last_event_id\":\"10\"}\n");
 }
+
+/// `GET /healthz` on the metrics port: the status and the line.
+fn healthz(port: u16) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(s, "GET /healthz HTTP/1.0\r\n\r\n").ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    Some((
+        head.split(' ').nth(1)?.parse().ok()?,
+        body.trim().to_string(),
+    ))
+}
+
+#[test]
+fn healthz_says_down_while_kafka_acknowledges_nothing_for_a_minute() {
+    let broker = Tansu::start();
+    broker.create_topic("unacked", 1);
+    let server = SseServer::start();
+    let b = broker.brokers();
+    let port = common::probe::free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let child = Running::spawn(&[
+        &server.url,
+        "-b",
+        &b,
+        "-t",
+        "unacked",
+        "--metrics",
+        &addr,
+        "--no-reconnect",
+    ]);
+    stream_events(&server, 1..=20, Duration::from_millis(10));
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(healthz(port).map(|h| h.0), Some(200));
+    broker.pause();
+    // The stream goes on: the main loop moves, only Kafka is silent.
+    let paused = Instant::now();
+    let mut n = 21;
+    let down = loop {
+        assert!(
+            server.send(event(n, None, Some(&n.to_string()))),
+            "client gone"
+        );
+        n += 1;
+        if let Some((503, line)) = healthz(port) {
+            break line;
+        }
+        assert!(
+            paused.elapsed() < Duration::from_secs(100),
+            "still ok after 100 s"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert!(paused.elapsed() >= Duration::from_secs(59), "{down}");
+    assert!(
+        down.starts_with("down: Kafka has acknowledged nothing for"),
+        "{down}"
+    );
+    broker.resume();
+    let resumed = Instant::now();
+    while healthz(port).map(|h| h.0) != Some(200) {
+        assert!(resumed.elapsed() < Duration::from_secs(60), "not ok again");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    server.finish();
+    // (The limit counts from the start of the run.)
+    let out = child.finish(Duration::from_secs(240));
+    assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
+}

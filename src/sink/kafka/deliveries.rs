@@ -37,6 +37,9 @@ impl Deliveries {
         }
         if !notes.acked.is_empty() {
             self.progress = Instant::now();
+            self.acked_or_idle = self.progress;
+        } else if self.window.waiting() == 0 {
+            self.acked_or_idle = Instant::now();
         }
         for seq in notes.acked {
             self.window.acked(seq);
