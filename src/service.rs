@@ -32,6 +32,10 @@ use std::time::{Duration, Instant, SystemTime};
 /// `WatchdogSec`.
 const STALLED: Duration = Duration::from_secs(60);
 
+/// The least time `/healthz` lets a reconnect take (twice `--retry-max`,
+/// or this if that is shorter).
+const RECONNECTING_MIN: Duration = Duration::from_secs(10);
+
 pub struct Service {
     start: Instant,
     /// The live status line (`--stats` on a terminal), refreshed 4×/s.
@@ -65,7 +69,13 @@ impl Service {
         let board = match cfg.metrics {
             Some(addr) => {
                 let board = Arc::new(Board::new(metrics::Tolerance {
-                    reconnecting: cfg.reconnect.retry_max.saturating_mul(2),
+                    // At least 10 s: a --retry-max of 0 must not turn every
+                    // reconnect into an outage.
+                    reconnecting: cfg
+                        .reconnect
+                        .retry_max
+                        .saturating_mul(2)
+                        .max(RECONNECTING_MIN),
                     stalled: STALLED.saturating_add(cfg.output.longest_hold()),
                     unacked: STALLED,
                 }));
@@ -163,7 +173,16 @@ impl Service {
     pub fn connected(&mut self) {
         self.connected = true;
         if let Some(board) = &self.board {
-            board.lock().connected = true;
+            let mut s = board.lock();
+            s.connected = true;
+            s.wait_ends = None;
+        }
+    }
+
+    /// A reconnect waits `delay` first (for `/healthz`, which tolerates it).
+    pub fn reconnect_wait(&mut self, delay: Duration) {
+        if let Some(board) = &self.board {
+            board.reconnect_wait(delay);
         }
     }
 

@@ -13,6 +13,8 @@ mod common;
 mod metrics_http;
 #[path = "service/stall.rs"]
 mod stall;
+#[path = "service/waits.rs"]
+mod waits;
 
 use common::probe::free_port;
 use common::{Reply, Running, Scratch, Server, event, ssetap};
@@ -232,7 +234,7 @@ fn healthz_is_200_while_connected_and_503_once_refused_too_long() {
     if dropped.elapsed() < Duration::from_millis(1500) {
         assert_eq!(status, 200, "within twice --retry-max: {line}");
     }
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + Duration::from_secs(20);
     let (status, line) = loop {
         let (status, line) = get(port, "/healthz").expect("healthz");
         if status == 503 || Instant::now() > deadline {
@@ -241,7 +243,8 @@ fn healthz_is_200_while_connected_and_503_once_refused_too_long() {
         std::thread::sleep(Duration::from_millis(100));
     };
     assert_eq!(status, 503, "{line}");
-    assert!(dropped.elapsed() >= Duration::from_secs(2), "{line}");
+    // Twice --retry-max is 2 s; the least tolerance is 10 s.
+    assert!(dropped.elapsed() >= Duration::from_secs(10), "{line}");
     assert_eq!(line.trim_end().lines().count(), 1, "{line:?}");
     assert!(line.contains("twice --retry-max"), "{line}");
     assert!(line.to_lowercase().contains("refused"), "{line}");

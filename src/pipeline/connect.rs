@@ -70,6 +70,7 @@ impl Run<'_> {
                 Next::GiveUp(why) => return Err(anyhow!("{shown}: {why}")),
                 Next::Wait(delay) => {
                     self.say_retry(&disconnect, delay);
+                    self.service.reconnect_wait(delay);
                     self.checkpoint()?;
                     if let Some(stop) = self.wait(delay)? {
                         return Ok(stop.exit_code());

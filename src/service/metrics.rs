@@ -33,6 +33,10 @@ pub struct Snapshot {
     /// When the main loop last passed a checkpoint (at least once a
     /// `TICK` while it runs).
     pub moved: Instant,
+    /// When the last reconnect wait longer than the tolerance ends (a
+    /// server may ask for an hour): reconnecting is healthy until then,
+    /// and the tolerance after.
+    pub wait_ends: Option<Instant>,
 }
 
 /// The snapshot, shared with the serving thread.
@@ -68,8 +72,18 @@ impl Board {
                 down_since: Instant::now(),
                 reason: "not connected yet".into(),
                 moved: Instant::now(),
+                wait_ends: None,
             }),
             tolerance,
+        }
+    }
+
+    /// A reconnect waits `delay`: one longer than the tolerance (a server's
+    /// `Retry-After`, `retry:`) is healthy until it ends, and the
+    /// tolerance after; shorter ones are the backoff the tolerance covers.
+    pub fn reconnect_wait(&self, delay: Duration) {
+        if delay >= self.tolerance.reconnecting {
+            self.lock().wait_ends = Instant::now().checked_add(delay);
         }
     }
 
@@ -160,14 +174,18 @@ pub fn health(s: &Snapshot, tolerance: Tolerance, now: Instant) -> (u16, String)
     }
     let down = now.saturating_duration_since(s.down_since);
     let secs = format!("{:.1}s", down.as_secs_f64());
-    if down < grace {
+    // A wait the server asked for (Retry-After, retry:) is no outage.
+    let waiting = s
+        .wait_ends
+        .is_some_and(|end| now < end.checked_add(grace).unwrap_or(end));
+    if down < grace || waiting {
         (200, format!("ok: reconnecting for {secs}: {}", s.reason))
     } else {
         let limit = humantime::format_duration(grace);
         (
             503,
             format!(
-                "down: disconnected for {secs}, over {limit} (twice --retry-max): {}",
+                "down: disconnected for {secs}, over {limit} (twice --retry-max, at least 10s): {}",
                 s.reason
             )
             .replace(['\n', '\r'], " "),
@@ -396,5 +414,19 @@ mod tests {
         assert!(line.contains("refused") && !line.contains('\n'), "{line}");
         s.connected = true;
         assert_eq!(health(&s, grace, t0 + Duration::from_secs(9)).0, 200);
+    }
+
+    #[test]
+    fn health_tolerates_the_wait_a_server_asked_for() {
+        let mut s = snap();
+        let t0 = s.down_since;
+        let grace = snap_tolerance();
+        // Retry-After: 600 (or retry: 600000), honoured.
+        s.wait_ends = Some(t0 + Duration::from_secs(600));
+        s.moved = t0 + Duration::from_secs(599);
+        assert_eq!(health(&s, grace, t0 + Duration::from_secs(599)).0, 200);
+        s.moved = t0 + Duration::from_secs(601);
+        assert_eq!(health(&s, grace, t0 + Duration::from_secs(601)).0, 200);
+        assert_eq!(health(&s, grace, t0 + Duration::from_secs(603)).0, 503);
     }
 }
