@@ -99,7 +99,10 @@ impl Service {
             redraw: false,
             board,
             notify: Notifier::from_env(),
-            interval: cfg.stats_interval.map(|d| (d, start + d)),
+            // An interval past what the clock holds is never due.
+            interval: cfg
+                .stats_interval
+                .and_then(|d| Some((d, start.checked_add(d)?))),
             next_tick: start,
             seen: 0,
             connected: false,
@@ -129,10 +132,10 @@ impl Service {
         }
         // Checked at every checkpoint, not once a second: a busy stream
         // keeps to the interval exactly, a quiet one within a TICK.
-        if let Some((every, next)) = &mut self.interval
-            && now >= *next
+        if let Some((every, next)) = self.interval
+            && now >= next
         {
-            *next = (*next + *every).max(now);
+            self.interval = next.checked_add(every).map(|at| (every, at.max(now)));
             log.stats(&stats.summary_value(now - self.start, &[]));
         }
         if now < self.next_tick {

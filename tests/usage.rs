@@ -243,3 +243,13 @@ fn help_shows_examples_and_exit_codes_and_version_works() {
         format!("ssetap {}", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[test]
+fn durations_past_what_the_clock_holds_are_never_due_not_a_panic() {
+    for v in ["9223372036854775807s", "2562047788015215h", "18446744073709551615s"] {
+        let out = run_with_stdin(&["-", "--stats-interval", v], b"data: x\n\n");
+        assert_eq!(out.code, Some(0), "{v}: {}", out.stderr);
+        assert!(!out.stderr.contains("panicked"), "{v}: {}", out.stderr);
+        assert_eq!(out.lines().len(), 1, "{v}");
+    }
+}
