@@ -432,3 +432,27 @@ fn a_sendable_id_in_the_same_read_as_an_unsendable_one_is_kept() {
     out.assert_code(0);
     assert_eq!(saved_id(&state), "1");
 }
+
+#[test]
+fn temporary_files_a_killed_run_left_are_removed_at_the_next_start() {
+    let dir = Scratch::new("state-sweep");
+    let state = dir.path("s.state");
+    let left = dir.write("s.state.tmp.AbCdEfGhIjK1", "{\"last_event_id\":\"7\"}\n");
+    let other_shape = dir.write("s.state.tmp.short", "x");
+    let other_state = dir.write("t.state.tmp.AbCdEfGhIjK1", "x");
+    let target = dir.write("target", "keep me");
+    let link = dir.path("s.state.tmp.LinkLinkLink");
+    symlink(&target, &link).expect("symlink");
+    let src = dir.write("in.sse", event(None, Some("1"), "a"));
+    let out = run(&[
+        src.to_str().expect("path"),
+        "--state-file",
+        state.to_str().expect("path"),
+    ]);
+    out.assert_code(0);
+    assert!(!left.exists(), "a leftover of ours is removed");
+    assert!(other_shape.exists() && other_state.exists(), "not ours: kept");
+    assert!(link.symlink_metadata().is_ok(), "a link is left alone");
+    assert_eq!(std::fs::read_to_string(&target).expect("target"), "keep me");
+    assert_eq!(saved_id(&state), "1");
+}

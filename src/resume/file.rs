@@ -53,6 +53,7 @@ impl StateFile {
             bail!("--state-file {} does not name a file", path.display());
         }
         let lock = lock::acquire(path)?;
+        sweep_temps(path);
         let id = read(path)?;
         let trial = match &id {
             Some(id) => write_atomically(path, &render(id)),
@@ -165,6 +166,41 @@ fn temp_path(path: &Path, rng: &mut fastrand::Rng) -> PathBuf {
             .collect::<String>(),
     );
     path.with_file_name(name)
+}
+
+/// Remove temporary files a killed run left beside `path` (a SIGKILL
+/// between creating one and renaming it: one in a few hundred kills),
+/// which would otherwise pile up over months of restarts. Only with the
+/// lock held (no other run of ours writes there), only names of our own
+/// shape, only regular files this user owns; a link is left alone.
+fn sweep_temps(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let mut prefix = name.as_bytes().to_vec();
+    prefix.extend_from_slice(b".tmp.");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let ours = file_name
+            .as_bytes()
+            .strip_prefix(prefix.as_slice())
+            .is_some_and(|r| r.len() == TEMP_RANDOM && r.iter().all(u8::is_ascii_alphanumeric));
+        let plain = entry
+            .path()
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_file() && lock::foreign(&m).is_none());
+        if ours && plain {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// A new, empty, private file beside `path`. `O_EXCL | O_NOFOLLOW`: whatever
