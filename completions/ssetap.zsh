@@ -17,8 +17,8 @@ _ssetap() {
     _arguments "${_arguments_options[@]}" : \
 '*-H+[Add a request header, '\''Name\: value'\'' (repeatable; overrides a default header of the same name), or @FILE\: one header per line, as in curl (@- for stdin). Put API keys in a file\: ps shows the command line]:HEADER:_default' \
 '*--header=[Add a request header, '\''Name\: value'\'' (repeatable; overrides a default header of the same name), or @FILE\: one header per line, as in curl (@- for stdin). Put API keys in a file\: ps shows the command line]:HEADER:_default' \
-'(--bearer)-u+[Basic auth. Without '\''\:PASSWORD'\'', the password comes from \$SSETAP_PASSWORD, else is asked for on the terminal; with no terminal that is an error (USER\: sends an empty password). Not with --bearer (one Authorization header)]:USER[:PASSWORD]:_default' \
-'(--bearer)--user=[Basic auth. Without '\''\:PASSWORD'\'', the password comes from \$SSETAP_PASSWORD, else is asked for on the terminal; with no terminal that is an error (USER\: sends an empty password). Not with --bearer (one Authorization header)]:USER[:PASSWORD]:_default' \
+'(--bearer)-u+[Basic auth. Without '\''\:PASSWORD'\'', the password comes from \$SSETAP_PASSWORD, else is asked for on the terminal; with no terminal that is an error (USER\: sends an empty password). Not with --bearer (one Authorization header)]:USER[\:PASSWORD]:_default' \
+'(--bearer)--user=[Basic auth. Without '\''\:PASSWORD'\'', the password comes from \$SSETAP_PASSWORD, else is asked for on the terminal; with no terminal that is an error (USER\: sends an empty password). Not with --bearer (one Authorization header)]:USER[\:PASSWORD]:_default' \
 '--bearer=[Send '\''Authorization\: Bearer TOKEN'\''. Prefer \$SSETAP_BEARER_TOKEN\: a token given here is blanked from the command line only once read]:TOKEN:_default' \
 '(-u --user --bearer --oauth2-token-url)--bearer-command=[Run CMD (with sh -c) and send its trimmed stdout as a bearer token; run it again when the server answers 401 (then send again at once, once), and before the token expires when it is a JWT with '\''exp'\''. For gcloud, az, vault, or curl to a token endpoint. A command that fails (or runs over 30s) is one line and the usual backoff]:CMD:_default' \
 '--bearer-refresh=[Also run --bearer-command this often, whatever the token says]:DURATION:_default' \
@@ -57,8 +57,8 @@ sse\:"Canonical SSE text, which ssetap reads back unchanged"))' \
 '--until=[End the run (exit 0, everything before it written or delivered, state saved) at the first event for which this jq condition is true, e.g. '\''.data == "\[DONE\]"'\'' or '\''.event == "message_stop"'\''. It sees every event before -e, --grep, --dedup and --jq, as --jq'\''s input; the matching event is not written, and the resume point moves past it. An event it fails on does not match (the first failure is a warning)]:CONDITION:_default' \
 '--duration=[Exit 0 after this long (e.g. 10m, 1h30m)]:DURATION:_default' \
 '--max-event-size=[Drop (with a warning) events whose data is larger than this (e.g. 16MiB, 512KiB, 1000000)]:SIZE:_default' \
-'-b+[Send events to these Kafka brokers instead of stdout]:HOST:PORT[,...]:_default' \
-'--brokers=[Send events to these Kafka brokers instead of stdout]:HOST:PORT[,...]:_default' \
+'-b+[Send events to these Kafka brokers instead of stdout]:HOST\:PORT[,...]:_default' \
+'--brokers=[Send events to these Kafka brokers instead of stdout]:HOST\:PORT[,...]:_default' \
 '-t+[Kafka topic; '\''{event}'\'' in it is replaced by each event'\''s type]:NAME:_default' \
 '--topic=[Kafka topic; '\''{event}'\'' in it is replaced by each event'\''s type]:NAME:_default' \
 '--key=[Record key\: none, id, event, or a JSON pointer (/a/b) into the data]:KEY:_default' \

@@ -56,7 +56,9 @@ pub fn render(kind: GenerateArg) -> Vec<u8> {
     match kind {
         GenerateArg::Man => man_page(),
         GenerateArg::CompleteBash => completion(Bash),
-        GenerateArg::CompleteZsh => quote_value_help(&completion(Zsh), Shell::Zsh),
+        GenerateArg::CompleteZsh => {
+            escape_zsh_value_names(quote_value_help(&completion(Zsh), Shell::Zsh))
+        }
         GenerateArg::CompleteFish => quote_value_help(&completion(Fish), Shell::Fish),
     }
 }
@@ -171,6 +173,23 @@ fn examples_section() -> String {
         .map(|l| roff(l.strip_prefix("  ").unwrap_or(l)))
         .collect();
     format!(".SH EXAMPLES\n.nf\n{}\n.fi\n", body.join("\n"))
+}
+
+/// clap_complete writes a value name into zsh's `_arguments` spec as it
+/// is, and a colon in it (`HOST:PORT[,...]`, `USER[:PASSWORD]`) ends the
+/// spec's message early: `-b <TAB>` failed. Escape those colons.
+fn escape_zsh_value_names(zsh: Vec<u8>) -> Vec<u8> {
+    let mut text = String::from_utf8_lossy(&zsh).into_owned();
+    for arg in cli::command().get_arguments() {
+        for name in arg.get_value_names().unwrap_or_default() {
+            let name = name.as_str();
+            if name.contains(':') {
+                let escaped = name.replace(':', "\\:");
+                text = text.replace(&format!("]:{name}:"), &format!("]:{escaped}:"));
+            }
+        }
+    }
+    text.into_bytes()
 }
 
 fn completion(shell: impl clap_complete::Generator) -> Vec<u8> {
@@ -343,6 +362,14 @@ mod tests {
             ),
             "{zsh}"
         );
+    }
+
+    #[test]
+    fn zsh_value_names_keep_their_colons_escaped() {
+        let zsh = text(GenerateArg::CompleteZsh);
+        assert!(zsh.contains(r"]:HOST\:PORT[,...]:_default"), "{zsh}");
+        assert!(zsh.contains(r"]:USER[\:PASSWORD]:_default"), "{zsh}");
+        assert!(!zsh.contains("]:HOST:PORT"), "{zsh}");
     }
 
     #[test]
