@@ -51,7 +51,19 @@ pub fn key(text: &str) -> Result<KeySpec, String> {
         "none" => Ok(KeySpec::None),
         "id" => Ok(KeySpec::Id),
         "event" => Ok(KeySpec::Event),
-        p if p.starts_with('/') => Ok(KeySpec::Pointer(p.to_string())),
+        p if p.starts_with('/') => {
+            // RFC 6901: `~` only as `~0` (a ~) or `~1` (a /).
+            let bad_tilde = p
+                .split('~')
+                .skip(1)
+                .any(|after| !after.starts_with(['0', '1']));
+            if bad_tilde {
+                return Err(format!(
+                    "{p:?} is not a JSON pointer: write ~ as ~0 and / inside a name as ~1"
+                ));
+            }
+            Ok(KeySpec::Pointer(p.to_string()))
+        }
         _ => Err("expected none, id, event or a JSON pointer like /meta/domain".to_string()),
     }
 }
@@ -161,12 +173,23 @@ pub fn http_url(text: &str) -> Result<UrlParts, String> {
         }
         None => (None, authority),
     };
-    if host.is_empty() {
+    if host.is_empty() || host.starts_with(':') {
         return Err(format!("the URL has no host: {}", redact_url(text)));
+    }
+    if !host.is_ascii() {
+        return Err(format!(
+            "the URL's host is not ASCII: give its ASCII (punycode, xn--…) form: {}",
+            redact_url(text)
+        ));
     }
     let url = format!("{}{}{}", &text[..scheme_len], host, &rest[auth_end..]);
     if let Some(why) = crate::http::redirect::bad_port(&url) {
         return Err(format!("the URL's {why}: {}", redact_url(&url)));
+    }
+    // What the HTTP layer would refuse at the first request (`http://[::1`,
+    // a bad character) is a usage error now, not a failed connection.
+    if let Err(e) = url.parse::<ureq::http::Uri>() {
+        return Err(format!("the URL is not valid ({e}): {}", redact_url(&url)));
     }
     let query_secrets = crate::redact::query_secrets(url.as_bytes())
         .into_iter()
@@ -334,6 +357,8 @@ mod tests {
         assert_eq!(key("id"), Ok(KeySpec::Id));
         assert_eq!(key("event"), Ok(KeySpec::Event));
         assert_eq!(key("/a/b"), Ok(KeySpec::Pointer("/a/b".into())));
+        assert_eq!(key("/a~0b~1c"), Ok(KeySpec::Pointer("/a~0b~1c".into())));
+        assert!(key("/a~2").is_err() && key("/a~").is_err());
         assert!(key("meta").is_err());
     }
 

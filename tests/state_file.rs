@@ -451,7 +451,10 @@ fn temporary_files_a_killed_run_left_are_removed_at_the_next_start() {
     ]);
     out.assert_code(0);
     assert!(!left.exists(), "a leftover of ours is removed");
-    assert!(other_shape.exists() && other_state.exists(), "not ours: kept");
+    assert!(
+        other_shape.exists() && other_state.exists(),
+        "not ours: kept"
+    );
     assert!(link.symlink_metadata().is_ok(), "a link is left alone");
     assert_eq!(std::fs::read_to_string(&target).expect("target"), "keep me");
     assert_eq!(saved_id(&state), "1");

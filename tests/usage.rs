@@ -90,6 +90,13 @@ fn malformed_flags_are_usage_errors() {
             "No such configuration property",
         ),
         (&["x.sse", "--key", "id"], "--key"),
+        (
+            &["x.sse", "-b", "h:9", "-t", "t", "--key", "/a~2"],
+            "not a JSON pointer",
+        ),
+        (&["http://[::1"], "not valid"),
+        (&["http://bücher.example/x"], "punycode"),
+        (&["http://:8080/x"], "no host"),
         (&["x.sse", "--stats-interval", "300ms"], "--stats-interval"),
         (&["-", "-H", "@-"], "stdin"),
         (
@@ -246,7 +253,11 @@ fn help_shows_examples_and_exit_codes_and_version_works() {
 
 #[test]
 fn durations_past_what_the_clock_holds_are_never_due_not_a_panic() {
-    for v in ["9223372036854775807s", "2562047788015215h", "18446744073709551615s"] {
+    for v in [
+        "9223372036854775807s",
+        "2562047788015215h",
+        "18446744073709551615s",
+    ] {
         let out = run_with_stdin(&["-", "--stats-interval", v], b"data: x\n\n");
         assert_eq!(out.code, Some(0), "{v}: {}", out.stderr);
         assert!(!out.stderr.contains("panicked"), "{v}: {}", out.stderr);

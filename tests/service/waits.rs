@@ -9,14 +9,7 @@ fn healthz_stays_ok_through_a_wait_the_server_asked_for() {
     let server = Server::script(vec![Reply::status(503, &[("Retry-After", "25")], "busy")]);
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
-    let run = Running::spawn(&[
-        &server.url(),
-        "--metrics",
-        &addr,
-        "--retry-max",
-        "1s",
-        "-q",
-    ]);
+    let run = Running::spawn(&[&server.url(), "--metrics", &addr, "--retry-max", "1s", "-q"]);
     let start = Instant::now();
     while server.requests().is_empty() {
         assert!(start.elapsed() < Duration::from_secs(10), "no request");
