@@ -68,9 +68,19 @@ pub fn main() -> i32 {
             return exit::USAGE;
         }
         Err(e) => {
-            // --help and --version.
-            let _ = e.print();
-            return exit::OK;
+            // --help and --version; a full disk is an error, a reader that
+            // has read enough (`| head`) is not.
+            let written = e
+                .print()
+                .and_then(|()| std::io::Write::flush(&mut std::io::stdout()));
+            return match written {
+                Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+                    let log = log::Log::with_format(log::LogFormat::Text, false, false, Vec::new());
+                    log.error(&format!("writing to stdout: {err}"));
+                    exit::FAILURE
+                }
+                _ => exit::OK,
+            };
         }
     };
     if let Some(kind) = cli.generate {

@@ -264,3 +264,20 @@ fn durations_past_what_the_clock_holds_are_never_due_not_a_panic() {
         assert_eq!(out.lines().len(), 1, "{v}");
     }
 }
+
+#[test]
+fn help_and_version_on_a_full_disk_fail() {
+    for flag in ["--help", "--version"] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let out = ssetap(&[flag])
+            .stdout(full)
+            .output()
+            .expect("run ssetap");
+        assert_eq!(out.status.code(), Some(1), "{flag}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("No space left"), "{flag}: {err}");
+    }
+}
