@@ -16,12 +16,22 @@ pub fn password(user: &str) -> io::Result<Option<String>> {
         return Ok(None);
     };
     let mut out = &tty;
-    write!(out, "Enter host password for user '{user}':")?;
-    out.flush()?;
     let line = {
+        // Echo off first, then the prompt: turning it off flushes pending
+        // input, which would drop what is typed as soon as the prompt shows.
         let _quiet = EchoOff::new(&tty);
+        write!(out, "Enter host password for user '{user}':")?;
+        out.flush()?;
         let mut line = String::new();
-        BufReader::new(&tty).read_line(&mut line)?;
+        let read = BufReader::new(&tty).read_line(&mut line)?;
+        if read == 0 {
+            // Ctrl-D on an empty line: a cancel, not an empty password.
+            let _ = writeln!(out);
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "nothing typed (end of input)",
+            ));
+        }
         line
     };
     // The newline typed was not echoed.

@@ -272,10 +272,7 @@ fn help_and_version_on_a_full_disk_fail() {
             .write(true)
             .open("/dev/full")
             .expect("/dev/full");
-        let out = ssetap(&[flag])
-            .stdout(full)
-            .output()
-            .expect("run ssetap");
+        let out = ssetap(&[flag]).stdout(full).output().expect("run ssetap");
         assert_eq!(out.status.code(), Some(1), "{flag}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("No space left"), "{flag}: {err}");

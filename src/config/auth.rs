@@ -145,7 +145,9 @@ fn basic(
     };
     let pass = match pass.or_else(|| (env.var)("SSETAP_PASSWORD")) {
         Some(p) => p,
-        None => match (env.ask_password)(&name).context("cannot read the password")? {
+        None => match (env.ask_password)(&name)
+            .map_err(|e| bad(format!("cannot read the password: {e}")))?
+        {
             Some(p) => p,
             None => {
                 let (given, empty) = if flag {
