@@ -53,6 +53,8 @@ pub struct Log {
     /// a token refreshed every second for months must not grow the list
     /// (nor the time each line's redaction takes).
     learned: RefCell<std::collections::VecDeque<String>>,
+    /// Lines dropped since the last one written (`would_block`).
+    dropped: Cell<u64>,
     /// A live status line is on screen and must be cleared before a message.
     status_shown: Cell<bool>,
     stderr_tty: bool,
@@ -79,6 +81,7 @@ impl Log {
             learned: RefCell::default(),
             secrets: RefCell::new(secrets),
             status_shown: Cell::new(false),
+            dropped: Cell::new(0),
             stderr_tty: std::io::stderr().is_terminal()
                 || std::env::var_os("SSETAP_TEST_STDERR_TTY").is_some(),
         }
@@ -146,8 +149,30 @@ impl Log {
                 self.object("info", "stats", Some(&stats))
             }
         };
+        if self.would_block() {
+            return;
+        }
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "{}", escape_json(&text));
+    }
+
+    /// stderr is a pipe that cannot take a line now (a logger that stopped
+    /// reading): the line is dropped and counted rather than the data path
+    /// stopped; the next line that can be written says how many went.
+    /// Terminals and files are always ready. Only errors wait (the run is
+    /// ending: its reason must not be lost).
+    fn would_block(&self) -> bool {
+        let mut pfd = libc::pollfd {
+            fd: libc::STDERR_FILENO,
+            events: libc::POLLOUT,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, count 1, no wait.
+        let ready = unsafe { libc::poll(&mut pfd, 1, 0) };
+        if ready == 0 {
+            self.dropped.set(self.dropped.get().saturating_add(1));
+        }
+        ready == 0
     }
 
     /// Replace the live status line (stderr terminal only).
@@ -174,6 +199,20 @@ impl Log {
 
     fn line(&self, level: &str, msg: &str) {
         self.clear_status();
+        if level != "error" && self.would_block() {
+            return;
+        }
+        let dropped = self.dropped.replace(0);
+        if dropped > 0 {
+            self.write_line(
+                "warning",
+                &format!("{dropped} log lines were dropped: stderr was not being read"),
+            );
+        }
+        self.write_line(level, msg);
+    }
+
+    fn write_line(&self, level: &str, msg: &str) {
         let text = match self.format {
             LogFormat::Text if matches!(level, "warning" | "error") => {
                 format!("ssetap: {level}: {}", escape(&self.shown(msg)))

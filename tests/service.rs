@@ -13,6 +13,8 @@ mod common;
 mod metrics_http;
 #[path = "service/stall.rs"]
 mod stall;
+#[path = "service/stderr.rs"]
+mod stderr;
 #[path = "service/waits.rs"]
 mod waits;
 
