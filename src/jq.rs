@@ -23,6 +23,7 @@
 mod arith;
 mod build;
 mod compile;
+mod doubles;
 mod fast;
 mod funs;
 mod libm;

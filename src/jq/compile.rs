@@ -34,7 +34,8 @@ pub fn compile(text: &str) -> Result<(Filter, Vec<Val>), String> {
         .chain(ssetap_defs());
     let funs = super::libm::funs()
         .chain(jaq_core::funs())
-        .chain(jaq_std::funs())
+        // ssetap's floor/ceil/round (funs.rs) keep large doubles doubles.
+        .chain(jaq_std::funs().filter(|f| !matches!(f.0, "floor" | "ceil" | "round")))
         // ssetap's `fromjson` (funs.rs) replaces jaq's, for every caller.
         .chain(jaq_json::funs().filter(|f| f.0 != "fromjson"))
         .chain(super::funs::funs());

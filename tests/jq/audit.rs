@@ -24,4 +24,40 @@ pub const AUDIT: &[(&str, &[&str])] = &[
         "map(isnormal), [.[] | normals]",
         &["[1e-310,-1e-310,2.2250738585072014e-308,2.225073858507201e-308,1,0]"],
     ),
+    // floor/ceil/round of a double is a double, written as jq writes one
+    // (`1e+19`, not 20 digits); below 2^53 the same as an integer.
+    (
+        "map(floor), map(ceil), map(round)",
+        &[
+            "[1e19,-1e19,9.3e18,1e300,-1e300,1e16,9007199254740993.5,4.5e15,1e17]",
+            "[2.5,-2.5,-0.5,0.4,-0.4,1.5,-1.7976931348623157e308]",
+        ],
+    ),
+    // Integers past 64 bits are doubles, from a literal, tonumber or
+    // fromjson alike.
+    (
+        "100000000000000000000, 12345678901234567890, (12345678901234567890 - 12345678901234567000), -9223372036854775809",
+        &["null"],
+    ),
+    (
+        "tonumber, fromjson",
+        &[r#""100000000000000000000""#, r#""12345678901234567890""#],
+    ),
+    (
+        r#"fromjson | .[0] + 1"#,
+        &[r#""[12345678901234567890,{\"a\":1e20}]""#],
+    ),
+    // fromjson (and tonumber) takes one value: none, or a second, fails.
+    (
+        "fromjson",
+        &[
+            r#""1 2""#,
+            r#""""#,
+            r#""  ""#,
+            r#""[1] [2]""#,
+            r#""1 x""#,
+            r#"" 1 ""#,
+        ],
+    ),
+    ("tonumber", &[r#""1 2""#, r#""""#]),
 ];

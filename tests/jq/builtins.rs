@@ -3,8 +3,8 @@
 //! with a reason), and a corpus that calls each of them on inputs of every
 //! kind, compared with Debian's jq line by line.
 
-use super::common::*;
 use super::audit::AUDIT;
+use super::common::*;
 use super::corpus::{CORPUS, NOT_AS_DEBIAN};
 use std::process::{Command, Stdio};
 
