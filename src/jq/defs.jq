@@ -89,10 +89,14 @@ def nth($n; f):
 def contains($x):
   if type == ($x | type) then _jaq_contains($x)
   else error("\(type) (\(tojson)) and \($x | type) (\($x | tojson)) cannot have their containment checked") end;
+# An array has index `(int)$k` when it is in 0..length (jaq counted a
+# negative index from the end, and failed on a fraction).
 def has($k):
   if . == null then false
-  elif type == "object" and ($k | type) == "string"
-     or type == "array" and ($k | type) == "number" then _jaq_has($k)
+  elif type == "object" and ($k | type) == "string" then _jaq_has($k)
+  elif type == "array" and ($k | type) == "number" then
+    ($k | if isnan or isinfinite then -1 elif . < 0 then ceil else floor end) as $i
+    | $i >= 0 and $i < length
   else error("Cannot check whether \(type) has a \($k | type) key") end;
 def in(xs): . as $x | xs | has($x);
 def inside(xs): . as $x | xs | contains($x);

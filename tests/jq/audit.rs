@@ -60,4 +60,26 @@ pub const AUDIT: &[(&str, &[&str])] = &[
         ],
     ),
     ("tonumber", &[r#""1 2""#, r#""""#]),
+    // An array has index (int)$k when it is within it: not a negative one.
+    (
+        "has(-1), has(0), has(1.5), has(-0.5), has(1.99), has(2), has(nan), has(infinite), has(-infinite)",
+        &["[1,2]", "[1]", "[]"],
+    ),
+    // del and delpaths delete all of one value's keys at once, as they
+    // were: a path named twice deletes one element, an index and its
+    // negative twin the same one, a negative index before the start none.
+    (
+        "del(.[0], .[0]), del(.[1,1]), delpaths([[0],[0]]), del(.[0], .[-3]), del(.[-5]), del(.[0:2], .[1]), del(.[1:3], .[-1], .[0])",
+        &["[0,1,2,3]", "[0,1,2]", "[0,1,2,3,4]", "[]"],
+    ),
+    (
+        "del(.[0][0,2], .[1][0]), delpaths([[1,0],[1,0]]), delpaths([[0,5]]), delpaths([[1.5]]), delpaths([[-5,0]])",
+        &["[[0,1,2],[3]]"],
+    ),
+    (
+        r#"del(.a, .c), del(.a.b, .x.y), delpaths([["a"],["a","b"]]), delpaths([[]]), delpaths([])"#,
+        &[r#"{"a":{"b":1},"b":2,"c":3}"#],
+    ),
+    (r#"delpaths([["a","b"]])"#, &[r#"{"a":1}"#, "[1]"]),
+    (r#"delpaths([["x"]])"#, &["[0,1,2]", "1"]),
 ];
