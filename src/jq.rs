@@ -32,6 +32,7 @@ mod paths;
 mod pick;
 mod raw;
 mod rewrite;
+mod strftime;
 #[cfg(test)]
 mod tests;
 mod write;

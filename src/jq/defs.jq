@@ -14,7 +14,14 @@ def _jaq_has($k): has($k);
 def _jaq_gmtime: gmtime;
 def _jaq_localtime: localtime;
 def _jaq_mktime: mktime;
+def _jaq_strftime($f): strftime($f);
+def _jaq_strflocaltime($f): strflocaltime($f);
 def _jaq_range($from; $upto; $by): range($from; $upto; $by);
+
+# Formats of time as glibc reads them (jq 1.6 calls glibc's strftime, in
+# the C locale): `strftime.rs`.
+def strftime($f): _jaq_strftime($f | _ssetap_glibc_format(true));
+def strflocaltime($f): _jaq_strflocaltime($f | _ssetap_glibc_format(false));
 
 # Writing values as jq writes them (`1` for `1.0`), also inside strings.
 def tojson: _ssetap_tojson;

@@ -52,6 +52,17 @@ fn natives<D: for<'a> DataT<V<'a> = Val>>() -> Box<[Filter<RunPtr<D>>]> {
             let l = cv.0.pop_var();
             bome(multiply(l, r))
         }),
+        ("_ssetap_glibc_format", v(1), |mut cv| {
+            let utc = matches!(cv.0.pop_var(), Val::Bool(true));
+            bome(Ok(match &cv.1 {
+                Val::TStr(s) => match std::str::from_utf8(s) {
+                    Ok(f) => Val::utf8_str(super::strftime::glibc_format(f, utc).into_bytes()),
+                    Err(_) => cv.1.clone(),
+                },
+                // jaq's strftime says what is wrong with it.
+                _ => cv.1.clone(),
+            }))
+        }),
         ("_ssetap_doubles", v(0), |cv| {
             bome(Ok(super::doubles::doubles(cv.1)))
         }),

@@ -82,4 +82,20 @@ pub const AUDIT: &[(&str, &[&str])] = &[
     ),
     (r#"delpaths([["a","b"]])"#, &[r#"{"a":1}"#, "[1]"]),
     (r#"delpaths([["x"]])"#, &["[0,1,2]", "1"]),
+    // strftime as glibc's (the C locale): %c and %x its forms, what glibc
+    // does not know (jiff's %Q, %q, %N, %f…) and E/O where it refuses
+    // them copied as they are, E/O dropped where it takes them.
+    (
+        r#"strftime("%c|%x|%X|%Ec|%Ex|%EY|%Ez|%Oz|%Od|%OS|%D|%e|%k|%l|%P|%s|%C|%g|%G|%V|%U|%W|%u|%w")"#,
+        &["1425599621", "0", "951782400"],
+    ),
+    (
+        r#"strftime("%Q|%q|%N|%f|%E|%O|%J|%K|%L|%i|%v|%o|%+|%:z|%3N|%Ed|%Oa|%Ox|%Ea")"#,
+        &["1425599621"],
+    ),
+    (
+        r#"strftime("%#a %#A %#b %#B %#h %#p %#Z %^a %-d %_5e %10Y %%"), strftime("abc%"), strftime("%"), strftime("%é")"#,
+        &["1425599621"],
+    ),
+    (r#"gmtime | strftime("%c, %x")"#, &["1425599621"]),
 ];
