@@ -98,4 +98,9 @@ pub const AUDIT: &[(&str, &[&str])] = &[
         &["1425599621"],
     ),
     (r#"gmtime | strftime("%c, %x")"#, &["1425599621"]),
+    // A surrogate pair escape in a string literal is its character.
+    (
+        r#""\ud83d\ude00", ("a\uD83D\uDE00b" | length, utf8bytelength), "\\ud83d", {"\ud83d\ude00": 1}, "\(.)\ud83d\ude00""#,
+        &["1"],
+    ),
 ];
