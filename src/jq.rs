@@ -23,6 +23,7 @@
 mod arith;
 mod build;
 mod compile;
+mod doubles;
 mod fast;
 mod funs;
 mod libm;
@@ -31,6 +32,7 @@ mod paths;
 mod pick;
 mod raw;
 mod rewrite;
+mod strftime;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -78,6 +80,9 @@ pub struct Program {
     room: build::Room,
     /// The outputs of the last run.
     outs: Vec<Val>,
+    /// The most outputs, and bytes of them, one run may give:
+    /// `MAX_OUTPUTS` and `MAX_HELD_BYTES` (tests set them lower).
+    caps: (usize, usize),
 }
 
 /// A copy runs on its own: the buffers are not shared.
@@ -91,6 +96,7 @@ impl Clone for Program {
             globals: self.globals.clone(),
             room: build::Room::default(),
             outs: Vec::new(),
+            caps: self.caps,
         }
     }
 }
@@ -116,7 +122,15 @@ impl Program {
             globals: Vars::new(globals),
             room: build::Room::default(),
             outs: Vec::new(),
+            caps: (MAX_OUTPUTS, MAX_HELD_BYTES),
         })
+    }
+
+    /// The program with lower caps on one run's outputs, for tests.
+    #[cfg(test)]
+    fn with_caps(mut self, outputs: usize, bytes: usize) -> Program {
+        self.caps = (outputs, bytes);
+        self
     }
 
     /// The input of one event, built as far as this program can see it.
@@ -153,9 +167,17 @@ impl Program {
             });
         }
         let ctx = Ctx::<JustLut<Val>>::new(&self.filter.lut, self.globals.clone());
+        let mut held = 0usize;
         for out in self.filter.id.run((ctx, input)) {
             match out {
-                Ok(v) => self.outs.push(v),
+                Ok(v) => {
+                    held = held.saturating_add(held_bytes(&v));
+                    if self.outs.len() >= self.caps.0 || held > self.caps.1 {
+                        self.outs.clear();
+                        return Err(too_many_outputs(self.caps));
+                    }
+                    self.outs.push(v)
+                }
                 Err(exn) => {
                     self.outs.clear();
                     return Err(match exn.get_err() {
@@ -170,6 +192,45 @@ impl Program {
             whole: self.whole,
         })
     }
+}
+
+/// The most outputs one event's run may give. Outputs are held until the
+/// program ends (an error drops them all), so an endless generator
+/// (`repeat(.)`, `range(infinite)`) would grow memory until the process
+/// is killed, and stall the stream; past this the event fails as on any
+/// runtime error. Ten million is far beyond any event's worth of records
+/// (`.data[]` of a 16 MiB event, `--max-event-size`'s default, has at
+/// most 8 million elements) and holds about 160 MiB of values.
+pub(crate) const MAX_OUTPUTS: usize = 10_000_000;
+
+/// The most bytes one event's outputs may hold, as `held_bytes` counts
+/// them: what writing them will take, roughly, as the records are
+/// written to the sink's buffer together. 256 MiB: sixteen times the
+/// largest event, well below what would exhaust a small container.
+pub(crate) const MAX_HELD_BYTES: usize = 256 << 20;
+
+/// What an output counts against `MAX_HELD_BYTES`: its own slot, a
+/// string's bytes, 16 per element or entry one level down. Cheap (no walk
+/// of nested values), so a program's cost does not double; deeper values
+/// are bounded by the count.
+fn held_bytes(v: &Val) -> usize {
+    let own = std::mem::size_of::<Val>();
+    let more = match v {
+        Val::TStr(s) | Val::BStr(s) => s.len(),
+        Val::Arr(a) => a.len().saturating_mul(16),
+        Val::Obj(o) => o.len().saturating_mul(32),
+        _ => 0,
+    };
+    own.saturating_add(more)
+}
+
+/// The error of a run that passed its `caps` (outputs, bytes).
+fn too_many_outputs((outputs, bytes): (usize, usize)) -> String {
+    format!(
+        "the program gave more than {outputs} outputs or {} MiB of them for one event \
+         (the cap on one event's outputs; is a generator endless, such as repeat or range(infinite)?)",
+        bytes >> 20
+    )
 }
 
 /// One run's outputs, and how to write them.

@@ -5,6 +5,8 @@
 //! once), no output (filtered), several outputs, raw strings with -f data,
 //! "time" with --timestamp, and the resume point on stdout.
 
+#[path = "jq/audit.rs"]
+mod audit;
 #[path = "jq/builtins.rs"]
 mod builtins;
 mod common;

@@ -19,6 +19,11 @@ const READS_INPUTS: [&str; 3] = ["input", "inputs", "input_line_number"];
 /// order `Vars::new` takes them.
 pub fn compile(text: &str) -> Result<(Filter, Vec<Val>), String> {
     let (code, lines) = with_loc_variables(text)?;
+    let (code, shifts) = join_surrogates(&code);
+    let orig = Orig {
+        text,
+        shifts: &shifts,
+    };
     let names: Vec<String> = lines.iter().map(|&l| loc_name(l)).collect();
     let mut globals = vec![env()];
     globals.extend(lines.iter().map(|&line| {
@@ -34,7 +39,8 @@ pub fn compile(text: &str) -> Result<(Filter, Vec<Val>), String> {
         .chain(ssetap_defs());
     let funs = super::libm::funs()
         .chain(jaq_core::funs())
-        .chain(jaq_std::funs())
+        // ssetap's floor/ceil/round (funs.rs) keep large doubles doubles.
+        .chain(jaq_std::funs().filter(|f| !matches!(f.0, "floor" | "ceil" | "round")))
         // ssetap's `fromjson` (funs.rs) replaces jaq's, for every caller.
         .chain(jaq_json::funs().filter(|f| f.0 != "fromjson"))
         .chain(super::funs::funs());
@@ -50,7 +56,7 @@ pub fn compile(text: &str) -> Result<(Filter, Vec<Val>), String> {
                 path: (),
             },
         )
-        .map_err(|errs| load_error(&code, text, &errs))?;
+        .map_err(|errs| load_error(&code, &orig, &errs))?;
     let main = main_def(&code);
     // (jaq's definitions live for ever, the program's as long as `code`.)
     let mut all: Vec<Def<&str>> = Vec::new();
@@ -71,13 +77,13 @@ pub fn compile(text: &str) -> Result<(Filter, Vec<Val>), String> {
     };
     let modules = loader
         .load(&arena, file)
-        .map_err(|errs| load_error(&code, text, &errs))?;
+        .map_err(|errs| load_error(&code, &orig, &errs))?;
     let vars = std::iter::once("$ENV").chain(names.iter().map(String::as_str));
     let filter = Compiler::default()
         .with_funs(funs)
         .with_global_vars(vars)
         .compile(modules)
-        .map_err(|errs| compile_error(&code, text, &errs))?;
+        .map_err(|errs| compile_error(&code, &orig, &errs))?;
     Ok((filter, globals))
 }
 
@@ -137,6 +143,56 @@ const LOC: &str = "$__loc__";
 /// The definition that holds the program.
 const MAIN: &str = "_ssetap_main";
 
+/// The program as written, and where the code compiled is shorter than
+/// it (`join_surrogates`): offset in the code, bytes fewer.
+struct Orig<'a> {
+    text: &'a str,
+    shifts: &'a [(usize, usize)],
+}
+
+/// The program with each surrogate pair escape (`"\ud83d\ude00"`, as JSON
+/// writes a character past U+FFFF) made the character itself: jaq's lexer
+/// takes `\uXXXX` of one code point only, jq 1.6 the pair. The character is
+/// shorter than its escapes: where, for errors' offsets. (A lone surrogate
+/// is left to fail, as in jq.)
+fn join_surrogates(code: &str) -> (String, Vec<(usize, usize)>) {
+    let b = code.as_bytes();
+    let (mut out, mut shifts) = (String::with_capacity(code.len()), Vec::new());
+    let (mut i, mut copied) = (0, 0);
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        let pair = (b.get(i + 1) == Some(&b'u') && b.get(i + 6..i + 8) == Some(b"\\u"))
+            .then(|| Some((hex4(b, i + 2)?, hex4(b, i + 8)?)))
+            .flatten()
+            .filter(|(hi, lo)| (0xD800..0xDC00).contains(hi) && (0xDC00..0xE000).contains(lo))
+            .and_then(|(hi, lo)| char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)));
+        match pair {
+            Some(c) => {
+                out.push_str(&code[copied..i]);
+                out.push(c);
+                shifts.push((out.len(), 12 - c.len_utf8()));
+                i += 12;
+                copied = i;
+            }
+            // An escape's second byte never starts another (`\\u…`).
+            None => i += 2,
+        }
+    }
+    out.push_str(code.get(copied..).unwrap_or(""));
+    (out, shifts)
+}
+
+/// Four hex digits at `at`, as a number.
+fn hex4(b: &[u8], at: usize) -> Option<u32> {
+    let digits = b.get(at..at + 4)?;
+    digits
+        .iter()
+        .try_fold(0u32, |n, &d| Some(n * 16 + char::from(d).to_digit(16)?))
+}
+
 /// The variable that stands for `$__loc__` on `line`: as long as `LOC`.
 fn loc_name(line: usize) -> String {
     format!("$__l{line:04x}")
@@ -194,8 +250,16 @@ fn offset(code: &str, at: &str) -> usize {
 
 /// "at offset N" and a glimpse of the program (`text`, of which `code` is
 /// the compiled copy) from there.
-fn place(code: &str, text: &str, at: &str) -> String {
+fn place(code: &str, orig: &Orig<'_>, at: &str) -> String {
     let o = offset(code, at);
+    // Where `code` is shorter than the program, back to the program's.
+    let o = o + orig
+        .shifts
+        .iter()
+        .filter(|&&(p, _)| p <= o)
+        .map(|&(_, n)| n)
+        .sum::<usize>();
+    let text = orig.text;
     let near: String = text.get(o..).unwrap_or("").chars().take(20).collect();
     if near.is_empty() {
         "at the end of the program".to_string()
@@ -204,7 +268,7 @@ fn place(code: &str, text: &str, at: &str) -> String {
     }
 }
 
-fn load_error(code: &str, text: &str, errs: &jaq_core::load::Errors<&str, ()>) -> String {
+fn load_error(code: &str, text: &Orig<'_>, errs: &jaq_core::load::Errors<&str, ()>) -> String {
     use jaq_core::load::Error;
     use jaq_core::load::lex::Expect as Lex;
     let mut parts = Vec::new();
@@ -235,7 +299,11 @@ fn load_error(code: &str, text: &str, errs: &jaq_core::load::Errors<&str, ()>) -
     format!("--jq: cannot compile the program: {}", parts.join("; "))
 }
 
-fn compile_error(code: &str, text: &str, errs: &jaq_core::compile::Errors<&str, ()>) -> String {
+fn compile_error(
+    code: &str,
+    text: &Orig<'_>,
+    errs: &jaq_core::compile::Errors<&str, ()>,
+) -> String {
     use jaq_core::compile::Undefined;
     let mut parts = Vec::new();
     for (_, list) in errs {
@@ -259,6 +327,17 @@ fn compile_error(code: &str, text: &str, errs: &jaq_core::compile::Errors<&str, 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn surrogate_pairs_are_joined_and_errors_keep_the_programs_offsets() {
+        let (code, shifts) = super::join_surrogates(r#""\ud83d\uDE00 \\ud83d\ude00 \ud83d""#);
+        assert_eq!(code, r#""😀 \\ud83d\ude00 \ud83d""#);
+        assert_eq!(shifts, [(5, 8)]);
+        let err = super::compile(r#""\ud83d\ude00" | nosuch"#)
+            .err()
+            .unwrap_or_default();
+        assert!(err.contains("at offset 17"), "{err}");
+    }
+
     #[test]
     fn ssetaps_definitions_parse() {
         assert!(super::ssetap_defs().count() > 60);

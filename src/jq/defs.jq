@@ -14,6 +14,14 @@ def _jaq_has($k): has($k);
 def _jaq_gmtime: gmtime;
 def _jaq_localtime: localtime;
 def _jaq_mktime: mktime;
+def _jaq_strftime($f): strftime($f);
+def _jaq_strflocaltime($f): strflocaltime($f);
+def _jaq_range($from; $upto; $by): range($from; $upto; $by);
+
+# Formats of time as glibc reads them (jq 1.6 calls glibc's strftime, in
+# the C locale): `strftime.rs`.
+def strftime($f): _jaq_strftime($f | _ssetap_glibc_format(true));
+def strflocaltime($f): _jaq_strflocaltime($f | _ssetap_glibc_format(false));
 
 # Writing values as jq writes them (`1` for `1.0`), also inside strings.
 def tojson: _ssetap_tojson;
@@ -88,10 +96,14 @@ def nth($n; f):
 def contains($x):
   if type == ($x | type) then _jaq_contains($x)
   else error("\(type) (\(tojson)) and \($x | type) (\($x | tojson)) cannot have their containment checked") end;
+# An array has index `(int)$k` when it is in 0..length (jaq counted a
+# negative index from the end, and failed on a fraction).
 def has($k):
   if . == null then false
-  elif type == "object" and ($k | type) == "string"
-     or type == "array" and ($k | type) == "number" then _jaq_has($k)
+  elif type == "object" and ($k | type) == "string" then _jaq_has($k)
+  elif type == "array" and ($k | type) == "number" then
+    ($k | if isnan or isinfinite then -1 elif . < 0 then ceil else floor end) as $i
+    | $i >= 0 and $i < length
   else error("Cannot check whether \(type) has a \($k | type) key") end;
 def in(xs): . as $x | xs | has($x);
 def inside(xs): . as $x | xs | contains($x);
@@ -129,6 +141,27 @@ def recurse_down: recurse;
 def scalars_or_empty:
   select(type != "array" and type != "object" or length == 0);
 
+# Generators as jq 1.6 defines them. jaq's range/3 steps by 0 for ever
+# (`$from != $upto`), where jq 1.6 gives nothing; jq's range/2 is an opcode
+# that wants numbers. The native keeps the common case fast: for a step
+# that is a number other than 0 (or NaN) it is jq's `while`. NaN is below
+# every number to jq (`nan < 0`).
+def range($from; $upto; $by):
+  if ($by | type) == "number" and ($by > 0 or $by < 0) and ($by | isnan | not)
+  then _jaq_range($from; $upto; $by)
+  elif $by > 0 then $from | while(. < $upto; . + $by)
+  elif $by < 0 or ($by | isnan) then $from | while(. > $upto; . + $by)
+  else empty end;
+def range($from; $upto):
+  if ($from | type) == "number" and ($upto | type) == "number"
+  then range($from; $upto; 1)
+  else error("Range bounds must be numeric") end;
+def range($upto): range(0; $upto);
+# jq 1.6: the last output, null when there is none.
+def last(f): reduce f as $x (null; $x);
+# jq 1.6's `.[] |= f`: each value's first output (jaq's `|=` took all).
+def map_values(f): _ssetap_modify(.[]; f);
+
 # jq 1.6: limit(0; f) is f's first output, a negative limit all of them.
 def limit($n; f):
   if $n > 0 then _jaq_limit($n; f) elif $n == 0 then first(f) else f end;
@@ -164,6 +197,11 @@ def IN(src; s): any(src == s; .);
 # Math as glibc names it: gamma is lgamma, nearbyint rounds half to even.
 def gamma: lgamma;
 def nearbyint: rint;
+# C's isnormal: a subnormal (below 2^-1022) is not normal.
+def isnormal:
+  isnumber and ((. == 0 or isnan or isinfinite) | not)
+  and (if . < 0 then -. else . end) >= 2.2250738585072014e-308;
+def normals: select(isnormal);
 def lgamma_r: [lgamma, (if . > 0 or (floor % 2) == 0 then 1 else -1 end)];
 
 # The environment, as `$ENV` (set when the program is compiled).

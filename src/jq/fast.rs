@@ -156,7 +156,8 @@ fn node(t: &Term<&str>) -> Option<Node> {
         Term::Id => Node::Id,
         Term::Num(n) => Node::Const(match n.parse::<isize>() {
             Ok(i) => Val::from(i),
-            Err(_) => Val::from_num(n).ok()?,
+            // Past 64 bits a double, as jaq's path has it (`doubles.rs`).
+            Err(_) => super::doubles::doubles(Val::from_num(n).ok()?),
         }),
         Term::Str(fmt, parts) => string(*fmt, parts)?,
         Term::Arr(None) => Node::Const(Val::from_iter(std::iter::empty())),

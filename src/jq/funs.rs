@@ -52,9 +52,24 @@ fn natives<D: for<'a> DataT<V<'a> = Val>>() -> Box<[Filter<RunPtr<D>>]> {
             let l = cv.0.pop_var();
             bome(multiply(l, r))
         }),
-        ("fromjson", v(0), |cv| {
-            Box::new(fromjson(&cv.1).into_iter().map(|r| r.map_err(Into::into)))
+        ("_ssetap_glibc_format", v(1), |mut cv| {
+            let utc = matches!(cv.0.pop_var(), Val::Bool(true));
+            bome(Ok(match &cv.1 {
+                Val::TStr(s) => match std::str::from_utf8(s) {
+                    Ok(f) => Val::utf8_str(super::strftime::glibc_format(f, utc).into_bytes()),
+                    Err(_) => cv.1.clone(),
+                },
+                // jaq's strftime says what is wrong with it.
+                _ => cv.1.clone(),
+            }))
         }),
+        ("_ssetap_doubles", v(0), |cv| {
+            bome(Ok(super::doubles::doubles(cv.1)))
+        }),
+        ("floor", v(0), |cv| bome(rounded(&cv.1, f64::floor))),
+        ("ceil", v(0), |cv| bome(rounded(&cv.1, f64::ceil))),
+        ("round", v(0), |cv| bome(rounded(&cv.1, f64::round))),
+        ("fromjson", v(0), |cv| bome(fromjson(&cv.1))),
         ("_ssetap_div", v(2), |mut cv| {
             let r = cv.0.pop_var();
             let l = cv.0.pop_var();
@@ -75,6 +90,11 @@ fn natives<D: for<'a> DataT<V<'a> = Val>>() -> Box<[Filter<RunPtr<D>>]> {
     ])
 }
 
+/// `floor`, `ceil`, `round`: of a double, a double (`doubles.rs`).
+fn rounded(v: &Val, f: fn(f64) -> f64) -> ValR {
+    super::doubles::integral(v, f).map_err(|v| Error::typ(v, "number"))
+}
+
 /// The deepest JSON `fromjson` takes, as jq's parser: jaq's parser recurses
 /// on each level, and a string from the stream could nest deeper than the
 /// stack is.
@@ -82,26 +102,30 @@ const MAX_PARSING_DEPTH: usize = 256;
 
 /// `fromjson` (and so `tonumber`): jaq's parser, after a check that the
 /// text nests no deeper than jq allows, in one pass that skips strings.
-fn fromjson(v: &Val) -> Vec<ValR> {
+/// One value, as jq 1.6: text with none, or with more than one, is an
+/// error. Integers past 64 bits are doubles, as jq reads them.
+fn fromjson(v: &Val) -> ValR {
     let Val::TStr(s) = v else {
-        return vec![Err(Error::typ(v.clone(), "string"))];
+        return Err(Error::typ(v.clone(), "string"));
     };
     if nesting(s) > MAX_PARSING_DEPTH {
-        return vec![Err(Error::str(format_args!(
+        return Err(Error::str(format_args!(
             "cannot parse {} as JSON: Exceeds depth limit for parsing",
             named(v)
-        )))];
+        )));
     }
-    // After an error the parser stays where it is: the first one ends it.
-    let mut out = Vec::new();
-    for r in jaq_json::read::parse_many(s) {
-        let failed = r.is_err();
-        out.push(r.map_err(|e| Error::str(format_args!("cannot parse {v} as JSON: {e}"))));
-        if failed {
-            break;
-        }
+    let fail =
+        |why: &dyn std::fmt::Display| Error::str(format_args!("cannot parse {v} as JSON: {why}"));
+    let mut values = jaq_json::read::parse_many(s);
+    let first = match values.next() {
+        None => return Err(fail(&"Expected JSON value")),
+        Some(r) => r.map_err(|e| fail(&e))?,
+    };
+    match values.next() {
+        None => Ok(super::doubles::doubles(first)),
+        Some(Err(e)) => Err(fail(&e)),
+        Some(Ok(_)) => Err(fail(&"Unexpected extra JSON values")),
     }
-    out
 }
 
 /// The deepest nesting of `[` and `{` in `s`, outside strings.
@@ -356,13 +380,23 @@ mod tests {
     fn fromjson_stops_at_jqs_depth_and_at_the_first_error() {
         let s = |t: String| Val::utf8_str(t.into_bytes());
         let at = |n: usize| s(format!("{}{}", "[".repeat(n), "]".repeat(n)));
-        assert!(fromjson(&at(MAX_PARSING_DEPTH))[0].is_ok());
+        assert!(fromjson(&at(MAX_PARSING_DEPTH)).is_ok());
         let deep = fromjson(&at(MAX_PARSING_DEPTH + 1));
         assert!(format!("{deep:?}").contains("depth limit"), "{deep:?}");
-        assert_eq!(fromjson(&s("[".repeat(1_000_000))).len(), 1);
-        let two = fromjson(&s("1 2 x 3".into()));
-        assert_eq!(two.len(), 3);
-        assert!(two[2].is_err());
+        assert!(fromjson(&s("[".repeat(1_000_000))).is_err());
+        // One value, as jq 1.6: none or a second is an error.
+        for (text, why) in [
+            ("1 2 x 3", "Unexpected extra JSON values"),
+            ("[1] [2]", "Unexpected extra JSON values"),
+            ("", "Expected JSON value"),
+            ("  ", "Expected JSON value"),
+            ("1 x", ""),
+        ] {
+            let e = fromjson(&s(text.into()));
+            assert!(format!("{e:?}").contains(why), "{text}: {e:?}");
+            assert!(e.is_err(), "{text}");
+        }
+        assert!(fromjson(&s(" 1 ".into())).is_ok());
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Paths in values as jq 1.6 follows them: `setpath` makes what is not
 //! there (null becomes an object or an array as the key asks, arrays grow
 //! with nulls), `getpath` reads null where a path leaves the value, and
-//! `delpaths` deletes the longest and last paths first, keeping the order
-//! of an object's other keys (jaq's deletion swaps the last key in).
+//! `delpaths` deletes as jq 1.6 does (all of one value's keys at once),
+//! keeping the order of an object's other keys (jaq's deletion swaps the
+//! last key in).
 
 use super::funs::{Error, ValR, named, type_name};
 use jaq_json::{Map, Val};
@@ -146,81 +147,130 @@ pub(super) fn getpath(v: &Val, path: &[Val]) -> ValR {
     Ok(at)
 }
 
-/// `delpaths(paths)`: the longest and last paths first, so that deleting
-/// one never moves what another names; what a path does not reach is left
-/// alone.
+/// `delpaths(paths)` as jq 1.6 does it: the paths sorted, and those that
+/// share a first key deleted together, on the value as it was: `.[0]`
+/// twice deletes one element, and `.[0]` with `.[-3]` of three elements
+/// the same one (deleting one at a time, each moved what the next named).
+/// What a path does not reach is left alone.
 pub(super) fn delpaths(v: Val, paths: Val) -> ValR {
     let Val::Arr(paths) = paths else {
         return Err(Error::str("Paths must be specified as an array"));
     };
-    let mut paths: Vec<Val> = paths.to_vec();
-    paths.sort();
-    let mut v = v;
-    for p in paths.iter().rev() {
+    let mut sorted: Vec<Val> = paths.to_vec();
+    sorted.sort();
+    let mut keys: Vec<&[Val]> = Vec::with_capacity(sorted.len());
+    for p in &sorted {
         let Val::Arr(p) = p else {
             return Err(Error::str("Path must be specified as an array"));
         };
-        v = delpath(v, p)?;
+        keys.push(p);
     }
-    Ok(v)
+    match keys.first() {
+        None => Ok(v),
+        Some([]) => Ok(Val::Null),
+        Some(_) => del_sorted(v, &keys, 0),
+    }
 }
 
-fn delpath(v: Val, path: &[Val]) -> ValR {
-    let Some((k, rest)) = path.split_first() else {
-        return Ok(Val::Null);
-    };
-    match (v, k) {
-        (Val::Null, _) => Ok(Val::Null),
-        (Val::Obj(mut o), Val::TStr(_)) => {
+/// jq's `delpaths_sorted`: `paths` (sorted, each longer than `depth`)
+/// grouped by their key at `depth`; a group whose first path ends there
+/// deletes the key (its longer paths are inside it), else the value there
+/// has the group's longer paths deleted.
+fn del_sorted(mut v: Val, paths: &[&[Val]], depth: usize) -> ValR {
+    let mut whole: Vec<&Val> = Vec::new();
+    let mut i = 0;
+    while i < paths.len() {
+        let Some(key) = paths[i].get(depth) else {
+            i += 1;
+            continue;
+        };
+        let n = paths[i..]
+            .iter()
+            .take_while(|p| p.get(depth) == Some(key))
+            .count()
+            .max(1);
+        let group = &paths[i..i + n];
+        i += n;
+        if paths[i - n].len() == depth + 1 {
+            whole.push(key);
+            continue;
+        }
+        let at = std::slice::from_ref(key);
+        let sub = getpath(&v, at)?;
+        if !matches!(sub, Val::Null) {
+            let new = del_sorted(sub, group, depth + 1)?;
+            v = set(v, at, new)?;
+        }
+    }
+    del_keys(v, &whole)
+}
+
+/// jq's `jv_dels`: delete `keys` of `v` at once; an array's indexes and
+/// slices name its elements as they were.
+fn del_keys(v: Val, keys: &[&Val]) -> ValR {
+    if keys.is_empty() {
+        return Ok(v);
+    }
+    match v {
+        Val::Null => Ok(Val::Null),
+        Val::Obj(mut o) => {
             let map = std::rc::Rc::make_mut(&mut o);
-            if rest.is_empty() {
+            for &k in keys {
+                if !matches!(k, Val::TStr(_)) {
+                    return Err(Error::str(format_args!(
+                        "Cannot delete {} field of object",
+                        type_name(k)
+                    )));
+                }
                 map.shift_remove(k);
-            } else if let Some(old) = map.get_mut(k) {
-                *old = delpath(std::mem::take(old), rest)?;
             }
             Ok(Val::Obj(o))
         }
-        (Val::Arr(mut a), Val::Num(_)) => {
-            let arr = std::rc::Rc::make_mut(&mut a);
-            let i = index(k).unwrap_or(i64::MAX);
-            let i = if i < 0 { i + arr.len() as i64 } else { i };
-            if i < 0 {
-                return Err(Error::str("Out of bounds negative array index"));
-            }
-            let i = i as usize;
-            if i < arr.len() {
-                if rest.is_empty() {
-                    arr.remove(i);
-                } else {
-                    arr[i] = delpath(std::mem::take(&mut arr[i]), rest)?;
+        Val::Arr(mut a) => {
+            let len = a.len();
+            let mut gone = vec![false; len];
+            for &k in keys {
+                match k {
+                    Val::Num(_) => {
+                        // A fraction is cut off, as jq's `(int)`; what is
+                        // out of range (NaN too) names nothing.
+                        let Some(i) = index(k) else { continue };
+                        let i = if i < 0 {
+                            i.saturating_add(len as i64)
+                        } else {
+                            i
+                        };
+                        if let Some(g) = usize::try_from(i).ok().and_then(|i| gone.get_mut(i)) {
+                            *g = true;
+                        }
+                    }
+                    Val::Obj(o) => {
+                        let Some((start, end)) = slice(o, len) else {
+                            return Err(Error::str(
+                                "Start and end indices of an array slice must be numbers",
+                            ));
+                        };
+                        gone[start..end].iter_mut().for_each(|g| *g = true);
+                    }
+                    _ => {
+                        return Err(Error::str(format_args!(
+                            "Cannot delete {} element of array",
+                            type_name(k)
+                        )));
+                    }
                 }
             }
+            let arr = std::rc::Rc::make_mut(&mut a);
+            let mut at = 0;
+            arr.retain(|_| {
+                at += 1;
+                !gone[at - 1]
+            });
             Ok(Val::Arr(a))
         }
-        (Val::Arr(mut a), Val::Obj(o)) => {
-            let arr = std::rc::Rc::make_mut(&mut a);
-            let Some((start, end)) = slice(o, arr.len()) else {
-                return Err(Error::str(
-                    "Start and end indices of an array slice must be numbers",
-                ));
-            };
-            if rest.is_empty() {
-                arr.drain(start..end);
-                return Ok(Val::Arr(a));
-            }
-            let part = Val::Arr(arr[start..end].to_vec().into());
-            match delpath(part, rest)? {
-                Val::Arr(new) => {
-                    arr.splice(start..end, new.iter().cloned());
-                    Ok(Val::Arr(a))
-                }
-                _ => Ok(Val::Arr(a)),
-            }
-        }
-        (v, k) => Err(Error::str(format_args!(
-            "Cannot delete field at {} index of {}",
-            type_name(k),
-            type_name(&v)
+        other => Err(Error::str(format_args!(
+            "Cannot delete fields from {}",
+            type_name(&other)
         ))),
     }
 }

@@ -2,7 +2,7 @@
 //! otherwise: each interpolation (`"\(x)"`) written by `@text` (jq's
 //! spelling of numbers), the assignments `=`, `|=`, `op=`, `//=` over
 //! `setpath` as jq defines them, an operator over two streams in jq's
-//! order, and `*`, `/`, `%` as jq computes them (`defs.jq`, `arith.rs`).
+//! order, integer literals past 64 bits doubles, and `*`, `/`, `%` as jq computes them (`defs.jq`, `arith.rs`).
 
 use jaq_core::load::parse::{BinaryOp, Pattern, Term};
 use jaq_core::path::Part;
@@ -13,6 +13,16 @@ use jaq_core::path::Part;
 pub(super) fn as_jq(t: &mut Term<&str>) {
     use jaq_core::load::lex::StrPart as Part_;
     match t {
+        // jaq reads an integer literal past 64 bits as a big integer; jq
+        // as a double (`doubles.rs`).
+        Term::Num(n) if n.bytes().all(|b| b.is_ascii_digit()) && n.parse::<i64>().is_err() => {
+            let lit = std::mem::replace(t, Term::Id);
+            *t = Term::BinOp(
+                Box::new(lit),
+                BinaryOp::Pipe(None),
+                Box::new(Term::Call("_ssetap_doubles", Vec::new())),
+            );
+        }
         Term::Id | Term::Recurse | Term::Num(_) | Term::Break(_) | Term::Var(_) => {}
         Term::Str(fmt, parts) => {
             let mut any = false;

@@ -328,3 +328,42 @@ fn a_runtime_error_quoting_a_huge_value_is_cut_short() {
     assert_eq!(one_line_excerpt("a\nb\rc", 300), "a b c");
     assert_eq!(one_line_excerpt("ééé", 2), "éé… (6 bytes in all)");
 }
+
+fn run_capped(program: &str, outputs: usize, bytes: usize) -> Result<usize, String> {
+    let mut p = Program::compile(program)?.with_caps(outputs, bytes);
+    let e = ev(b"", b"", b"1");
+    let input = p.input(&e, None);
+    Ok(p.run(input)?.vals.len())
+}
+
+#[test]
+fn an_endless_generator_fails_the_event_at_the_cap() {
+    // Without the cap these would run until memory is exhausted.
+    for endless in ["range(infinite)", "repeat(.)", ".data | recurse(. + 1)"] {
+        let err = run_capped(endless, 100, MAX_HELD_BYTES).unwrap_err();
+        assert!(err.contains("more than 100 outputs"), "{err}");
+    }
+    assert_eq!(run_capped("range(100)", 100, MAX_HELD_BYTES), Ok(100));
+    assert!(run_capped("range(101)", 100, MAX_HELD_BYTES).is_err());
+    // Few outputs, but long ones: the bytes count.
+    let err = run_capped(r#""x" * 1000 | repeat(.)"#, MAX_OUTPUTS, 10_000).unwrap_err();
+    assert!(err.contains("MiB"), "{err}");
+    assert_eq!(
+        run_capped(r#""x" * 1000 | limit(9; repeat(.))"#, MAX_OUTPUTS, 10_000),
+        Ok(9)
+    );
+    assert!(run_capped(r#"[range(1000)] | repeat(.)"#, MAX_OUTPUTS, 100_000).is_err());
+}
+
+#[test]
+fn a_program_runs_again_after_the_cap_failed_it() {
+    let mut p = Program::compile(".data | range(.)")
+        .unwrap()
+        .with_caps(10, MAX_HELD_BYTES);
+    let e = ev(b"", b"", b"1000");
+    let input = p.input(&e, None);
+    assert!(p.run(input).is_err());
+    let e = ev(b"", b"", b"3");
+    let input = p.input(&e, None);
+    assert_eq!(p.run(input).unwrap().vals.len(), 3);
+}

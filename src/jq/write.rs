@@ -1,8 +1,8 @@
 //! Writing `--jq` outputs as `jq -c` (Debian's jq 1.6) writes them:
 //! compact, strings escaped as jq escapes them (DEL too), numbers in jq's
 //! shortest form (`3`, `1e+17`, `1e-05`), NaN as `null` and infinities as
-//! ±1.7976931348623157e+308. Integers are written exactly, even past 2^53
-//! (where jq 1.6 rounds). Values jq cannot hold (jaq's byte strings, object
+//! ±1.7976931348623157e+308. Integers are written exactly up to 2^63, even past 2^53
+//! (where jq 1.6 rounds); past 2^63 they are doubles, as in jq. Values jq cannot hold (jaq's byte strings, object
 //! keys that are not strings) are written as strings.
 
 use jaq_json::{Num, Val};
@@ -90,9 +90,8 @@ pub(super) fn write_num(n: &Num, out: &mut Vec<u8>) {
         Num::Int(i) => {
             let _ = write!(out, "{i}");
         }
-        Num::BigInt(i) => {
-            let _ = write!(out, "{i}");
-        }
+        // Past 64 bits a number is a double, as in jq (`doubles.rs`).
+        Num::BigInt(i) => write_f64(super::doubles::big_to_f64(i), out),
         Num::Float(f) => write_f64(*f, out),
         Num::Dec(d) => match d.parse::<f64>() {
             Ok(f) => write_f64(f, out),

@@ -3,6 +3,7 @@
 //! with a reason), and a corpus that calls each of them on inputs of every
 //! kind, compared with Debian's jq line by line.
 
+use super::audit::AUDIT;
 use super::common::*;
 use super::corpus::{CORPUS, NOT_AS_DEBIAN};
 use std::process::{Command, Stdio};
@@ -46,7 +47,7 @@ fn jq_on(program: &str, inputs: &[&str]) -> String {
 fn the_corpus_agrees_with_debians_jq() {
     let mut mismatches = Vec::new();
     let mut seen = 0;
-    for (program, inputs) in CORPUS {
+    for (program, inputs) in CORPUS.iter().chain(AUDIT) {
         let wrapped = format!("try [.data | {program}] catch \"ERR\"");
         let ours = run_with_stdin(&["-", "--jq", &wrapped], events(inputs).as_bytes());
         let theirs = jq_on(program, inputs);

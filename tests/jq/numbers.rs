@@ -42,17 +42,20 @@ fn doubles(n: usize) -> Vec<f64> {
     out
 }
 
-#[test]
-fn doubles_are_spelled_as_jq_spells_them() {
-    let xs = doubles(20_000);
+/// Each `x` of `xs` as an event's data `[x]`, run through `program` by
+/// ssetap (on `.data`) and by jq: their lines, one per double.
+fn both(program: &str, xs: &[f64]) -> (Vec<String>, Vec<String>) {
     let input: String = xs
         .iter()
         .map(|x| event(None, None, &format!("[{x:e}]")))
         .collect();
-    let ours = run_with_stdin(&["-", "--jq", ".data[0]"], input.as_bytes());
+    let ours = run_with_stdin(
+        &["-", "--jq", &format!(".data | {program}")],
+        input.as_bytes(),
+    );
     ours.assert_code(0);
     let mut child = Command::new("jq")
-        .args(["-c", ".[0]"])
+        .args(["-c", program])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -66,13 +69,16 @@ fn doubles_are_spelled_as_jq_spells_them() {
     let theirs = child.wait_with_output().expect("jq");
     let _ = writer.join();
     let theirs = String::from_utf8_lossy(&theirs.stdout).into_owned();
-    let ours = ours.lines();
-    let theirs: Vec<&str> = theirs.lines().collect();
-    assert_eq!(ours.len(), xs.len());
+    let theirs: Vec<String> = theirs.lines().map(str::to_string).collect();
+    assert_eq!(ours.lines().len(), xs.len());
     assert_eq!(theirs.len(), xs.len());
+    (ours.lines(), theirs)
+}
+
+fn assert_same(xs: &[f64], ours: &[String], theirs: &[String]) {
     let differ: Vec<String> = xs
         .iter()
-        .zip(ours.iter().zip(&theirs))
+        .zip(ours.iter().zip(theirs))
         .filter(|(_, (o, t))| o != t)
         .map(|(x, (o, t))| format!("{x:e}: ssetap {o}, jq {t}"))
         .collect();
@@ -82,6 +88,23 @@ fn doubles_are_spelled_as_jq_spells_them() {
         differ.len(),
         differ[..differ.len().min(20)].join("\n")
     );
+}
+
+#[test]
+fn doubles_are_spelled_as_jq_spells_them() {
+    let xs = doubles(20_000);
+    let (ours, theirs) = both(".[0]", &xs);
+    assert_same(&xs, &ours, &theirs);
     assert_eq!(theirs[0], "700000000000000.2");
     assert_eq!(theirs[1], "4000000000000.0312");
+}
+
+/// jq's floor, ceil and round give doubles: of a large one, written with
+/// 17 significant digits (`1e+300`), not every digit (as big integers
+/// were, about one double in four).
+#[test]
+fn floor_ceil_and_round_are_doubles_as_jq_has_them() {
+    let xs = doubles(6_000);
+    let (ours, theirs) = both("[.[0] | floor, ceil, round]", &xs);
+    assert_same(&xs, &ours, &theirs);
 }
