@@ -170,6 +170,17 @@ fn clap_one_line(e: &clap::Error) -> String {
         .strip_prefix("error: ")
         .unwrap_or(&joined)
         .to_string();
+    // A flag of curl's or jq's gets what ssetap does instead, not clap's
+    // nearest spelling (--compressed is not --no-compression).
+    let hint = match (e.kind(), e.get(ContextKind::InvalidArg)) {
+        (clap::error::ErrorKind::UnknownArgument, Some(ContextValue::String(arg))) => {
+            habit_hint(arg)
+        }
+        _ => None,
+    };
+    if let Some(hint) = hint {
+        return format!("{line}; {hint}");
+    }
     for kind in [ContextKind::SuggestedArg, ContextKind::SuggestedValue] {
         let similar = match e.get(kind) {
             Some(ContextValue::String(s)) => vec![s.clone()],
@@ -184,16 +195,33 @@ fn clap_one_line(e: &clap::Error) -> String {
         };
         line.push_str(&format!("; did you mean {list}?"));
     }
-    // jq's -r is the flag a jq user reaches for first.
-    if e.kind() == clap::error::ErrorKind::UnknownArgument
-        && let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg)
-        && (arg == "--raw-output" || (arg.starts_with("-r") && !arg.starts_with("--")))
-    {
-        line.push_str(
-            "; --jq's strings are written raw with -f data (or -j, as jq -j), JSON otherwise",
-        );
-    }
     line
+}
+
+/// What ssetap does instead of a curl or jq flag its users reach for.
+fn habit_hint(arg: &str) -> Option<&'static str> {
+    let short = |c: char| {
+        arg.len() >= 2 && arg.starts_with('-') && !arg.starts_with("--") && arg[1..].starts_with(c)
+    };
+    Some(match arg {
+        _ if arg == "--raw-output" || short('r') => {
+            "--jq's strings are written raw with -f data (or -j, as jq -j), JSON otherwise"
+        }
+        _ if arg == "--silent" || short('s') => {
+            "ssetap prints only connection changes on stderr; -q hides those too"
+        }
+        _ if arg == "--no-buffer" || short('N') => {
+            "ssetap never buffers: each event is written as it comes"
+        }
+        _ if arg == "--output" || short('o') => "redirect stdout instead: > FILE",
+        _ if arg == "--location" || short('L') => "redirects are followed already",
+        _ if arg == "--max-time" || short('m') => "--duration ends the run after a time",
+        _ if arg == "--compressed" => "gzip is asked for already",
+        _ if arg == "--compact-output" || short('c') => "JSON output is compact already",
+        _ if arg == "--include" || short('i') => "-v shows the response head on stderr",
+        _ if arg == "--user-agent" || short('A') => "set it with -H 'User-Agent: …'",
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -228,5 +256,23 @@ mod tests {
             assert!(line.contains("-f data"), "{line}");
         }
         assert!(!error(&["URL", "--bogus"]).contains("-f data"));
+    }
+
+    #[test]
+    fn curl_and_jq_habits_get_what_ssetap_does_instead() {
+        for (arg, says) in [
+            ("-s", "-q"),
+            ("-N", "never buffers"),
+            ("-o", "> FILE"),
+            ("-L", "followed already"),
+            ("-m", "--duration"),
+            ("--compressed", "gzip is asked for already"),
+            ("-c", "compact already"),
+            ("--user-agent", "User-Agent"),
+        ] {
+            let line = error(&["URL", arg, "x"]);
+            assert!(line.contains(says), "{arg}: {line}");
+            assert!(!line.contains("did you mean"), "{arg}: {line}");
+        }
     }
 }
