@@ -84,7 +84,22 @@ fn man_page() -> Vec<u8> {
     out.extend_from_slice(environment_section().as_bytes());
     out.extend_from_slice(examples_section().as_bytes());
     let _ = man.render_version_section(&mut out);
-    out
+    ascii_roff(&out)
+}
+
+/// groff reads its input as Latin-1 unless told otherwise, so a `…` in the
+/// help became three invalid characters: each non-ASCII character is
+/// written as roff's `\[uXXXX]` escape instead.
+fn ascii_roff(page: &[u8]) -> Vec<u8> {
+    let mut out = String::new();
+    for c in String::from_utf8_lossy(page).chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\[u{:04X}]", u32::from(c)));
+        }
+    }
+    out.into_bytes()
 }
 
 /// Text as roff reads it: backslashes and hyphens escaped, a control
@@ -362,6 +377,13 @@ mod tests {
             ),
             "{zsh}"
         );
+    }
+
+    #[test]
+    fn the_man_page_is_ascii_with_roff_escapes() {
+        let man = text(GenerateArg::Man);
+        assert!(man.is_ascii());
+        assert!(man.contains(r"\[u2026]"), "the help's ellipses");
     }
 
     #[test]
