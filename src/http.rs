@@ -280,6 +280,12 @@ impl Http {
         }
         match body {
             Some(body) => self.agent.run(builder.body(body)?),
+            // ureq would send these methods' missing body chunked (a
+            // `0` chunk), which some servers refuse: an empty body of
+            // length 0, as a browser sends.
+            None if matches!(method, "POST" | "PUT" | "PATCH") => {
+                self.agent.run(builder.body(&b""[..])?)
+            }
             None => self.agent.run(builder.body(())?),
         }
     }

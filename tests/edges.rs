@@ -140,6 +140,16 @@ fn any_method_token_is_sent_and_a_body_makes_it_one_shot() {
     assert_eq!(reqs[0].body, b"{\"q\":1}");
     let out = run(&[&server.url(), "-X", "PROP FIND"]);
     out.assert_code(2);
+    // No -d: an empty body of length 0, as curl and browsers send it, not
+    // an empty chunked one that some servers refuse.
+    for method in ["POST", "PUT", "PATCH"] {
+        let server = Server::start(|_, _| Reply::sse().body(event(None, Some("1"), "r")));
+        run(&[&server.url(), "-X", method, "-n", "1"]).assert_code(0);
+        let req = &server.requests()[0];
+        assert_eq!(req.method, method);
+        assert_eq!(req.header("transfer-encoding"), None, "{method}");
+        assert_eq!(req.header("content-length"), Some("0"), "{method}");
+    }
 }
 
 #[test]
