@@ -298,12 +298,12 @@ fn a_failing_bearer_command_is_one_line_and_backs_off() {
 
     // Garbage on stdout is refused, not sent; --max-retries gives up.
     for (cmd, says) in [
-        ("echo '{\"token\": \"x\"}'", "printed more than one word"),
-        ("true", "printed no token"),
+        ("echo '{\"token\": \"x\"}'", "unusable token (more than one word"),
+        ("true", "printed an unusable token (empty"),
         ("head -c 100000 /dev/zero | tr '\\0' a", "more than 64 KiB"),
         // Not a failure of the request, ending the run: a token source
         // that prints what no header can carry backs off like the rest.
-        ("echo tokén", "printed a character a header cannot carry"),
+        ("echo tokén", "(a character a header cannot carry"),
     ] {
         let out = run(&[&sse.url(), "--bearer-command", cmd, "--max-retries", "0"]);
         assert_eq!(out.code, Some(1), "{}", out.stderr);

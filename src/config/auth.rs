@@ -42,7 +42,7 @@ pub fn build(
     }
     if let Some(token) = &cli.bearer {
         crate::http::auth::token::check(token)
-            .map_err(|why| bad(format!("--bearer: the token has {why}")))?;
+            .map_err(|why| bad(format!("--bearer: an unusable token ({why})")))?;
         secrets.push(token.clone());
         return Ok(Auth::Bearer(token.clone()));
     }

@@ -96,7 +96,9 @@ pub fn run(cmd: &str, timeout: Duration, stopped: &dyn Fn() -> bool) -> Result<S
         return Err("--bearer-command printed something that is not UTF-8 text".to_string());
     };
     let token = text.trim().to_string();
-    super::token::check(&token).map_err(|why| format!("--bearer-command printed {why}"))?;
+    super::token::check(&token).map_err(|why| {
+        format!("--bearer-command printed an unusable token ({why}; print only the token)")
+    })?;
     Ok(token)
 }
 

@@ -121,7 +121,7 @@ pub fn parse(status: u16, body: &[u8]) -> Result<Issued, String> {
     let Some(token) = json.get("access_token").and_then(|v| v.as_str()) else {
         return Err("the answer has no access_token".to_string());
     };
-    super::token::check(token).map_err(|why| format!("the access_token has {why}"))?;
+    super::token::check(token).map_err(|why| format!("the access_token is unusable ({why})"))?;
     if let Some(kind) = json.get("token_type").and_then(|v| v.as_str())
         && !kind.eq_ignore_ascii_case("bearer")
     {

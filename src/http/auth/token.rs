@@ -126,13 +126,13 @@ pub fn form_encode(text: &str) -> String {
 /// refusal would end the run where a bad token must only back off.
 pub fn check(token: &str) -> Result<(), &'static str> {
     if token.is_empty() {
-        return Err("no token");
+        return Err("empty");
     }
     if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("more than one word (print only the token)");
+        return Err("more than one word");
     }
     if !token.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err("a character a header cannot carry (only visible ASCII)");
+        return Err("a character a header cannot carry: only visible ASCII");
     }
     Ok(())
 }
@@ -216,7 +216,7 @@ mod tests {
         assert!(check("{\"a\": 1}").is_err());
         assert_eq!(
             check("tokén"),
-            Err("a character a header cannot carry (only visible ASCII)")
+            Err("a character a header cannot carry: only visible ASCII")
         );
     }
 }
