@@ -14,10 +14,14 @@ use std::sync::Arc;
 
 pub fn file(path: &Path) -> Result<File> {
     let f = File::open(path).with_context(|| {
-        let hint = url_hint(&path.to_string_lossy())
-            .filter(|_| !path.exists())
-            .map(|url| format!(" (did you mean {url}?)"))
-            .unwrap_or_default();
+        let name = path.to_string_lossy();
+        let hint = match &*name {
+            "help" | "version" if !path.exists() => format!(" (did you mean --{name}?)"),
+            _ => url_hint(&name)
+                .filter(|_| !path.exists())
+                .map(|url| format!(" (did you mean {url}?)"))
+                .unwrap_or_default(),
+        };
         format!("cannot open {}{hint}", path.display())
     })?;
     if f.metadata().is_ok_and(|m| m.is_dir()) {
