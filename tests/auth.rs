@@ -298,7 +298,10 @@ fn a_failing_bearer_command_is_one_line_and_backs_off() {
 
     // Garbage on stdout is refused, not sent; --max-retries gives up.
     for (cmd, says) in [
-        ("echo '{\"token\": \"x\"}'", "unusable token (more than one word"),
+        (
+            "echo '{\"token\": \"x\"}'",
+            "unusable token (more than one word",
+        ),
         ("true", "printed an unusable token (empty"),
         ("head -c 100000 /dev/zero | tr '\\0' a", "more than 64 KiB"),
         // Not a failure of the request, ending the run: a token source

@@ -253,7 +253,11 @@ fn a_url_without_a_scheme_gets_a_hint() {
     // git's and cargo's `help` subcommand is a flag here.
     let out = run(&["help"]);
     out.assert_code(1);
-    assert!(out.stderr.contains("did you mean --help?"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("did you mean --help?"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

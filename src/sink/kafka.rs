@@ -188,7 +188,7 @@ impl KafkaSink {
                     .map(|t| (t.error(), t.partitions().len())),
                 Err(_) => None,
             };
-            topic_answer(dlq, &sink.deliveries.brokers, found)
+            topic_answer(dlq, &sink.deliveries.brokers, "--dead-letter-topic", found)
                 .map_err(|e| anyhow!("--dead-letter-topic: {e}"))?;
         }
         Ok(sink)
@@ -219,6 +219,7 @@ impl KafkaSink {
             topic_answer(
                 topic,
                 brokers,
+                "-t",
                 found.map(|t| (t.error(), t.partitions().len())),
             )?;
             remember(&mut self.checked, topic);
@@ -236,7 +237,7 @@ impl KafkaSink {
         if let Ok(metadata) = answer {
             let found = metadata.topics().iter().find(|t| t.name() == topic);
             let found = found.map(|t| (t.error(), t.partitions().len()));
-            topic_answer(topic, &self.deliveries.brokers, found)?;
+            topic_answer(topic, &self.deliveries.brokers, "-t", found)?;
         }
         remember(&mut self.checked, topic);
         Ok(())
@@ -408,15 +409,23 @@ impl KafkaSink {
 }
 
 /// The metadata answer for `topic`: `found` is its error and partition count.
+/// What a missing topic is called, in the run's error and in each dead
+/// letter's `ssetap.error` alike.
+fn missing_topic(topic: &str, brokers: &str, flag: &str) -> String {
+    format!("topic \"{topic}\" does not exist on {brokers} (create it, or check {flag})")
+}
+
+/// `flag` is the one that named the topic.
 fn topic_answer(
     topic: &str,
     brokers: &str,
+    flag: &str,
     found: Option<(Option<rdkafka::types::RDKafkaRespErr>, usize)>,
 ) -> Result<()> {
     use rdkafka::types::RDKafkaRespErr as E;
     match found {
         None | Some((Some(E::RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART), _)) | Some((None, 0)) => {
-            bail!("topic \"{topic}\" does not exist on {brokers} (create it, or check -t)")
+            bail!("{}", missing_topic(topic, brokers, flag))
         }
         Some((Some(E::RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED), _)) => {
             bail!("not authorized to access topic \"{topic}\" on {brokers}")

@@ -172,7 +172,8 @@ impl KafkaSink {
             self.missing.clear();
         }
         if self.missing.contains(&topic) {
-            return Err((topic.clone(), format!("topic \"{topic}\" does not exist")));
+            let why = super::missing_topic(&topic, &self.deliveries.brokers, "-t");
+            return Err((topic, why));
         }
         if !self.checked.contains(&topic)
             && let Err(e) = self.check_topic(&topic)

@@ -115,6 +115,20 @@ fn routed_types_that_cannot_be_topics_are_dead_lettered_and_the_run_goes_on() {
         })
         .collect();
     assert_eq!(topics, ["sse.bad type", "sse.missing", "sse.missing"]);
+    // Both dead letters of the missing topic say the same thing: the first
+    // found it missing, the second was refused from memory.
+    let errors: Vec<String> = dead[1..]
+        .iter()
+        .map(|(_, _, h)| {
+            String::from_utf8_lossy(header(h, "ssetap.error").unwrap_or_default()).into_owned()
+        })
+        .collect();
+    assert_eq!(errors[0], errors[1]);
+    assert!(
+        errors[0].ends_with("(create it, or check -t)"),
+        "{}",
+        errors[0]
+    );
 }
 
 /// A server that names its events after the state topic must not write
