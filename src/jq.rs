@@ -210,7 +210,8 @@ pub(crate) const MAX_OUTPUTS: usize = 10_000_000;
 pub(crate) const MAX_HELD_BYTES: usize = 256 << 20;
 
 /// What an output counts against `MAX_HELD_BYTES`: its own slot, a
-/// string's bytes, 16 per element or entry one level down. Cheap (no walk
+/// string's bytes, 16 per array element and 32 per object entry one level
+/// down. Cheap (no walk
 /// of nested values), so a program's cost does not double; deeper values
 /// are bounded by the count.
 fn held_bytes(v: &Val) -> usize {

@@ -53,7 +53,8 @@ pub struct Log {
     /// a token refreshed every second for months must not grow the list
     /// (nor the time each line's redaction takes).
     learned: RefCell<std::collections::VecDeque<String>>,
-    /// Lines dropped since the last one written (`would_block`).
+    /// Lines dropped since the last one written
+    /// (`dropped_as_stderr_is_full`).
     dropped: Cell<u64>,
     /// A live status line is on screen and must be cleared before a message.
     status_shown: Cell<bool>,
@@ -149,19 +150,19 @@ impl Log {
                 self.object("info", "stats", Some(&stats))
             }
         };
-        if self.would_block() {
+        if self.dropped_as_stderr_is_full() {
             return;
         }
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "{}", escape_json(&text));
     }
 
-    /// stderr is a pipe that cannot take a line now (a logger that stopped
-    /// reading): the line is dropped and counted rather than the data path
-    /// stopped; the next line that can be written says how many went.
+    /// Is stderr a pipe that cannot take a line now (a logger that stopped
+    /// reading)? Then the line is counted as dropped, rather than the data
+    /// path stopped; the next line that can be written says how many went.
     /// Terminals and files are always ready. Only errors wait (the run is
     /// ending: its reason must not be lost).
-    fn would_block(&self) -> bool {
+    fn dropped_as_stderr_is_full(&self) -> bool {
         let mut pfd = libc::pollfd {
             fd: libc::STDERR_FILENO,
             events: libc::POLLOUT,
@@ -199,7 +200,7 @@ impl Log {
 
     fn line(&self, level: &str, msg: &str) {
         self.clear_status();
-        if level != "error" && self.would_block() {
+        if level != "error" && self.dropped_as_stderr_is_full() {
             return;
         }
         let dropped = self.dropped.replace(0);

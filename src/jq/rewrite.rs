@@ -2,7 +2,8 @@
 //! otherwise: each interpolation (`"\(x)"`) written by `@text` (jq's
 //! spelling of numbers), the assignments `=`, `|=`, `op=`, `//=` over
 //! `setpath` as jq defines them, an operator over two streams in jq's
-//! order, integer literals past 64 bits doubles, and `*`, `/`, `%` as jq computes them (`defs.jq`, `arith.rs`).
+//! order, integer literals past 64 bits doubles, and `*`, `/`, `%` as jq
+//! computes them (`defs.jq`, `arith.rs`).
 
 use jaq_core::load::parse::{BinaryOp, Pattern, Term};
 use jaq_core::path::Part;

@@ -1,9 +1,10 @@
 //! Writing `--jq` outputs as `jq -c` (Debian's jq 1.6) writes them:
 //! compact, strings escaped as jq escapes them (DEL too), numbers in jq's
 //! shortest form (`3`, `1e+17`, `1e-05`), NaN as `null` and infinities as
-//! ±1.7976931348623157e+308. Integers are written exactly up to 2^63, even past 2^53
-//! (where jq 1.6 rounds); past 2^63 they are doubles, as in jq. Values jq cannot hold (jaq's byte strings, object
-//! keys that are not strings) are written as strings.
+//! ±1.7976931348623157e+308. Integers are written exactly up to 2^63, even
+//! past 2^53 (where jq 1.6 rounds); past 2^63 they are doubles, as in jq.
+//! Values jq cannot hold (jaq's byte strings, object keys that are not
+//! strings) are written as strings.
 
 use jaq_json::{Num, Val};
 use std::io::Write as _;

@@ -104,7 +104,7 @@ struct Deliveries {
     /// Last sign of progress (an ack, or the start of a wait).
     progress: Instant,
     /// The last acknowledgement, or the last look that found nothing
-    /// waiting: for `/healthz` (`Acks::unacked_for`).
+    /// waiting: for `/healthz` (`Acks::unacked_since`).
     acked_or_idle: Instant,
     /// Since when `event` has been waiting for room in a full queue.
     stalled: Option<Instant>,
@@ -408,14 +408,14 @@ impl KafkaSink {
     }
 }
 
-/// The metadata answer for `topic`: `found` is its error and partition count.
 /// What a missing topic is called, in the run's error and in each dead
 /// letter's `ssetap.error` alike.
 fn missing_topic(topic: &str, brokers: &str, flag: &str) -> String {
     format!("topic \"{topic}\" does not exist on {brokers} (create it, or check {flag})")
 }
 
-/// `flag` is the one that named the topic.
+/// The metadata answer for `topic`: `found` is its error and partition
+/// count; `flag` is the one that named the topic.
 fn topic_answer(
     topic: &str,
     brokers: &str,

@@ -14,6 +14,11 @@ fn with_dlq(mut o: Options, dlq: &str) -> Options {
     o
 }
 
+/// Events routed by type to `sse.{event}`, dead letters to `dlq`.
+fn routed(brokers: &str) -> Options {
+    with_dlq(cfg(brokers, "sse.{event}", KeySpec::None, &[]), "dlq")
+}
+
 /// A record as read back: key, value, headers.
 type Read = (Option<Vec<u8>>, Vec<u8>, Vec<(String, Vec<u8>)>);
 
@@ -92,7 +97,7 @@ fn routed_types_that_cannot_be_topics_are_dead_lettered_and_the_run_goes_on() {
     let unknown = RDKafkaRespErr::RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
     cluster.topic_error("sse.missing", unknown).unwrap();
     let brokers = cluster.bootstrap_servers();
-    let o = with_dlq(cfg(&brokers, "sse.{event}", KeySpec::None, &[]), "dlq");
+    let o = routed(&brokers);
     let mut sink = KafkaSink::new(&o, &quiet()).unwrap();
     let mut fmt = formatter();
     let now = SystemTime::now();
@@ -138,7 +143,7 @@ fn routed_types_that_cannot_be_topics_are_dead_lettered_and_the_run_goes_on() {
 fn an_event_routed_to_a_reserved_topic_is_refused() {
     let cluster = mock(&[("sse.a", 1), ("sse.state", 1), ("dlq", 1)]);
     let brokers = cluster.bootstrap_servers();
-    let mut o = with_dlq(cfg(&brokers, "sse.{event}", KeySpec::None, &[]), "dlq");
+    let mut o = routed(&brokers);
     o.reserved = vec!["sse.state".into()];
     let mut sink = KafkaSink::new(&o, &quiet()).unwrap();
     let mut fmt = formatter();
@@ -174,7 +179,7 @@ fn an_event_routed_to_a_reserved_topic_is_refused() {
 fn a_routed_topic_created_during_the_run_is_used_from_then_on() {
     let cluster = mock(&[("dlq", 1)]);
     let brokers = cluster.bootstrap_servers();
-    let o = with_dlq(cfg(&brokers, "sse.{event}", KeySpec::None, &[]), "dlq");
+    let o = routed(&brokers);
     let mut sink = KafkaSink::new(&o, &quiet()).unwrap();
     let mut fmt = formatter();
     let now = SystemTime::now();
@@ -289,7 +294,7 @@ fn an_id_too_long_for_a_header_leaves_the_header_out_not_the_record() {
 fn a_fresh_type_per_event_does_not_grow_the_remembered_topics() {
     let cluster = mock(&[("dlq", 1)]);
     let brokers = cluster.bootstrap_servers();
-    let o = with_dlq(cfg(&brokers, "sse.{event}", KeySpec::None, &[]), "dlq");
+    let o = routed(&brokers);
     let mut sink = KafkaSink::new(&o, &quiet()).unwrap();
     let mut fmt = formatter();
     let now = SystemTime::now();
