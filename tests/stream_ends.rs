@@ -143,3 +143,44 @@ fn a_big_chunk_with_an_extension_is_read() {
     out.assert_code(0);
     assert_eq!(out.lines(), [data], "{}", out.stderr);
 }
+
+#[test]
+fn a_reset_is_a_lost_connection_not_the_streams_end() {
+    // Without framing, a close ends the body; a reset must not pass for
+    // one, or a one-shot request cut by it would succeed (exit 0).
+    let two = event(None, Some("1"), "one") + &event(None, Some("2"), "two");
+    for (reply, code, said) in [
+        (
+            Reply::sse().body(&two).reset(),
+            1,
+            "connection lost: the connection was reset",
+        ),
+        (Reply::sse().body(&two), 0, ""),
+    ] {
+        let server = Server::script(vec![reply]);
+        let out = run(&[&server.url(), "-d", "{}", "-f", "data"]);
+        out.assert_code(code);
+        assert_eq!(out.stdout(), "one\ntwo\n", "{}", out.stderr);
+        assert!(out.stderr.contains(said), "{}", out.stderr);
+    }
+    // Framed by chunks, a close before the last chunk says so.
+    let server = Server::script(vec![
+        Reply::head(
+            200,
+            &[
+                ("Content-Type", "text/event-stream"),
+                ("Transfer-Encoding", "chunked"),
+            ],
+        )
+        .body(format!("{:x}\r\n{two}\r\n", two.len())),
+    ]);
+    let out = run(&[&server.url(), "-d", "{}", "-f", "data"]);
+    out.assert_code(1);
+    assert_eq!(out.stdout(), "one\ntwo\n", "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("connection lost: closed before the body's end"),
+        "{}",
+        out.stderr
+    );
+}

@@ -6,8 +6,14 @@
 //! read). The cap
 //! applies only once the pipeline says a body is being read (`Ticking`), so
 //! a slow response head still gets the whole idle timeout.
+//!
+//! While a body is read, a reset connection is also made an error ureq
+//! passes on: ureq takes a reset as the close that ends a body without
+//! framing, so a stream cut by a reset would read as one the server ended
+//! (and a one-shot request's run as a success).
 
 use crate::tick::TICK;
+use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -88,6 +94,7 @@ impl<T: Transport> Transport for TickTransport<T> {
             Err(ureq::Error::Timeout(_)) if idle_left.is_none_or(|left| left > TICK) => {
                 Err(ureq::Error::Io(crate::tick::error()))
             }
+            Err(ureq::Error::Io(e)) if is_reset(&e) => Err(ureq::Error::Io(reset_error())),
             Err(e) => Err(e),
         }
     }
@@ -98,5 +105,38 @@ impl<T: Transport> Transport for TickTransport<T> {
 
     fn is_tls(&self) -> bool {
         self.inner.is_tls()
+    }
+}
+
+fn is_reset(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+    )
+}
+
+/// A reset, as an error of a kind ureq does not take for the body's end.
+fn reset_error() -> io::Error {
+    io::Error::other("the connection was reset")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reset_becomes_an_error_ureq_passes_on() {
+        let reset = io::Error::from(io::ErrorKind::ConnectionReset);
+        assert!(is_reset(&reset));
+        assert!(is_reset(&io::Error::from(io::ErrorKind::ConnectionAborted)));
+        assert!(!is_reset(&io::Error::from(io::ErrorKind::TimedOut)));
+        // The kinds ureq's body reader takes for a close (run.rs): none of them.
+        let kind = reset_error().kind();
+        assert!(!matches!(
+            kind,
+            io::ErrorKind::UnexpectedEof
+                | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::ConnectionReset
+        ));
     }
 }

@@ -294,7 +294,7 @@ impl Run<'_> {
                 let idle = humantime::format_duration(idle);
                 Disconnect::Lost(format!("no data for {idle} (--idle-timeout)"))
             }
-            StreamEnd::Lost(e) => Disconnect::Lost(format!("connection lost: {e}")),
+            StreamEnd::Lost(e) => Disconnect::Lost(format!("connection lost: {}", lost_why(&e))),
         }))
     }
 
@@ -401,6 +401,17 @@ fn disconnect_text(disconnect: &Disconnect) -> &str {
     match disconnect {
         Disconnect::Ended => "the server ended the stream",
         Disconnect::Lost(why) | Disconnect::Refused { why, .. } => why.as_str(),
+    }
+}
+
+/// Why a body's read failed, in words: ureq says only "Peer disconnected"
+/// when the connection closes before the chunked or Content-Length framing
+/// ended.
+fn lost_why(e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::UnexpectedEof && e.to_string() == "Peer disconnected" {
+        "closed before the body's end".to_string()
+    } else {
+        e.to_string()
     }
 }
 
