@@ -31,7 +31,7 @@ complete -c ssetap -l dedup -d 'Drop an event whose own id field matches one of 
 complete -c ssetap -l jq -d 'Run this jq program (jaq, embedded) on each event that passed -e, --grep and --dedup. Its input is {"event","id","data"} (plus "time" with --timestamp), data parsed as JSON when it is JSON; each output is one record (compact JSON; with -f data, and in Kafka, a string is written raw; with -j, always); no output drops the event (counted as filtered, in --stats and ssetap_filtered_total, as -e and --grep count theirs). An event the program fails on is skipped (counted as jq_errors), or sent to --dead-letter-topic' -r
 complete -c ssetap -s n -l max-events -d 'Exit 0 after N events (counted after filtering)' -r
 complete -c ssetap -l until -d 'End the run (exit 0, everything before it written or delivered, state saved) at the first event for which this jq condition is true, e.g. \'.data == "[DONE]"\' or \'.event == "message_stop"\'. It sees every event before -e, --grep, --dedup and --jq, as --jq\'s input; the matching event is not written, and the resume point moves past it. An event it fails on does not match (the first failure is a warning)' -r
-complete -c ssetap -l duration -d 'Exit 0 after this long (e.g. 10m, 1h30m)' -r
+complete -c ssetap -l duration -d 'Exit 0 after this long (e.g. 10m, 1h30m); 0 turns it off, as in timeout(1)' -r
 complete -c ssetap -l max-event-size -d 'Drop (with a warning) events whose data is larger than this (e.g. 16MiB, 512KiB, 1000000)' -r
 complete -c ssetap -s b -l brokers -d 'Send events to these Kafka brokers instead of stdout' -r
 complete -c ssetap -s t -l topic -d 'Kafka topic; \'{event}\' in it is replaced by each event\'s type' -r

@@ -319,7 +319,8 @@ pub struct Cli {
     #[arg(long, value_name = "CONDITION", help_heading = "Output")]
     pub until: Option<String>,
 
-    /// Exit 0 after this long (e.g. 10m, 1h30m).
+    /// Exit 0 after this long (e.g. 10m, 1h30m); 0 turns it off, as in
+    /// timeout(1).
     #[arg(long, value_name = "DURATION", value_parser = values::duration, help_heading = "Output")]
     pub duration: Option<Duration>,
 

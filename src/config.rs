@@ -258,7 +258,7 @@ impl Config {
                 dedup: cli.dedup,
             },
             max_events: cli.max_events,
-            duration: cli.duration,
+            duration: cli.duration.filter(|d| !d.is_zero()),
             max_event_size: cli.max_event_size,
             last_event_id: cli.last_event_id,
             state,

@@ -294,14 +294,10 @@ fn bad_values_are_usage_errors_naming_the_flag() {
 }
 
 #[test]
-fn idle_timeout_zero_is_off() {
-    assert_eq!(
-        parse(&["http://h/", "--idle-timeout", "0"])
-            .unwrap()
-            .request
-            .idle_timeout,
-        None
-    );
+fn idle_timeout_and_duration_zero_are_off() {
+    let cfg = parse(&["http://h/", "--idle-timeout", "0", "--duration", "0s"]).unwrap();
+    assert_eq!(cfg.request.idle_timeout, None);
+    assert_eq!(cfg.duration, None);
 }
 
 #[test]
