@@ -182,7 +182,7 @@ pub struct Cli {
 
     /// Reconnect at most N times (N+1 requests in all), then exit 1. Default:
     /// unlimited; 0 exits at the first failure, as curl does.
-    #[arg(long, value_name = "N", help_heading = "Reconnect")]
+    #[arg(long, value_name = "N", value_parser = values::count::<u64>, help_heading = "Reconnect")]
     pub max_retries: Option<u64>,
 
     /// Exit when the stream ends instead of reconnecting.
@@ -212,7 +212,6 @@ pub struct Cli {
         long,
         value_name = "TOPIC",
         conflicts_with = "state_file",
-        requires = "kafka",
         help_heading = "Reconnect"
     )]
     pub state_topic: Option<String>,
@@ -280,7 +279,7 @@ pub struct Cli {
     /// Drop an event whose own id field matches one of the last N IDs seen
     /// (replays after a reconnect). The IDs kept take at most 64 MiB (about
     /// 500,000 UUIDs), the oldest forgotten first. Off by default.
-    #[arg(long, value_name = "N", help_heading = "Output")]
+    #[arg(long, value_name = "N", value_parser = values::count::<usize>, help_heading = "Output")]
     pub dedup: Option<usize>,
 
     /// Run this jq program (jaq, embedded) on each event that passed -e,
@@ -307,7 +306,13 @@ pub struct Cli {
     pub join_output: bool,
 
     /// Exit 0 after N events (counted after filtering).
-    #[arg(short = 'n', long, value_name = "N", help_heading = "Output")]
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "N",
+        value_parser = values::count::<u64>,
+        help_heading = "Output"
+    )]
     pub max_events: Option<u64>,
 
     /// End the run (exit 0, everything before it written or delivered,

@@ -387,8 +387,8 @@ fn build_request(
     })
 }
 
-/// `--state-file`, or `--state-topic` with its key (clap keeps them apart
-/// and ties the topic to Kafka).
+/// `--state-file`, or `--state-topic` with its key (clap keeps them apart;
+/// `kafka_sink::build` refuses the topic without the Kafka sink).
 fn state_store(cli: &Cli, input: &Input, kafka: Option<&kafka::Options>) -> Option<StateStore> {
     if let Some(path) = &cli.state_file {
         return Some(StateStore::File(path.clone()));

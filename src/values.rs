@@ -24,6 +24,18 @@ pub fn duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text).map_err(|e| format!("not a duration ({e}; {EXAMPLES})"))
 }
 
+/// A count: a whole number from 0 up. A clap value parser, for its words
+/// (the standard library's say "invalid digit found in string").
+pub fn count<N: TryFrom<u64>>(text: &str) -> Result<N, String> {
+    let t = text.trim();
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("not a whole number (0 or more)".to_string());
+    }
+    let too_large = || format!("too large (at most {})", u64::MAX);
+    let n: u64 = t.parse().map_err(|_| too_large())?;
+    N::try_from(n).map_err(|_| too_large())
+}
+
 /// `16MiB`, `512KiB`, `1M` (binary: K, M, G, KiB, MiB, GiB), `1MB` (decimal:
 /// KB, MB, GB) or a bare number of bytes. A clap value parser.
 pub fn size(text: &str) -> Result<usize, String> {
@@ -313,6 +325,23 @@ mod tests {
         assert!(readable_by_others(&path));
         let _ = std::fs::remove_file(&path);
         assert!(!readable_by_others(&path));
+    }
+
+    #[test]
+    fn counts_are_whole_numbers_in_words() {
+        assert_eq!(count::<u64>("17"), Ok(17));
+        assert_eq!(count::<u64>(" 0 "), Ok(0));
+        for bad in ["abc", "-1", "1.5", "", "+3", "1e3"] {
+            assert_eq!(
+                count::<u64>(bad),
+                Err("not a whole number (0 or more)".to_string()),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            count::<u64>("99999999999999999999999"),
+            Err("too large (at most 18446744073709551615)".to_string())
+        );
     }
 
     #[test]

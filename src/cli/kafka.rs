@@ -62,6 +62,6 @@ pub struct KafkaArgs {
     /// Send an event Kafka refuses for good (too large, an illegal or missing
     /// routed topic, invalid or against policy) to this topic instead of
     /// failing the run; headers ssetap.error and ssetap.topic say why and where.
-    #[arg(long, value_name = "TOPIC", requires = "kafka", help_heading = "Kafka")]
+    #[arg(long, value_name = "TOPIC", help_heading = "Kafka")]
     pub dead_letter_topic: Option<String>,
 }

@@ -34,6 +34,17 @@ pub(super) fn build(
                 "--flush-timeout only applies to the Kafka sink (-b/--brokers)",
             ));
         }
+        if args.dead_letter_topic.is_some() {
+            return Err(bad(
+                "--dead-letter-topic only applies to the Kafka sink (-b/--brokers)",
+            ));
+        }
+        if state_topic.is_some() {
+            return Err(bad(
+                "--state-topic keeps the resume point beside the events in Kafka, so it needs \
+                 the Kafka sink (-b/--brokers and -t/--topic); writing to stdout, use --state-file",
+            ));
+        }
         return Ok(None);
     }
     let mut properties: Vec<(String, String)> = vec![
