@@ -8,7 +8,9 @@ complete -c ssetap -l oauth2-client-id -d 'The OAuth2 client ID' -r
 complete -c ssetap -l oauth2-client-secret-file -d 'Read the OAuth2 client secret from this file (never from the command line; else it comes from $SSETAP_OAUTH2_CLIENT_SECRET)' -r -F
 complete -c ssetap -l oauth2-scope -d 'The OAuth2 scope to ask for (space-separated, as the server names them)' -r
 complete -c ssetap -s X -l request -d 'HTTP method, any token as in curl (default GET, or POST with --data)' -r
-complete -c ssetap -s d -l data -d 'Request body, or @FILE to read it from a file (@- for stdin; at most 256 MiB). A request with a body is sent once: the end of its stream ends the run (see --reconnect)' -r
+complete -c ssetap -s d -l data -d 'Request body, or @FILE to read it from a file (@- for stdin; at most 256 MiB); --data-binary is the same. A request with a body is sent once: the end of its stream ends the run (see --reconnect)' -r
+complete -c ssetap -l data-raw -d 'Request body taken as it is, a leading @ included, as curl\'s --data-raw (what a browser\'s "Copy as cURL" writes)' -r
+complete -c ssetap -l json -d 'Request body as --data, sent with Content-Type: application/json unless -H sets one, as curl\'s --json (Accept stays text/event-stream)' -r
 complete -c ssetap -l cacert -d 'Trust the CA certificates in this PEM file instead of the system\'s; a self-signed server certificate in it is trusted as itself, as in curl (its name and dates are still checked)' -r -F
 complete -c ssetap -l connect-timeout -d 'Give up connecting after this long (e.g. 10s, 500ms; a bare number is seconds); 0 turns it off' -r
 complete -c ssetap -l idle-timeout -d 'Reconnect when no byte at all (comments included) arrived for this long, or none of the request could be sent; 0 turns it off' -r
@@ -48,6 +50,7 @@ complete -c ssetap -l generate -d 'Print the man page (man) or a shell completio
 complete-bash\t''
 complete-zsh\t''
 complete-fish\t''"
+complete -c ssetap -l compressed -d 'Accepted as curl\'s flag, which a browser\'s "Copy as cURL" may write: gzip is asked for already'
 complete -c ssetap -l no-compression -d 'Do not ask for gzip (no Accept-Encoding header). Use it when a server that compresses without flushing delays events'
 complete -c ssetap -l ignore-content-type -d 'Accept a 200 response whatever its Content-Type (e.g. a .sse file on a static server), with a warning. Default: only text/event-stream'
 complete -c ssetap -s k -l insecure -d 'Do not verify TLS certificates (warns on stderr)'

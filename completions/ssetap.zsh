@@ -28,8 +28,10 @@ _ssetap() {
 '--oauth2-scope=[The OAuth2 scope to ask for (space-separated, as the server names them)]:SCOPE:_default' \
 '-X+[HTTP method, any token as in curl (default GET, or POST with --data)]:METHOD:_default' \
 '--request=[HTTP method, any token as in curl (default GET, or POST with --data)]:METHOD:_default' \
-'-d+[Request body, or @FILE to read it from a file (@- for stdin; at most 256 MiB). A request with a body is sent once\: the end of its stream ends the run (see --reconnect)]:DATA|@FILE:_default' \
-'--data=[Request body, or @FILE to read it from a file (@- for stdin; at most 256 MiB). A request with a body is sent once\: the end of its stream ends the run (see --reconnect)]:DATA|@FILE:_default' \
+'-d+[Request body, or @FILE to read it from a file (@- for stdin; at most 256 MiB); --data-binary is the same. A request with a body is sent once\: the end of its stream ends the run (see --reconnect)]:DATA|@FILE:_default' \
+'--data=[Request body, or @FILE to read it from a file (@- for stdin; at most 256 MiB); --data-binary is the same. A request with a body is sent once\: the end of its stream ends the run (see --reconnect)]:DATA|@FILE:_default' \
+'--data-raw=[Request body taken as it is, a leading @ included, as curl'\''s --data-raw (what a browser'\''s "Copy as cURL" writes)]:DATA:_default' \
+'--json=[Request body as --data, sent with Content-Type\: application/json unless -H sets one, as curl'\''s --json (Accept stays text/event-stream)]:DATA|@FILE:_default' \
 '--cacert=[Trust the CA certificates in this PEM file instead of the system'\''s; a self-signed server certificate in it is trusted as itself, as in curl (its name and dates are still checked)]:FILE:_files' \
 '--connect-timeout=[Give up connecting after this long (e.g. 10s, 500ms; a bare number is seconds); 0 turns it off]:DURATION:_default' \
 '--idle-timeout=[Reconnect when no byte at all (comments included) arrived for this long, or none of the request could be sent; 0 turns it off]:DURATION:_default' \
@@ -71,6 +73,7 @@ sse\:"Canonical SSE text, which ssetap reads back unchanged"))' \
 '--log-format=[How stderr lines look\: text, or json (one {"time","level","msg"} object per line, secrets redacted; a --stats line is {"msg"\:"stats","stats"\:{…}})]:FORMAT:(text json)' \
 '--metrics=[Serve Prometheus metrics at http\://ADDR/metrics (ADDR\: 127.0.0.1\:9464, or \:9464 for every interface), and GET /healthz\: 200 while connected or reconnecting for less than twice --retry-max, else 503 with the reason; 503 too when the main loop has not moved for a minute (past --flush-timeout with Kafka), stuck on output nobody reads. Counters\: ssetap_events_total, ssetap_bytes_total, ssetap_comments_total, ssetap_filtered_total, ssetap_dropped_total, ssetap_duplicates_total, ssetap_jq_errors_total, ssetap_reconnects_total, and with Kafka ssetap_kafka_delivered_total, ssetap_kafka_failed_total (and ssetap_dead_lettered_total with --dead-letter-topic). Gauges\: ssetap_connected (0/1), ssetap_kafka_in_flight (Kafka), ssetap_last_event_timestamp_seconds (lag = now minus this), ssetap_retry_seconds, ssetap_build_info{version}. The figures are at most a second old and those at exit equal --stats]:ADDR:_default' \
 '--generate=[Print the man page (man) or a shell completion script (complete-bash, complete-zsh, complete-fish) to stdout and exit, so that an install needs no source tree\: ssetap --generate man > ssetap.1]:KIND:(man complete-bash complete-zsh complete-fish)' \
+'(--no-compression)--compressed[Accepted as curl'\''s flag, which a browser'\''s "Copy as cURL" may write\: gzip is asked for already]' \
 '--no-compression[Do not ask for gzip (no Accept-Encoding header). Use it when a server that compresses without flushing delays events]' \
 '--ignore-content-type[Accept a 200 response whatever its Content-Type (e.g. a .sse file on a static server), with a warning. Default\: only text/event-stream]' \
 '-k[Do not verify TLS certificates (warns on stderr)]' \

@@ -69,6 +69,7 @@ pub enum ColorArg {
 #[command(
     name = "ssetap",
     version,
+    group(ArgGroup::new("body").multiple(false)),
     group(ArgGroup::new("kafka").multiple(true).args(["brokers", "topic", "kafka_config", "kafka_properties"])),
     after_help = format!("{EXAMPLES}\n\n{EXIT_STATUS}"),
     max_term_width = 100,
@@ -108,10 +109,37 @@ pub struct Cli {
     pub method: Option<String>,
 
     /// Request body, or @FILE to read it from a file (@- for stdin; at most
-    /// 256 MiB). A request with a body is sent once: the end of its stream
-    /// ends the run (see --reconnect).
-    #[arg(short = 'd', long, value_name = "DATA|@FILE", help_heading = "Request")]
+    /// 256 MiB); --data-binary is the same. A request with a body is sent
+    /// once: the end of its stream ends the run (see --reconnect).
+    #[arg(
+        short = 'd',
+        long,
+        alias = "data-binary",
+        value_name = "DATA|@FILE",
+        group = "body",
+        help_heading = "Request"
+    )]
     pub data: Option<String>,
+
+    /// Request body taken as it is, a leading @ included, as curl's
+    /// --data-raw (what a browser's "Copy as cURL" writes).
+    #[arg(long, value_name = "DATA", group = "body", help_heading = "Request")]
+    pub data_raw: Option<String>,
+
+    /// Request body as --data, sent with Content-Type: application/json
+    /// unless -H sets one, as curl's --json (Accept stays text/event-stream).
+    #[arg(
+        long,
+        value_name = "DATA|@FILE",
+        group = "body",
+        help_heading = "Request"
+    )]
+    pub json: Option<String>,
+
+    /// Accepted as curl's flag, which a browser's "Copy as cURL" may write:
+    /// gzip is asked for already.
+    #[arg(long, conflicts_with = "no_compression", help_heading = "Request")]
+    pub compressed: bool,
 
     /// Do not ask for gzip (no Accept-Encoding header). Use it when a server
     /// that compresses without flushing delays events.

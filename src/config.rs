@@ -227,8 +227,8 @@ impl Config {
         if cli.dedup == Some(0) {
             return Err(bad("--dedup: N must be at least 1"));
         }
-        if matches!(input, Input::Stdin) && cli.data.as_deref() == Some("@-") {
-            return Err(bad("--data @- and the input - both want stdin"));
+        if let (Input::Stdin, Some((flag, "@-", true))) = (&input, body_flag(&cli)) {
+            return Err(bad(format!("{flag} @- and the input - both want stdin")));
         }
 
         let state = state_store(&cli, &input, kafka.as_ref());
@@ -315,11 +315,16 @@ fn build_request(
         })
         .or(url_user);
     let mut auth = auth::build(&cli.auth, user, env, secrets, warnings)?;
-    let stdin_user = match (input, cli.data.as_deref()) {
+    let stdin_user = match (input, body_flag(cli)) {
         (Input::Stdin, _) => Some("the input -"),
-        (_, Some("@-")) => Some("--data @-"),
+        (_, Some(("--json", "@-", true))) => Some("--json @-"),
+        (_, Some((_, "@-", true))) => Some("--data @-"),
         _ => None,
     };
+    if cli.json.is_some() {
+        // Before the user's headers, which may replace or remove it.
+        headers.push(("Content-Type".into(), "application/json".into()));
+    }
     for h in headers::read(&cli.headers, stdin_user, warnings)? {
         if let HeaderArg::Set(name, _) | HeaderArg::Remove(name) = &h
             && name.eq_ignore_ascii_case("authorization")
@@ -337,20 +342,20 @@ fn build_request(
             HeaderArg::Remove(name) => headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name)),
         }
     }
-    let body = match cli.data.as_deref() {
+    let body = match body_flag(cli) {
         None => None,
-        Some("@-") => {
+        Some((flag, "@-", true)) => {
             let body = values::read_capped(std::io::stdin(), values::caps::BODY)
-                .context("cannot read --data from stdin")?;
+                .with_context(|| format!("cannot read {flag} from stdin"))?;
             Some(body)
         }
-        Some(d) if d.starts_with('@') => {
+        Some((flag, d, true)) if d.starts_with('@') => {
             let path = &d[1..];
             let body = values::read_file_capped(path, values::caps::BODY)
-                .with_context(|| format!("cannot read --data file {path}"))?;
+                .with_context(|| format!("cannot read {flag} file {path}"))?;
             Some(body)
         }
-        Some(d) => Some(d.as_bytes().to_vec()),
+        Some((_, d, _)) => Some(d.as_bytes().to_vec()),
     };
     let method = match &cli.method {
         Some(m) => {
@@ -385,6 +390,18 @@ fn build_request(
         idle_timeout: None,
         any_content_type: cli.ignore_content_type,
     })
+}
+
+/// The request body's flag (clap allows one): its name, its text, and
+/// whether a leading `@` names a file (not for `--data-raw`, as in curl).
+fn body_flag(cli: &Cli) -> Option<(&'static str, &str, bool)> {
+    if let Some(d) = &cli.data_raw {
+        return Some(("--data-raw", d, false));
+    }
+    if let Some(d) = &cli.json {
+        return Some(("--json", d, true));
+    }
+    cli.data.as_deref().map(|d| ("--data", d, true))
 }
 
 /// `--state-file`, or `--state-topic` with its key (clap keeps them apart;

@@ -171,7 +171,7 @@ fn clap_one_line(e: &clap::Error) -> String {
         .unwrap_or(&joined)
         .to_string();
     // A flag of curl's or jq's gets what ssetap does instead, not clap's
-    // nearest spelling (--compressed is not --no-compression).
+    // nearest spelling (-N is not -n).
     let hint = match (e.kind(), e.get(ContextKind::InvalidArg)) {
         (clap::error::ErrorKind::UnknownArgument, Some(ContextValue::String(arg))) => {
             habit_hint(arg)
@@ -216,7 +216,6 @@ fn habit_hint(arg: &str) -> Option<&'static str> {
         _ if arg == "--output" || short('o') => "redirect stdout instead: > FILE",
         _ if arg == "--location" || short('L') => "redirects are followed already",
         _ if arg == "--max-time" || short('m') => "--duration ends the run after a time",
-        _ if arg == "--compressed" => "gzip is asked for already",
         _ if arg == "--compact-output" || short('c') => "JSON output is compact already",
         _ if arg == "--include" || short('i') => "-v shows the response head on stderr",
         _ if arg == "--user-agent" || short('A') => "set it with -H 'User-Agent: …'",
@@ -266,7 +265,6 @@ mod tests {
             ("-o", "> FILE"),
             ("-L", "followed already"),
             ("-m", "--duration"),
-            ("--compressed", "gzip is asked for already"),
             ("-c", "compact already"),
             ("--user-agent", "User-Agent"),
         ] {

@@ -85,6 +85,13 @@ pub(super) fn build(
         }
     }
     if let Some(b) = &args.brokers {
+        if b.contains('=') {
+            // Not shown: a cookie may be a session's secret.
+            return Err(bad(
+                "-b/--brokers: a broker list has no '='; a cookie, as curl's -b, goes in \
+                 -H 'Cookie: NAME=VALUE'",
+            ));
+        }
         properties.push(("bootstrap.servers".into(), b.clone()));
     }
     for p in &args.kafka_properties {
