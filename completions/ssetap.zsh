@@ -32,6 +32,8 @@ _ssetap() {
 '--data=[Request body, or @FILE to read it from a file (@- for stdin; at most 256 MiB); --data-binary is the same. A request with a body is sent once\: the end of its stream ends the run (see --reconnect)]:DATA|@FILE:_default' \
 '--data-raw=[Request body taken as it is, a leading @ included, as curl'\''s --data-raw (what a browser'\''s "Copy as cURL" writes)]:DATA:_default' \
 '--json=[Request body as --data, sent with Content-Type\: application/json unless -H sets one, as curl'\''s --json (Accept stays text/event-stream)]:DATA|@FILE:_default' \
+'-x+[Send every request through this HTTP(S) proxy, http\://\[USER\:PASSWORD@\]HOST\:PORT, as curl'\''s -x, instead of \$HTTPS_PROXY, \$HTTP_PROXY or \$ALL_PROXY (\$NO_PROXY applies to those only); '\'''\'' for none]:URL:_default' \
+'--proxy=[Send every request through this HTTP(S) proxy, http\://\[USER\:PASSWORD@\]HOST\:PORT, as curl'\''s -x, instead of \$HTTPS_PROXY, \$HTTP_PROXY or \$ALL_PROXY (\$NO_PROXY applies to those only); '\'''\'' for none]:URL:_default' \
 '--cacert=[Trust the CA certificates in this PEM file instead of the system'\''s; a self-signed server certificate in it is trusted as itself, as in curl (its name and dates are still checked)]:FILE:_files' \
 '--connect-timeout=[Give up connecting after this long (e.g. 10s, 500ms; a bare number is seconds); 0 turns it off]:DURATION:_default' \
 '--idle-timeout=[Reconnect when no byte at all (comments included) arrived for this long, or none of the request could be sent; 0 turns it off]:DURATION:_default' \

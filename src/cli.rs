@@ -141,6 +141,13 @@ pub struct Cli {
     #[arg(long, conflicts_with = "no_compression", help_heading = "Request")]
     pub compressed: bool,
 
+    /// Send every request through this HTTP(S) proxy,
+    /// http://[USER:PASSWORD@]HOST:PORT, as curl's -x, instead of
+    /// $HTTPS_PROXY, $HTTP_PROXY or $ALL_PROXY ($NO_PROXY applies to those
+    /// only); '' for none.
+    #[arg(short = 'x', long, value_name = "URL", help_heading = "Request")]
+    pub proxy: Option<String>,
+
     /// Do not ask for gzip (no Accept-Encoding header). Use it when a server
     /// that compresses without flushing delays events.
     #[arg(long, help_heading = "Request")]

@@ -28,6 +28,8 @@ enum Part {
     Property,
     /// A URL: the password in `user:password@`.
     Url,
+    /// `-x [SCHEME://]user:password@host`: the password.
+    Proxy,
     /// Nothing.
     None,
 }
@@ -54,6 +56,7 @@ impl Options {
                 "user" => Part::Password,
                 "headers" => Part::Header,
                 "kafka_properties" => Part::Property,
+                "proxy" => Part::Proxy,
                 _ => Part::None,
             };
             if let Some(l) = arg.get_long() {
@@ -153,25 +156,19 @@ fn secret_part(value: &[u8], part: Part) -> Option<Range<usize>> {
             name_is(b'=', crate::redact::is_secret_property).and_then(|()| after(b'='))
         }
         Part::Url => url_password(value),
+        Part::Proxy => crate::redact::password_span(value),
         Part::None => None,
     }
 }
 
-/// The password of `http(s)://user:password@host/…`.
+/// The password of `http(s)://user:password@host/…` (an argument without
+/// one of these schemes is a file name, whatever it holds).
 fn url_password(value: &[u8]) -> Option<Range<usize>> {
     let lower = value.to_ascii_lowercase();
-    let start = [&b"http://"[..], b"https://"]
+    [&b"http://"[..], b"https://"]
         .iter()
-        .find(|s| lower.starts_with(s))?
-        .len();
-    let rest = &value[start..];
-    let end = rest
-        .iter()
-        .position(|b| b"/?#".contains(b))
-        .unwrap_or(rest.len());
-    let at = rest[..end].iter().rposition(|&b| b == b'@')?;
-    let colon = rest[..at].iter().position(|&b| b == b':')?;
-    Some(start + colon + 1..start + at).filter(|r| !r.is_empty())
+        .any(|s| lower.starts_with(s))
+        .then(|| crate::redact::password_span(value))?
 }
 
 /// Overwrite the secret parts of this process's arguments with `*`. Call

@@ -371,6 +371,19 @@ fn build_request(
         None if body.is_some() => "POST".into(),
         None => "GET".into(),
     };
+    let proxy = match &cli.proxy {
+        None => crate::http::Proxy::FromEnv,
+        Some(url) => {
+            let proxy =
+                crate::http::Proxy::parse(url).map_err(|why| bad(format!("-x/--proxy: {why}")))?;
+            if let Some(span) = crate::redact::password_span(url.as_bytes()) {
+                // ureq decodes it; an error could quote either form.
+                let pass = &url[span];
+                secrets.extend([pass.to_string(), values::percent_decode(pass)]);
+            }
+            proxy
+        }
+    };
     let cacert = cli
         .cacert
         .as_ref()
@@ -389,6 +402,7 @@ fn build_request(
         connect_timeout: Duration::ZERO,
         idle_timeout: None,
         any_content_type: cli.ignore_content_type,
+        proxy,
     })
 }
 

@@ -43,6 +43,63 @@ pub struct Request {
     pub idle_timeout: Option<Duration>,
     /// Accept a 200 whatever its Content-Type.
     pub any_content_type: bool,
+    pub proxy: Proxy,
+}
+
+/// Which proxy requests go through (`-x`).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub enum Proxy {
+    /// `$HTTPS_PROXY`, `$HTTP_PROXY` or `$ALL_PROXY`, and `$NO_PROXY`, as
+    /// ureq reads them.
+    #[default]
+    FromEnv,
+    /// None, whatever the environment says (`-x ''`).
+    Off,
+    /// This one, for every request (its credentials are secrets).
+    Url(String),
+}
+
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Proxy::FromEnv => f.write_str("FromEnv"),
+            Proxy::Off => f.write_str("Off"),
+            Proxy::Url(_) => f.write_str("Url(…)"),
+        }
+    }
+}
+
+impl Proxy {
+    /// Check a `-x` URL: an HTTP or HTTPS proxy (ureq is built without
+    /// SOCKS), with a host.
+    pub fn parse(url: &str) -> Result<Proxy, String> {
+        if url.is_empty() {
+            return Ok(Proxy::Off);
+        }
+        let proxy = ureq::Proxy::new(url).map_err(|_| {
+            "not a proxy URL (http://[USER:PASSWORD@]HOST:PORT or https://…)".to_string()
+        })?;
+        if !matches!(
+            proxy.protocol(),
+            ureq::ProxyProtocol::Http | ureq::ProxyProtocol::Https
+        ) {
+            return Err("ssetap speaks to HTTP and HTTPS proxies only (no SOCKS)".to_string());
+        }
+        if proxy.host().is_empty() {
+            return Err("the proxy URL has no host".to_string());
+        }
+        Ok(Proxy::Url(url.to_string()))
+    }
+
+    fn for_agent(&self) -> Result<Option<ureq::Proxy>> {
+        Ok(match self {
+            Proxy::FromEnv => ureq::Proxy::try_from_env(),
+            Proxy::Off => None,
+            Proxy::Url(url) => {
+                Some(ureq::Proxy::new(url).map_err(|_| anyhow::anyhow!("-x: not a proxy URL"))?)
+            }
+        })
+    }
 }
 
 #[derive(Clone)]
@@ -117,6 +174,7 @@ impl Http {
             .disable_verification(req.insecure)
             .build();
         let config = Agent::config_builder()
+            .proxy(req.proxy.for_agent()?)
             .http_status_as_error(false)
             .max_redirects(0)
             .max_redirects_will_error(false)

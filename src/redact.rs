@@ -71,6 +71,23 @@ pub fn query_secrets(url: &[u8]) -> Vec<std::ops::Range<usize>> {
 /// header wrongly hidden costs a `[redacted]` in `-v` and its absence after
 /// a cross-origin redirect; one wrongly shown leaks a credential
 /// (`CB-ACCESS-PASSPHRASE`, `X-Credential`, `X-Jwt`, `X-Hmac`…).
+/// The password's bytes in a URL's `user:password@` (after an optional
+/// `scheme://`, up to the first `/`, `?` or `#`), if it has one.
+pub fn password_span(url: &[u8]) -> Option<std::ops::Range<usize>> {
+    let start = url
+        .windows(3)
+        .position(|w| w == b"://")
+        .map_or(0, |at| at + 3);
+    let rest = &url[start..];
+    let end = rest
+        .iter()
+        .position(|b| b"/?#".contains(b))
+        .unwrap_or(rest.len());
+    let at = rest[..end].iter().rposition(|&b| b == b'@')?;
+    let colon = rest[..at].iter().position(|&b| b == b':')?;
+    Some(start + colon + 1..start + at).filter(|r| !r.is_empty())
+}
+
 pub fn is_secret_name(name: &str) -> bool {
     const WORDS: [&str; 12] = [
         "key",
@@ -155,6 +172,18 @@ pub fn secret_values(value: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_urls_password_is_found_with_or_without_a_scheme() {
+        let pw = |url: &str| password_span(url.as_bytes()).map(|r| url[r].to_string());
+        assert_eq!(pw("http://u:p%40ss@h:8/x"), Some("p%40ss".into()));
+        assert_eq!(pw("u:pass@proxy:3128"), Some("pass".into()));
+        assert_eq!(pw("https://u:a:b@h/"), Some("a:b".into()));
+        assert_eq!(pw("http://u@h/"), None);
+        assert_eq!(pw("http://u:@h/"), None);
+        assert_eq!(pw("http://h/path@x:y"), None);
+        assert_eq!(pw("proxy:3128"), None);
+    }
 
     #[test]
     fn a_secret_propertys_inner_values_are_secrets_too() {

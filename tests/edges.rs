@@ -3,7 +3,7 @@
 //! backoff floor, one Authorization header, any method, redirects without a
 //! usable Location, one-shot requests with a body, `[DONE]`, unusual content
 //! types, hints, `-q` on a run that never connects, flags that would do
-//! nothing, what `--stats` reports at exit, and a proxy that is down.
+//! nothing, and what `--stats` reports at exit (proxies: `proxy.rs`).
 
 mod common;
 
@@ -384,26 +384,4 @@ fn a_protocol_error_from_the_server_is_fatal_not_retried() {
     let out = run(&[&server.url(), "--retry", "50ms"]);
     out.assert_code(1);
     assert_eq!(server.requests().len(), 1, "{}", out.stderr);
-}
-
-/// A proxy that is down is not the server's fault: the line names both,
-/// and not the proxy's credentials.
-#[test]
-fn a_proxy_that_is_down_is_named_in_the_failure() {
-    let port = common::probe::free_port();
-    let server = Server::start(|_, _| Reply::sse().body(event(None, None, "x")));
-    let mut cmd = ssetap(&[&server.url(), "--max-retries", "0"]);
-    cmd.env("HTTP_PROXY", format!("http://u:ProxyPw9@127.0.0.1:{port}"));
-    let out = Running::start(cmd).finish(run::LIMIT);
-    out.assert_code(1);
-    let at = server.addr();
-    assert!(
-        out.stderr.contains(&format!(
-            "cannot connect to {at} through the proxy 127.0.0.1:{port}"
-        )),
-        "{}",
-        out.stderr
-    );
-    assert!(!out.stderr.contains("ProxyPw9"), "{}", out.stderr);
-    assert!(server.requests().is_empty());
 }

@@ -415,37 +415,6 @@ fn a_connection_that_delivered_an_event_resets_the_backoff() {
     );
 }
 
-#[test]
-fn a_proxy_from_the_environment_is_used_and_no_proxy_is_respected() {
-    // The scripted server plays the proxy: ureq asks it for a tunnel
-    // (CONNECT host:80), then sends its request through the tunnel.
-    let proxy = Server::start(|_, _| {
-        let mut r = Reply(vec![Step::Write(
-            b"HTTP/1.1 200 Connection established\r\n\r\n".to_vec(),
-        )]);
-        r = r.pause(Duration::from_millis(300));
-        r.0.extend(Reply::sse().body(event(None, None, "via proxy")).0);
-        r
-    });
-    let mut cmd = ssetap(&["http://stream.example.invalid/feed", "--no-reconnect"]);
-    cmd.env("http_proxy", proxy.url_for(""));
-    let out = Running::start(cmd).finish(run::LIMIT);
-    out.assert_code(0);
-    assert_eq!(out.json()[0]["data"], "via proxy");
-    let reqs = proxy.requests();
-    assert_eq!(reqs[0].method, "CONNECT");
-    assert_eq!(reqs[0].path, "stream.example.invalid:80");
-
-    let direct = Server::start(|_, _| Reply::sse().body(event(None, None, "direct")));
-    let mut cmd = ssetap(&[&direct.url(), "--no-reconnect"]);
-    cmd.env("http_proxy", proxy.url_for(""));
-    cmd.env("no_proxy", "127.0.0.1");
-    let out = Running::start(cmd).finish(run::LIMIT);
-    out.assert_code(0);
-    assert_eq!(out.json()[0]["data"], "direct");
-    assert_eq!(proxy.requests().len(), 1);
-}
-
 /// A quiet stream wakes the main thread about once a second (to serve
 /// Kafka's acknowledgements and the resume point); the read then resumes
 /// where it was: nothing is lost or doubled, plain or gzip, and the idle
