@@ -328,3 +328,107 @@ fn a_429s_explanation_is_shown_when_retrying_and_giving_up() {
         out.stderr
     );
 }
+
+/// OpenAI's Responses API names each event by its type and ends with
+/// `response.completed`; the README's example picks the text deltas.
+#[test]
+fn openai_responses_stream_gives_the_text_deltas() {
+    let ev = |kind: &str, n: usize, rest: &str| {
+        event(
+            Some(kind),
+            None,
+            &format!(r#"{{"type":"{kind}","sequence_number":{n}{rest}}}"#),
+        )
+    };
+    let resp =
+        r#","response":{"id":"resp_1","object":"response","status":"in_progress","output":[]}"#;
+    let mut r = Reply::sse()
+        .body(ev("response.created", 0, resp))
+        .body(ev("response.in_progress", 1, resp))
+        .body(ev(
+            "response.output_item.added",
+            2,
+            r#","output_index":0,"item":{"id":"msg_1","type":"message","status":"in_progress","content":[],"role":"assistant"}"#,
+        ))
+        .body(ev(
+            "response.content_part.added",
+            3,
+            r#","item_id":"msg_1","output_index":0,"content_index":0,"part":{"type":"output_text","annotations":[],"text":""}"#,
+        ));
+    for (i, piece) in PIECES.iter().enumerate() {
+        let delta = serde_json::to_string(piece).expect("json");
+        let rest = format!(
+            r#","item_id":"msg_1","output_index":0,"content_index":0,"delta":{delta},"logprobs":[]"#
+        );
+        r = r.body(ev("response.output_text.delta", 4 + i, &rest));
+    }
+    let text = serde_json::to_string(&answer()).expect("json");
+    r = r
+        .body(ev(
+            "response.output_text.done",
+            9,
+            &format!(r#","item_id":"msg_1","output_index":0,"content_index":0,"text":{text}"#),
+        ))
+        .body(ev(
+            "response.completed",
+            10,
+            r#","response":{"id":"resp_1","status":"completed","usage":{"input_tokens":9,"output_tokens":9}}"#,
+        ))
+        .hold();
+    let server = Server::script(vec![r]);
+    let out = run(&[
+        &server.url(),
+        "--json",
+        r#"{"model":"MODEL","stream":true,"input":"Hallo"}"#,
+        "--bearer",
+        "x",
+        "--jq",
+        r#"select(.event == "response.output_text.delta") | .data.delta"#,
+        "-j",
+        "--until",
+        r#".event == "response.completed""#,
+    ]);
+    out.assert_code(0);
+    assert_eq!(out.stdout(), answer());
+    assert!(out.elapsed < Duration::from_secs(10), "{:?}", out.elapsed);
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+    let reqs = server.requests();
+    assert_eq!(reqs[0].header("content-type"), Some("application/json"));
+}
+
+/// Gemini's `streamGenerateContent?alt=sse` writes CRLF line ends and
+/// Python's spaced JSON, has no terminator and ends the response: a
+/// one-shot request's run ends there, exit 0. Its API key, in a header
+/// or the query, is a secret.
+#[test]
+fn gemini_stream_ends_with_the_response() {
+    let mut body = String::new();
+    for (i, piece) in PIECES.iter().enumerate() {
+        let finish = if i + 1 == PIECES.len() {
+            r#", "finishReason": "STOP""#
+        } else {
+            ""
+        };
+        let text = serde_json::to_string(piece).expect("json");
+        body.push_str(&format!(
+            "data: {{\"candidates\": [{{\"content\": {{\"parts\": [{{\"text\": {text}}}], \"role\": \"model\"}}{finish}, \"index\": 0}}], \"usageMetadata\": {{\"promptTokenCount\": 3}}, \"modelVersion\": \"gemini-x\"}}\r\n\r\n"
+        ));
+    }
+    let server = Server::script(vec![Reply::sse().body(&body)]);
+    let url = server.url_for("/v1beta/models/MODEL:streamGenerateContent?alt=sse&key=GemKey42");
+    let out = run(&[
+        &url,
+        "--json",
+        r#"{"contents":[{"parts":[{"text":"Hallo"}]}]}"#,
+        "--jq",
+        ".data.candidates[0].content.parts[0].text // empty",
+        "-j",
+        "-v",
+    ]);
+    out.assert_code(0);
+    assert_eq!(out.stdout(), answer());
+    assert!(!out.stderr.contains("GemKey42"), "{}", out.stderr);
+    let reqs = server.requests();
+    assert_eq!(reqs[0].method, "POST");
+    assert!(reqs[0].path.ends_with("key=GemKey42"), "{}", reqs[0].path);
+}
