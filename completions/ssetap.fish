@@ -7,7 +7,7 @@ complete -c ssetap -l oauth2-token-url -d 'Get bearer tokens with OAuth2 client 
 complete -c ssetap -l oauth2-client-id -d 'The OAuth2 client ID' -r
 complete -c ssetap -l oauth2-client-secret-file -d 'Read the OAuth2 client secret from this file (never from the command line; else it comes from $SSETAP_OAUTH2_CLIENT_SECRET)' -r -F
 complete -c ssetap -l oauth2-scope -d 'The OAuth2 scope to ask for (space-separated, as the server names them)' -r
-complete -c ssetap -s X -l request -d 'HTTP method, any token as in curl (default GET, or POST with --data)' -r
+complete -c ssetap -s X -l request -d 'HTTP method, any token as in curl (default GET, or POST with a body)' -r
 complete -c ssetap -s d -l data -d 'Request body, or @FILE to read it from a file (@- for stdin; at most 256 MiB); --data-binary is the same. A request with a body is sent once: the end of its stream ends the run (see --reconnect)' -r
 complete -c ssetap -l data-raw -d 'Request body taken as it is, a leading @ included, as curl\'s --data-raw (what a browser\'s "Copy as cURL" writes)' -r
 complete -c ssetap -l json -d 'Request body as --data, sent with Content-Type: application/json unless -H sets one, as curl\'s --json (Accept stays text/event-stream)' -r

@@ -26,8 +26,8 @@ _ssetap() {
 '--oauth2-client-id=[The OAuth2 client ID]:ID:_default' \
 '--oauth2-client-secret-file=[Read the OAuth2 client secret from this file (never from the command line; else it comes from \$SSETAP_OAUTH2_CLIENT_SECRET)]:FILE:_files' \
 '--oauth2-scope=[The OAuth2 scope to ask for (space-separated, as the server names them)]:SCOPE:_default' \
-'-X+[HTTP method, any token as in curl (default GET, or POST with --data)]:METHOD:_default' \
-'--request=[HTTP method, any token as in curl (default GET, or POST with --data)]:METHOD:_default' \
+'-X+[HTTP method, any token as in curl (default GET, or POST with a body)]:METHOD:_default' \
+'--request=[HTTP method, any token as in curl (default GET, or POST with a body)]:METHOD:_default' \
 '-d+[Request body, or @FILE to read it from a file (@- for stdin; at most 256 MiB); --data-binary is the same. A request with a body is sent once\: the end of its stream ends the run (see --reconnect)]:DATA|@FILE:_default' \
 '--data=[Request body, or @FILE to read it from a file (@- for stdin; at most 256 MiB); --data-binary is the same. A request with a body is sent once\: the end of its stream ends the run (see --reconnect)]:DATA|@FILE:_default' \
 '--data-raw=[Request body taken as it is, a leading @ included, as curl'\''s --data-raw (what a browser'\''s "Copy as cURL" writes)]:DATA:_default' \

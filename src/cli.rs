@@ -99,7 +99,7 @@ pub struct Cli {
     #[command(flatten)]
     pub auth: AuthArgs,
 
-    /// HTTP method, any token as in curl (default GET, or POST with --data).
+    /// HTTP method, any token as in curl (default GET, or POST with a body).
     #[arg(
         short = 'X',
         long = "request",
