@@ -1,8 +1,9 @@
 //! A request copied from a browser's developer tools ("Copy as cURL")
 //! runs with `curl` replaced by `ssetap`: `--data-raw` (an `@` is text),
 //! `--compressed`, `--data-binary` and curl's `--json` are taken as curl
-//! takes them, and `-b`, which is ssetap's Kafka brokers, says where a
-//! cookie goes instead.
+//! takes them; `-b`, which is ssetap's Kafka brokers, says where a
+//! cookie goes instead, and a coding only the browser's Accept-Encoding
+//! offered (br, zstd) is named with the fix.
 
 mod common;
 
@@ -152,4 +153,40 @@ fn one_body_flag_and_a_cookie_in_b_are_usage_errors() {
         out.stderr
     );
     assert!(!out.stderr.contains("SeCrEt42"), "{}", out.stderr);
+}
+
+#[test]
+fn a_coding_the_browsers_accept_encoding_offered_is_named_with_the_fix() {
+    let br = || {
+        Reply::head(
+            200,
+            &[
+                ("Content-Type", "text/event-stream"),
+                ("Content-Encoding", "br"),
+            ],
+        )
+        .body([0x8b, 0x02, 0x80])
+    };
+    let server = Server::script(vec![br(), br()]);
+    let out = run(&[
+        &server.url(),
+        "-H",
+        "Accept-Encoding: gzip, deflate, br, zstd",
+        "--compressed",
+    ]);
+    out.assert_code(1);
+    assert!(
+        out.stderr.contains("unsupported Content-Encoding 'br' (ssetap decodes gzip); the request's Accept-Encoding (gzip, deflate, br, zstd, from -H) offered it: leave that header out"),
+        "{}",
+        out.stderr
+    );
+    // Without the header, the server alone is to blame: no advice.
+    let out = run(&[&server.url()]);
+    out.assert_code(1);
+    assert!(
+        out.stderr.contains("'br' (ssetap decodes gzip)"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("from -H"), "{}", out.stderr);
 }

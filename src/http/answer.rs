@@ -49,8 +49,9 @@ fn content_coding(value: &str) -> String {
     }
 }
 
-/// Classify a response; for a stream, set up the body reader.
-pub fn answer(resp: Response<Body>, any_content_type: bool) -> Answer {
+/// Classify a response; for a stream, set up the body reader. `offered`
+/// is the request's Accept-Encoding, if it had one.
+pub fn answer(resp: Response<Body>, any_content_type: bool, offered: Option<&str>) -> Answer {
     let status = resp.status().as_u16();
     let reason = resp.status().canonical_reason().unwrap_or("");
     // A header's values as text (bytes that are not UTF-8 shown as U+FFFD
@@ -86,9 +87,19 @@ pub fn answer(resp: Response<Body>, any_content_type: bool) -> Answer {
                     info: "200, gzip".into(),
                     warning,
                 },
-                other => Answer::Fatal(format!(
-                    "HTTP 200 with an unsupported Content-Encoding '{other}' (ssetap decodes gzip)"
-                )),
+                other => {
+                    // A browser's "Copy as cURL" offers br and zstd.
+                    let asked = match offered {
+                        Some(v) if content_coding(v) != "gzip" => format!(
+                            "; the request's Accept-Encoding ({v}, from -H) offered it: \
+                             leave that header out, ssetap asks for gzip itself"
+                        ),
+                        _ => String::new(),
+                    };
+                    Answer::Fatal(format!(
+                        "HTTP 200 with an unsupported Content-Encoding '{other}' (ssetap decodes gzip){asked}"
+                    ))
+                }
             }
         }
         200 => {

@@ -153,7 +153,11 @@ impl Run<'_> {
         // Body reads from here on tick: an error body is read for at most
         // a few seconds, and a stream's quiet reads wake the main loop.
         http.start_ticking();
-        match http::answer(sent.response, self.cfg.request.any_content_type) {
+        let offered = self.cfg.request.headers.iter().find_map(|(n, v)| {
+            n.eq_ignore_ascii_case("accept-encoding")
+                .then_some(v.as_str())
+        });
+        match http::answer(sent.response, self.cfg.request.any_content_type, offered) {
             Answer::Stream {
                 mut body,
                 info,
