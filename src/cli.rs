@@ -70,7 +70,10 @@ pub enum ColorArg {
     name = "ssetap",
     version,
     group(ArgGroup::new("body").multiple(false)),
-    group(ArgGroup::new("kafka").multiple(true).args(["brokers", "topic", "kafka_config", "kafka_properties"])),
+    // Any of these sends records to a sink other than stdout; a new sink's
+    // flag joins the list, and the flags that only apply to stdout
+    // conflict with the group.
+    group(ArgGroup::new("sink").multiple(true).args(["brokers", "topic", "kafka_config", "kafka_properties"])),
     after_help = format!("{EXAMPLES}\n\n{EXIT_STATUS}"),
     max_term_width = 100,
     // `--retry -1` is a bad value, said by the value's parser, not an
@@ -287,13 +290,13 @@ pub struct Cli {
         value_enum,
         value_name = "WHEN",
         default_value = "auto",
-        conflicts_with = "kafka",
+        conflicts_with = "sink",
         help_heading = "Output"
     )]
     pub color: ColorArg,
 
     /// Also output comment lines (json: {"comment":…}); stdout only.
-    #[arg(long, conflicts_with = "kafka", help_heading = "Output")]
+    #[arg(long, conflicts_with = "sink", help_heading = "Output")]
     pub comments: bool,
 
     /// Only events of this type (repeatable or comma-separated; the default

@@ -119,13 +119,6 @@ impl Config {
             Ok(p) => p.user,
             Err(_) => None,
         };
-        if let Some(flag) = auth::token_flag(&cli.auth)
-            && url_user.is_some()
-        {
-            return Err(bad(format!(
-                "credentials in the URL and {flag} would send two Authorization headers; use one"
-            )));
-        }
         let mut warnings = Vec::new();
         let request = build_request(&cli, &input, url_user, env, &mut secrets, &mut warnings)?;
 
@@ -139,23 +132,28 @@ impl Config {
             }
             _ => Resend::Always,
         };
-        let kafka = kafka_sink::build(
+        // The one place the flags choose the sink; every rule below that
+        // depends on it asks `output`.
+        let output = match kafka_sink::build(
             &cli.kafka,
             cli.state_topic.as_deref(),
             &mut secrets,
             &mut warnings,
-        )?;
-        let format = match cli.format {
-            Some(FormatArg::Json) => Format::Json,
-            Some(FormatArg::Data) => Format::Data,
-            Some(FormatArg::Sse) => Format::Sse,
-            None if kafka.is_some() => Format::Data,
-            None => Format::Json,
+        )? {
+            Some(k) => Output::Kafka(k),
+            None => Output::Stdout,
+        };
+        let format = match (cli.format, &output) {
+            (Some(FormatArg::Json), _) => Format::Json,
+            (Some(FormatArg::Data), _) => Format::Data,
+            (Some(FormatArg::Sse), _) => Format::Sse,
+            (None, Output::Stdout) => Format::Json,
+            (None, Output::Kafka(_)) => Format::Data,
         };
         let jq = build_jq(&cli, format)?;
-        if cli.join_output && kafka.is_some() {
+        if cli.join_output && !output.is_stdout() {
             return Err(bad(
-                "-j/--join-output only applies to stdout (a Kafka record has no newline to leave out)",
+                "-j/--join-output only applies to stdout (a record has no newline to leave out)",
             ));
         }
         if cli.join_output && format == Format::Sse {
@@ -182,7 +180,7 @@ impl Config {
         }
         let no_color = (env.var)("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = format == Format::Json
-            && kafka.is_none()
+            && output.is_stdout()
             && jq.is_none()
             && match cli.color {
                 ColorArg::Always => true,
@@ -231,7 +229,7 @@ impl Config {
             return Err(bad(format!("{flag} @- and the input - both want stdin")));
         }
 
-        let state = state_store(&cli, &input, kafka.as_ref());
+        let state = state_store(&cli, &input, &output);
         Ok(Config {
             input,
             request: Request {
@@ -262,7 +260,7 @@ impl Config {
             max_event_size: cli.max_event_size,
             last_event_id: cli.last_event_id,
             state,
-            output: kafka.map_or(Output::Stdout, Output::Kafka),
+            output,
             jq,
             join_output: cli.join_output,
             until,
@@ -420,11 +418,13 @@ fn body_flag(cli: &Cli) -> Option<(&'static str, &str, bool)> {
 
 /// `--state-file`, or `--state-topic` with its key (clap keeps them apart;
 /// `kafka_sink::build` refuses the topic without the Kafka sink).
-fn state_store(cli: &Cli, input: &Input, kafka: Option<&kafka::Options>) -> Option<StateStore> {
+fn state_store(cli: &Cli, input: &Input, output: &Output) -> Option<StateStore> {
     if let Some(path) = &cli.state_file {
         return Some(StateStore::File(path.clone()));
     }
-    let (topic, k) = (cli.state_topic.as_ref()?, kafka?);
+    let (topic, Output::Kafka(k)) = (cli.state_topic.as_ref()?, output) else {
+        return None;
+    };
     let url = match input {
         Input::Url(u) => crate::redact::redact_url(u),
         Input::File(p) => p.display().to_string(),

@@ -36,7 +36,10 @@ pub enum Output {
 impl Output {
     /// Records go to stdout (which then carries data, not just a status line).
     pub fn is_stdout(&self) -> bool {
-        matches!(self, Output::Stdout)
+        match self {
+            Output::Stdout => true,
+            Output::Kafka(_) => false,
+        }
     }
 
     /// The longest this sink may hold the main loop and still be working:
@@ -86,13 +89,19 @@ impl Sink {
     /// from the read buffer)?
     #[inline]
     pub fn takes_verbatim(&self) -> bool {
-        matches!(self, Sink::Stdout(_))
+        match self {
+            Sink::Stdout(_) => true,
+            Sink::Kafka(_) => false,
+        }
     }
 
     /// Does this sink use each record's receive time (Kafka: the record's
     /// timestamp), so that it must be taken even without `--timestamp`?
     pub fn wants_time(&self) -> bool {
-        matches!(self, Sink::Kafka(_))
+        match self {
+            Sink::Stdout(_) => false,
+            Sink::Kafka(_) => true,
+        }
     }
 
     /// The JSON pointer this sink keys records by (`--key /ptr`), which
@@ -118,8 +127,8 @@ impl Sink {
     /// `--dead-letter-topic`); None: such events are skipped.
     pub fn rejects_to(&self) -> Option<&'static str> {
         match self {
-            Sink::Kafka(k) if k.has_dead_letters() => Some("--dead-letter-topic"),
-            _ => None,
+            Sink::Kafka(k) => k.has_dead_letters().then_some("--dead-letter-topic"),
+            Sink::Stdout(_) => None,
         }
     }
 

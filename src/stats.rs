@@ -31,6 +31,9 @@ pub struct Stats {
 /// The counts of a sink that waits for acknowledgements (`Sink::acks`).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Acks {
+    /// The sink's name as its users call it (`Kafka`): in `/healthz`'s
+    /// words, and lower-cased in the metric names (`ssetap_kafka_…`).
+    pub sink: &'static str,
     pub delivered: u64,
     pub failed: u64,
     pub in_flight: u64,

@@ -1,6 +1,6 @@
 //! cli::kafka: the flags of the Kafka sink, flattened into `Cli` under the
-//! "Kafka" heading (their group, `kafka`, is declared on `Cli`: any of
-//! `-b`, `-t`, `-F`, `--kafka-property` chooses the sink).
+//! "Kafka" heading (the group `sink`, declared on `Cli`, holds
+//! `-b`, `-t`, `-F`, `--kafka-property`: any of them chooses the sink).
 
 use crate::sink::kafka::KeySpec;
 use crate::values;

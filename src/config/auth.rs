@@ -14,22 +14,9 @@ use crate::http::Auth;
 use crate::http::auth::OAuth2Client;
 use anyhow::{Context, Result};
 
-/// The flag that gives a token, if any (for the conflict with URL
-/// credentials, which clap cannot see).
-pub fn token_flag(cli: &AuthArgs) -> Option<&'static str> {
-    if cli.bearer.is_some() {
-        Some("--bearer")
-    } else if cli.bearer_command.is_some() {
-        Some("--bearer-command")
-    } else if cli.oauth2_token_url.is_some() {
-        Some("--oauth2-token-url")
-    } else {
-        None
-    }
-}
-
-/// The one way this run authenticates (clap keeps the flags apart); every
-/// secret known now joins `secrets`.
+/// The one way this run authenticates; every secret known now joins
+/// `secrets`. `user` is `-u`'s, or else the URL's: clap keeps `-u` and the
+/// token flags apart, but cannot see the URL.
 pub fn build(
     cli: &AuthArgs,
     user: Option<(String, Option<String>)>,
@@ -37,14 +24,33 @@ pub fn build(
     secrets: &mut Vec<String>,
     warnings: &mut Vec<String>,
 ) -> Result<Auth> {
+    let token = token(cli, env, secrets, warnings)?;
+    if let Some((flag, _)) = &token
+        && user.is_some()
+    {
+        return Err(bad(format!(
+            "credentials in the URL and {flag} would send two Authorization headers; use one"
+        )));
+    }
     if let Some(pair) = basic(user, cli.user.is_some(), env, secrets)? {
         return Ok(Auth::Basic(pair));
     }
+    Ok(token.map_or(Auth::None, |(_, auth)| auth))
+}
+
+/// A method that sends a token, with the flag that chose it. A new method
+/// is one more flag here.
+fn token(
+    cli: &AuthArgs,
+    env: &Env,
+    secrets: &mut Vec<String>,
+    warnings: &mut Vec<String>,
+) -> Result<Option<(&'static str, Auth)>> {
     if let Some(token) = &cli.bearer {
         crate::http::auth::token::check(token)
             .map_err(|why| bad(format!("--bearer: an unusable token ({why})")))?;
         secrets.push(token.clone());
-        return Ok(Auth::Bearer(token.clone()));
+        return Ok(Some(("--bearer", Auth::Bearer(token.clone()))));
     }
     if let Some(command) = &cli.bearer_command {
         if command.trim().is_empty() {
@@ -56,12 +62,14 @@ pub fn build(
         {
             return Err(bad("--bearer-refresh: must be at least 1s"));
         }
-        return Ok(Auth::bearer_command(command.clone(), cli.bearer_refresh));
+        let auth = Auth::bearer_command(command.clone(), cli.bearer_refresh);
+        return Ok(Some(("--bearer-command", auth)));
     }
     if let Some(url) = &cli.oauth2_token_url {
-        return oauth2(cli, url, env, secrets, warnings).map(Auth::oauth2);
+        let client = oauth2(cli, url, env, secrets, warnings)?;
+        return Ok(Some(("--oauth2-token-url", Auth::oauth2(client))));
     }
-    Ok(Auth::None)
+    Ok(None)
 }
 
 /// `-H Authorization…` was given too: it wins over `-u` and `--bearer` (as
@@ -72,7 +80,7 @@ pub fn replaced_by_header(auth: Auth) -> Result<Auth> {
             "-H Authorization and {} both set the Authorization header; use one",
             auth.name()
         ))),
-        _ => Ok(Auth::None),
+        Auth::None | Auth::Basic(_) | Auth::Bearer(_) => Ok(Auth::None),
     }
 }
 
@@ -174,3 +182,6 @@ fn basic(
 }
 
 pub use crate::http::auth::base64_encode;
+
+#[cfg(test)]
+mod tests;

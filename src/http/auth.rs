@@ -123,7 +123,7 @@ impl Auth {
         match self {
             Auth::Command(c) => c.retry_now = true,
             Auth::OAuth2(c) => c.retry_now = true,
-            _ => {}
+            Auth::None | Auth::Basic(_) | Auth::Bearer(_) => {}
         }
     }
 }

@@ -162,7 +162,8 @@ pub fn health(s: &Snapshot, tolerance: Tolerance, now: Instant) -> (u16, String)
         return (
             503,
             format!(
-                "down: Kafka has acknowledged nothing for {:.1}s ({} records waiting)",
+                "down: {} has acknowledged nothing for {:.1}s ({} records waiting)",
+                k.sink,
                 now.saturating_duration_since(since).as_secs_f64(),
                 k.in_flight
             ),
@@ -244,14 +245,15 @@ pub fn render(s: &Snapshot) -> String {
         st.reconnects,
     );
     if let Some(k) = st.acks {
+        let id = k.sink.to_ascii_lowercase();
         counter(
-            "ssetap_kafka_delivered_total",
-            "Records acknowledged by Kafka.",
+            &format!("ssetap_{id}_delivered_total"),
+            &format!("Records acknowledged by {}.", k.sink),
             k.delivered,
         );
         counter(
-            "ssetap_kafka_failed_total",
-            "Records Kafka failed to deliver.",
+            &format!("ssetap_{id}_failed_total"),
+            &format!("Records {} failed to deliver.", k.sink),
             k.failed,
         );
         if let Some(d) = k.dead_lettered {
@@ -275,8 +277,8 @@ pub fn render(s: &Snapshot) -> String {
     );
     if let Some(k) = st.acks {
         gauge(
-            "ssetap_kafka_in_flight",
-            "Records sent to Kafka, not yet acknowledged.",
+            &format!("ssetap_{}_in_flight", k.sink.to_ascii_lowercase()),
+            &format!("Records sent to {}, not yet acknowledged.", k.sink),
             k.in_flight.to_string(),
         );
     }
@@ -337,6 +339,7 @@ mod tests {
     fn kafka_figures_appear_with_the_kafka_sink() {
         let mut s = snap();
         s.stats.acks = Some(crate::stats::Acks {
+            sink: "Kafka",
             delivered: 7,
             failed: 1,
             in_flight: 2,
@@ -383,6 +386,7 @@ mod tests {
         s.connected = true;
         let t0 = s.moved;
         s.stats.acks = Some(crate::stats::Acks {
+            sink: "Kafka",
             in_flight: 7,
             unacked_since: Some(t0),
             ..Default::default()

@@ -398,6 +398,7 @@ impl KafkaSink {
 
     pub fn counts(&self) -> Acks {
         Acks {
+            sink: "Kafka",
             delivered: self.deliveries.delivered,
             failed: self.deliveries.failed,
             in_flight: self.deliveries.window.waiting(),
