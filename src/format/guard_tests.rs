@@ -13,6 +13,7 @@
 //! AVX-512).
 
 use super::json::{self, PATH, Path};
+use std::mem::ManuallyDrop;
 use std::ops::ControlFlow::Continue;
 
 /// A mapping of `PAGES` readable pages between two inaccessible ones.
@@ -63,6 +64,31 @@ impl Fence {
             std::slice::from_raw_parts(p, b.len())
         }
     }
+}
+
+impl Fence {
+    /// An empty vector whose `cap` bytes of capacity end at the upper
+    /// guard page: a store past its capacity is a SIGSEGV. Its memory is
+    /// the fence's, not the allocator's, so it must never grow or be
+    /// dropped: `cap` is what the code under test reserves (so `reserve`
+    /// finds room), and `ManuallyDrop` keeps it from being freed.
+    fn out(&mut self, cap: usize) -> ManuallyDrop<Vec<u8>> {
+        assert!(cap <= PAGES * PAGE);
+        // SAFETY: `cap` bytes before the upper guard page, in the
+        // readable pages; the vector is empty, never grown (checked by
+        // `unmoved`) and never dropped.
+        unsafe {
+            let p = self.base.add((PAGES + 1) * PAGE - cap);
+            ManuallyDrop::new(Vec::from_raw_parts(p, 0, cap))
+        }
+    }
+}
+
+/// The vector `out` made is where it was: it was not grown.
+fn unmoved(v: &[u8], cap: usize, fence: &Fence) {
+    // SAFETY: the same address `out` computed.
+    let p = unsafe { fence.base.add((PAGES + 1) * PAGE - cap) };
+    assert_eq!(v.as_ptr(), p.cast_const(), "the vector grew");
 }
 
 impl Drop for Fence {
@@ -281,6 +307,53 @@ fn every_route_reads_only_its_input_at_every_length() {
     // Texts that are JSON are read to their end (a refused one may not
     // be): at most lengths two kinds are, at each fence.
     assert!(ACCEPTED.get() > 2 * 2 * 250, "{}", ACCEPTED.get());
+}
+
+/// The escapers and the copying validator store only within the room
+/// they reserve: their output vector's capacity ends at a guard page.
+fn stores_within_reserve(out: &mut Fence, b: &[u8]) {
+    let n = b.len();
+    let mut want = Vec::new();
+    super::escape::tests::portable(&mut want, b);
+    for (name, escape) in super::escape::tests::escapers() {
+        // What each reserves: six bytes a byte, and its slack.
+        let slack = match name {
+            "avx2" => 64,
+            "avx512" => 128,
+            _ if n < 32 => 64,
+            _ => 128,
+        };
+        let cap = 6 * n + slack;
+        let mut v = out.out(cap);
+        // SAFETY: `escapers` lists only what this CPU can run.
+        unsafe { escape(&mut v, b) };
+        unmoved(&v, cap, out);
+        assert_eq!(&v[..], &want[..], "{name}");
+    }
+    for path in [Path::Best, Path::NoShape, Path::Avx2] {
+        PATH.set(path);
+        let cap = n + 64;
+        let mut v = out.out(cap);
+        let got = json::validate_text_into(b, &mut v);
+        unmoved(&v, cap, out);
+        let mut v = out.out(cap);
+        super::copy_if_as_jq_writes_it(b, &mut v);
+        unmoved(&v, cap, out);
+        PATH.set(Path::Best);
+        let _ = got;
+    }
+}
+
+#[test]
+fn stores_stay_within_the_room_reserved() {
+    let mut fence = Fence::new();
+    let mut out = Fence::new();
+    let mut rng = fastrand::Rng::with_seed(20);
+    for len in 0..=300 {
+        for b in inputs(len, &mut rng) {
+            fenced(&mut fence, &b, &mut |b| stores_within_reserve(&mut out, b));
+        }
+    }
 }
 
 #[test]
