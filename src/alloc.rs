@@ -204,7 +204,11 @@ mod tests {
                     let q = Alloc.realloc(*p, *layout, size);
                     assert!(!q.is_null());
                     assert_eq!(q as usize % layout.align(), 0, "realloc across the switch");
-                    assert!(std::slice::from_raw_parts(q, fill).iter().all(|&c| c == k as u8));
+                    assert!(
+                        std::slice::from_raw_parts(q, fill)
+                            .iter()
+                            .all(|&c| c == k as u8)
+                    );
                     *p = q;
                     *layout = Layout::from_size_align(size, layout.align()).unwrap();
                 }

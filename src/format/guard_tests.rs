@@ -13,8 +13,10 @@
 //! AVX-512).
 
 use super::json::{self, PATH, Path};
+use super::{Format, FormatOptions, Formatter};
 use std::mem::ManuallyDrop;
 use std::ops::ControlFlow::Continue;
+use std::time::SystemTime;
 
 /// A mapping of `PAGES` readable pages between two inaccessible ones.
 struct Fence {
@@ -135,7 +137,16 @@ fn string_of(len: usize, rng: &mut fastrand::Rng) -> Vec<u8> {
     };
     let mut t = open.to_vec();
     let body = len.saturating_sub(open.len() + close.len());
-    let pieces: [&[u8]; 8] = [b"x", b"\\n", b"\\\"", b"\\u00e9", "é".as_bytes(), b" ", b"1", b"\\\\"];
+    let pieces: [&[u8]; 8] = [
+        b"x",
+        b"\\n",
+        b"\\\"",
+        b"\\u00e9",
+        "é".as_bytes(),
+        b" ",
+        b"1",
+        b"\\\\",
+    ];
     while t.len() < open.len() + body {
         let p = pieces[rng.usize(..pieces.len())];
         match t.len() + p.len() <= open.len() + body {
@@ -233,7 +244,10 @@ fn every_route(b: &[u8]) {
             None => assert_eq!(out, b"x", "{path:?}"),
         }
         if text.is_none() {
-            assert!(matches!(canon, super::Canonical::NotJson | super::Canonical::Unknown));
+            assert!(matches!(
+                canon,
+                super::Canonical::NotJson | super::Canonical::Unknown
+            ));
         }
     }
     assert_eq!(super::is_utf8(b), std::str::from_utf8(b).is_ok(), "{b:?}");
@@ -241,14 +255,30 @@ fn every_route(b: &[u8]) {
     super::push_text(&mut lossy, b);
     assert_eq!(lossy, String::from_utf8_lossy(b).as_bytes());
     super::push_json_text(&mut Vec::new(), b);
+    // Every output format of an event with this data.
+    let ev = crate::sse::ev(b"e", b"1", b);
+    for format in [Format::Json, Format::Data, Format::Sse] {
+        for (json_data, color) in [(false, false), (true, false), (true, true)] {
+            let opts = FormatOptions {
+                format,
+                json_data,
+                timestamp: true,
+                color,
+            };
+            let mut out = Vec::new();
+            Formatter::new(opts).event(&ev, SystemTime::UNIX_EPOCH, &mut out);
+        }
+    }
 }
 
 thread_local! {
     static ACCEPTED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
-/// The `--jq` walk over `b` itself (not a padded copy), when it is JSON.
-fn walk(b: &'static [u8]) {
+/// The `--jq` walk over `b` itself (not a padded copy), when it is JSON,
+/// and a program's input built from an event with this data.
+fn walk(b: &'static [u8], program: &mut crate::jq::Program) {
+    drop(program.input(&crate::sse::ev(b"", b"", b), None));
     if super::json_span(b).is_none() {
         return;
     }
@@ -261,46 +291,40 @@ fn walk(b: &'static [u8]) {
 
 /// The SSE parser over `b` as one chunk, and cut in two at every third
 /// place, each part fenced on its own; the items must not depend on the cut.
-fn parse(fence: &mut Fence, b: &[u8]) {
-    let run = |chunks: &mut dyn FnMut(&mut dyn FnMut(&[u8])), out: &mut Vec<u8>| {
-        let mut p = crate::sse::Parser::new(1 << 10);
-        chunks(&mut |c| {
-            let _ = p.feed(c, |item| {
-                out.extend_from_slice(format!("{item:?}|").as_bytes());
-                Continue(())
-            });
-        });
-    };
-    let mut want = Vec::new();
-    run(&mut |feed| feed(b), &mut want);
+fn parse(fence: &mut Fence, second: &mut Fence, b: &[u8]) {
+    let want = items(&[b]);
     for end in [true, false] {
-        let mut got = Vec::new();
-        run(&mut |feed| feed(fence.place(b, end)), &mut got);
-        assert_eq!(got, want, "{b:?}");
+        assert_eq!(items(&[fence.place(b, end)]), want, "{b:?}");
     }
     for cut in (0..=b.len()).step_by(3) {
-        let mut got = Vec::new();
-        let mut second = Fence::new();
-        run(
-            &mut |feed| {
-                feed(fence.place(&b[..cut], true));
-                feed(second.place(&b[cut..], true));
-            },
-            &mut got,
-        );
-        assert_eq!(got, want, "cut at {cut}: {b:?}");
+        let chunks = [fence.place(&b[..cut], true), second.place(&b[cut..], true)];
+        assert_eq!(items(&chunks), want, "cut at {cut}: {b:?}");
     }
+}
+
+/// What the parser makes of `chunks`, fed in turn, written out.
+fn items(chunks: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut p = crate::sse::Parser::new(1 << 10);
+    for c in chunks {
+        let _ = p.feed(c, |item| {
+            out.extend_from_slice(format!("{item:?}|").as_bytes());
+            Continue(())
+        });
+    }
+    out
 }
 
 #[test]
 fn every_route_reads_only_its_input_at_every_length() {
     let mut fence = Fence::new();
     let mut rng = fastrand::Rng::with_seed(17);
+    let mut program = crate::jq::Program::compile(".").expect("a program");
     for len in 0..=300 {
         for b in inputs(len, &mut rng) {
             fenced(&mut fence, &b, &mut every_route);
             for end in [true, false] {
-                walk(fence.place(&b, end));
+                walk(fence.place(&b, end), &mut program);
             }
         }
     }
@@ -358,11 +382,11 @@ fn stores_stay_within_the_room_reserved() {
 
 #[test]
 fn the_parser_reads_only_its_chunks_at_every_length() {
-    let mut fence = Fence::new();
+    let (mut fence, mut second) = (Fence::new(), Fence::new());
     let mut rng = fastrand::Rng::with_seed(18);
     for len in 0..=300 {
         let b = sse_of(len, &mut rng);
-        parse(&mut fence, &b);
+        parse(&mut fence, &mut second, &b);
     }
 }
 
@@ -374,7 +398,10 @@ fn long_texts_at_the_fence() {
     let mut rng = fastrand::Rng::with_seed(19);
     for len in [1000, 4095, 4096, 4097, 5000, 8000, PAGES * PAGE] {
         let long = "y".repeat(len);
-        let mut texts = vec![format!(r#"{{"s":"{long}"}}"#).into_bytes(), long.into_bytes()];
+        let mut texts = vec![
+            format!(r#"{{"s":"{long}"}}"#).into_bytes(),
+            long.into_bytes(),
+        ];
         // Events in an array, about `len` bytes.
         let mut events = b"[".to_vec();
         while events.len() < len {
@@ -388,7 +415,11 @@ fn long_texts_at_the_fence() {
         texts.push(array_of(len, &mut rng));
         for mut t in texts {
             t.truncate(PAGES * PAGE);
-            for n in [t.len(), t.len().saturating_sub(1), t.len().saturating_sub(63)] {
+            for n in [
+                t.len(),
+                t.len().saturating_sub(1),
+                t.len().saturating_sub(63),
+            ] {
                 fenced(&mut fence, &t[..n], &mut every_route);
             }
         }
