@@ -30,15 +30,11 @@ static FAST: AtomicBool = AtomicBool::new(false);
 /// last (0 and 0 when there is none).
 static ARENA: (AtomicUsize, AtomicUsize) = (AtomicUsize::new(0), AtomicUsize::new(0));
 
+// SAFETY: mimalloc's `mi_arena_area` (mimalloc.h), which libmimalloc-sys
+// does not bind: its arena id is the crate's `mi_arena_id_t`, so that it
+// follows the mimalloc version built (a pointer in v3, an int in v2).
 unsafe extern "C" {
-    fn mi_reserve_os_memory_ex(
-        size: usize,
-        commit: bool,
-        allow_large: bool,
-        exclusive: bool,
-        arena_id: *mut *mut c_void,
-    ) -> std::ffi::c_int;
-    fn mi_arena_area(arena_id: *mut c_void, size: *mut usize) -> *mut c_void;
+    fn mi_arena_area(arena_id: mi::mi_arena_id_t, size: *mut usize) -> *mut c_void;
 }
 
 /// From now on, new blocks come from mimalloc.
@@ -52,7 +48,7 @@ pub(crate) fn for_jq() {
     // size into the places given. Address space only, nothing committed;
     // no large pages, shared with every heap.
     let start = unsafe {
-        match mi_reserve_os_memory_ex(1 << 30, false, false, false, &mut id) {
+        match mi::mi_reserve_os_memory_ex(1 << 30, false, false, false, &mut id) {
             0 => mi_arena_area(id, &mut size),
             _ => std::ptr::null_mut(),
         }
