@@ -30,15 +30,11 @@ static FAST: AtomicBool = AtomicBool::new(false);
 /// last (0 and 0 when there is none).
 static ARENA: (AtomicUsize, AtomicUsize) = (AtomicUsize::new(0), AtomicUsize::new(0));
 
+// SAFETY: mimalloc's `mi_arena_area` (mimalloc.h), which libmimalloc-sys
+// does not bind: its arena id is the crate's `mi_arena_id_t`, so that it
+// follows the mimalloc version built (a pointer in v3, an int in v2).
 unsafe extern "C" {
-    fn mi_reserve_os_memory_ex(
-        size: usize,
-        commit: bool,
-        allow_large: bool,
-        exclusive: bool,
-        arena_id: *mut *mut c_void,
-    ) -> std::ffi::c_int;
-    fn mi_arena_area(arena_id: *mut c_void, size: *mut usize) -> *mut c_void;
+    fn mi_arena_area(arena_id: mi::mi_arena_id_t, size: *mut usize) -> *mut c_void;
 }
 
 /// From now on, new blocks come from mimalloc.
@@ -52,7 +48,7 @@ pub(crate) fn for_jq() {
     // size into the places given. Address space only, nothing committed;
     // no large pages, shared with every heap.
     let start = unsafe {
-        match mi_reserve_os_memory_ex(1 << 30, false, false, false, &mut id) {
+        match mi::mi_reserve_os_memory_ex(1 << 30, false, false, false, &mut id) {
             0 => mi_arena_area(id, &mut size),
             _ => std::ptr::null_mut(),
         }
@@ -170,7 +166,7 @@ mod tests {
         // ours directly, so both sides of the switch are exercised, odd
         // sizes under 64 bytes (mimalloc's word-stepped classes) above all.
         let mut live = Vec::new();
-        let mut check = |at: &str| {
+        let check = |at: &str, live: &mut Vec<(*mut u8, Layout)>| {
             for size in 1..=200usize {
                 for align in [1usize, 2, 4, 8, 16, 32, 64] {
                     let layout = Layout::from_size_align(size, align).unwrap();
@@ -187,9 +183,33 @@ mod tests {
                 }
             }
         };
-        check("before");
+        check("before", &mut live);
+        let before = live.len();
         for_jq();
-        check("after");
+        check("after", &mut live);
+        // Blocks made before the switch, resized after it (grown past any
+        // size class, and shrunk): they stay the system's, with their
+        // bytes and alignment.
+        for (k, (p, layout)) in live.iter_mut().enumerate().take(before) {
+            for size in [layout.size() * 5 + 4096, layout.size() / 2 + 1] {
+                // SAFETY: `p` is a live block of `layout`; the writes and
+                // reads are within its first `layout.size()` bytes.
+                unsafe {
+                    let fill = layout.size().min(size);
+                    std::ptr::write_bytes(*p, k as u8, fill);
+                    let q = Alloc.realloc(*p, *layout, size);
+                    assert!(!q.is_null());
+                    assert_eq!(q as usize % layout.align(), 0, "realloc across the switch");
+                    assert!(
+                        std::slice::from_raw_parts(q, fill)
+                            .iter()
+                            .all(|&c| c == k as u8)
+                    );
+                    *p = q;
+                    *layout = Layout::from_size_align(size, layout.align()).unwrap();
+                }
+            }
+        }
         for (p, layout) in live {
             // SAFETY: each block is live, of this layout; blocks made
             // before the switch go back to the system's allocator.

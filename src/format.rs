@@ -22,6 +22,8 @@ pub(crate) use json::canon::{Canonical, Keys, copy_if_as_jq_writes_it, jq_escape
 pub(crate) use color::Kind;
 pub(crate) use json::{Emit, scan as scan_json};
 #[cfg(test)]
+mod guard_tests;
+#[cfg(test)]
 mod proptests;
 #[cfg(test)]
 mod tests;

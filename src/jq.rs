@@ -30,6 +30,8 @@ mod libm;
 mod need;
 mod paths;
 mod pick;
+#[cfg(test)]
+pub(crate) use {need::Need as PickNeed, pick::Pick};
 mod raw;
 mod rewrite;
 mod strftime;

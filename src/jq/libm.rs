@@ -42,7 +42,9 @@ mod linux {
         safe fn expm1(x: f64) -> f64;
         safe fn j0(x: f64) -> f64;
         safe fn j1(x: f64) -> f64;
-        safe fn lgamma(x: f64) -> f64;
+        // Not `lgamma`, which also sets the global `signgam` (a data race
+        // should two threads call it): the sign goes where it is told.
+        fn lgamma_r(x: f64, sign: *mut c_int) -> f64;
         safe fn log(x: f64) -> f64;
         safe fn log10(x: f64) -> f64;
         safe fn log1p(x: f64) -> f64;
@@ -59,6 +61,13 @@ mod linux {
         safe fn pow(x: f64, y: f64) -> f64;
         safe fn jn(n: c_int, x: f64) -> f64;
         safe fn yn(n: c_int, x: f64) -> f64;
+    }
+
+    /// glibc's `lgamma`, without its write to the global `signgam`.
+    fn lgamma(x: f64) -> f64 {
+        let mut sign: c_int = 0;
+        // SAFETY: `sign` is a live c_int, which lgamma_r writes.
+        unsafe { lgamma_r(x, &mut sign) }
     }
 
     type Error = jaq_core::Error<Val>;
@@ -151,5 +160,25 @@ mod linux {
             if_f!(jn),
             if_f!(yn),
         ])
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn lgamma_is_glibcs_from_any_thread() {
+            // ln Γ(1/2) = ln √π, ln |Γ(-1/2)| = ln 2√π; Γ(1) = Γ(2) = 1.
+            let half = std::f64::consts::PI.sqrt().ln();
+            let each = || {
+                for _ in 0..1000 {
+                    assert!((super::lgamma(0.5) - half).abs() < 1e-15);
+                    assert!((super::lgamma(-0.5) - (half + 2f64.ln())).abs() < 1e-15);
+                    assert_eq!((super::lgamma(1.0), super::lgamma(2.0)), (0.0, 0.0));
+                }
+            };
+            std::thread::scope(|s| {
+                s.spawn(each);
+                each();
+            });
+        }
     }
 }

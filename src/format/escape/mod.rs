@@ -11,7 +11,7 @@ mod avx2;
 mod avx512;
 pub(super) mod scalar;
 #[cfg(all(test, target_arch = "x86_64"))]
-mod tests;
+pub(super) mod tests;
 
 /// Appends `b` with JSON escaping (bytes from 0x80 go out as they are):
 /// with AVX-512 64 bytes at a time (`avx512`), with AVX2 32 bytes at a
@@ -27,7 +27,7 @@ pub(super) fn push_escaped(out: &mut Vec<u8>, b: &[u8]) -> bool {
 }
 
 /// An escaping function; unsafe to call unless the CPU can run it.
-type Escaper = unsafe fn(&mut Vec<u8>, &[u8]) -> bool;
+pub(super) type Escaper = unsafe fn(&mut Vec<u8>, &[u8]) -> bool;
 
 fn choose_escaper() -> Escaper {
     #[cfg(target_arch = "x86_64")]

@@ -6,8 +6,13 @@
 use super::scalar::push_escaped_swar;
 use super::{avx2, avx512};
 
+/// The portable escaper, for tests outside this module.
+pub(in crate::format) fn portable(out: &mut Vec<u8>, b: &[u8]) {
+    push_escaped_swar(out, b);
+}
+
 /// The vector escapers this CPU can run, by name.
-fn escapers() -> Vec<(&'static str, super::Escaper)> {
+pub(in crate::format) fn escapers() -> Vec<(&'static str, super::Escaper)> {
     let mut all: Vec<(&'static str, super::Escaper)> = Vec::new();
     if avx2::available() {
         all.push(("avx2", avx2::push_escaped));

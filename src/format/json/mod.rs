@@ -150,6 +150,21 @@ pub(super) enum Path {
     Avx2,
 }
 
+/// [`validate_text`]'s validator by each route this CPU has (AVX2, and
+/// AVX-512BW where it has that), without the short-text cut-off: for the
+/// guard-page tests (`format::guard_tests`).
+#[cfg(all(test, target_arch = "x86_64"))]
+pub(super) fn validate_each(b: &[u8]) -> Vec<(&'static str, Option<(Scan, bool)>)> {
+    let mut all = Vec::new();
+    if let Some(simd) = simd::Simd::detect() {
+        all.push(("avx2", simd::validate(simd, b)));
+    }
+    if let Some(simd) = simd::avx512::Simd512::detect() {
+        all.push(("avx512", simd::avx512::validate(simd, b)));
+    }
+    all
+}
+
 #[cfg(test)]
 thread_local! {
     pub(super) static PATH: std::cell::Cell<Path> = const { std::cell::Cell::new(Path::Best) };
