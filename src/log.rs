@@ -22,7 +22,7 @@
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::time::SystemTime;
 
 /// The longest message a line carries; past it the rest is cut and
@@ -168,12 +168,20 @@ impl Log {
             events: libc::POLLOUT,
             revents: 0,
         };
-        // SAFETY: one valid pollfd, count 1, no wait.
-        let ready = unsafe { libc::poll(&mut pfd, 1, 0) };
-        if ready == 0 {
+        // A signal may interrupt even a poll that does not wait; ask again.
+        let ready = loop {
+            // SAFETY: one valid pollfd, count 1, no wait.
+            let ready = unsafe { libc::poll(&mut pfd, 1, 0) };
+            if ready >= 0 || io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+                break ready;
+            }
+        };
+        // Not ready, or poll failed for another reason: a write could block.
+        let full = ready <= 0;
+        if full {
             self.dropped.set(self.dropped.get().saturating_add(1));
         }
-        ready == 0
+        full
     }
 
     /// Replace the live status line (stderr terminal only).

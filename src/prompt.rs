@@ -19,7 +19,7 @@ pub fn password(user: &str) -> io::Result<Option<String>> {
     let line = {
         // Echo off first, then the prompt: turning it off flushes pending
         // input, which would drop what is typed as soon as the prompt shows.
-        let _quiet = EchoOff::new(&tty);
+        let _quiet = EchoOff::new(&tty)?;
         write!(out, "Enter host password for user '{user}':")?;
         out.flush()?;
         let mut line = String::new();
@@ -43,29 +43,38 @@ pub fn password(user: &str) -> io::Result<Option<String>> {
 /// Echo turned off on a terminal while this lives, then restored.
 struct EchoOff<'a> {
     tty: &'a File,
-    saved: Option<libc::termios>,
+    saved: libc::termios,
 }
 
 impl<'a> EchoOff<'a> {
-    fn new(tty: &'a File) -> EchoOff<'a> {
+    /// Echo off, or an error: a password is never read while it shows.
+    fn new(tty: &'a File) -> io::Result<EchoOff<'a>> {
         let fd = tty.as_raw_fd();
+        let failed = |e: io::Error| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot turn off the terminal's echo ({e}); set SSETAP_PASSWORD"),
+            )
+        };
         // SAFETY: termios is plain data; tcgetattr fills it for an open fd.
-        let mut t: libc::termios = unsafe { std::mem::zeroed() };
-        let saved = (unsafe { libc::tcgetattr(fd, &mut t) } == 0).then_some(t);
-        if let Some(mut quiet) = saved {
-            quiet.c_lflag &= !libc::ECHO;
-            // SAFETY: a termios tcgetattr filled, changed in one flag.
-            unsafe { libc::tcsetattr(fd, libc::TCSAFLUSH, &quiet) };
+        let mut saved: libc::termios = unsafe { std::mem::zeroed() };
+        if unsafe { libc::tcgetattr(fd, &mut saved) } != 0 {
+            return Err(failed(io::Error::last_os_error()));
         }
-        EchoOff { tty, saved }
+        let mut quiet = saved;
+        quiet.c_lflag &= !libc::ECHO;
+        // SAFETY: a termios tcgetattr filled, changed in one flag.
+        if unsafe { libc::tcsetattr(fd, libc::TCSAFLUSH, &quiet) } != 0 {
+            return Err(failed(io::Error::last_os_error()));
+        }
+        Ok(EchoOff { tty, saved })
     }
 }
 
 impl Drop for EchoOff<'_> {
     fn drop(&mut self) {
-        if let Some(t) = &self.saved {
-            // SAFETY: restores the settings read in `new` on the same fd.
-            unsafe { libc::tcsetattr(self.tty.as_raw_fd(), libc::TCSAFLUSH, t) };
-        }
+        // Nothing to do if this fails: the terminal is going away.
+        // SAFETY: restores the settings read in `new` on the same fd.
+        unsafe { libc::tcsetattr(self.tty.as_raw_fd(), libc::TCSAFLUSH, &self.saved) };
     }
 }
