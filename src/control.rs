@@ -6,14 +6,18 @@
 //! condvar for the backoff sleep; the connect wait and the stdin reader poll
 //! the flag. The main thread notices the flag and ends the run the normal
 //! way, so what was parsed is still written. A second signal exits at once,
-//! with the first signal's code. None of these threads touches data.
+//! with the first signal's code, except the same signal again within a
+//! second: `timeout` and a kill of the process group deliver one stop
+//! twice. SIGUSR1 asks for a stats line, as dd's does; SIGUSR2 and
+//! SIGXFSZ are ignored (a file past `ulimit -f` is then a write error,
+//! said in one line). None of these threads touches data.
 
-use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
 use std::fs::File;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::fs::FileTypeExt;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -62,7 +66,9 @@ impl Stop {
 
 #[derive(Default)]
 pub struct Control {
-    stop: AtomicI32,
+    stop: std::sync::atomic::AtomicI32,
+    /// SIGUSR1 came: write a stats line at the next checkpoint.
+    stats_asked: Arc<AtomicBool>,
     agent: Mutex<Option<ureq::Agent>>,
     sleeping: Mutex<()>,
     wake: Condvar,
@@ -75,36 +81,51 @@ impl Control {
 
     /// Route SIGINT, SIGTERM and SIGHUP here. The handler itself only notes
     /// the first signal (or exits, on a later one); a small thread woken by
-    /// signal-hook turns the first into a stop request, which needs locks.
+    /// signal-hook turns the first into a stop request, which needs locks,
+    /// and wakes what the main thread waits in. Without that thread (a task
+    /// limit at start) `stopped` still sees the signal, at the main loop's
+    /// next check: within a second, as every wait is cut into ticks.
     pub fn install_signal_handler(self: &Arc<Self>) -> io::Result<()> {
+        // SAFETY: setting a signal's disposition to ignore; no handler runs.
+        unsafe {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            libc::signal(libc::SIGUSR2, libc::SIG_IGN);
+        }
+        signal_hook::flag::register(SIGUSR1, Arc::clone(&self.stats_asked))?;
         for sig in SIGNALS {
-            // SAFETY: the action runs inside a signal handler; it only does
-            // a compare-exchange on a static atomic and, on a later signal,
-            // `_exit` (signal_hook::low_level::exit): both async-signal-safe.
-            // It is registered before `Signals` below, so signal-hook runs it
-            // first and the thread finds FIRST set.
+            // SAFETY: the action runs inside a signal handler; it only reads
+            // the monotonic clock (clock_gettime), does a compare-exchange on
+            // a static atomic and, on a later signal, calls `_exit`
+            // (signal_hook::low_level::exit): all async-signal-safe. It is
+            // registered before `Signals` below, so signal-hook runs it first
+            // and the thread finds FIRST set.
             unsafe {
                 signal_hook::low_level::register(sig, move || {
-                    if let Some(code) = on_signal(&FIRST, sig) {
+                    if let Some(code) = on_signal(&FIRST, sig, monotonic_ms()) {
                         signal_hook::low_level::exit(code);
                     }
                 })?;
             }
         }
-        let mut signals = signal_hook::iterator::Signals::new(SIGNALS)?;
+        let Ok(mut signals) = signal_hook::iterator::Signals::new(SIGNALS) else {
+            return Ok(());
+        };
         let control = Arc::clone(self);
-        std::thread::Builder::new()
+        // A thread that cannot start: see above.
+        let _ = std::thread::Builder::new()
             .name("signals".into())
             .spawn(move || {
                 for sig in signals.forever() {
-                    let first = match FIRST.load(Ordering::SeqCst) {
-                        0 => sig,
-                        n => n,
-                    };
+                    let first = first_signal(FIRST.load(Ordering::SeqCst)).unwrap_or(sig);
                     control.request(Stop::Signal(first));
                 }
-            })?;
+            });
         Ok(())
+    }
+
+    /// Did SIGUSR1 ask for a stats line since the last call?
+    pub fn stats_asked(&self) -> bool {
+        self.stats_asked.swap(false, Ordering::Relaxed)
     }
 
     /// When stdout is a pipe or socket, end the run (exit 0) as soon as its
@@ -174,7 +195,10 @@ impl Control {
     }
 
     pub fn stopped(&self) -> Option<Stop> {
-        Stop::from_code(self.stop.load(Ordering::SeqCst))
+        stop_from(
+            self.stop.load(Ordering::SeqCst),
+            FIRST.load(Ordering::SeqCst),
+        )
     }
 
     /// The agent whose sockets a stop request should shut down.
@@ -215,18 +239,59 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The first stop signal to arrive, 0 before any. Process-wide, as signal
-/// dispositions are.
-static FIRST: AtomicI32 = AtomicI32::new(0);
+/// The first stop signal to arrive and when (`pack`), 0 before any.
+/// Process-wide, as signal dispositions are.
+static FIRST: AtomicU64 = AtomicU64::new(0);
 
-/// What the handler does with signal `sig`: the first one is noted in
-/// `first` (None: the thread requests the stop); any later one means the user
-/// asked twice and something is stuck, so exit now with the code of the
-/// first.
-fn on_signal(first: &AtomicI32, sig: i32) -> Option<i32> {
-    match first.compare_exchange(0, sig, Ordering::SeqCst, Ordering::SeqCst) {
+/// A repeat of the first signal within this long is the same request.
+const REPEAT_MS: u64 = 1000;
+
+/// Signal `sig` at `ms` (monotonic milliseconds) in one word, never 0.
+fn pack(sig: i32, ms: u64) -> u64 {
+    (ms << 8) | (sig as u64 & 0xff)
+}
+
+/// The signal `pack` noted, if any.
+fn first_signal(packed: u64) -> Option<i32> {
+    (packed != 0).then_some((packed & 0xff) as i32)
+}
+
+/// The stop asked for (`Stop::code`), or else the signal the handler noted
+/// (`first`, packed) that no thread has turned into a request.
+fn stop_from(code: i32, first: u64) -> Option<Stop> {
+    Stop::from_code(code).or_else(|| first_signal(first).map(Stop::Signal))
+}
+
+/// Milliseconds of the monotonic clock; async-signal-safe.
+fn monotonic_ms() -> u64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime fills one timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut t) };
+    let secs = u64::try_from(t.tv_sec).unwrap_or(0);
+    let ms = u64::try_from(t.tv_nsec / 1_000_000).unwrap_or(0);
+    secs.saturating_mul(1000).saturating_add(ms) & (u64::MAX >> 8)
+}
+
+/// What the handler does with signal `sig` at `now` (monotonic ms): the
+/// first one is noted in `first` (None: the thread requests the stop); the
+/// same signal again within `REPEAT_MS` is the same request, delivered
+/// twice (`timeout` signals the child, then its group); any other later
+/// one means the user asked twice and something is stuck, so exit now
+/// with the code of the first.
+fn on_signal(first: &AtomicU64, sig: i32, now: u64) -> Option<i32> {
+    match first.compare_exchange(0, pack(sig, now), Ordering::SeqCst, Ordering::SeqCst) {
         Ok(_) => None,
-        Err(prev) => Some(Stop::Signal(prev).exit_code()),
+        Err(prev) => {
+            let prev_sig = first_signal(prev).unwrap_or(sig);
+            let at = prev >> 8;
+            if prev_sig == sig && now.saturating_sub(at) < REPEAT_MS {
+                return None;
+            }
+            Some(Stop::Signal(prev_sig).exit_code())
+        }
     }
 }
 
@@ -301,16 +366,42 @@ mod tests {
 
     #[test]
     fn a_second_signal_exits_with_the_first_signals_code() {
-        let first = AtomicI32::new(0);
-        assert_eq!(on_signal(&first, libc::SIGINT), None);
-        assert_eq!(on_signal(&first, libc::SIGTERM), Some(130));
-        assert_eq!(on_signal(&first, libc::SIGHUP), Some(130));
-        let first = AtomicI32::new(0);
-        assert_eq!(on_signal(&first, libc::SIGTERM), None);
-        assert_eq!(on_signal(&first, libc::SIGINT), Some(143));
-        let first = AtomicI32::new(0);
-        assert_eq!(on_signal(&first, libc::SIGHUP), None);
-        assert_eq!(on_signal(&first, libc::SIGHUP), Some(129));
+        let t = 5_000;
+        let first = AtomicU64::new(0);
+        assert_eq!(on_signal(&first, libc::SIGINT, t), None);
+        assert_eq!(
+            first_signal(first.load(Ordering::SeqCst)),
+            Some(libc::SIGINT)
+        );
+        assert_eq!(on_signal(&first, libc::SIGTERM, t + 10), Some(130));
+        assert_eq!(on_signal(&first, libc::SIGHUP, t + 5_000), Some(130));
+        let first = AtomicU64::new(0);
+        assert_eq!(on_signal(&first, libc::SIGTERM, t), None);
+        assert_eq!(on_signal(&first, libc::SIGINT, t), Some(143));
+        // The same signal again within a second is one request (timeout,
+        // a kill of the process group); after that it forces the exit.
+        let first = AtomicU64::new(0);
+        assert_eq!(on_signal(&first, libc::SIGHUP, t), None);
+        assert_eq!(on_signal(&first, libc::SIGHUP, t), None);
+        assert_eq!(on_signal(&first, libc::SIGHUP, t + 999), None);
+        assert_eq!(on_signal(&first, libc::SIGHUP, t + 1_000), Some(129));
+        // The clock at 0 still packs to a noted signal.
+        assert_eq!(first_signal(pack(libc::SIGTERM, 0)), Some(libc::SIGTERM));
+        assert_eq!(first_signal(0), None);
+    }
+
+    #[test]
+    fn a_signal_the_thread_never_saw_still_stops_the_run() {
+        // A task limit at start: the handler noted SIGTERM, no thread
+        // turned it into a request.
+        assert_eq!(stop_from(0, pack(libc::SIGTERM, 7)), Some(Stop::Signal(15)));
+        assert_eq!(stop_from(0, 0), None);
+        // A request that came first stands.
+        let duration = Stop::Duration.code();
+        assert_eq!(
+            stop_from(duration, pack(libc::SIGTERM, 7)),
+            Some(Stop::Duration)
+        );
     }
 
     #[test]

@@ -352,8 +352,9 @@ impl Run<'_> {
     /// for its answer.
     fn heartbeat(&mut self) {
         self.fill_stats();
+        let asked = self.control.stats_asked();
         self.service
-            .checkpoint(&self.stats, self.reconnect.retry(), self.log);
+            .checkpoint(&self.stats, self.reconnect.retry(), self.log, asked);
     }
 
     fn fill_stats(&mut self) {

@@ -120,8 +120,9 @@ impl Service {
     }
 
     /// A checkpoint of the main loop: publish the figures; once a second
-    /// pet the watchdog; print what is due on stderr.
-    pub fn checkpoint(&mut self, stats: &Stats, retry: Duration, log: &Log) {
+    /// pet the watchdog; print what is due on stderr (a stats line also
+    /// when `asked`: SIGUSR1).
+    pub fn checkpoint(&mut self, stats: &Stats, retry: Duration, log: &Log, asked: bool) {
         let now = Instant::now();
         self.publish(stats, retry);
         let redraw = std::mem::take(&mut self.redraw);
@@ -132,10 +133,13 @@ impl Service {
         }
         // Checked at every checkpoint, not once a second: a busy stream
         // keeps to the interval exactly, a quiet one within a TICK.
+        let due = self.interval.is_some_and(|(_, next)| now >= next);
         if let Some((every, next)) = self.interval
-            && now >= next
+            && due
         {
             self.interval = next.checked_add(every).map(|at| (every, at.max(now)));
+        }
+        if due || asked {
             log.stats(&stats.summary_value(now - self.start, &[]));
         }
         if now < self.next_tick {

@@ -233,3 +233,115 @@ fn sigterm_while_the_start_waits_for_kafka_exits_143() {
     );
     drop(silent);
 }
+
+/// A stream of numbered events, one every 2 ms for about 8 s.
+fn numbered_stream() -> Reply {
+    let mut r = Reply::sse();
+    for i in 1..=4000 {
+        r = r
+            .body(event(None, Some(&i.to_string()), &format!("e{i}")))
+            .pause(Duration::from_millis(2));
+    }
+    r
+}
+
+/// `timeout` signals its child and then the child's process group: one
+/// SIGTERM delivered twice. That is one stop: everything written, the
+/// state saved, 143 (it used to be taken for a second signal about one
+/// run in three, exiting at once with the state behind).
+#[test]
+fn timeouts_sigterm_delivered_twice_is_one_orderly_stop() {
+    let dir = Scratch::new("signals-timeout");
+    for round in 0..5 {
+        let server = Server::script(vec![numbered_stream()]);
+        let state = dir.path(&format!("s{round}.state"));
+        let out_path = dir.path(&format!("out{round}"));
+        let status = Command::new("timeout")
+            .args(["--preserve-status", "1.2"])
+            .arg(env!("CARGO_BIN_EXE_ssetap"))
+            .args([&server.url(), "-f", "data", "--state-file"])
+            .arg(&state)
+            .stdout(std::fs::File::create(&out_path).expect("out"))
+            .stderr(Stdio::null())
+            .status()
+            .expect("run timeout");
+        assert_eq!(status.code(), Some(143), "round {round}");
+        let out = std::fs::read_to_string(&out_path).expect("out");
+        let last = out.lines().last().expect("events were written");
+        let saved = std::fs::read_to_string(&state).expect("state");
+        assert_eq!(
+            saved,
+            format!("{{\"last_event_id\":\"{}\"}}\n", &last[1..]),
+            "round {round}: the state names the last event written"
+        );
+    }
+}
+
+/// SIGUSR1 writes a stats line, as dd's does; SIGUSR2 is ignored (a
+/// logrotate habit must not kill a service); neither ends the run.
+#[test]
+fn sigusr1_writes_a_stats_line_and_sigusr2_is_ignored() {
+    let server = Server::script(vec![numbered_stream()]);
+    let r = Running::spawn(&[&server.url(), "-f", "data"]);
+    assert!(r.next_line(Duration::from_secs(10)).is_some(), "no event");
+    r.signal(libc::SIGUSR1);
+    std::thread::sleep(Duration::from_millis(1500));
+    r.signal(libc::SIGUSR2);
+    std::thread::sleep(Duration::from_millis(500));
+    r.signal(libc::SIGTERM);
+    let out = r.finish(Duration::from_secs(20));
+    out.assert_code(143);
+    let stats: Vec<serde_json::Value> = out
+        .stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    assert_eq!(stats.len(), 1, "one stats line: {}", out.stderr);
+    assert!(
+        stats[0]["events"].as_u64().is_some_and(|n| n > 0),
+        "{}",
+        out.stderr
+    );
+}
+
+/// A file past `ulimit -f` (systemd's LimitFSIZE): SIGXFSZ used to end
+/// the run with no word and the state behind; the write error now ends it
+/// the usual way, one line and exit 1, the state naming what is written.
+#[test]
+fn a_file_size_limit_is_a_write_error_not_a_silent_death() {
+    use std::os::unix::process::CommandExt;
+    let dir = Scratch::new("signals-fsize");
+    let state = dir.path("s.state");
+    let out_path = dir.path("out");
+    let server = Server::script(vec![numbered_stream()]);
+    let mut cmd = ssetap(&[&server.url(), "-f", "data", "--state-file"]);
+    cmd.arg(&state)
+        .stdout(std::fs::File::create(&out_path).expect("out"))
+        .stderr(Stdio::piped());
+    // SAFETY: setrlimit between fork and exec, on the child alone.
+    unsafe {
+        cmd.pre_exec(|| {
+            let lim = libc::rlimit {
+                rlim_cur: 20_000,
+                rlim_max: 20_000,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().expect("spawn");
+    let status = wait_exit(&mut child, Duration::from_secs(30), "ulimit -f");
+    let stderr = stderr_of(&mut child);
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("File too large"), "{stderr}");
+    let out = std::fs::read_to_string(&out_path).expect("out");
+    let whole: Vec<&str> = out
+        .split_inclusive('\n')
+        .filter(|l| l.ends_with('\n'))
+        .collect();
+    let last = whole.last().expect("events were written").trim_end();
+    let saved = std::fs::read_to_string(&state).expect("state");
+    assert_eq!(saved, format!("{{\"last_event_id\":\"{}\"}}\n", &last[1..]));
+}
