@@ -184,3 +184,34 @@ fn a_reset_is_a_lost_connection_not_the_streams_end() {
         out.stderr
     );
 }
+
+/// A process paused longer than `--idle-timeout` (SIGSTOP, a suspended
+/// laptop or VM) finds the server's events waiting when it resumes: it
+/// reads them, rather than calling the stream idle and reconnecting.
+#[test]
+fn a_pause_of_the_process_longer_than_the_idle_timeout_is_not_idleness() {
+    let mut reply = Reply::sse();
+    for i in 1..=40 {
+        reply = reply
+            .body(event(None, Some(&i.to_string()), &format!("e{i}")))
+            .pause(std::time::Duration::from_millis(100));
+    }
+    let server = Server::script(vec![reply.hold(), Reply::sse().hold()]);
+    let r = Running::spawn(&[
+        &server.url(),
+        "-f",
+        "data",
+        "--idle-timeout",
+        "1s",
+        "-n",
+        "40",
+    ]);
+    assert!(r.next_line(std::time::Duration::from_secs(10)).is_some());
+    r.signal(libc::SIGSTOP);
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    r.signal(libc::SIGCONT);
+    let out = r.finish(std::time::Duration::from_secs(20));
+    out.assert_code(0);
+    assert!(!out.stderr.contains("--idle-timeout"), "{}", out.stderr);
+    assert_eq!(server.requests().len(), 1, "{}", out.stderr);
+}

@@ -34,6 +34,9 @@ impl Ticking {
     }
 }
 
+/// The shortest read: one look at the socket before an idle timeout.
+const LAST_LOOK: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// The last link of the connector chain: wraps the transport.
 #[derive(Debug)]
 pub struct TickConnector(pub Ticking);
@@ -61,6 +64,23 @@ pub struct TickTransport<T> {
     last_input: Instant,
 }
 
+impl<T: Transport> TickTransport<T> {
+    /// One read of at most `cap`; input restarts the idle count.
+    fn read(
+        &mut self,
+        timeout: NextTimeout,
+        cap: std::time::Duration,
+    ) -> Result<bool, ureq::Error> {
+        let capped = NextTimeout {
+            per_read: Some(cap.into()),
+            ..timeout
+        };
+        let got = self.inner.await_input(capped)?;
+        self.last_input = Instant::now();
+        Ok(got)
+    }
+}
+
 impl<T: Transport> Transport for TickTransport<T> {
     fn buffers(&mut self) -> &mut dyn Buffers {
         self.inner.buffers()
@@ -81,21 +101,22 @@ impl<T: Transport> Transport for TickTransport<T> {
             .per_read
             .filter(|idle| !idle.is_not_happening())
             .map(|idle| idle.saturating_sub(self.last_input.elapsed()));
-        let cap = idle_left.map_or(TICK, |left| left.min(TICK));
-        let capped = NextTimeout {
-            per_read: Some(cap.into()),
-            ..timeout
-        };
-        match self.inner.await_input(capped) {
-            Ok(got) => {
-                self.last_input = Instant::now();
-                Ok(got)
-            }
+        // At least a short read: after the process was paused (SIGSTOP, a
+        // suspended machine) the idle time may be spent before this read
+        // begins, while the socket holds what the server sent meanwhile.
+        let cap = idle_left.map_or(TICK, |left| left.clamp(LAST_LOOK, TICK));
+        let result = match self.read(timeout, cap) {
             Err(ureq::Error::Timeout(_)) if idle_left.is_none_or(|left| left > TICK) => {
-                Err(ureq::Error::Io(crate::tick::error()))
+                return Err(ureq::Error::Io(crate::tick::error()));
             }
+            // The idle time is spent, but a process paused inside this
+            // read wakes to a timeout even with data waiting: one last look.
+            Err(ureq::Error::Timeout(_)) => self.read(timeout, LAST_LOOK),
+            other => other,
+        };
+        match result {
             Err(ureq::Error::Io(e)) if is_reset(&e) => Err(ureq::Error::Io(reset_error())),
-            Err(e) => Err(e),
+            other => other,
         }
     }
 
