@@ -112,7 +112,10 @@ impl<'a> Run<'a> {
     fn open(cfg: &'a Config, control: Arc<Control>, log: &'a Log) -> Result<(Run<'a>, String)> {
         let service = Service::start(cfg, log)?;
         let (resume, first_id) = Resume::start(cfg, log)?;
-        let sink = Sink::open(&cfg.output, log)?;
+        let mut sink = Sink::open(&cfg.output, log)?;
+        if cfg.state.is_some() {
+            sink.count_durable()?;
+        }
         let jq = JqStage::new(cfg, &sink)?;
         let until = cfg.until.clone();
         let run = Run {

@@ -14,6 +14,7 @@
 //! `key_pointer`, `rejects_to`, `acks`).
 
 pub mod kafka;
+mod stdout;
 mod writer;
 
 pub use crate::record::{Record, Value};
@@ -23,7 +24,7 @@ use crate::log::Log;
 use crate::stats::Acks;
 use anyhow::Result;
 use kafka::KafkaSink;
-use std::fs::File;
+use stdout::Stdout;
 
 /// Where the records go, as the flags chose: one arm per sink, with its
 /// options (`config` builds it, `Sink::open` opens it).
@@ -53,7 +54,7 @@ impl Output {
 }
 
 pub enum Sink {
-    Stdout(Writer<File>),
+    Stdout(Stdout),
     Kafka(Box<KafkaSink>),
 }
 
@@ -61,19 +62,19 @@ impl Sink {
     /// Open the sink `output` names.
     pub fn open(output: &Output, log: &Log) -> Result<Sink> {
         match output {
-            Output::Stdout => Sink::stdout(),
+            Output::Stdout => Ok(Sink::Stdout(Stdout::open()?)),
             Output::Kafka(k) => Ok(Sink::Kafka(Box::new(KafkaSink::new(k, log)?))),
         }
     }
 
-    /// Stdout, through a descriptor of our own (stdout's buffer is bypassed).
-    fn stdout() -> Result<Sink> {
-        use std::os::fd::AsFd;
-        let fd = std::io::stdout()
-            .as_fd()
-            .try_clone_to_owned()
-            .map_err(|e| anyhow::anyhow!("cannot use stdout: {e}"))?;
-        Ok(Sink::Stdout(Writer::new(File::from(fd))))
+    /// The run keeps a resume point: count a record as delivered only once
+    /// it would survive a crash (stdout a regular file: on disk; Kafka
+    /// acknowledges so already).
+    pub fn count_durable(&mut self) -> Result<()> {
+        match self {
+            Sink::Stdout(s) => s.count_on_disk(),
+            Sink::Kafka(_) => Ok(()),
+        }
     }
 
     /// Where the next record's value is built: append to it, then `record`.
@@ -171,7 +172,7 @@ impl Sink {
     /// timeout); an error names what was not delivered.
     pub fn close(&mut self) -> Result<()> {
         match self {
-            Sink::Stdout(s) => s.flush(),
+            Sink::Stdout(s) => s.close(),
             Sink::Kafka(k) => k.close(),
         }
     }
