@@ -8,7 +8,10 @@
 //! then the directory is fsynced so the rename survives a crash. A symbolic
 //! link at the state path is refused at open: the rename would replace the
 //! link, not its target, so the next run would read another file than this
-//! one wrote. A run holds `lock` for as long as it lives.
+//! one wrote. A run holds `lock` for as long as it lives, and saves only
+//! while the lock file is still the one it locked (`Lock::check`): once
+//! it was removed or replaced, another run may own the state, and this
+//! run's save fails (the pipeline then stops, exit 1) without writing.
 
 use super::ResumeStore;
 use super::lock::{self, Lock};
@@ -29,7 +32,7 @@ pub struct StateFile {
     path: PathBuf,
     saved: Option<String>,
     last_save: Option<Instant>,
-    _lock: Lock,
+    lock: Lock,
 }
 
 /// At most one save a second while running; at exit, always.
@@ -64,7 +67,7 @@ impl StateFile {
             path: path.to_path_buf(),
             saved: id,
             last_save: None,
-            _lock: lock,
+            lock,
         })
     }
 }
@@ -74,7 +77,8 @@ impl ResumeStore for StateFile {
         Ok(self.saved.clone())
     }
 
-    /// Saves `id` if it changed and the last save is a second old (or `force`).
+    /// Saves `id` if it changed and the last save is a second old (or
+    /// `force`), and only while this run still holds the lock.
     fn save(&mut self, id: &str, _delivered: u64, force: bool) -> Result<()> {
         if self.saved.as_deref() == Some(id) {
             return Ok(());
@@ -82,6 +86,7 @@ impl ResumeStore for StateFile {
         if !force && self.last_save.is_some_and(|t| t.elapsed() < MIN_INTERVAL) {
             return Ok(());
         }
+        self.lock.check()?;
         write_atomically(&self.path, &render(id))
             .with_context(|| format!("cannot write state file {}", self.path.display()))?;
         self.saved = Some(id.to_string());
@@ -354,6 +359,24 @@ mod tests {
         );
         drop(first);
         StateFile::open(&p).unwrap();
+    }
+
+    #[test]
+    fn a_run_whose_lock_file_was_removed_saves_nothing_more() {
+        let p = dir().join("l.state");
+        let mut s = StateFile::open(&p).unwrap();
+        s.save("1", 0, true).unwrap();
+        std::fs::remove_file(lock::lock_path(&p)).unwrap();
+        // Within the second: not a save yet, so nothing to refuse.
+        s.save("2", 0, false).unwrap();
+        for _ in 0..2 {
+            let err = s.save("2", 0, true).unwrap_err();
+            assert!(
+                format!("{err:#}").contains("stopping without saving"),
+                "{err:#}"
+            );
+        }
+        assert_eq!(read(&p).unwrap().as_deref(), Some("1"));
     }
 
     #[test]
