@@ -19,6 +19,7 @@
 
 pub mod alloc;
 pub mod cli;
+mod closed_stdout;
 mod cmdline;
 mod config;
 mod control;
@@ -110,6 +111,10 @@ pub fn main() -> i32 {
         log.warn(&format!("cannot install the signal handlers: {e}"));
     }
     if cfg.output.is_stdout() {
+        if closed_stdout::was_closed() {
+            log.error("stdout is closed: nothing could be written (redirect it, e.g. > /dev/null on purpose)");
+            return exit::FAILURE;
+        }
         control.watch_stdout();
     }
     if let Some(limit) = cfg.duration
