@@ -9,7 +9,8 @@
 //! the flags, `config` turns them into each component's own options once,
 //! `exit` maps the outcome to an exit code, `redact` keeps secrets out of
 //! what is shown, `log` writes every stderr line, `cmdline` blanks secrets
-//! in the process's arguments, `prompt` asks for a password, `docs`
+//! in the process's arguments, `closed_stdout` notes a stdout closed at
+//! start, `prompt` asks for a password, `docs`
 //! renders the man page and completions (`--generate`).
 //!
 //! Only `alloc` (the binary's allocator), `cli` and `docs` (the docs tests

@@ -31,7 +31,7 @@ fn server() -> Server {
             let data = format!(r#"{{"n":{i},"pad":"{}"}}"#, "p".repeat(60));
             reply = reply.body(event(None, Some(&i.to_string()), &data));
             if i % 10 == 0 {
-                reply = reply.pause(Duration::from_millis(20));
+                reply = reply.pause(Duration::from_millis(50));
             }
         }
         reply
@@ -240,4 +240,33 @@ fn stdout_open_on_dev_null_is_taken_as_meant() {
     let out = Running::start(cmd).finish(run::LIMIT);
     out.assert_code(0);
     assert_eq!(saved_id(&state), Some(N.to_string()));
+}
+
+#[test]
+fn a_file_of_joined_jq_values_that_fills_up_keeps_only_whole_events() {
+    // -j: no newline between records; two records an event, so a write may
+    // end between the records of one event.
+    let dir = Scratch::new("fill-joined");
+    let (state, file) = (dir.path("s.state"), dir.path("events"));
+    let server = server();
+    let args = ["--jq", "{id, data}, {id, data}", "-j"];
+    let ids = |path: &Path| -> Vec<String> {
+        let bytes = std::fs::read(path).expect("output file");
+        serde_json::Deserializer::from_slice(&bytes)
+            .into_iter::<serde_json::Value>()
+            .map(|v| {
+                let v = v.unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&bytes)));
+                v["id"].as_str().expect("id").to_string()
+            })
+            .collect()
+    };
+    run_into(&server.url(), &args, &state, append(&file), Some(LIMIT)).assert_code(1);
+    let first = ids(&file);
+    assert!(!first.is_empty() && first.len() % 2 == 0, "{first:?}");
+    assert_eq!(saved_id(&state).as_ref(), first.last());
+    run_into(&server.url(), &args, &state, append(&file), None).assert_code(0);
+    let want: Vec<String> = (1..=N)
+        .flat_map(|i| [i.to_string(), i.to_string()])
+        .collect();
+    assert_eq!(ids(&file), want);
 }

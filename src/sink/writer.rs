@@ -208,14 +208,14 @@ impl<W: Output> Writer<W> {
             let extra = (self.base + sent).saturating_sub(self.written_end);
             let why = match self.out.cut_back(extra) {
                 Cut::Done | Cut::NotAFile => "cannot write to stdout".to_string(),
-                Cut::Grown => "cannot write to stdout, and its file ends in part of an \
-                    event: left as it is, as it no longer ends where our last write did \
-                    (another process writes to it)"
+                Cut::Grown => "cannot write to stdout (its file ends in part of an event, \
+                    left as it is: another process wrote to it since)"
                     .to_string(),
-                Cut::Failed(c) => format!(
-                    "cannot write to stdout, nor cut its file back to the last whole \
-                    event ({c})"
-                ),
+                Cut::Failed(c) => {
+                    format!(
+                        "cannot write to stdout (nor cut its file back to the last whole event: {c})"
+                    )
+                }
             };
             return Err(e).context(why);
         }

@@ -259,3 +259,27 @@ fn short_verbatim_bytes_are_copied_long_ones_get_an_iovec() {
     s.release(&long).unwrap();
     assert_eq!(s.get_ref().len(), 4 + BORROW_MIN + 1);
 }
+
+#[test]
+fn a_file_is_cut_only_where_our_last_write_ended() {
+    let path = std::env::temp_dir().join(format!("ssetap-cut-{}", std::process::id()));
+    let mut f = std::fs::File::create(&path).unwrap();
+    f.write_all(b"whole\npart").unwrap();
+    assert!(matches!(f.cut_back(4), Cut::Done));
+    f.write_all(b"next\npa").unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), b"whole\nnext\npa", "no hole");
+    // Someone else appends: the end is no longer ours.
+    let mut other = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    other.write_all(b"theirs\n").unwrap();
+    assert!(matches!(f.cut_back(2), Cut::Grown));
+    assert_eq!(std::fs::read(&path).unwrap(), b"whole\nnext\npatheirs\n");
+    let _ = std::fs::remove_file(&path);
+    let mut null = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/null")
+        .unwrap();
+    assert!(matches!(null.cut_back(1), Cut::NotAFile));
+}
