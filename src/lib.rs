@@ -9,7 +9,8 @@
 //! the flags, `config` turns them into each component's own options once,
 //! `exit` maps the outcome to an exit code, `redact` keeps secrets out of
 //! what is shown, `log` writes every stderr line, `cmdline` blanks secrets
-//! in the process's arguments, `prompt` asks for a password, `docs`
+//! in the process's arguments, `closed_stdout` notes a stdout closed at
+//! start, `prompt` asks for a password, `docs`
 //! renders the man page and completions (`--generate`).
 //!
 //! Only `alloc` (the binary's allocator), `cli` and `docs` (the docs tests
@@ -19,6 +20,7 @@
 
 pub mod alloc;
 pub mod cli;
+mod closed_stdout;
 mod cmdline;
 mod config;
 mod control;
@@ -110,6 +112,10 @@ pub fn main() -> i32 {
         log.warn(&format!("cannot install the signal handlers: {e}"));
     }
     if cfg.output.is_stdout() {
+        if closed_stdout::was_closed() {
+            log.error("stdout is closed: nothing could be written (redirect it, e.g. > /dev/null on purpose)");
+            return exit::FAILURE;
+        }
         control.watch_stdout();
     }
     if let Some(limit) = cfg.duration

@@ -12,9 +12,17 @@
 //! pending, and only past events all of whose records were taken (one
 //! event may be several records: `--jq`); after a failed write nothing
 //! more counts as written.
+//!
+//! When a write fails part-way (a full disk), the output may end in part
+//! of an event; `cut` takes those bytes back where the output is a regular
+//! file we alone have been writing to, so that the file ends where the
+//! resume point says and the next run (`>>`) starts on a line of its own.
+
+mod cut;
 
 use super::{Record, Value};
 use anyhow::{Context, Result};
+pub use cut::{Cut, Output};
 use std::io::{IoSlice, Write};
 
 /// Write once this much is buffered, even mid-chunk.
@@ -37,6 +45,13 @@ pub struct Writer<W> {
     buf_from: usize,
     /// Bytes of output in the chunk (the rest is in `buf`).
     borrowed: usize,
+    /// Bytes of output before the pending ones (all written), and where in
+    /// that count the last record ended, the last whole event ended, and
+    /// the last event counted as written ended.
+    base: u64,
+    record_end: u64,
+    complete_end: u64,
+    written_end: u64,
     /// The event number of the last record taken, the last event all of
     /// whose records were taken, and the last one known to be written.
     taken: u64,
@@ -54,7 +69,7 @@ enum Piece {
     Chunk(usize, usize),
 }
 
-impl<W: Write> Writer<W> {
+impl<W: Output> Writer<W> {
     pub fn new(out: W) -> Writer<W> {
         Writer {
             out,
@@ -62,6 +77,10 @@ impl<W: Write> Writer<W> {
             pieces: Vec::new(),
             buf_from: 0,
             borrowed: 0,
+            base: 0,
+            record_end: 0,
+            complete_end: 0,
+            written_end: 0,
             taken: 0,
             complete: 0,
             written: 0,
@@ -84,15 +103,20 @@ impl<W: Write> Writer<W> {
             self.buf.extend_from_slice(bytes);
             self.buf.push(b'\n');
         }
+        let end = self.base + self.pending() as u64;
         if rec.seq > self.taken {
-            // A new event: the one before it is whole.
+            // A new event: the one before it is whole, up to the end of
+            // the record before this one.
             self.complete = self.taken;
+            self.complete_end = self.record_end;
             self.taken = rec.seq;
         }
         if rec.last {
             self.complete = self.taken;
+            self.complete_end = end;
         }
-        if self.buf.len() + self.borrowed >= HIGH_WATER || self.pieces.len() >= MAX_PIECES {
+        self.record_end = end;
+        if self.pending() >= HIGH_WATER || self.pieces.len() >= MAX_PIECES {
             self.write_out(chunk)?;
         }
         Ok(())
@@ -134,13 +158,19 @@ impl<W: Write> Writer<W> {
         self.end_buf_piece();
         if chunk.get(end) == Some(&b'\n') {
             self.pieces.push(Piece::Chunk(start, end + 1));
+            self.borrowed += bytes.len() + 1;
         } else {
             // The LF is ours: it starts the next piece of the buffer.
             self.pieces.push(Piece::Chunk(start, end));
             self.buf.push(b'\n');
+            self.borrowed += bytes.len();
         }
-        self.borrowed += bytes.len();
         true
+    }
+
+    /// Bytes of output not yet written.
+    fn pending(&self) -> usize {
+        self.buf.len() + self.borrowed
     }
 
     /// The buffer's bytes since the last piece become a piece.
@@ -153,14 +183,16 @@ impl<W: Write> Writer<W> {
 
     /// Write everything pending; `chunk` is the input the pieces refer to.
     fn write_out(&mut self, chunk: &[u8]) -> Result<()> {
+        let pending = self.pending() as u64;
+        let mut sent = 0;
         let result = if self.failed {
             // The failure was reported when it happened; drop the rest.
             Ok(())
         } else if self.pieces.is_empty() {
-            self.out.write_all(&self.buf)
+            write_counted(&mut self.out, &self.buf, &mut sent)
         } else {
             self.end_buf_piece();
-            self.write_pieces(chunk)
+            self.write_pieces(chunk, &mut sent)
         };
         self.buf.clear();
         self.pieces.clear();
@@ -171,13 +203,29 @@ impl<W: Write> Writer<W> {
         }
         if let Err(e) = result {
             self.failed = true;
-            return Err(e).context("cannot write to stdout");
+            // What reached the output past the last event counted as
+            // written: part of an event, or events not counted.
+            let extra = (self.base + sent).saturating_sub(self.written_end);
+            let why = match self.out.cut_back(extra) {
+                Cut::Done | Cut::NotAFile => "cannot write to stdout".to_string(),
+                Cut::Grown => "cannot write to stdout (its file ends in part of an event, \
+                    left as it is: another process wrote to it since)"
+                    .to_string(),
+                Cut::Failed(c) => {
+                    format!(
+                        "cannot write to stdout (nor cut its file back to the last whole event: {c})"
+                    )
+                }
+            };
+            return Err(e).context(why);
         }
+        self.base += pending;
         self.written = self.complete;
+        self.written_end = self.complete_end;
         Ok(())
     }
 
-    fn write_pieces(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+    fn write_pieces(&mut self, chunk: &[u8], sent: &mut u64) -> std::io::Result<()> {
         let mut slices = Vec::with_capacity(self.pieces.len());
         for p in &self.pieces {
             let (bytes, a, b) = match *p {
@@ -193,13 +241,32 @@ impl<W: Write> Writer<W> {
         while !rest.is_empty() {
             match self.out.write_vectored(rest) {
                 Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
-                Ok(n) => IoSlice::advance_slices(&mut rest, n),
+                Ok(n) => {
+                    *sent += n as u64;
+                    IoSlice::advance_slices(&mut rest, n);
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
         }
         Ok(())
     }
+}
+
+/// `write_all`, counting in `sent` what the output took.
+fn write_counted(out: &mut impl Write, mut bytes: &[u8], sent: &mut u64) -> std::io::Result<()> {
+    while !bytes.is_empty() {
+        match out.write(bytes) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => {
+                *sent += n as u64;
+                bytes = bytes.get(n..).unwrap_or_default();
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -22,7 +22,13 @@ impl Write for Full {
     }
 }
 
-fn built<W: Write>(s: &mut Writer<W>, seq: u64, text: &str) -> Result<()> {
+impl Output for Full {
+    fn cut_back(&mut self, extra: u64) -> Cut {
+        self.taken.cut_back(extra)
+    }
+}
+
+fn built<W: Output>(s: &mut Writer<W>, seq: u64, text: &str) -> Result<()> {
     let start = s.buffer().len();
     s.buffer().extend_from_slice(text.as_bytes());
     s.buffer().push(b'\n');
@@ -37,7 +43,7 @@ fn built<W: Write>(s: &mut Writer<W>, seq: u64, text: &str) -> Result<()> {
     s.record(&rec, &[])
 }
 
-fn verbatim<W: Write>(s: &mut Writer<W>, seq: u64, chunk: &[u8], bytes: &[u8]) -> Result<()> {
+fn verbatim<W: Output>(s: &mut Writer<W>, seq: u64, chunk: &[u8], bytes: &[u8]) -> Result<()> {
     let rec = Record {
         seq,
         value: Value::Verbatim(bytes),
@@ -110,7 +116,76 @@ fn a_partial_write_does_not_count_the_batch() {
     built(&mut s, 2, "def").unwrap();
     assert!(s.flush().is_err());
     assert_eq!(s.written(), 1);
-    assert_eq!(s.get_ref().taken, b"abc\nd");
+    assert_eq!(
+        s.get_ref().taken,
+        b"abc\n",
+        "the part of event 2 is taken back"
+    );
+}
+
+#[test]
+fn a_failed_batch_is_taken_back_to_the_last_event_counted() {
+    // Two whole events and part of a third reach the output in one write.
+    let mut s = Writer::new(Full {
+        taken: Vec::new(),
+        room: 8,
+    });
+    built(&mut s, 1, "a").unwrap();
+    s.flush().unwrap();
+    built(&mut s, 2, "bb").unwrap();
+    built(&mut s, 3, "cccc").unwrap();
+    assert!(s.flush().is_err());
+    assert_eq!(s.written(), 1);
+    assert_eq!(s.get_ref().taken, b"a\n", "the state names event 1");
+}
+
+#[test]
+fn records_of_an_event_written_before_the_failure_are_taken_back_too() {
+    let mut s = Writer::new(Full {
+        taken: Vec::new(),
+        room: 9,
+    });
+    let part = |s: &mut Writer<Full>, seq: u64, text: &str, last: bool| {
+        let start = s.buffer().len();
+        s.buffer().extend_from_slice(text.as_bytes());
+        let rec = Record {
+            seq,
+            value: Value::Built(start),
+            event: None,
+            time: SystemTime::UNIX_EPOCH,
+            last,
+            key: crate::record::Key::FromEvent,
+        };
+        s.record(&rec, &[])
+    };
+    part(&mut s, 1, "a\n", true).unwrap();
+    part(&mut s, 2, "b1\n", false).unwrap();
+    s.flush().unwrap();
+    assert_eq!(s.written(), 1);
+    part(&mut s, 2, "b2\n", false).unwrap();
+    part(&mut s, 2, "b3\n", true).unwrap();
+    assert!(s.flush().is_err());
+    assert_eq!(s.written(), 1);
+    assert_eq!(s.get_ref().taken, b"a\n", "event 2's first records go too");
+}
+
+#[test]
+fn borrowed_bytes_are_counted_exactly_when_taken_back() {
+    let one = "1".repeat(BORROW_MIN);
+    let two = "2".repeat(BORROW_MIN);
+    let chunk = format!("data: {one}\n\ndata: {two}\n\n").into_bytes();
+    let (a, b) = (6, 6 + BORROW_MIN);
+    let (c, d) = (b + 8, b + 8 + BORROW_MIN);
+    let mut s = Writer::new(Full {
+        taken: Vec::new(),
+        room: 2 * BORROW_MIN,
+    });
+    built(&mut s, 1, "x").unwrap();
+    s.flush().unwrap();
+    verbatim(&mut s, 2, &chunk, &chunk[a..b]).unwrap();
+    verbatim(&mut s, 3, &chunk, &chunk[c..d]).unwrap();
+    assert!(s.release(&chunk).is_err());
+    assert_eq!(s.get_ref().taken, b"x\n");
 }
 
 #[test]
@@ -183,4 +258,28 @@ fn short_verbatim_bytes_are_copied_long_ones_get_an_iovec() {
     assert_eq!(s.pieces.len(), 2, "{:?}", s.pieces);
     s.release(&long).unwrap();
     assert_eq!(s.get_ref().len(), 4 + BORROW_MIN + 1);
+}
+
+#[test]
+fn a_file_is_cut_only_where_our_last_write_ended() {
+    let path = std::env::temp_dir().join(format!("ssetap-cut-{}", std::process::id()));
+    let mut f = std::fs::File::create(&path).unwrap();
+    f.write_all(b"whole\npart").unwrap();
+    assert!(matches!(f.cut_back(4), Cut::Done));
+    f.write_all(b"next\npa").unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), b"whole\nnext\npa", "no hole");
+    // Someone else appends: the end is no longer ours.
+    let mut other = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    other.write_all(b"theirs\n").unwrap();
+    assert!(matches!(f.cut_back(2), Cut::Grown));
+    assert_eq!(std::fs::read(&path).unwrap(), b"whole\nnext\npatheirs\n");
+    let _ = std::fs::remove_file(&path);
+    let mut null = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/null")
+        .unwrap();
+    assert!(matches!(null.cut_back(1), Cut::NotAFile));
 }
