@@ -71,10 +71,12 @@ impl Stdout {
         self.sync(false)
     }
 
-    /// At exit: write and sync everything.
+    /// At exit: write and sync everything; what was written is synced
+    /// even when the rest cannot be written, so the state may name it.
     pub fn close(&mut self) -> Result<()> {
-        self.out.flush()?;
-        self.sync(true)
+        let flushed = self.out.flush();
+        self.sync(true)?;
+        flushed
     }
 
     /// Every record of the events numbered up to this one is written (and
