@@ -318,7 +318,8 @@ fn a_file_size_limit_is_a_write_error_not_a_silent_death() {
     cmd.arg(&state)
         .stdout(std::fs::File::create(&out_path).expect("out"))
         .stderr(Stdio::piped());
-    // SAFETY: setrlimit between fork and exec, on the child alone.
+    // Without ignoring SIGXFSZ in the child: ssetap must ignore it itself.
+    // SAFETY: setrlimit only, between fork and exec.
     unsafe {
         cmd.pre_exec(|| {
             let lim = libc::rlimit {

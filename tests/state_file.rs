@@ -160,7 +160,6 @@ fn a_state_file_another_user_owns_is_refused() {
 /// fails before it connects.
 #[test]
 fn a_state_file_that_cannot_be_written_fails_the_start() {
-    use std::os::unix::process::CommandExt;
     let dir = Scratch::new("state-full");
     let state = dir.path("s.state");
     let server = Server::start(|_, _| Reply::sse().body(event(None, Some("1"), "x")));
@@ -170,19 +169,7 @@ fn a_state_file_that_cannot_be_written_fails_the_start() {
         "--state-file",
         state.to_str().unwrap(),
     ]);
-    // SAFETY: setrlimit and signal only, between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: 1024,
-                rlim_max: 1024,
-            };
-            libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
-            // A write past the limit fails with EFBIG instead of a signal.
-            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
-            Ok(())
-        });
-    }
+    limit_file_size(&mut cmd, 1024);
     let out = Running::start(cmd).finish(run::LIMIT);
     out.assert_code(1);
     assert!(

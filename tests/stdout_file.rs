@@ -57,19 +57,7 @@ fn run_into(url: &str, extra: &[&str], state: &Path, out: File, limit: Option<u6
     let mut cmd = ssetap(&args);
     cmd.stdout(Stdio::from(out));
     if let Some(limit) = limit {
-        // SAFETY: setrlimit and signal only, between fork and exec.
-        unsafe {
-            cmd.pre_exec(move || {
-                let lim = libc::rlimit {
-                    rlim_cur: limit,
-                    rlim_max: limit,
-                };
-                libc::setrlimit(libc::RLIMIT_FSIZE, &lim);
-                // A write past the limit fails with EFBIG instead of a signal.
-                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
-                Ok(())
-            });
-        }
+        limit_file_size(&mut cmd, limit);
     }
     Running::start(cmd).finish(run::LIMIT)
 }

@@ -10,7 +10,7 @@ pub mod server;
 pub mod tls;
 
 pub use debian_jq::debian_jq;
-pub use run::{Out, Running, Scratch, run, run_with_stdin, ssetap};
+pub use run::{Out, Running, Scratch, limit_file_size, run, run_with_stdin, ssetap};
 pub use server::{Reply, Request, Server, Step};
 pub use tls::{make_certs, openssl, tls_server, tls_server_paced, tls_server_wanting_client_cert};
 

@@ -81,6 +81,28 @@ impl Out {
 }
 
 /// Run to the end (at most `LIMIT`).
+/// Limit the files `cmd`'s process may write to `bytes` (`ulimit -f`, as
+/// systemd's LimitFSIZE): a write past it fails with EFBIG (ssetap ignores
+/// SIGXFSZ; the child ignores it too, for a run of an older binary or of
+/// another tool). Stands in for a full disk in tests.
+pub fn limit_file_size(cmd: &mut Command, bytes: u64) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setrlimit and signal only, between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            let lim = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: bytes,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+}
+
 pub fn run(args: &[&str]) -> Out {
     Running::start(ssetap(args)).finish(LIMIT)
 }
