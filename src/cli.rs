@@ -39,7 +39,8 @@ Exit status:
   130  interrupted by SIGINT (likewise)
   143  terminated by SIGTERM (likewise)
   A second signal while the first is being handled exits at once, with the
-  first signal's code.";
+  first signal's code (the same signal again within a second, as timeout
+  sends it, is the same request). SIGUSR1 writes a stats line on stderr.";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
