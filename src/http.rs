@@ -411,6 +411,8 @@ pub fn before_sending(err: &ureq::Error) -> bool {
                     | io::ErrorKind::NetworkUnreachable
                     | io::ErrorKind::AddrNotAvailable
             ) || is_lookup_failure(e)
+                // No socket could be made: nothing was sent.
+                || matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE))
         }
         _ => false,
     }

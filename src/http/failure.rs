@@ -21,6 +21,10 @@ pub fn failure_line(err: &ureq::Error, url: &str, via: Option<&str>) -> String {
     let (text, _) = describe_error(err);
     let text = match err {
         E::Io(e) if is_lookup_failure(e) => format!("the name does not resolve ({e})"),
+        // Ours, not the server's: say so, or the line blames the server.
+        E::Io(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
+            format!("this process is out of file descriptors ({e}; see ulimit -n)")
+        }
         E::Io(e) => e.to_string(),
         E::ConnectionFailed => "the connection failed".to_string(),
         _ => text,
@@ -75,6 +79,12 @@ mod tests {
         );
         let line = failure_line(&ureq::Error::HostNotFound, "http://u:pw@x.invalid/", None);
         assert_eq!(line, "cannot connect to x.invalid:80: host not found");
+        let emfile = io::Error::from_raw_os_error(libc::EMFILE);
+        let line = failure_line(&ureq::Error::Io(emfile), "http://h:9/s", None);
+        assert!(
+            line.starts_with("cannot connect to h:9: this process is out of file descriptors"),
+            "{line}"
+        );
         let reset = io::Error::from(io::ErrorKind::ConnectionReset);
         let line = failure_line(&ureq::Error::Io(reset), "http://[::1]:8080/", None);
         assert!(line.starts_with("no response from [::1]:8080: "), "{line}");
