@@ -314,16 +314,15 @@ fn build_request(
         .or(url_user);
     let mut auth = auth::build(&cli.auth, user, env, secrets, warnings)?;
     let stdin_user = match (input, body_flag(cli)) {
-        (Input::Stdin, _) => Some("the input -"),
-        (_, Some(("--json", "@-", true))) => Some("--json @-"),
-        (_, Some((_, "@-", true))) => Some("--data @-"),
+        (Input::Stdin, _) => Some("the input -".to_string()),
+        (_, Some((flag, "@-", true))) => Some(format!("{flag} @-")),
         _ => None,
     };
     if cli.json.is_some() {
         // Before the user's headers, which may replace or remove it.
         headers.push(("Content-Type".into(), "application/json".into()));
     }
-    for h in headers::read(&cli.headers, stdin_user, warnings)? {
+    for h in headers::read(&cli.headers, stdin_user.as_deref(), warnings)? {
         if let HeaderArg::Set(name, _) | HeaderArg::Remove(name) = &h
             && name.eq_ignore_ascii_case("authorization")
         {

@@ -17,7 +17,7 @@ use std::fs::File;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::fs::FileTypeExt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -66,7 +66,7 @@ impl Stop {
 
 #[derive(Default)]
 pub struct Control {
-    stop: std::sync::atomic::AtomicI32,
+    stop: AtomicI32,
     /// SIGUSR1 came: write a stats line at the next checkpoint.
     stats_asked: Arc<AtomicBool>,
     agent: Mutex<Option<ureq::Agent>>,

@@ -8,6 +8,16 @@ struct Full {
     room: usize,
 }
 
+impl Full {
+    /// An output that takes `room` bytes, then fails.
+    fn with_room(room: usize) -> Full {
+        Full {
+            taken: Vec::new(),
+            room,
+        }
+    }
+}
+
 impl Write for Full {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = buf.len().min(self.room - self.taken.len());
@@ -88,10 +98,7 @@ fn verbatim_bytes_in_the_chunk_are_written_from_it_in_order() {
 
 #[test]
 fn a_failed_write_never_counts_and_nothing_after_it_does() {
-    let mut s = Writer::new(Full {
-        taken: Vec::new(),
-        room: 0,
-    });
+    let mut s = Writer::new(Full::with_room(0));
     built(&mut s, 1, "a").unwrap();
     let err = s.flush().unwrap_err();
     assert!(
@@ -106,10 +113,7 @@ fn a_failed_write_never_counts_and_nothing_after_it_does() {
 
 #[test]
 fn a_partial_write_does_not_count_the_batch() {
-    let mut s = Writer::new(Full {
-        taken: Vec::new(),
-        room: 5,
-    });
+    let mut s = Writer::new(Full::with_room(5));
     built(&mut s, 1, "abc").unwrap();
     s.flush().unwrap();
     assert_eq!(s.written(), 1);
@@ -126,10 +130,7 @@ fn a_partial_write_does_not_count_the_batch() {
 #[test]
 fn a_failed_batch_is_taken_back_to_the_last_event_counted() {
     // Two whole events and part of a third reach the output in one write.
-    let mut s = Writer::new(Full {
-        taken: Vec::new(),
-        room: 8,
-    });
+    let mut s = Writer::new(Full::with_room(8));
     built(&mut s, 1, "a").unwrap();
     s.flush().unwrap();
     built(&mut s, 2, "bb").unwrap();
@@ -141,10 +142,7 @@ fn a_failed_batch_is_taken_back_to_the_last_event_counted() {
 
 #[test]
 fn records_of_an_event_written_before_the_failure_are_taken_back_too() {
-    let mut s = Writer::new(Full {
-        taken: Vec::new(),
-        room: 9,
-    });
+    let mut s = Writer::new(Full::with_room(9));
     let part = |s: &mut Writer<Full>, seq: u64, text: &str, last: bool| {
         let start = s.buffer().len();
         s.buffer().extend_from_slice(text.as_bytes());
@@ -176,10 +174,7 @@ fn borrowed_bytes_are_counted_exactly_when_taken_back() {
     let chunk = format!("data: {one}\n\ndata: {two}\n\n").into_bytes();
     let (a, b) = (6, 6 + BORROW_MIN);
     let (c, d) = (b + 8, b + 8 + BORROW_MIN);
-    let mut s = Writer::new(Full {
-        taken: Vec::new(),
-        room: 2 * BORROW_MIN,
-    });
+    let mut s = Writer::new(Full::with_room(2 * BORROW_MIN));
     built(&mut s, 1, "x").unwrap();
     s.flush().unwrap();
     verbatim(&mut s, 2, &chunk, &chunk[a..b]).unwrap();
@@ -191,10 +186,7 @@ fn borrowed_bytes_are_counted_exactly_when_taken_back() {
 #[test]
 fn a_failed_writev_does_not_count() {
     let chunk = vec![b'x'; 600];
-    let mut s = Writer::new(Full {
-        taken: Vec::new(),
-        room: 100,
-    });
+    let mut s = Writer::new(Full::with_room(100));
     verbatim(&mut s, 1, &chunk, &chunk[..300]).unwrap();
     assert!(s.release(&chunk).is_err());
     assert_eq!(s.written(), 0);
