@@ -25,7 +25,7 @@ complete -c ssetap -l state-key -d 'This stream\'s key in --state-topic [default
 complete -c ssetap -s f -l format -d 'Output format [default: json; data with --brokers]' -r -f -a "json\t'One JSON object per line: {\"event\":…,\"id\":…,\"data\":…}'
 data\t'The data field alone, one event per line (multi-line data stays multi-line)'
 sse\t'Canonical SSE text, which ssetap reads back unchanged'"
-complete -c ssetap -l color -d 'Colour json output like jq. auto: only when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+complete -c ssetap -l color -d 'Colour json output like jq. auto: only when stdout is a terminal (TERM set and not dumb) and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c ssetap -s e -l event -d 'Only events of this type (repeatable or comma-separated; the default type is \'message\')' -r

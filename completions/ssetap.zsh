@@ -50,7 +50,7 @@ sse\:"Canonical SSE text, which ssetap reads back unchanged"))' \
 '--format=[Output format \[default\: json; data with --brokers\]]:FORMAT:((json\:"One JSON object per line\: {\"event\"\:…,\"id\"\:…,\"data\"\:…}"
 data\:"The data field alone, one event per line (multi-line data stays multi-line)"
 sse\:"Canonical SSE text, which ssetap reads back unchanged"))' \
-'(-b --brokers -t --topic -F --kafka-config --kafka-property)--color=[Colour json output like jq. auto\: only when stdout is a terminal and NO_COLOR is unset]:WHEN:(auto always never)' \
+'(-b --brokers -t --topic -F --kafka-config --kafka-property)--color=[Colour json output like jq. auto\: only when stdout is a terminal (TERM set and not dumb) and NO_COLOR is unset]:WHEN:(auto always never)' \
 '*-e+[Only events of this type (repeatable or comma-separated; the default type is '\''message'\'')]:TYPE:_default' \
 '*--event=[Only events of this type (repeatable or comma-separated; the default type is '\''message'\'')]:TYPE:_default' \
 '--grep=[Only events whose data matches this regular expression]:REGEX:_default' \

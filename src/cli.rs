@@ -284,8 +284,8 @@ pub struct Cli {
     #[arg(long, help_heading = "Output")]
     pub timestamp: bool,
 
-    /// Colour json output like jq. auto: only when stdout is a terminal and
-    /// NO_COLOR is unset.
+    /// Colour json output like jq. auto: only when stdout is a terminal
+    /// (TERM set and not dumb) and NO_COLOR is unset.
     #[arg(
         long,
         value_enum,

@@ -185,7 +185,11 @@ impl Config {
             && match cli.color {
                 ColorArg::Always => true,
                 ColorArg::Never => false,
-                ColorArg::Auto => env.stdout_is_terminal && !no_color,
+                ColorArg::Auto => {
+                    env.stdout_is_terminal
+                        && !no_color
+                        && crate::log::takes_escapes((env.var)("TERM").as_deref())
+                }
             };
 
         let grep = cli

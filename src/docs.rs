@@ -28,6 +28,11 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "When set and not empty, --color auto does not colour json output.",
     ),
     (
+        "TERM",
+        "Unset, empty or dumb: no escape sequences on the terminal (no colour \
+         with --color auto, no --stats status line).",
+    ),
+    (
         "NOTIFY_SOCKET",
         "Set by systemd for a Type=notify service: ssetap then sends READY=1 once \
          started, WATCHDOG=1 and a STATUS= line once a second from its main loop, \

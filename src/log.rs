@@ -83,7 +83,8 @@ impl Log {
             secrets: RefCell::new(secrets),
             status_shown: Cell::new(false),
             dropped: Cell::new(0),
-            stderr_tty: std::io::stderr().is_terminal()
+            stderr_tty: (std::io::stderr().is_terminal()
+                && takes_escapes(std::env::var("TERM").ok().as_deref()))
                 || std::env::var_os("SSETAP_TEST_STDERR_TTY").is_some(),
         }
     }
@@ -305,6 +306,13 @@ fn tidy(secrets: &mut Vec<String>) {
     secrets.retain(|s| s.len() >= 3);
     secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     secrets.dedup();
+}
+
+/// Whether a terminal of this `TERM` takes escape sequences (colour, the
+/// status line's line clearing): not when it is unset, empty or `dumb`
+/// (Emacs's shell buffers, some CI consoles), as ripgrep and ls decide.
+pub fn takes_escapes(term: Option<&str>) -> bool {
+    term.is_some_and(|t| !t.is_empty() && t != "dumb")
 }
 
 /// Characters a terminal may act on: C0 controls but tab, DEL, and C1

@@ -1,7 +1,8 @@
 //! What ssetap says on stderr, as a person meets it: clap's suggestion for
 //! a misspelled flag survives the folding to one line, the `--stats` status
 //! line on a terminal makes way for event output and shows a rate only
-//! from the first second, `-e` says when it has matched nothing, and JSON
+//! from the first second, a terminal with `TERM=dumb` gets neither it nor
+//! colour, `-e` says when it has matched nothing, and JSON
 //! log lines keep their documented key order.
 
 mod common;
@@ -22,6 +23,11 @@ fn a_misspelled_flag_keeps_clap_suggestion() {
 /// Run ssetap with stdout and stderr on one pseudo-terminal (`script`
 /// from util-linux) and return everything the terminal received.
 fn on_terminal(args: &[&str]) -> String {
+    on_terminal_of("xterm-256color", args)
+}
+
+/// The same, on a terminal of this `TERM`.
+fn on_terminal_of(term: &str, args: &[&str]) -> String {
     let quote = |a: &str| format!("'{}'", a.replace('\'', r"'\''"));
     let mut line = quote(env!("CARGO_BIN_EXE_ssetap"));
     for a in args {
@@ -32,7 +38,7 @@ fn on_terminal(args: &[&str]) -> String {
         .args(["-q", "-e", "-c", &line, "/dev/null"])
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("TERM", "dumb")
+        .env("TERM", term)
         .stdin(Stdio::null())
         .output()
         .expect("script(1) from util-linux runs ssetap on a pty");
@@ -68,6 +74,30 @@ fn the_status_line_makes_way_for_output_on_the_same_terminal() {
     assert!(screen.contains("1 event, "), "{screen:?}");
     assert!(screen.contains("2 events (1/s)"), "{screen:?}");
     assert!(!screen.contains("reconnects{"), "{screen:?}");
+}
+
+#[test]
+fn a_dumb_terminal_gets_no_status_line_and_no_colour() {
+    let body = event(None, None, "{\"a\":1}") + &event(Some("end"), None, "");
+    let run = |term: &str| {
+        let server = Server::script(vec![Reply::sse().body(&body).hold()]);
+        let url = server.url();
+        on_terminal_of(
+            term,
+            &[&url, "--until", r#".event == "end""#, "--stats", "-q"],
+        )
+    };
+    // On a terminal that takes escapes, both are there (the test's own check).
+    let xterm = run("xterm");
+    assert!(xterm.contains("\x1b[2K"), "{xterm:?}");
+    assert!(xterm.contains("\x1b[1;39m{"), "{xterm:?}");
+    // Emacs's shell buffer (TERM=dumb) would show them as noise.
+    let dumb = run("dumb");
+    assert!(!dumb.contains('\x1b'), "{dumb:?}");
+    assert!(
+        dumb.contains(r#"{"event":"message","data":"{\"a\":1}"}"#),
+        "{dumb:?}"
+    );
 }
 
 #[test]

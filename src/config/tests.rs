@@ -225,14 +225,29 @@ fn event_types_split_on_commas() {
 #[test]
 fn color_follows_the_terminal_and_no_color() {
     let cli = || Cli::try_parse_from(["ssetap", "-"]).unwrap();
-    let none = |_: &str| None;
+    let xterm = |n: &str| (n == "TERM").then(|| "xterm-256color".to_string());
     let tty = Env {
-        var: &none,
+        var: &xterm,
         stdout_is_terminal: true,
         ask_password: &|_| Ok(None),
     };
     assert!(Config::from_cli(cli(), &tty).unwrap().format.color);
-    let no_color = |n: &str| (n == "NO_COLOR").then(|| "1".to_string());
+    // A terminal that takes no escapes: TERM dumb (Emacs's shell), or unset.
+    let dumb = |n: &str| (n == "TERM").then(|| "dumb".to_string());
+    let none = |_: &str| None;
+    for var in [&dumb as &dyn Fn(&str) -> Option<String>, &none] {
+        let tty_dumb = Env {
+            var,
+            stdout_is_terminal: true,
+            ask_password: &|_| Ok(None),
+        };
+        assert!(!Config::from_cli(cli(), &tty_dumb).unwrap().format.color);
+    }
+    let no_color = |n: &str| match n {
+        "NO_COLOR" => Some("1".to_string()),
+        "TERM" => Some("xterm".to_string()),
+        _ => None,
+    };
     let tty_nc = Env {
         var: &no_color,
         stdout_is_terminal: true,
