@@ -13,6 +13,8 @@ complete -c ssetap -l data-raw -d 'Request body taken as it is, a leading @ incl
 complete -c ssetap -l json -d 'Request body as --data, sent with Content-Type: application/json unless -H sets one, as curl\'s --json (Accept stays text/event-stream)' -r
 complete -c ssetap -s x -l proxy -d 'Send every request through this HTTP(S) proxy, http://[USER:PASSWORD@]HOST:PORT, as curl\'s -x, instead of $HTTPS_PROXY, $HTTP_PROXY or $ALL_PROXY ($NO_PROXY applies to those only); \'\' for none' -r
 complete -c ssetap -l cacert -d 'Trust the CA certificates in this PEM file instead of the system\'s; a self-signed server certificate in it is trusted as itself, as in curl (its name and dates are still checked)' -r -F
+complete -c ssetap -l cert -d 'Present this client certificate (PEM; a chain, the client\'s own first) to a server that asks for one: mutual TLS. The file may also hold the private key; else give --cert-key. Read once, at start' -r -F
+complete -c ssetap -l cert-key -d 'The private key of --cert (PEM: PKCS#8, RSA or EC; not encrypted)' -r -F
 complete -c ssetap -l connect-timeout -d 'Give up connecting after this long (e.g. 10s, 500ms; a bare number is seconds); 0 turns it off' -r
 complete -c ssetap -l idle-timeout -d 'Reconnect when no byte at all (comments included) arrived for this long, or none of the request could be sent; 0 turns it off' -r
 complete -c ssetap -l retry -d 'Reconnection time; a server\'s \'retry:\' field replaces it. No wait is shorter than 100ms, and the floor doubles with consecutive failures' -r

@@ -35,6 +35,8 @@ _ssetap() {
 '-x+[Send every request through this HTTP(S) proxy, http\://\[USER\:PASSWORD@\]HOST\:PORT, as curl'\''s -x, instead of \$HTTPS_PROXY, \$HTTP_PROXY or \$ALL_PROXY (\$NO_PROXY applies to those only); '\'''\'' for none]:URL:_default' \
 '--proxy=[Send every request through this HTTP(S) proxy, http\://\[USER\:PASSWORD@\]HOST\:PORT, as curl'\''s -x, instead of \$HTTPS_PROXY, \$HTTP_PROXY or \$ALL_PROXY (\$NO_PROXY applies to those only); '\'''\'' for none]:URL:_default' \
 '--cacert=[Trust the CA certificates in this PEM file instead of the system'\''s; a self-signed server certificate in it is trusted as itself, as in curl (its name and dates are still checked)]:FILE:_files' \
+'--cert=[Present this client certificate (PEM; a chain, the client'\''s own first) to a server that asks for one\: mutual TLS. The file may also hold the private key; else give --cert-key. Read once, at start]:FILE:_files' \
+'--cert-key=[The private key of --cert (PEM\: PKCS#8, RSA or EC; not encrypted)]:FILE:_files' \
 '--connect-timeout=[Give up connecting after this long (e.g. 10s, 500ms; a bare number is seconds); 0 turns it off]:DURATION:_default' \
 '--idle-timeout=[Reconnect when no byte at all (comments included) arrived for this long, or none of the request could be sent; 0 turns it off]:DURATION:_default' \
 '--retry=[Reconnection time; a server'\''s '\''retry\:'\'' field replaces it. No wait is shorter than 100ms, and the floor doubles with consecutive failures]:DURATION:_default' \

@@ -168,6 +168,16 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", help_heading = "Request")]
     pub cacert: Option<PathBuf>,
 
+    /// Present this client certificate (PEM; a chain, the client's own
+    /// first) to a server that asks for one: mutual TLS. The file may also
+    /// hold the private key; else give --cert-key. Read once, at start.
+    #[arg(long, value_name = "FILE", help_heading = "Request")]
+    pub cert: Option<PathBuf>,
+
+    /// The private key of --cert (PEM: PKCS#8, RSA or EC; not encrypted).
+    #[arg(long, value_name = "FILE", requires = "cert", help_heading = "Request")]
+    pub cert_key: Option<PathBuf>,
+
     /// Do not verify TLS certificates (warns on stderr).
     #[arg(short = 'k', long, help_heading = "Request")]
     pub insecure: bool,

@@ -393,12 +393,14 @@ fn build_request(
                 .with_context(|| format!("cannot read --cacert {}", p.display()))
         })
         .transpose()?;
+    let client_cert = client_cert::build(cli, warnings)?;
     Ok(Request {
         method,
         headers,
         auth,
         body,
         cacert,
+        client_cert,
         insecure: cli.insecure,
         connect_timeout: Duration::ZERO,
         idle_timeout: None,
@@ -467,6 +469,7 @@ fn build_jq(cli: &Cli, format: Format) -> Result<Option<jq::Options>> {
 }
 
 mod auth;
+mod client_cert;
 mod headers;
 mod kafka_sink;
 #[cfg(test)]

@@ -37,6 +37,8 @@ pub struct Request {
     pub auth: Auth,
     pub body: Option<Vec<u8>>,
     pub cacert: Option<Vec<u8>>,
+    /// `--cert`: shown to a server that asks for a client certificate.
+    pub client_cert: Option<crate::tls::ClientCert>,
     pub insecure: bool,
     pub connect_timeout: Duration,
     /// None = off.
@@ -171,6 +173,11 @@ impl Http {
         };
         let tls = TlsConfig::builder()
             .root_certs(roots)
+            .client_cert(
+                req.client_cert
+                    .as_ref()
+                    .map(crate::tls::ClientCert::for_ureq),
+            )
             .disable_verification(req.insecure)
             .build();
         let config = Agent::config_builder()
@@ -202,7 +209,7 @@ impl Http {
             .build();
         let ticking = Ticking::default();
         let tick = tick::TickConnector(ticking.clone());
-        let agent = match crate::tls::cacert_connector(&config)? {
+        let agent = match crate::tls::cacert_connector(&config, req.client_cert.as_ref())? {
             Some(tls) => {
                 let chain = ().chain(ConnectProxyConnector::default());
                 let chain = chain.chain(TcpConnector::default()).chain(tls);

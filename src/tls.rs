@@ -15,6 +15,7 @@
 //!
 //! [`describe`] turns a rustls error inside a `ureq::Error` into one line.
 
+mod client_cert;
 mod der;
 mod transport;
 
@@ -33,13 +34,18 @@ use std::time::{Duration, SystemTime};
 use ureq::config::Config;
 use ureq::tls::RootCerts;
 
+pub use client_cert::{ClientCert, PemFile};
 use der::validity;
 pub use transport::CacertTls;
 
 /// With `--cacert` (and verification on), the TLS link of the connector
 /// chain that checks certificates our way; None means ureq's own (the
 /// platform verifier, or none with `--insecure`).
-pub fn cacert_connector(config: &Config) -> anyhow::Result<Option<CacertTls>> {
+/// `client` is `--cert`'s pair, shown to a server that asks for one.
+pub fn cacert_connector(
+    config: &Config,
+    client: Option<&ClientCert>,
+) -> anyhow::Result<Option<CacertTls>> {
     let tls = config.tls_config();
     let certs = match tls.root_certs() {
         RootCerts::Specific(certs) if !tls.disable_verification() => certs
@@ -50,11 +56,15 @@ pub fn cacert_connector(config: &Config) -> anyhow::Result<Option<CacertTls>> {
     };
     let verifier = CacertVerifier::new(certs)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let client = ClientConfig::builder_with_provider(provider)
+    let builder = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(rustls::ALL_VERSIONS)?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
+        .with_custom_certificate_verifier(Arc::new(verifier));
+    let client = match client {
+        // `ClientCert::load` checked the pair with rustls.
+        Some(c) => builder.with_client_auth_cert(c.chain.clone(), c.key.clone_key())?,
+        None => builder.with_no_client_auth(),
+    };
     Ok(Some(CacertTls(Arc::new(client))))
 }
 
@@ -197,6 +207,20 @@ fn not_in_cacert() -> Error {
     CertificateError::Other(OtherError(Arc::new(NotInCacert))).into()
 }
 
+/// A refusal alert as its RFC 8446 name says it.
+fn alert_words(alert: rustls::AlertDescription) -> &'static str {
+    use rustls::AlertDescription as A;
+    match alert {
+        A::BadCertificate => "bad certificate",
+        A::UnsupportedCertificate => "unsupported certificate",
+        A::CertificateRevoked => "certificate revoked",
+        A::CertificateExpired => "certificate expired",
+        A::UnknownCA => "unknown CA",
+        A::AccessDenied => "access denied",
+        _ => "certificate unknown",
+    }
+}
+
 /// The rustls error inside a ureq error: ureq passes it as is, or inside
 /// the I/O error of the handshake.
 fn rustls_error(err: &ureq::Error) -> Option<&Error> {
@@ -220,8 +244,25 @@ pub fn describe(err: &ureq::Error) -> Option<String> {
         // The same answer every time: fatal, not a network failure.
         Error::AlertReceived(rustls::AlertDescription::CertificateRequired) => {
             return Some(
-                "the server asks for a client certificate, which ssetap does not send".into(),
+                "the server asks for a client certificate (mutual TLS): give it with --cert FILE"
+                    .into(),
             );
+        }
+        // What a server answers a client certificate it does not accept
+        // (rustls, OpenSSL and Go use these): the same every time.
+        Error::AlertReceived(
+            alert @ (rustls::AlertDescription::BadCertificate
+            | rustls::AlertDescription::UnsupportedCertificate
+            | rustls::AlertDescription::CertificateRevoked
+            | rustls::AlertDescription::CertificateExpired
+            | rustls::AlertDescription::CertificateUnknown
+            | rustls::AlertDescription::UnknownCA
+            | rustls::AlertDescription::AccessDenied),
+        ) => {
+            return Some(format!(
+                "the server refused the client certificate (TLS alert: {}; see --cert)",
+                alert_words(*alert)
+            ));
         }
         _ => return None,
     };

@@ -76,7 +76,14 @@ pub fn key(text: &str) -> Result<KeySpec, String> {
             }
             Ok(KeySpec::Pointer(p.to_string()))
         }
-        _ => Err("expected none, id, event or a JSON pointer like /meta/domain".to_string()),
+        p => {
+            let mut why =
+                "expected none, id, event or a JSON pointer like /meta/domain".to_string();
+            if p.ends_with(".pem") || p.ends_with(".key") {
+                why.push_str("; a TLS client certificate's key is --cert-key");
+            }
+            Err(why)
+        }
     }
 }
 

@@ -192,6 +192,10 @@ fn files_named_by_flags_that_cannot_be_read_exit_1() {
             "/nonexistent/headers",
         ),
         (
+            &["http://127.0.0.1:9/", "--cert", "/nonexistent/client.pem"],
+            "/nonexistent/client.pem",
+        ),
+        (
             &["http://127.0.0.1:9/", "--state-file", big],
             "over 32768 bytes",
         ),
@@ -213,6 +217,11 @@ fn endless_files_named_by_flags_are_refused_at_their_cap() {
         (&[url, "-H", "@/dev/zero"], "over 1 MiB"),
         (&[url, "-d", "@/dev/zero"], "over 256 MiB"),
         (&[url, "--cacert", "/dev/zero"], "over 16 MiB"),
+        (&[url, "--cert", "/dev/zero"], "over 16 MiB"),
+        (
+            &[url, "--cert", "Cargo.toml", "--cert-key", "/dev/zero"],
+            "over 16 MiB",
+        ),
         (&["x.sse", "-t", "t", "-F", "/dev/zero"], "over 1 MiB"),
         (
             &[

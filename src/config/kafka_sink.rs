@@ -27,7 +27,10 @@ pub(super) fn build(
         || !args.kafka_properties.is_empty();
     if !wanted {
         if args.key != kafka::KeySpec::None {
-            return Err(bad("--key only applies to the Kafka sink (-b/--brokers)"));
+            return Err(bad(
+                "--key only applies to the Kafka sink (-b/--brokers); a TLS client \
+                 certificate's key is --cert-key",
+            ));
         }
         if args.flush_timeout.is_some() {
             return Err(bad(

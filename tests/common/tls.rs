@@ -82,6 +82,54 @@ pub fn make_certs(dir: &Scratch) -> (PathBuf, PathBuf, PathBuf) {
     (dir.path("ca.pem"), dir.path("srv.pem"), dir.path("srv.key"))
 }
 
+/// A client certificate for `name`, issued by the CA `make_certs` made in
+/// `dir`, and its key: (cert, key).
+pub fn make_client_cert(dir: &Scratch, name: &str) -> (PathBuf, PathBuf) {
+    let ext = dir.write(
+        &format!("{name}.cnf"),
+        "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
+    );
+    let p = |n: &str| dir.path(n).to_string_lossy().into_owned();
+    let (csr, cert, key) = (
+        p(&format!("{name}.csr")),
+        p(&format!("{name}.pem")),
+        p(&format!("{name}.key")),
+    );
+    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    openssl(&args(&[
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        &key,
+        "-out",
+        &csr,
+        "-subj",
+        &format!("/CN={name}"),
+    ]));
+    openssl(&args(&[
+        "x509",
+        "-req",
+        "-in",
+        &csr,
+        "-CA",
+        &p("ca.pem"),
+        "-CAkey",
+        &p("ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-out",
+        &cert,
+        "-extfile",
+        &ext.to_string_lossy(),
+    ]));
+    (PathBuf::from(cert), PathBuf::from(key))
+}
+
 /// An HTTPS server that answers every connection with one SSE event.
 pub fn tls_server(cert: &Path, key: &Path) -> String {
     tls_server_paced(cert, key, None)
@@ -90,16 +138,22 @@ pub fn tls_server(cert: &Path, key: &Path) -> String {
 /// Like `tls_server`; with `pause`, a second event ("late") follows the
 /// first after that long on the same connection.
 pub fn tls_server_paced(cert: &Path, key: &Path, pause: Option<Duration>) -> String {
-    serve_tls(cert, key, pause, false)
+    serve_tls(cert, key, pause, None)
 }
 
 /// Like `tls_server`, but asking every client for a certificate (signed by
 /// the server's own, which no client here has).
 pub fn tls_server_wanting_client_cert(cert: &Path, key: &Path) -> String {
-    serve_tls(cert, key, None, true)
+    serve_tls(cert, key, None, Some(cert))
 }
 
-fn serve_tls(cert: &Path, key: &Path, pause: Option<Duration>, client_auth: bool) -> String {
+/// An HTTPS server that wants a client certificate issued by `client_ca`;
+/// its event's data then says how many bytes the client's own had.
+pub fn tls_server_with_client_ca(cert: &Path, key: &Path, client_ca: &Path) -> String {
+    serve_tls(cert, key, None, Some(client_ca))
+}
+
+fn serve_tls(cert: &Path, key: &Path, pause: Option<Duration>, client_ca: Option<&Path>) -> String {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
@@ -111,9 +165,11 @@ fn serve_tls(cert: &Path, key: &Path, pause: Option<Duration>, client_auth: bool
     let builder = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
         .expect("versions");
-    let builder = if client_auth {
+    let builder = if let Some(ca) = client_ca {
         let mut roots = rustls::RootCertStore::empty();
-        roots.add(certs[0].clone()).expect("root");
+        for c in CertificateDer::pem_file_iter(ca).expect("client CA pem") {
+            roots.add(c.expect("client CA")).expect("root");
+        }
         let verifier =
             rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
                 .build()
@@ -143,7 +199,11 @@ fn serve_tls(cert: &Path, key: &Path, pause: Option<Duration>, client_auth: bool
                         _ => return,
                     }
                 }
-                let body = event(None, Some("1"), "secure");
+                let data = match tls.conn.peer_certificates() {
+                    Some([own, ..]) => format!("secure, client certificate of {} bytes", own.len()),
+                    _ => "secure".to_string(),
+                };
+                let body = event(None, Some("1"), &data);
                 let late = pause.map(|_| event(None, Some("2"), "late"));
                 let resp = format!(
                     "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\

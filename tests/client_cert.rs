@@ -1,0 +1,218 @@
+//! Mutual TLS: `--cert` (with the key in the same file or in `--cert-key`)
+//! opens a server that wants a client certificate, through both of
+//! ssetap's TLS connectors (`--cacert`'s own, and ureq's under `-k`); a
+//! certificate the server refuses is one fatal line; a pair that cannot be
+//! used is exit 1 before anything is sent, and never quotes the key.
+
+mod common;
+
+use common::*;
+use std::net::TcpListener;
+use std::path::Path;
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn a_client_certificate_opens_a_server_that_wants_one() {
+    let dir = Scratch::new("mtls-ok");
+    let (ca, srv, srv_key) = make_certs(&dir);
+    let (client, client_key) = make_client_cert(&dir, "client");
+    let url = tls_server_with_client_ca(&srv, &srv_key, &ca);
+    let own_len = {
+        use rustls::pki_types::CertificateDer;
+        use rustls::pki_types::pem::PemObject;
+        CertificateDer::from_pem_file(&client).unwrap().len()
+    };
+    let want = format!("secure, client certificate of {own_len} bytes");
+
+    // Two files, through --cacert's connector.
+    let out = run(&[
+        &url,
+        "--no-reconnect",
+        "--cacert",
+        s(&ca),
+        "--cert",
+        s(&client),
+        "--cert-key",
+        s(&client_key),
+    ]);
+    out.assert_code(0);
+    assert_eq!(out.json()[0]["data"], want.as_str());
+    // openssl wrote the key 0600: no warning. Made readable, it warns.
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&client_key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let args = [
+        &url,
+        "--no-reconnect",
+        "--cacert",
+        s(&ca),
+        "--cert",
+        s(&client),
+    ];
+    let out = run(&[&args[..], &["--cert-key", s(&client_key)]].concat());
+    out.assert_code(0);
+    assert!(
+        out.stderr
+            .contains("holds a private key and others can read it; chmod 600 it"),
+        "{}",
+        out.stderr
+    );
+
+    // One file holding both (as curl's --cert takes it), through ureq's own
+    // connector (-k).
+    let both = dir.write(
+        "both.pem",
+        std::fs::read_to_string(&client).unwrap() + &std::fs::read_to_string(&client_key).unwrap(),
+    );
+    let out = run(&[&url, "--no-reconnect", "-k", "--cert", s(&both)]);
+    out.assert_code(0);
+    assert_eq!(out.json()[0]["data"], want.as_str());
+
+    // Without one, the way out is named.
+    let out = run(&[&url, "--retry", "10ms", "--cacert", s(&ca)]);
+    out.assert_code(1);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("give it with --cert FILE"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_certificate_the_server_refuses_ends_the_run_in_one_line() {
+    let dir = Scratch::new("mtls-refused");
+    let (ca, srv, srv_key) = make_certs(&dir);
+    let url = tls_server_with_client_ca(&srv, &srv_key, &ca);
+    // Self-signed: not issued by the CA the server trusts.
+    let (stranger, stranger_key) = (dir.path("stranger.pem"), dir.path("stranger.key"));
+    openssl(
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-subj",
+            "/CN=stranger",
+            "-days",
+            "2",
+            "-keyout",
+            s(&stranger_key),
+            "-out",
+            s(&stranger),
+        ]
+        .map(String::from),
+    );
+    let out = run(&[
+        &url,
+        "--retry",
+        "10ms",
+        "--cacert",
+        s(&ca),
+        "--cert",
+        s(&stranger),
+        "--cert-key",
+        s(&stranger_key),
+    ]);
+    out.assert_code(1);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(!out.stderr.contains("reconnecting"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("the server refused the client certificate"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_pair_that_cannot_be_used_is_exit_1_before_anything_is_sent() {
+    let dir = Scratch::new("mtls-bad");
+    make_certs(&dir);
+    let (client, client_key) = make_client_cert(&dir, "client");
+    let (_, other_key) = make_client_cert(&dir, "other");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("https://{}/", listener.local_addr().unwrap());
+    let key_text = std::fs::read_to_string(&other_key).unwrap();
+    let key_body = key_text.lines().nth(1).unwrap();
+
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (
+            vec!["--cert", s(&client), "--cert-key", s(&other_key)],
+            "the private key is not the certificate's".into(),
+        ),
+        (
+            vec!["--cert", s(&client)],
+            format!(
+                "--cert {}: no private key in the file; give it with --cert-key FILE",
+                s(&client)
+            ),
+        ),
+        (
+            vec!["--cert", s(&client_key)],
+            "no certificate in the file".into(),
+        ),
+        (
+            vec!["--cert", s(&client), "--cert-key", "/nonexistent/k.pem"],
+            "cannot read --cert-key /nonexistent/k.pem".into(),
+        ),
+    ];
+    for (flags, want) in cases {
+        let mut args = vec![url.as_str(), "--max-retries", "0"];
+        args.extend(flags);
+        let out = run(&args);
+        out.assert_code(1);
+        assert_eq!(out.stderr.lines().count(), 1, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains(&want), "{args:?}: {}", out.stderr);
+        assert!(!out.stderr.contains(key_body), "{}", out.stderr);
+    }
+    assert!(listener.accept().is_err(), "nothing connected");
+
+    // An encrypted key says how to decrypt it.
+    let encrypted = dir.path("enc.key");
+    openssl(
+        &[
+            "pkey",
+            "-in",
+            s(&client_key),
+            "-aes256",
+            "-passout",
+            "pass:x",
+            "-out",
+            s(&encrypted),
+        ]
+        .map(String::from),
+    );
+    let out = run(&[&url, "--cert", s(&client), "--cert-key", s(&encrypted)]);
+    out.assert_code(1);
+    assert!(out.stderr.contains("is encrypted"), "{}", out.stderr);
+    assert!(out.stderr.contains("openssl pkey"), "{}", out.stderr);
+
+    // curl's FILE:PASSWORD is named as such, and the password not shown.
+    let with_pass = format!("{}:hunter2", s(&client));
+    let out = run(&[&url, "--cert", &with_pass, "--cert-key", s(&encrypted)]);
+    out.assert_code(1);
+    assert!(
+        out.stderr.contains("--cert takes no :PASSWORD"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("hunter2"), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+
+    // --cert-key alone is a usage error, and so is --key (Kafka's) without
+    // Kafka, which names --cert-key for the TLS key.
+    run(&[&url, "--cert-key", s(&client_key)]).assert_code(2);
+    for key in [s(&client_key), "client.key"] {
+        let out = run(&[&url, "--key", key]);
+        out.assert_code(2);
+        assert!(out.stderr.contains("is --cert-key"), "{}", out.stderr);
+    }
+}
