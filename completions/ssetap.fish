@@ -12,6 +12,7 @@ complete -c ssetap -s d -l data -d 'Request body, or @FILE to read it from a fil
 complete -c ssetap -l data-raw -d 'Request body taken as it is, a leading @ included, as curl\'s --data-raw (what a browser\'s "Copy as cURL" writes)' -r
 complete -c ssetap -l json -d 'Request body as --data, sent with Content-Type: application/json unless -H sets one, as curl\'s --json (Accept stays text/event-stream)' -r
 complete -c ssetap -s x -l proxy -d 'Send every request through this HTTP(S) proxy, http://[USER:PASSWORD@]HOST:PORT, as curl\'s -x, instead of $HTTPS_PROXY, $HTTP_PROXY or $ALL_PROXY ($NO_PROXY applies to those only); \'\' for none' -r
+complete -c ssetap -l resolve -d 'Connect to ADDR for HOST:PORT instead of looking HOST up, as curl\'s --resolve: the Host header and the TLS name stay HOST (a backend behind a load balancer, a name DNS does not have yet). Repeatable; HOST * stands for any host, and the first match wins' -r
 complete -c ssetap -l cacert -d 'Trust the CA certificates in this PEM file instead of the system\'s; a self-signed server certificate in it is trusted as itself, as in curl (its name and dates are still checked)' -r -F
 complete -c ssetap -l cert -d 'Present this client certificate (PEM; a chain, the client\'s own first) to a server that asks for one: mutual TLS. The file may also hold the private key; else give --cert-key. Read once, at start' -r -F
 complete -c ssetap -l cert-key -d 'The private key of --cert (PEM: PKCS#8, RSA or EC; not encrypted)' -r -F

@@ -34,6 +34,7 @@ _ssetap() {
 '--json=[Request body as --data, sent with Content-Type\: application/json unless -H sets one, as curl'\''s --json (Accept stays text/event-stream)]:DATA|@FILE:_default' \
 '-x+[Send every request through this HTTP(S) proxy, http\://\[USER\:PASSWORD@\]HOST\:PORT, as curl'\''s -x, instead of \$HTTPS_PROXY, \$HTTP_PROXY or \$ALL_PROXY (\$NO_PROXY applies to those only); '\'''\'' for none]:URL:_default' \
 '--proxy=[Send every request through this HTTP(S) proxy, http\://\[USER\:PASSWORD@\]HOST\:PORT, as curl'\''s -x, instead of \$HTTPS_PROXY, \$HTTP_PROXY or \$ALL_PROXY (\$NO_PROXY applies to those only); '\'''\'' for none]:URL:_default' \
+'*--resolve=[Connect to ADDR for HOST\:PORT instead of looking HOST up, as curl'\''s --resolve\: the Host header and the TLS name stay HOST (a backend behind a load balancer, a name DNS does not have yet). Repeatable; HOST * stands for any host, and the first match wins]:HOST\:PORT\:ADDR[,ADDR...]:_default' \
 '--cacert=[Trust the CA certificates in this PEM file instead of the system'\''s; a self-signed server certificate in it is trusted as itself, as in curl (its name and dates are still checked)]:FILE:_files' \
 '--cert=[Present this client certificate (PEM; a chain, the client'\''s own first) to a server that asks for one\: mutual TLS. The file may also hold the private key; else give --cert-key. Read once, at start]:FILE:_files' \
 '--cert-key=[The private key of --cert (PEM\: PKCS#8, RSA or EC; not encrypted)]:FILE:_files' \

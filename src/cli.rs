@@ -152,6 +152,18 @@ pub struct Cli {
     #[arg(short = 'x', long, value_name = "URL", help_heading = "Request")]
     pub proxy: Option<String>,
 
+    /// Connect to ADDR for HOST:PORT instead of looking HOST up, as curl's
+    /// --resolve: the Host header and the TLS name stay HOST (a backend
+    /// behind a load balancer, a name DNS does not have yet). Repeatable;
+    /// HOST * stands for any host, and the first match wins.
+    #[arg(
+        long,
+        value_name = "HOST:PORT:ADDR[,ADDR...]",
+        value_parser = crate::http::resolve::Pin::parse,
+        help_heading = "Request"
+    )]
+    pub resolve: Vec<crate::http::resolve::Pin>,
+
     /// Do not ask for gzip (no Accept-Encoding header). Use it when a server
     /// that compresses without flushing delays events.
     #[arg(long, help_heading = "Request")]

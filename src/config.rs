@@ -406,6 +406,7 @@ fn build_request(
         idle_timeout: None,
         any_content_type: cli.ignore_content_type,
         proxy,
+        resolve: cli.resolve.clone(),
     })
 }
 

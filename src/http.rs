@@ -18,7 +18,6 @@ use std::time::Duration;
 use ureq::config::AutoHeaderValue;
 use ureq::http::{self as h, Response};
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
-use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{
     ConnectProxyConnector, Connector, DefaultConnector, TcpConnector,
 };
@@ -46,6 +45,8 @@ pub struct Request {
     /// Accept a 200 whatever its Content-Type.
     pub any_content_type: bool,
     pub proxy: Proxy,
+    /// `--resolve`: host and port pinned to addresses.
+    pub resolve: Vec<resolve::Pin>,
 }
 
 /// Which proxy requests go through (`-x`).
@@ -118,6 +119,7 @@ pub mod auth;
 mod failure;
 mod gzip;
 pub mod redirect;
+pub mod resolve;
 pub mod tick;
 
 pub use auth::Auth;
@@ -209,15 +211,16 @@ impl Http {
             .build();
         let ticking = Ticking::default();
         let tick = tick::TickConnector(ticking.clone());
+        let pinned = resolve::Pinned::new(req.resolve.clone());
         let agent = match crate::tls::cacert_connector(&config, req.client_cert.as_ref())? {
             Some(tls) => {
                 let chain = ().chain(ConnectProxyConnector::default());
                 let chain = chain.chain(TcpConnector::default()).chain(tls);
-                Agent::with_parts(config, chain.chain(tick), DefaultResolver::default())
+                Agent::with_parts(config, chain.chain(tick), pinned)
             }
             None => {
                 let chain = DefaultConnector::new().chain(tick);
-                Agent::with_parts(config, chain, DefaultResolver::default())
+                Agent::with_parts(config, chain, pinned)
             }
         };
         Ok(Http {
