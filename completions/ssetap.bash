@@ -23,7 +23,7 @@ _ssetap() {
 
     case "${cmd}" in
         ssetap)
-            opts="-H -u -X -d -x -k -f -e -j -n -b -t -F -q -v -h -V --header --user --bearer --bearer-command --bearer-refresh --oauth2-token-url --oauth2-client-id --oauth2-client-secret-file --oauth2-scope --request --data --data-raw --json --compressed --proxy --resolve --no-compression --ignore-content-type --cacert --cert --cert-key --insecure --connect-timeout --idle-timeout --retry --retry-max --max-retries --no-reconnect --reconnect --last-event-id --state-file --state-topic --state-key --format --json-data --timestamp --color --comments --event --grep --dedup --jq --join-output --max-events --until --duration --max-event-size --brokers --topic --key --kafka-property --kafka-config --flush-timeout --dead-letter-topic --quiet --verbose --stats --stats-interval --log-format --metrics --generate --help --version"
+            opts="-H -u -X -d -x -k -f -e -j -n -b -t -F -q -v -h -V --header --user --bearer --bearer-command --bearer-refresh --oauth2-token-url --oauth2-client-id --oauth2-client-secret-file --oauth2-scope --request --data --data-raw --json --compressed --proxy --resolve --no-compression --ignore-content-type --cacert --cert --cert-key --insecure --connect-timeout --idle-timeout --retry --retry-max --max-retries --no-reconnect --reconnect --last-event-id --state-file --state-topic --state-key --format --json-data --timestamp --color --comments --event --grep --dedup --jq --join-output --max-events --until --fail-on --duration --max-event-size --brokers --topic --key --kafka-property --kafka-config --flush-timeout --dead-letter-topic --quiet --verbose --stats --stats-interval --log-format --metrics --generate --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -198,6 +198,10 @@ _ssetap() {
                     return 0
                     ;;
                 --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

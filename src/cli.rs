@@ -33,7 +33,7 @@ Exit status:
        file or stdin, end of stream with --no-reconnect or of a one-shot request
        (with a body), stdout closed by its reader
   1    failure: fatal HTTP status or content type, retries exhausted, I/O error,
-       Kafka delivery failure
+       Kafka delivery failure, an event --fail-on matches
   2    usage: bad flags or arguments
   129  hung up by SIGHUP (everything parsed was written first)
   130  interrupted by SIGINT (likewise)
@@ -384,6 +384,16 @@ pub struct Cli {
     /// An event it fails on does not match (the first failure is a warning).
     #[arg(long, value_name = "CONDITION", help_heading = "Output")]
     pub until: Option<String>,
+
+    /// Fail the run (exit 1, everything before it written or delivered,
+    /// state saved) at the first event for which this jq condition is true,
+    /// showing its type and data: an error a server sends inside the
+    /// stream, e.g. '.event == "error"' (Anthropic) or
+    /// '.data | objects | has("error")' (OpenAI). It sees every event, as
+    /// --until does and before it; the event is not written, and the resume
+    /// point stays before it.
+    #[arg(long, value_name = "CONDITION", help_heading = "Output")]
+    pub fail_on: Option<String>,
 
     /// Exit 0 after this long (e.g. 10m, 1h30m); 0 turns it off, as in
     /// timeout(1).

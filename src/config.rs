@@ -50,6 +50,8 @@ pub struct Config {
     pub join_output: bool,
     /// `--until`: the condition that ends the run, compiled.
     pub until: Option<crate::until::Until>,
+    /// `--fail-on`: the condition that fails the run, compiled.
+    pub fail_on: Option<crate::until::Until>,
     /// Stdout is a terminal (the live status line must make way for output).
     pub stdout_is_terminal: bool,
     pub quiet: bool,
@@ -165,6 +167,10 @@ impl Config {
             Some(u) => Some(crate::until::Until::compile(u).map_err(bad)?),
             None => None,
         };
+        let fail_on = match &cli.fail_on {
+            Some(f) => Some(crate::until::Until::compile_for("--fail-on", f).map_err(bad)?),
+            None => None,
+        };
         if format != Format::Json && jq.is_none() {
             for (set, flag) in [
                 (cli.json_data, "--json-data"),
@@ -268,6 +274,7 @@ impl Config {
             jq,
             join_output: cli.join_output,
             until,
+            fail_on,
             stdout_is_terminal: env.stdout_is_terminal,
             quiet: cli.quiet,
             verbose: cli.verbose,

@@ -314,7 +314,7 @@ const ERROR_CHARS: usize = 300;
 
 /// `text` on one line, its first `max` characters and how long it was
 /// when it is longer.
-fn one_line_excerpt(text: &str, max: usize) -> String {
+pub fn one_line_excerpt(text: &str, max: usize) -> String {
     let line = text.replace(['\n', '\r'], " ");
     match line.char_indices().nth(max) {
         None => line,

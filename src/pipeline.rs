@@ -60,6 +60,8 @@ struct Run<'a> {
     jq: Option<JqStage>,
     /// `--until`: the condition that ends the run at its event.
     until: Option<Until>,
+    /// `--fail-on`: the condition that fails the run at its event.
+    fail_on: Option<Until>,
     sink: Sink,
     /// Counters; `stats.events` is also the number of the last event
     /// handed to the sink (its `seq`).
@@ -82,6 +84,9 @@ struct ChunkState {
     error: Option<anyhow::Error>,
     /// This connection produced an event (resets the backoff).
     got_event: bool,
+    /// `--fail-on` matched: the last event ID before its event, which the
+    /// resume point may name (the parser's own has moved past it).
+    failed_after: Option<Vec<u8>>,
 }
 
 pub fn run(cfg: &Config, control: Arc<Control>, log: &Log) -> Result<i32> {
@@ -118,6 +123,7 @@ impl<'a> Run<'a> {
         }
         let jq = JqStage::new(cfg, &sink)?;
         let until = cfg.until.clone();
+        let fail_on = cfg.fail_on.clone();
         let run = Run {
             cfg,
             log,
@@ -126,6 +132,7 @@ impl<'a> Run<'a> {
             fmt: Formatter::new(cfg.format.clone()),
             jq,
             until,
+            fail_on,
             sink,
             stats: Stats::default(),
             resume,
@@ -134,6 +141,7 @@ impl<'a> Run<'a> {
                 now: SystemTime::now(),
                 error: None,
                 got_event: false,
+                failed_after: None,
             },
             service,
             line_open: false,
@@ -210,7 +218,10 @@ impl Run<'_> {
             if let Err(e) = self.sink.release(chunk) {
                 self.chunk.error.get_or_insert(e);
             }
-            self.note_id(parser.last_event_id());
+            match self.chunk.failed_after.take() {
+                Some(before) => self.note_id(&before),
+                None => self.note_id(parser.last_event_id()),
+            }
             if let Some(e) = self.chunk.error.take() {
                 return StreamEnd::Failed(e);
             }
@@ -249,6 +260,11 @@ impl Run<'_> {
                     // in this read is lost. (Only length is checked here,
                     // where every event passes; see `may_outgrow`.)
                     self.note_id(ev.previous_id);
+                }
+                if let Some(failure) = self.fails_on(&ev) {
+                    self.chunk.error.get_or_insert(failure);
+                    self.chunk.failed_after = Some(ev.previous_id.to_vec());
+                    return ControlFlow::Break(());
                 }
                 if self.until_ends(&ev) {
                     return ControlFlow::Break(());
@@ -306,6 +322,27 @@ impl Run<'_> {
             .then(|| self.fmt.time_text(self.chunk.now));
         let place = self.stats.events_seen().saturating_add(1);
         until.ends(ev, place, stamp, self.log)
+    }
+
+    /// `--fail-on`, on every event before `--until`: the error that fails
+    /// the run at this one, naming it and showing its type and data.
+    fn fails_on(&mut self, ev: &Event<'_>) -> Option<anyhow::Error> {
+        let fail_on = self.fail_on.as_mut()?;
+        let stamp = self
+            .cfg
+            .format
+            .timestamp
+            .then(|| self.fmt.time_text(self.chunk.now));
+        let place = self.stats.events_seen().saturating_add(1);
+        if !fail_on.ends(ev, place, stamp, self.log) {
+            return None;
+        }
+        Some(anyhow!(
+            "--fail-on matched {} of type {:?}: {}",
+            crate::jq::event_name(ev, place),
+            String::from_utf8_lossy(ev.kind()),
+            crate::jq::one_line_excerpt(&String::from_utf8_lossy(ev.data), 300)
+        ))
     }
 
     /// Does the event pass the filter? Counts those that do not.

@@ -1,5 +1,7 @@
 //! until: the `--until CONDITION` test that ends a run at a terminator
-//! event (`data: [DONE]`, `event: message_stop`). The condition is a jq
+//! event (`data: [DONE]`, `event: message_stop`), and the `--fail-on
+//! CONDITION` test that fails it at an error event (Anthropic's `event:
+//! error`, OpenAI's `{"error":…}` data). The condition is a jq
 //! program run by the `--jq` engine on the same input `--jq` sees
 //! (`{"event","id","data"}`, plus `"time"` with `--timestamp`); the event
 //! matches when the program's first output is true as jq counts truth
@@ -15,6 +17,8 @@ use jaq_core::ValT;
 
 #[derive(Debug, Clone)]
 pub struct Until {
+    /// The flag it came from, for its messages.
+    flag: &'static str,
     program: Program,
     /// The program failed on an event: the error, the first time only.
     failure: Option<String>,
@@ -22,13 +26,19 @@ pub struct Until {
 }
 
 impl Until {
-    /// Compile the condition; the error is one line naming `--until`.
+    /// Compile `--until`'s condition; the error is one line naming it.
     pub fn compile(text: &str) -> Result<Until, String> {
+        Until::compile_for("--until", text)
+    }
+
+    /// Compile the condition `flag` gave.
+    pub fn compile_for(flag: &'static str, text: &str) -> Result<Until, String> {
         let program = Program::compile(text).map_err(|e| match e.strip_prefix("--jq") {
-            Some(rest) => format!("--until{rest}"),
-            None => format!("--until: {e}"),
+            Some(rest) => format!("{flag}{rest}"),
+            None => format!("{flag}: {e}"),
         })?;
         Ok(Until {
+            flag,
             program,
             failure: None,
             warned: false,
@@ -54,7 +64,8 @@ impl Until {
                 if !self.warned {
                     self.warned = true;
                     self.failure = Some(format!(
-                        "--until failed on {}: {why}; such events do not end the run",
+                        "{} failed on {}: {why}; such events do not match",
+                        self.flag,
                         crate::jq::event_name(ev, place)
                     ));
                 }
@@ -108,5 +119,7 @@ mod tests {
     fn a_program_that_does_not_compile_names_until() {
         let e = Until::compile(".data ==").err().unwrap();
         assert!(e.starts_with("--until: cannot compile"), "{e}");
+        let e = Until::compile_for("--fail-on", ".data ==").err().unwrap();
+        assert!(e.starts_with("--fail-on: cannot compile"), "{e}");
     }
 }
