@@ -30,11 +30,15 @@ _ssetap() {
             fi
             case "${prev}" in
                 --header)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [[ "${cur}" == @* ]]; then
+                        COMPREPLY=($(compgen -f -P @ -- "${cur#@}"))
+                    fi
                     return 0
                     ;;
                 -H)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [[ "${cur}" == @* ]]; then
+                        COMPREPLY=($(compgen -f -P @ -- "${cur#@}"))
+                    fi
                     return 0
                     ;;
                 --user)
@@ -82,11 +86,15 @@ _ssetap() {
                     return 0
                     ;;
                 --data)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [[ "${cur}" == @* ]]; then
+                        COMPREPLY=($(compgen -f -P @ -- "${cur#@}"))
+                    fi
                     return 0
                     ;;
                 -d)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [[ "${cur}" == @* ]]; then
+                        COMPREPLY=($(compgen -f -P @ -- "${cur#@}"))
+                    fi
                     return 0
                     ;;
                 --data-raw)
@@ -94,7 +102,9 @@ _ssetap() {
                     return 0
                     ;;
                 --json)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [[ "${cur}" == @* ]]; then
+                        COMPREPLY=($(compgen -f -P @ -- "${cur#@}"))
+                    fi
                     return 0
                     ;;
                 --proxy)

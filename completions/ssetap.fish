@@ -1,4 +1,11 @@
-complete -c ssetap -s H -l header -d 'Add a request header, \'Name: value\' (repeatable; overrides a default header of the same name), or @FILE: one header per line, as in curl (@- for stdin). Put API keys in a file: ps shows the command line' -r
+function __ssetap_at_files
+    set -l token (commandline -ct)
+    string match -q -- '@*' $token; or return
+    for path in (__fish_complete_path (string sub -s 2 -- $token))
+        printf '@%s\n' $path
+    end
+end
+complete -c ssetap -s H -l header -d 'Add a request header, \'Name: value\' (repeatable; overrides a default header of the same name), or @FILE: one header per line, as in curl (@- for stdin). Put API keys in a file: ps shows the command line' -r -f -a '(__ssetap_at_files)'
 complete -c ssetap -s u -l user -d 'Basic auth. Without \':PASSWORD\', the password comes from $SSETAP_PASSWORD, else is asked for on the terminal; with no terminal that is an error (USER: sends an empty password). Not with --bearer (one Authorization header)' -r
 complete -c ssetap -l bearer -d 'Send \'Authorization: Bearer TOKEN\'. Prefer $SSETAP_BEARER_TOKEN: a token given here is blanked from the command line only once read' -r
 complete -c ssetap -l bearer-command -d 'Run CMD (with sh -c) and send its trimmed stdout as a bearer token; run it again when the server answers 401 (then send again at once, once), and before the token expires when it is a JWT with \'exp\'. For gcloud, az, vault, or curl to a token endpoint. A command that fails (or runs over 30s) is one line and the usual backoff' -r
@@ -8,9 +15,9 @@ complete -c ssetap -l oauth2-client-id -d 'The OAuth2 client ID' -r
 complete -c ssetap -l oauth2-client-secret-file -d 'Read the OAuth2 client secret from this file (never from the command line; else it comes from $SSETAP_OAUTH2_CLIENT_SECRET)' -r -F
 complete -c ssetap -l oauth2-scope -d 'The OAuth2 scope to ask for (space-separated, as the server names them)' -r
 complete -c ssetap -s X -l request -d 'HTTP method, any token as in curl (default GET, or POST with a body)' -r
-complete -c ssetap -s d -l data -d 'Request body, or @FILE to read it from a file (@- for stdin; at most 256 MiB); --data-binary is the same. A request with a body is sent once: the end of its stream ends the run (see --reconnect)' -r
+complete -c ssetap -s d -l data -d 'Request body, or @FILE to read it from a file (@- for stdin; at most 256 MiB); --data-binary is the same. A request with a body is sent once: the end of its stream ends the run (see --reconnect)' -r -f -a '(__ssetap_at_files)'
 complete -c ssetap -l data-raw -d 'Request body taken as it is, a leading @ included, as curl\'s --data-raw (what a browser\'s "Copy as cURL" writes)' -r
-complete -c ssetap -l json -d 'Request body as --data, sent with Content-Type: application/json unless -H sets one, as curl\'s --json (Accept stays text/event-stream)' -r
+complete -c ssetap -l json -d 'Request body as --data, sent with Content-Type: application/json unless -H sets one, as curl\'s --json (Accept stays text/event-stream)' -r -f -a '(__ssetap_at_files)'
 complete -c ssetap -s x -l proxy -d 'Send every request through this HTTP(S) proxy, http://[USER:PASSWORD@]HOST:PORT, as curl\'s -x, instead of $HTTPS_PROXY, $HTTP_PROXY or $ALL_PROXY ($NO_PROXY applies to those only); \'\' for none' -r
 complete -c ssetap -l resolve -d 'Connect to ADDR for HOST:PORT instead of looking HOST up, as curl\'s --resolve: the Host header and the TLS name stay HOST (a backend behind a load balancer, a name DNS does not have yet). Repeatable; HOST * stands for any host, and the first match wins' -r
 complete -c ssetap -l cacert -d 'Trust the CA certificates in this PEM file instead of the system\'s; a self-signed server certificate in it is trusted as itself, as in curl (its name and dates are still checked)' -r -F

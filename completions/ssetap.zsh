@@ -15,8 +15,8 @@ _ssetap() {
 
     local context curcontext="$curcontext" state line
     _arguments "${_arguments_options[@]}" : \
-'*-H+[Add a request header, '\''Name\: value'\'' (repeatable; overrides a default header of the same name), or @FILE\: one header per line, as in curl (@- for stdin). Put API keys in a file\: ps shows the command line]:HEADER:_default' \
-'*--header=[Add a request header, '\''Name\: value'\'' (repeatable; overrides a default header of the same name), or @FILE\: one header per line, as in curl (@- for stdin). Put API keys in a file\: ps shows the command line]:HEADER:_default' \
+'*-H+[Add a request header, '\''Name\: value'\'' (repeatable; overrides a default header of the same name), or @FILE\: one header per line, as in curl (@- for stdin). Put API keys in a file\: ps shows the command line]:HEADER:{compset -P @ && _files}' \
+'*--header=[Add a request header, '\''Name\: value'\'' (repeatable; overrides a default header of the same name), or @FILE\: one header per line, as in curl (@- for stdin). Put API keys in a file\: ps shows the command line]:HEADER:{compset -P @ && _files}' \
 '(--bearer)-u+[Basic auth. Without '\''\:PASSWORD'\'', the password comes from \$SSETAP_PASSWORD, else is asked for on the terminal; with no terminal that is an error (USER\: sends an empty password). Not with --bearer (one Authorization header)]:USER[\:PASSWORD]:_default' \
 '(--bearer)--user=[Basic auth. Without '\''\:PASSWORD'\'', the password comes from \$SSETAP_PASSWORD, else is asked for on the terminal; with no terminal that is an error (USER\: sends an empty password). Not with --bearer (one Authorization header)]:USER[\:PASSWORD]:_default' \
 '--bearer=[Send '\''Authorization\: Bearer TOKEN'\''. Prefer \$SSETAP_BEARER_TOKEN\: a token given here is blanked from the command line only once read]:TOKEN:_default' \
@@ -28,10 +28,10 @@ _ssetap() {
 '--oauth2-scope=[The OAuth2 scope to ask for (space-separated, as the server names them)]:SCOPE:_default' \
 '-X+[HTTP method, any token as in curl (default GET, or POST with a body)]:METHOD:_default' \
 '--request=[HTTP method, any token as in curl (default GET, or POST with a body)]:METHOD:_default' \
-'-d+[Request body, or @FILE to read it from a file (@- for stdin; at most 256 MiB); --data-binary is the same. A request with a body is sent once\: the end of its stream ends the run (see --reconnect)]:DATA|@FILE:_default' \
-'--data=[Request body, or @FILE to read it from a file (@- for stdin; at most 256 MiB); --data-binary is the same. A request with a body is sent once\: the end of its stream ends the run (see --reconnect)]:DATA|@FILE:_default' \
+'-d+[Request body, or @FILE to read it from a file (@- for stdin; at most 256 MiB); --data-binary is the same. A request with a body is sent once\: the end of its stream ends the run (see --reconnect)]:DATA|@FILE:{compset -P @ && _files}' \
+'--data=[Request body, or @FILE to read it from a file (@- for stdin; at most 256 MiB); --data-binary is the same. A request with a body is sent once\: the end of its stream ends the run (see --reconnect)]:DATA|@FILE:{compset -P @ && _files}' \
 '--data-raw=[Request body taken as it is, a leading @ included, as curl'\''s --data-raw (what a browser'\''s "Copy as cURL" writes)]:DATA:_default' \
-'--json=[Request body as --data, sent with Content-Type\: application/json unless -H sets one, as curl'\''s --json (Accept stays text/event-stream)]:DATA|@FILE:_default' \
+'--json=[Request body as --data, sent with Content-Type\: application/json unless -H sets one, as curl'\''s --json (Accept stays text/event-stream)]:DATA|@FILE:{compset -P @ && _files}' \
 '-x+[Send every request through this HTTP(S) proxy, http\://\[USER\:PASSWORD@\]HOST\:PORT, as curl'\''s -x, instead of \$HTTPS_PROXY, \$HTTP_PROXY or \$ALL_PROXY (\$NO_PROXY applies to those only); '\'''\'' for none]:URL:_default' \
 '--proxy=[Send every request through this HTTP(S) proxy, http\://\[USER\:PASSWORD@\]HOST\:PORT, as curl'\''s -x, instead of \$HTTPS_PROXY, \$HTTP_PROXY or \$ALL_PROXY (\$NO_PROXY applies to those only); '\'''\'' for none]:URL:_default' \
 '*--resolve=[Connect to ADDR for HOST\:PORT instead of looking HOST up, as curl'\''s --resolve\: the Host header and the TLS name stay HOST (a backend behind a load balancer, a name DNS does not have yet). Repeatable; HOST * stands for any host, and the first match wins]:HOST\:PORT\:ADDR[,ADDR...]:_default' \

@@ -5,6 +5,8 @@
 //!
 //! The man page is reproducible: no date, nothing from the build machine.
 
+mod at_files;
+
 use crate::cli::{self, GenerateArg};
 use clap_complete::shells::{Bash, Fish, Zsh};
 use std::io::{self, Write};
@@ -60,11 +62,17 @@ pub fn print(kind: GenerateArg) -> i32 {
 pub fn render(kind: GenerateArg) -> Vec<u8> {
     match kind {
         GenerateArg::Man => man_page(),
-        GenerateArg::CompleteBash => completion(Bash),
-        GenerateArg::CompleteZsh => {
-            escape_zsh_value_names(quote_value_help(&completion(Zsh), Shell::Zsh))
+        GenerateArg::CompleteBash => {
+            at_files::rewrite(&completion(Bash), clap_complete::Shell::Bash)
         }
-        GenerateArg::CompleteFish => quote_value_help(&completion(Fish), Shell::Fish),
+        GenerateArg::CompleteZsh => at_files::rewrite(
+            &escape_zsh_value_names(quote_value_help(&completion(Zsh), Shell::Zsh)),
+            clap_complete::Shell::Zsh,
+        ),
+        GenerateArg::CompleteFish => {
+            let fish = quote_value_help(&completion(Fish), Shell::Fish);
+            at_files::rewrite(&fish, clap_complete::Shell::Fish)
+        }
     }
 }
 

@@ -173,3 +173,73 @@ fn fish_reads_the_value_descriptions_whole() {
     );
     assert!(text.contains("sse\tCanonical SSE text"), "{text}");
 }
+
+/// What a shell offers for a command line, by running it on the committed
+/// completions; None where the shell is not installed.
+fn offered(shell: &str, line: &str) -> Option<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let words: Vec<&str> = line.split(' ').collect();
+    let mut cmd = std::process::Command::new(shell);
+    cmd.current_dir(root);
+    match shell {
+        "bash" => {
+            let last = words.len() - 1;
+            cmd.arg("-c").arg(format!(
+                "source completions/ssetap.bash; COMP_WORDS=({line}); COMP_CWORD={last}; \
+                 _ssetap ssetap '{}' '{}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+                words[last],
+                words[last - 1]
+            ));
+        }
+        "fish" => {
+            cmd.args(["--no-config", "-c"]).arg(format!(
+                "source completions/ssetap.fish; complete -C '{line}'"
+            ));
+        }
+        _ => {
+            // zsh reads a completion function named for the command.
+            let dir = common::Scratch::new("zsh-fpath");
+            dir.write(
+                "_ssetap",
+                std::fs::read_to_string(root.join("completions/ssetap.zsh")).ok()?,
+            );
+            cmd.arg("-f")
+                .arg("tests/helpers/zsh_complete.zsh")
+                .arg(dir.dir())
+                .arg(root)
+                .arg(line)
+                .arg("@Cargo.");
+            let out = cmd.output().ok()?;
+            return Some(String::from_utf8_lossy(&out.stdout).into_owned());
+        }
+    }
+    let out = cmd.output().ok()?;
+    assert!(out.status.success(), "{shell}: {out:?}");
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// `-d`, `--json` and `-H` take text or `@FILE`: after an `@` each shell
+/// completes file names, and for text it offers none (clap_complete alone
+/// offered file names as the text, and nothing after an `@`). A shell that
+/// is not installed is skipped.
+#[test]
+fn at_file_values_complete_file_names_in_every_shell() {
+    for shell in ["bash", "fish"] {
+        let Some(files) = offered(shell, "ssetap -d @Carg") else {
+            eprintln!("skipped: no {shell} here");
+            continue;
+        };
+        assert!(files.contains("@Cargo.toml\n"), "{shell}: {files:?}");
+        let headers = offered(shell, "ssetap -H @src/cl").unwrap_or_default();
+        assert!(headers.contains("@src/cli.rs\n"), "{shell}: {headers:?}");
+        let json = offered(shell, "ssetap --json @Carg").unwrap_or_default();
+        assert!(json.contains("@Cargo.lock\n"), "{shell}: {json:?}");
+        let text = offered(shell, "ssetap -d Carg").unwrap_or_default();
+        assert!(!text.contains("Cargo"), "{shell}: {text:?}");
+    }
+    match offered("zsh", "ssetap -d @Carg") {
+        // The common prefix of Cargo.toml and Cargo.lock, typed in.
+        Some(screen) => assert!(screen.contains("ssetap -d @Cargo."), "zsh: {screen:?}"),
+        None => eprintln!("skipped: no zsh here"),
+    }
+}
