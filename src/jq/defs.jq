@@ -217,6 +217,14 @@ def modulemeta:
   if type == "string" then error("module not found: \(.) (--jq loads no modules)")
   else error("modulemeta input module name must be a string") end;
 
+# Later jq's that programs written today use (jq 1.7: have_decnum,
+# have_literal_numbers; jq 1.8: toarray, trimstr). Numbers here are
+# doubles, and a literal's digits are not kept past them.
+def toarray: if type == "array" then . else [.] end;
+def trimstr($s): ltrimstr($s) | rtrimstr($s);
+def have_decnum: false;
+def have_literal_numbers: false;
+
 # jq 1.6's list, less input/0, inputs/0 and input_line_number/0.
 def builtins: [
   "IN/1", "IN/2", "INDEX/1", "INDEX/2", "JOIN/2", "JOIN/3", "JOIN/4",

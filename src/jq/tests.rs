@@ -367,3 +367,15 @@ fn a_program_runs_again_after_the_cap_failed_it() {
     let input = p.input(&e, None);
     assert_eq!(p.run(input).unwrap().vals.len(), 3);
 }
+
+#[test]
+fn later_jqs_builtins_that_programs_use() {
+    let e = ev(b"", b"", br#"{"a":"xabx","n":3,"l":[1]}"#);
+    let out = |p: &str| outputs(p, &e).unwrap().join(" ");
+    assert_eq!(out(".data.n | toarray"), "[3]");
+    assert_eq!(out(".data.l | toarray"), "[1]");
+    assert_eq!(out(r#".data.a | trimstr("x")"#), r#""ab""#);
+    assert_eq!(out(r#".data.a | trimstr("q")"#), r#""xabx""#);
+    assert_eq!(out(r#".data.n | trimstr("x")"#), "3");
+    assert_eq!(out("[have_decnum, have_literal_numbers]"), "[false,false]");
+}
