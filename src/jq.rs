@@ -23,6 +23,7 @@
 mod arith;
 mod build;
 mod compile;
+pub mod debug;
 mod doubles;
 mod fast;
 mod funs;

@@ -207,6 +207,13 @@ impl Log {
         shown
     }
 
+    /// A line a `--jq` program wrote (`debug`, `stderr`): bare in text
+    /// logs, as jq writes it; a `"debug"` line in JSON ones. Redacted, cut
+    /// and escaped as every line is, and dropped rather than waited for.
+    pub fn program(&self, text: &str) {
+        self.line("program", text);
+    }
+
     fn line(&self, level: &str, msg: &str) {
         self.clear_status();
         if level != "error" && self.dropped_as_stderr_is_full() {
@@ -227,7 +234,11 @@ impl Log {
             LogFormat::Text if matches!(level, "warning" | "error") => {
                 format!("ssetap: {level}: {}", escape(&self.shown(msg)))
             }
+            LogFormat::Text if level == "program" => escape(&self.shown(msg)).into_owned(),
             LogFormat::Text => format!("ssetap: {}", escape(&self.shown(msg))),
+            LogFormat::Json if level == "program" => {
+                escape_json(&self.object("debug", msg, None)).into_owned()
+            }
             LogFormat::Json => escape_json(&self.object(level, msg, None)).into_owned(),
         };
         let mut err = std::io::stderr().lock();

@@ -214,6 +214,7 @@ impl Run<'_> {
             let chunk = &buf[..n];
             self.service.before_output(self.log);
             let flow = parser.feed(chunk, |item| self.item(item, chunk));
+            self.write_program_debug();
             // Output may still lie in the chunk, which the next read reuses.
             if let Err(e) = self.sink.release(chunk) {
                 self.chunk.error.get_or_insert(e);
@@ -343,6 +344,21 @@ impl Run<'_> {
             String::from_utf8_lossy(ev.kind()),
             crate::jq::one_line_excerpt(&String::from_utf8_lossy(ev.data), 300)
         ))
+    }
+
+    /// What the `--jq`, `--until` and `--fail-on` programs wrote with
+    /// `debug` or `stderr` while this read's events ran.
+    fn write_program_debug(&self) {
+        let (lines, dropped) = crate::jq::debug::take();
+        for line in &lines {
+            self.log.program(line);
+        }
+        if dropped > 0 {
+            self.log.warn(&format!(
+                "{dropped} lines that programs wrote with debug or stderr were dropped \
+                 (at most 1000 a read)"
+            ));
+        }
     }
 
     /// Does the event pass the filter? Counts those that do not.

@@ -400,3 +400,40 @@ fn after_a_crash_the_state_never_skips_a_record_of_a_multi_output_event() {
         }
     }
 }
+
+/// `debug` and `stderr` write on stderr what Debian's jq writes there, a
+/// line each (jq's `stderr` adds no newline; a log line needs one), and
+/// the outputs are unchanged. Server bytes in them stay escaped.
+#[test]
+fn debug_and_stderr_write_what_jq_writes() {
+    let input = "data: {\"n\":3,\"s\":\"\\u001b[2Jé\"}\n\n";
+    let program = ".data | debug | .n | debug(\"n is \\(.)\") | stderr";
+    let out = run_with_stdin(&["-", "--jq", program, "-q"], input.as_bytes());
+    out.assert_code(0);
+    assert_eq!(out.stdout(), "3\n");
+    let mut jq = std::process::Command::new("jq")
+        .args(["-c", ".data | fromjson | debug | .n | stderr"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("jq");
+    {
+        use std::io::Write;
+        let json = serde_json::json!({ "data": r#"{"n":3,"s":"\u001b[2Jé"}"# });
+        jq.stdin
+            .take()
+            .unwrap()
+            .write_all(json.to_string().as_bytes())
+            .unwrap();
+    }
+    let theirs = jq.wait_with_output().unwrap();
+    let theirs = String::from_utf8_lossy(&theirs.stderr);
+    // jq 1.6 has no debug(msg): its line is ssetap's own, as jq 1.7 writes it.
+    let (debug, stderr) = theirs.split_once('\n').unwrap();
+    assert_eq!(
+        out.stderr,
+        format!("{debug}\n[\"DEBUG:\",\"n is 3\"]\n{stderr}\n")
+    );
+    assert!(!out.stderr.contains('\x1b'), "{:?}", out.stderr);
+}

@@ -217,6 +217,12 @@ def modulemeta:
   if type == "string" then error("module not found: \(.) (--jq loads no modules)")
   else error("modulemeta input module name must be a string") end;
 
+# What a program writes on stderr: noted by the natives, written by the
+# log after each read (`debug.rs`).
+def debug: _ssetap_debug;
+def debug(msg): (msg | _ssetap_debug | empty), .;
+def stderr: _ssetap_stderr;
+
 # Later jq's that programs written today use (jq 1.7: have_decnum,
 # have_literal_numbers; jq 1.8: toarray, trimstr). Numbers here are
 # doubles, and a literal's digits are not kept past them.

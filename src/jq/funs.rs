@@ -26,6 +26,19 @@ fn natives<D: for<'a> DataT<V<'a> = Val>>() -> Box<[Filter<RunPtr<D>>]> {
         ("_ssetap_csv", v(0), |cv| bome(csv(&cv.1))),
         ("_ssetap_tsv", v(0), |cv| bome(tsv(&cv.1))),
         ("_ssetap_tojson", v(0), |cv| bome(Ok(tojson(&cv.1)))),
+        ("_ssetap_debug", v(0), |cv| {
+            let mut line = b"[\"DEBUG:\",".to_vec();
+            write_json(&cv.1, &mut line);
+            line.push(b']');
+            super::debug::note(String::from_utf8_lossy(&line).into_owned());
+            bome(Ok(cv.1))
+        }),
+        ("_ssetap_stderr", v(0), |cv| {
+            let mut line = Vec::new();
+            write_json(&cv.1, &mut line);
+            super::debug::note(String::from_utf8_lossy(&line).into_owned());
+            bome(Ok(cv.1))
+        }),
         ("_ssetap_tostring", v(0), |cv| bome(Ok(tostring(&cv.1)))),
         ("_ssetap_uri", v(0), |cv| bome(string(&cv.1).map(uri))),
         ("_ssetap_base32", v(0), |cv| bome(string(&cv.1).map(base32))),
