@@ -121,3 +121,28 @@ fn one_or_two_hits_at_every_place_of_a_block() {
         }
     }
 }
+
+#[test]
+fn the_width_table_is_what_the_escapers_write() {
+    for c in 0..=255u8 {
+        let mut out = Vec::new();
+        super::push_escaped(&mut out, &[c]);
+        assert_eq!(
+            out.len(),
+            usize::from(super::WIDTH[usize::from(c)]),
+            "{c:#x}"
+        );
+    }
+}
+
+#[test]
+fn a_long_string_gets_its_room_at_once_not_by_doubling() {
+    for fill in [1u8, b'a', b'"'] {
+        let b = vec![fill; super::COUNT_FROM + 12_345];
+        let mut out = Vec::new();
+        super::push_escaped(&mut out, &b);
+        assert!(out.capacity() <= out.len() + super::AHEAD, "{fill:#x}");
+        // Doubling would have left up to twice the length.
+        assert!(out.capacity() < out.len() + out.len() / 8);
+    }
+}
