@@ -46,7 +46,7 @@ complete -c ssetap -s n -l max-events -d 'Exit 0 after N events (counted after f
 complete -c ssetap -l until -d 'End the run (exit 0, everything before it written or delivered, state saved) at the first event for which this jq condition is true, e.g. \'.data == "[DONE]"\' or \'.event == "message_stop"\'. It sees every event before -e, --grep, --dedup and --jq, as --jq\'s input; the matching event is not written, and the resume point moves past it. An event it fails on does not match (the first failure is a warning)' -r
 complete -c ssetap -l fail-on -d 'Fail the run (exit 1, everything before it written or delivered, state saved) at the first event for which this jq condition is true, showing its type and data: an error a server sends inside the stream, e.g. \'.event == "error"\' (Anthropic) or \'.data | objects | has("error")\' (OpenAI). It sees every event, as --until does and before it; the event is not written, and the resume point stays before it' -r
 complete -c ssetap -l duration -d 'Exit 0 after this long (e.g. 10m, 1h30m); 0 turns it off, as in timeout(1)' -r
-complete -c ssetap -l max-event-size -d 'Drop (with a warning) events whose data is larger than this (e.g. 16MiB, 512KiB, 1000000)' -r
+complete -c ssetap -l max-event-size -d 'Drop (with a warning) events whose data is larger than this (e.g. 16MiB, 512KiB, 1000000), or whose id or event line is larger than this or 1MiB, whichever is less' -r
 complete -c ssetap -s b -l brokers -d 'Send events to these Kafka brokers instead of stdout' -r
 complete -c ssetap -s t -l topic -d 'Kafka topic; \'{event}\' in it is replaced by each event\'s type' -r
 complete -c ssetap -l key -d 'Record key: none, id, event, or a JSON pointer (/a/b) into the data' -r

@@ -64,7 +64,7 @@ sse\:"Canonical SSE text, which ssetap reads back unchanged"))' \
 '--until=[End the run (exit 0, everything before it written or delivered, state saved) at the first event for which this jq condition is true, e.g. '\''.data == "\[DONE\]"'\'' or '\''.event == "message_stop"'\''. It sees every event before -e, --grep, --dedup and --jq, as --jq'\''s input; the matching event is not written, and the resume point moves past it. An event it fails on does not match (the first failure is a warning)]:CONDITION:_default' \
 '--fail-on=[Fail the run (exit 1, everything before it written or delivered, state saved) at the first event for which this jq condition is true, showing its type and data\: an error a server sends inside the stream, e.g. '\''.event == "error"'\'' (Anthropic) or '\''.data | objects | has("error")'\'' (OpenAI). It sees every event, as --until does and before it; the event is not written, and the resume point stays before it]:CONDITION:_default' \
 '--duration=[Exit 0 after this long (e.g. 10m, 1h30m); 0 turns it off, as in timeout(1)]:DURATION:_default' \
-'--max-event-size=[Drop (with a warning) events whose data is larger than this (e.g. 16MiB, 512KiB, 1000000)]:SIZE:_default' \
+'--max-event-size=[Drop (with a warning) events whose data is larger than this (e.g. 16MiB, 512KiB, 1000000), or whose id or event line is larger than this or 1MiB, whichever is less]:SIZE:_default' \
 '-b+[Send events to these Kafka brokers instead of stdout]:HOST\:PORT[,...]:_default' \
 '--brokers=[Send events to these Kafka brokers instead of stdout]:HOST\:PORT[,...]:_default' \
 '-t+[Kafka topic; '\''{event}'\'' in it is replaced by each event'\''s type]:NAME:_default' \

@@ -401,7 +401,8 @@ pub struct Cli {
     pub duration: Option<Duration>,
 
     /// Drop (with a warning) events whose data is larger than this (e.g.
-    /// 16MiB, 512KiB, 1000000).
+    /// 16MiB, 512KiB, 1000000), or whose id or event line is larger than
+    /// this or 1MiB, whichever is less.
     #[arg(
         long,
         value_name = "SIZE",

@@ -288,15 +288,16 @@ impl Run<'_> {
             }
             Item::Dropped { data, line } => {
                 self.stats.dropped += 1;
+                let cap = self.cfg.max_event_size;
                 let what = if line > 0 {
-                    format!("an id or event line of {line} bytes")
+                    let line_cap = cap.min(crate::sse::LINE_MAX);
+                    format!(
+                        "an id or event line of {line} bytes (over {line_cap}, the most one may hold)"
+                    )
                 } else {
-                    format!("{data} bytes of data")
+                    format!("{data} bytes of data (over --max-event-size {cap})")
                 };
-                self.log.warn(&format!(
-                    "dropped an event with {what} (over --max-event-size {})",
-                    self.cfg.max_event_size
-                ));
+                self.log.warn(&format!("dropped an event with {what}"));
                 return ControlFlow::Continue(());
             }
         };

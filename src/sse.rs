@@ -91,6 +91,14 @@ pub enum Item<'a> {
     },
 }
 
+/// The most an `id` or `event` value may hold (unless `--max-event-size`
+/// is lower); a longer one drops its event, as data over the cap does.
+/// Real ones are under a few hundred bytes, and an ID over 4 KiB is never
+/// sent or saved (`resume::MAX_ID_LEN`); at the data's cap each would add
+/// six times the cap to an event written as JSON (a control byte is
+/// `\u00XX`), so that a 16 MiB cap cost 360 MB for one event.
+pub const LINE_MAX: usize = 1 << 20;
+
 /// The UTF-8 byte order mark, stripped once at the very start of a stream.
 const BOM: &[u8; 3] = b"\xEF\xBB\xBF";
 
@@ -114,8 +122,10 @@ enum Partial {
 /// about the cap whatever the input.
 #[derive(Debug, Clone)]
 pub struct Parser {
-    /// The size cap: of one event's data, and of an `id`/`event`/comment value.
+    /// The size cap: of one event's data, and of a comment.
     max: usize,
+    /// The cap of an `id` or `event` value: `max`, but at most `LINE_MAX`.
+    line_max: usize,
     /// The cap of the data buffer, which holds an LF after each line, the
     /// last one removed at dispatch: `max` + 1.
     data_max: usize,
@@ -164,6 +174,7 @@ impl Parser {
     pub fn new(max_event_size: usize) -> Parser {
         Parser {
             max: max_event_size,
+            line_max: max_event_size.min(LINE_MAX),
             data_max: max_event_size.saturating_add(1),
             bom: Some(0),
             pending_cr: false,
@@ -339,13 +350,13 @@ impl Parser {
     fn field<F: FnMut(Item<'_>) -> Flow>(&mut self, field: Field, value: &[u8], f: &mut F) -> Flow {
         match field {
             Field::Data => self.push_data(value, true),
-            Field::Event if value.len() > self.max => self.oversize(value.len()),
+            Field::Event if value.len() > self.line_max => self.oversize(value.len()),
             Field::Event => {
                 self.event_type.clear();
                 self.event_type.extend_from_slice(value);
             }
             Field::Id if has_nul(value) => {}
-            Field::Id if value.len() > self.max => self.oversize(value.len()),
+            Field::Id if value.len() > self.line_max => self.oversize(value.len()),
             Field::Id => {
                 let buf = &mut self.ids[usize::from(!self.cur)];
                 buf.clear();

@@ -59,12 +59,22 @@ impl Parser {
             Field::Data => self.push_data(bytes, false),
             Field::Retry => self.retry = retry_digits(self.retry, bytes),
             Field::Event | Field::Id | Field::Comment => {
-                let room = self.max.saturating_sub(self.val.len()).min(bytes.len());
-                reserve_capped(&mut self.val, room, self.max);
+                let cap = self.value_cap(field);
+                let room = cap.saturating_sub(self.val.len()).min(bytes.len());
+                reserve_capped(&mut self.val, room, cap);
                 self.val.extend_from_slice(&bytes[..room]);
                 self.val_nul |= memchr(0, bytes).is_some();
             }
             Field::Unknown => {}
+        }
+    }
+
+    /// The cap of a kept value: a comment's is the event's, an `id`'s or
+    /// `event`'s `line_max`.
+    fn value_cap(&self, field: Field) -> usize {
+        match field {
+            Field::Comment => self.max,
+            _ => self.line_max,
         }
     }
 
@@ -85,7 +95,7 @@ impl Parser {
             }
             Field::Retry | Field::Unknown => {}
             // Within the cap, `val` holds the whole value.
-            _ if self.val_len <= self.max => {
+            _ if self.val_len <= self.value_cap(field) => {
                 let val = mem::take(&mut self.val);
                 let flow = self.field(field, &val, f);
                 self.val = val;

@@ -69,6 +69,35 @@ fn overlong_id_or_event_marks_event_oversized_and_is_not_applied() {
     assert_eq!(parse_cap(b"id: 12\x0045\ndata: a\n\n", 4), [ev("a")]);
 }
 
+/// Under a large cap, an `id` or `event` value is still held to
+/// `LINE_MAX`, whole in one chunk or cut anywhere, while data and comments
+/// take the whole cap.
+#[test]
+fn id_and_event_values_are_held_to_the_line_cap() {
+    let cap = 4 * LINE_MAX;
+    let at = "a".repeat(LINE_MAX);
+    let over = "a".repeat(LINE_MAX + 1);
+    for field in ["id", "event"] {
+        let stream = format!("{field}: {at}\ndata: 1\n\n{field}: {over}\ndata: 2\n\n");
+        let whole = parse_cap(stream.as_bytes(), cap);
+        assert_eq!(whole.len(), 2, "{field}");
+        assert!(matches!(&whole[0], Own::Event { data, .. } if data == b"1"));
+        assert_eq!(whole[1], Own::Dropped(LINE_MAX + 1), "{field}");
+        // The same with the stream cut inside each value.
+        for cut in [10, LINE_MAX / 2, LINE_MAX + 20 + LINE_MAX / 2] {
+            let b = stream.as_bytes();
+            let got = feed_chunks(&mut Parser::new(cap), [&b[..cut], &b[cut..]]);
+            assert_eq!(got, whole, "{field}, cut at {cut}");
+        }
+    }
+    let data = format!("data: {over}{over}\n: {over}{over}\n\n");
+    let got = parse_cap(data.as_bytes(), cap);
+    assert!(matches!(&got[0], Own::Comment(c) if c.len() == 2 * LINE_MAX + 2));
+    assert!(matches!(&got[1], Own::Event { data, .. } if data.len() == 2 * LINE_MAX + 2));
+    // A cap below LINE_MAX holds them as before.
+    assert_eq!(parse_cap(b"id: 12345\ndata: a\n\n", 4), [Own::Dropped(5)]);
+}
+
 #[test]
 fn overlong_field_name_is_an_unknown_field() {
     let name = "d".repeat(100);
