@@ -271,6 +271,11 @@ impl Http {
         lines
     }
 
+    /// With `-v`: where `--resolve` sends this request, if it does.
+    pub fn pinned(&self) -> Option<String> {
+        resolve::shown(&self.req.resolve, &self.url)
+    }
+
     /// The headers of the next send, before `auth` adds its own.
     pub fn headers(&self, last_event_id: &str) -> Vec<(String, String)> {
         let mut headers = self.req.headers.clone();

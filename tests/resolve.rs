@@ -26,8 +26,13 @@ fn a_pinned_name_reaches_its_address_and_keeps_its_host_header() {
         &format!("stream.invalid:{port}:127.0.0.1"),
         "--resolve",
         &format!("*:{other}:127.0.0.1"),
+        "-v",
     ]);
     out.assert_code(0);
+    // -v says where the request went, as curl -v does (it shows the
+    // first request of a redirect chain, and the last response).
+    let said = format!("* stream.invalid:{port} goes to 127.0.0.1 (--resolve)");
+    assert!(out.stderr.contains(&said), "{said}: {}", out.stderr);
     assert_eq!(out.json()[0]["data"], "pinned");
     assert_eq!(
         server.requests()[0].header("host"),

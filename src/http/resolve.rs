@@ -94,6 +94,32 @@ impl Pinned {
     }
 }
 
+/// A URI's port, or its scheme's.
+fn port_of(uri: &Uri) -> Option<u16> {
+    uri.port_u16().or(match uri.scheme_str() {
+        Some("https") => Some(443),
+        Some("http") => Some(80),
+        _ => None,
+    })
+}
+
+/// With `-v`: where a pin sends `url`'s host and port, as curl's `-v`
+/// says it; None when no pin applies.
+pub fn shown(pins: &[Pin], url: &str) -> Option<String> {
+    let uri: Uri = url.parse().ok()?;
+    let (host, port) = (uri.host()?, port_of(&uri)?);
+    let pinned = Pinned {
+        pins: pins.to_vec(),
+        lookup: DefaultResolver::default(),
+    };
+    let addrs = pinned.pinned(host, port)?;
+    let addrs: Vec<String> = addrs.iter().map(IpAddr::to_string).collect();
+    Some(format!(
+        "* {host}:{port} goes to {} (--resolve)",
+        addrs.join(", ")
+    ))
+}
+
 impl Resolver for Pinned {
     fn resolve(
         &self,
@@ -101,11 +127,7 @@ impl Resolver for Pinned {
         config: &Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        let port = uri.port_u16().or(match uri.scheme_str() {
-            Some("https") => Some(443),
-            Some("http") => Some(80),
-            _ => None,
-        });
+        let port = port_of(uri);
         let pinned = match (uri.host(), port) {
             (Some(host), Some(port)) => self.pinned(host, port).map(|a| (a, port)),
             _ => None,
@@ -184,5 +206,10 @@ mod tests {
             Some(ip("10.0.0.3"))
         );
         assert_eq!(pins.pinned("a.example", 80), None);
+        assert_eq!(
+            shown(&pins.pins, "https://A.example/stream").as_deref(),
+            Some("* A.example:443 goes to 10.0.0.1 (--resolve)")
+        );
+        assert_eq!(shown(&pins.pins, "http://a.example/"), None);
     }
 }

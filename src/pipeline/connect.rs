@@ -376,6 +376,9 @@ impl Run<'_> {
         if !self.log.verbose() {
             return;
         }
+        if let Some(pin) = http.pinned() {
+            self.log.debug(&pin);
+        }
         let lines = http.describe(headers);
         self.log.debug(&format!("> {}", redact_url(&lines[0])));
         for line in &lines[1..] {
