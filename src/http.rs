@@ -141,6 +141,9 @@ pub const MAX_REDIRECTS: usize = 10;
 pub struct Sent {
     pub response: Response<Body>,
     pub url: String,
+    /// The redirects followed on the way: status, and the request sent
+    /// next (method and URL), for `-v`.
+    pub hops: Vec<(u16, String, String)>,
 }
 
 /// Why a request got no response to classify.
@@ -271,9 +274,9 @@ impl Http {
         lines
     }
 
-    /// With `-v`: where `--resolve` sends this request, if it does.
-    pub fn pinned(&self) -> Option<String> {
-        resolve::shown(&self.req.resolve, &self.url)
+    /// With `-v`: where `--resolve` sends a request to `url`, if it does.
+    pub fn pinned(&self, url: &str) -> Option<String> {
+        resolve::shown(&self.req.resolve, url)
     }
 
     /// The headers of the next send, before `auth` adds its own.
@@ -297,6 +300,7 @@ impl Http {
         let mut url = self.url.clone();
         let mut method = self.req.method.clone();
         let mut body = self.req.body.as_deref();
+        let mut hops = Vec::new();
         for _ in 0..=MAX_REDIRECTS {
             let resp = self
                 .send_one(&method, &url, &headers, body)
@@ -306,6 +310,7 @@ impl Http {
                 return Ok(Sent {
                     response: resp,
                     url,
+                    hops,
                 });
             }
             let location = resp
@@ -332,6 +337,7 @@ impl Http {
                 method = "GET".into();
                 body = None;
             }
+            hops.push((status, method.clone(), next.clone()));
             url = next;
         }
         Err(SendError::Protocol(format!(

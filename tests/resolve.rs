@@ -29,10 +29,16 @@ fn a_pinned_name_reaches_its_address_and_keeps_its_host_header() {
         "-v",
     ]);
     out.assert_code(0);
-    // -v says where the request went, as curl -v does (it shows the
-    // first request of a redirect chain, and the last response).
-    let said = format!("* stream.invalid:{port} goes to 127.0.0.1 (--resolve)");
-    assert!(out.stderr.contains(&said), "{said}: {}", out.stderr);
+    // -v says where each request went, and the redirect between them, as
+    // curl -v -L does.
+    for said in [
+        format!("* stream.invalid:{port} goes to 127.0.0.1 (--resolve)"),
+        format!("< HTTP 307: following it to {location}"),
+        format!("* other.invalid:{other} goes to 127.0.0.1 (--resolve)"),
+        format!("> GET {location}"),
+    ] {
+        assert!(out.stderr.contains(&said), "{said}: {}", out.stderr);
+    }
     assert_eq!(out.json()[0]["data"], "pinned");
     assert_eq!(
         server.requests()[0].header("host"),

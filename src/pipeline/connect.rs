@@ -243,7 +243,28 @@ impl Run<'_> {
                 );
                 ended(Disconnect::Refused { why, after: None })
             }
-            SendResult::Response(sent) => Ok(Ok(sent)),
+            SendResult::Response(sent) => {
+                self.show_hops(http, &sent.hops);
+                Ok(Ok(sent))
+            }
+        }
+    }
+
+    /// With `-v`: each redirect followed, and the request sent after it
+    /// (its headers are the first request's, less secrets to another
+    /// origin), as `curl -v -L` shows them.
+    fn show_hops(&self, http: &Http, hops: &[(u16, String, String)]) {
+        if !self.log.verbose() {
+            return;
+        }
+        for (status, method, next) in hops {
+            let shown = redact_url(next);
+            self.log
+                .debug(&format!("< HTTP {status}: following it to {shown}"));
+            if let Some(pin) = http.pinned(next) {
+                self.log.debug(&pin);
+            }
+            self.log.debug(&format!("> {method} {shown}"));
         }
     }
 
@@ -376,7 +397,7 @@ impl Run<'_> {
         if !self.log.verbose() {
             return;
         }
-        if let Some(pin) = http.pinned() {
+        if let Some(pin) = http.pinned(http.url()) {
             self.log.debug(&pin);
         }
         let lines = http.describe(headers);
