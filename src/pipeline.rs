@@ -49,6 +49,13 @@ enum StreamEnd {
     Failed(anyhow::Error),
 }
 
+/// The two conditions a run checks on every event.
+#[derive(Clone, Copy)]
+enum Condition {
+    Until,
+    FailOn,
+}
+
 /// Everything the parser's callback touches; the parser itself stays
 /// outside so that it can lend items to this while it runs.
 struct Run<'a> {
@@ -264,7 +271,11 @@ impl Run<'_> {
                 }
                 if let Some(failure) = self.fails_on(&ev) {
                     self.chunk.error.get_or_insert(failure);
-                    self.chunk.failed_after = Some(ev.previous_id.to_vec());
+                    // The ID before this event: the one it replaced, or,
+                    // with no `id:` of its own, the one it carries (its
+                    // `previous_id` is only kept for an event with its own).
+                    let before = if ev.has_own_id { ev.previous_id } else { ev.id };
+                    self.chunk.failed_after = Some(before.to_vec());
                     return ControlFlow::Break(());
                 }
                 if self.until_ends(&ev) {
@@ -314,7 +325,31 @@ impl Run<'_> {
     /// `--until` sees every event, before the filter: the terminator is not
     /// written, and the resume point moves past it as past a filtered event.
     fn until_ends(&mut self, ev: &Event<'_>) -> bool {
-        let Some(until) = &mut self.until else {
+        self.holds(Condition::Until, ev)
+    }
+
+    /// `--fail-on`, on every event before `--until`: the error that fails
+    /// the run at this one, naming it and showing its type and data.
+    fn fails_on(&mut self, ev: &Event<'_>) -> Option<anyhow::Error> {
+        if !self.holds(Condition::FailOn, ev) {
+            return None;
+        }
+        let place = self.stats.events_seen().saturating_add(1);
+        Some(anyhow!(
+            "--fail-on matched {} of type {:?}: {}",
+            crate::jq::event_name(ev, place),
+            String::from_utf8_lossy(ev.kind()),
+            crate::jq::one_line_excerpt(&String::from_utf8_lossy(ev.data), 300)
+        ))
+    }
+
+    /// Does this condition (when given) hold for the event, the run's next?
+    fn holds(&mut self, which: Condition, ev: &Event<'_>) -> bool {
+        let condition = match which {
+            Condition::Until => &mut self.until,
+            Condition::FailOn => &mut self.fail_on,
+        };
+        let Some(condition) = condition else {
             return false;
         };
         let stamp = self
@@ -323,28 +358,7 @@ impl Run<'_> {
             .timestamp
             .then(|| self.fmt.time_text(self.chunk.now));
         let place = self.stats.events_seen().saturating_add(1);
-        until.ends(ev, place, stamp, self.log)
-    }
-
-    /// `--fail-on`, on every event before `--until`: the error that fails
-    /// the run at this one, naming it and showing its type and data.
-    fn fails_on(&mut self, ev: &Event<'_>) -> Option<anyhow::Error> {
-        let fail_on = self.fail_on.as_mut()?;
-        let stamp = self
-            .cfg
-            .format
-            .timestamp
-            .then(|| self.fmt.time_text(self.chunk.now));
-        let place = self.stats.events_seen().saturating_add(1);
-        if !fail_on.ends(ev, place, stamp, self.log) {
-            return None;
-        }
-        Some(anyhow!(
-            "--fail-on matched {} of type {:?}: {}",
-            crate::jq::event_name(ev, place),
-            String::from_utf8_lossy(ev.kind()),
-            crate::jq::one_line_excerpt(&String::from_utf8_lossy(ev.data), 300)
-        ))
+        condition.ends(ev, place, stamp, self.log)
     }
 
     /// What the `--jq`, `--until` and `--fail-on` programs wrote with

@@ -88,27 +88,7 @@ fn a_certificate_the_server_refuses_ends_the_run_in_one_line() {
     let (ca, srv, srv_key) = make_certs(&dir);
     let url = tls_server_with_client_ca(&srv, &srv_key, &ca);
     // Self-signed: not issued by the CA the server trusts.
-    let (stranger, stranger_key) = (dir.path("stranger.pem"), dir.path("stranger.key"));
-    openssl(
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-subj",
-            "/CN=stranger",
-            "-days",
-            "2",
-            "-keyout",
-            s(&stranger_key),
-            "-out",
-            s(&stranger),
-        ]
-        .map(String::from),
-    );
+    let (stranger, stranger_key) = self_signed_ec(&dir, "stranger", None);
     let out = run(&[
         &url,
         "--retry",

@@ -167,6 +167,44 @@ fn the_resume_point_stays_before_the_failing_event() {
     );
 }
 
+/// An error event without an `id:` of its own carries the ID before it,
+/// which is where the resume point stays: also when it comes first after
+/// a resume, with the resumed ID as the only one.
+#[test]
+fn an_error_event_without_an_id_keeps_the_id_before_it() {
+    let ids = |ids: &[&str]| -> String {
+        ids.iter()
+            .map(|i| event(None, Some(i), &format!("e{i}")))
+            .collect()
+    };
+    let error = event(Some("error"), None, "boom");
+    for (body, resume, want) in [
+        (ids(&["1", "2"]) + &error, None, "2"),
+        (ids(&["1"]) + &error, None, "1"),
+        (ids(&["7", "8", "9"]) + &error, None, "9"),
+        (error.clone(), Some("5"), "5"),
+        (event(None, None, "a") + &error, Some("5"), "5"),
+    ] {
+        let server = Server::script(vec![Reply::sse().body(&body).hold()]);
+        let dir = Scratch::new("fail-on-noid");
+        let state = dir.path("s.json");
+        if let Some(id) = resume {
+            std::fs::write(&state, format!("{{\"last_event_id\":\"{id}\"}}")).unwrap();
+        }
+        let out = run(&[
+            &server.url(),
+            "--fail-on",
+            r#".event == "error""#,
+            "--state-file",
+            state.to_str().unwrap_or_default(),
+        ]);
+        out.assert_code(1);
+        let saved = std::fs::read_to_string(&state).unwrap_or_default();
+        let saved: serde_json::Value = serde_json::from_str(&saved).expect("state");
+        assert_eq!(saved["last_event_id"], want, "{body:?} after {resume:?}");
+    }
+}
+
 #[test]
 fn a_condition_that_does_not_compile_is_a_usage_error() {
     let out = run(&["-", "--fail-on", ".event =="]);

@@ -53,29 +53,7 @@ fn a_pinned_name_reaches_its_address_and_keeps_its_host_header() {
 #[test]
 fn tls_checks_the_certificate_against_the_pinned_name() {
     let dir = Scratch::new("resolve-tls");
-    let (cert, key) = (dir.path("s.pem"), dir.path("s.key"));
-    openssl(
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-subj",
-            "/CN=stream.invalid",
-            "-days",
-            "2",
-            "-addext",
-            "subjectAltName=DNS:stream.invalid",
-            "-keyout",
-            key.to_str().unwrap(),
-            "-out",
-            cert.to_str().unwrap(),
-        ]
-        .map(String::from),
-    );
+    let (cert, key) = self_signed_ec(&dir, "stream.invalid", Some("stream.invalid"));
     let url = tls_server(&cert, &key);
     let port = url.rsplit(':').next().unwrap().trim_end_matches("/stream");
     let pinned = format!("https://stream.invalid:{port}/stream");

@@ -13,7 +13,7 @@ pub use debian_jq::debian_jq;
 pub use run::{Out, Running, Scratch, limit_file_size, run, run_with_stdin, ssetap};
 pub use server::{Reply, Request, Server, Step};
 pub use tls::{
-    make_certs, make_client_cert, openssl, tls_server, tls_server_paced,
+    make_certs, make_client_cert, openssl, self_signed_ec, tls_server, tls_server_paced,
     tls_server_wanting_client_cert, tls_server_with_client_ca,
 };
 

@@ -130,6 +130,28 @@ pub fn make_client_cert(dir: &Scratch, name: &str) -> (PathBuf, PathBuf) {
     (PathBuf::from(cert), PathBuf::from(key))
 }
 
+/// A self-signed P-256 certificate for `name` (its CN, and its DNS name
+/// unless `None`), valid two days: (cert, key).
+pub fn self_signed_ec(dir: &Scratch, name: &str, dns: Option<&str>) -> (PathBuf, PathBuf) {
+    let (cert, key) = (
+        dir.path(&format!("{name}.pem")),
+        dir.path(&format!("{name}.key")),
+    );
+    let mut args: Vec<String> = "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+                                 -nodes -days 2 -subj"
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    args.push(format!("/CN={name}"));
+    if let Some(dns) = dns {
+        args.extend(["-addext".into(), format!("subjectAltName=DNS:{dns}")]);
+    }
+    let p = |p: &PathBuf| p.to_string_lossy().into_owned();
+    args.extend(["-keyout".into(), p(&key), "-out".into(), p(&cert)]);
+    openssl(&args);
+    (cert, key)
+}
+
 /// An HTTPS server that answers every connection with one SSE event.
 pub fn tls_server(cert: &Path, key: &Path) -> String {
     tls_server_paced(cert, key, None)
