@@ -274,6 +274,16 @@ impl Http {
         lines
     }
 
+    /// `describe_error` for this agent's requests: with `--cert`, a server
+    /// that says it got no certificate is worded for that.
+    pub fn describe_error(&self, err: &ureq::Error) -> (String, bool) {
+        let (text, fatal) = describe_error(err);
+        match self.req.client_cert {
+            Some(_) => (crate::tls::with_cert(text), fatal),
+            None => (text, fatal),
+        }
+    }
+
     /// With `-v`: where `--resolve` sends a request to `url`, if it does.
     pub fn pinned(&self, url: &str) -> Option<String> {
         resolve::shown(&self.req.resolve, url)

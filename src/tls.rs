@@ -207,6 +207,31 @@ fn not_in_cacert() -> Error {
     CertificateError::Other(OtherError(Arc::new(NotInCacert))).into()
 }
 
+/// A server's `certificate_required` alert, as said when no `--cert` was
+/// given (`with_cert` words it when one was).
+pub const ASKS_FOR_CERT: &str =
+    "the server asks for a client certificate (mutual TLS): give it with --cert FILE";
+
+/// A server's `handshake_failure` alert, as said when no `--cert` was given.
+pub const HANDSHAKE_FAILED: &str = "the TLS handshake failed (the server's alert: handshake \
+     failure): it may want a client certificate (--cert FILE), or a TLS version or cipher \
+     ssetap does not offer";
+
+/// `describe`'s line for a run that gave `--cert`: rustls sends no
+/// certificate to a server that accepts none of the key's signature
+/// kinds (an EC key to a server that takes only RSA), which then says
+/// it got none.
+pub fn with_cert(text: String) -> String {
+    if text == ASKS_FOR_CERT || text == HANDSHAKE_FAILED {
+        "the server wants a client certificate but takes none of the kind --cert has: its \
+         key's signature algorithms are not among those the server accepts (or the TLS \
+         version or cipher is not shared)"
+            .to_string()
+    } else {
+        text
+    }
+}
+
 /// A refusal alert as its RFC 8446 name says it.
 fn alert_words(alert: rustls::AlertDescription) -> &'static str {
     use rustls::AlertDescription as A;
@@ -243,10 +268,13 @@ pub fn describe(err: &ureq::Error) -> Option<String> {
         Error::InvalidCertificate(cert) => cert,
         // The same answer every time: fatal, not a network failure.
         Error::AlertReceived(rustls::AlertDescription::CertificateRequired) => {
-            return Some(
-                "the server asks for a client certificate (mutual TLS): give it with --cert FILE"
-                    .into(),
-            );
+            return Some(ASKS_FOR_CERT.into());
+        }
+        // OpenSSL under TLS 1.2 says this for a client certificate it
+        // wanted and did not get, and for a version or cipher no side
+        // shares: the same answer every time either way.
+        Error::AlertReceived(rustls::AlertDescription::HandshakeFailure) => {
+            return Some(HANDSHAKE_FAILED.into());
         }
         // What a server answers a client certificate it does not accept
         // (rustls, OpenSSL and Go use these): the same every time.

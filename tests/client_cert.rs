@@ -196,3 +196,95 @@ fn a_pair_that_cannot_be_used_is_exit_1_before_anything_is_sent() {
         assert!(out.stderr.contains("is --cert-key"), "{}", out.stderr);
     }
 }
+
+/// `openssl s_server` on a free port of 127.0.0.1 with these arguments,
+/// once it accepts connections; killed when dropped.
+struct SServer(std::process::Child, u16);
+
+impl SServer {
+    fn start(args: &[&str]) -> SServer {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap();
+        let child = std::process::Command::new("openssl")
+            .args([
+                "s_server",
+                "-quiet",
+                "-www",
+                "-accept",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("openssl s_server");
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < until, "s_server did not start");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        SServer(child, port)
+    }
+}
+
+impl Drop for SServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// OpenSSL under TLS 1.2 answers a missing certificate, and one of a key
+/// kind it does not take, with handshake_failure: fatal at once, naming
+/// --cert, not retried for ever as a network failure.
+#[test]
+fn a_tls12_server_that_wants_a_certificate_is_fatal_at_once_too() {
+    let dir = Scratch::new("mtls-tls12");
+    let (ca, srv, srv_key) = make_certs(&dir);
+    let (client, client_key) = make_client_cert(&dir, "client");
+    let server = SServer::start(&[
+        "-tls1_2",
+        "-Verify",
+        "1",
+        "-verify_return_error",
+        "-CAfile",
+        s(&ca),
+        "-cert",
+        s(&srv),
+        "-key",
+        s(&srv_key),
+        // The client's key is EC: a server that takes only RSA signatures.
+        "-client_sigalgs",
+        "RSA+SHA256",
+    ]);
+    let url = format!("https://127.0.0.1:{}/", server.1);
+    let out = run(&[&url, "--retry", "10ms", "--cacert", s(&ca)]);
+    out.assert_code(1);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("the TLS handshake failed"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("--cert FILE"), "{}", out.stderr);
+
+    let with = [
+        &url,
+        "--retry",
+        "10ms",
+        "--cacert",
+        s(&ca),
+        "--cert",
+        s(&client),
+    ];
+    let out = run(&[&with[..], &["--cert-key", s(&client_key)]].concat());
+    out.assert_code(1);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("takes none of the kind --cert has"),
+        "{}",
+        out.stderr
+    );
+}

@@ -226,7 +226,7 @@ impl Run<'_> {
             SendResult::Stopped(stop) => Ok(Err(AfterAttempt::Exit(stop.exit_code()))),
             SendResult::Failed(SendError::Protocol(msg)) => Err(anyhow!(msg)),
             SendResult::Failed(SendError::Ureq(err, at)) => {
-                let (text, fatal) = http::describe_error(&err);
+                let (text, fatal) = http.describe_error(&err);
                 if fatal {
                     return Err(anyhow!("{}: {text}", redact_url(&at)));
                 }
