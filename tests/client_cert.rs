@@ -175,6 +175,71 @@ fn a_pair_that_cannot_be_used_is_exit_1_before_anything_is_sent() {
     assert!(out.stderr.contains("is encrypted"), "{}", out.stderr);
     assert!(out.stderr.contains("openssl pkey"), "{}", out.stderr);
 
+    // The old encrypted form (headers inside the PEM section) too.
+    let legacy = dir.path("legacy.key");
+    openssl(
+        &[
+            "genrsa",
+            "-traditional",
+            "-aes256",
+            "-passout",
+            "pass:x",
+            "-out",
+            s(&legacy),
+            "2048",
+        ]
+        .map(String::from),
+    );
+    let out = run(&[&url, "--cert", s(&client), "--cert-key", s(&legacy)]);
+    out.assert_code(1);
+    assert!(out.stderr.contains("is encrypted"), "{}", out.stderr);
+
+    // A DER file is named as such, with the conversion.
+    let der = dir.path("client.der");
+    openssl(
+        &[
+            "x509",
+            "-in",
+            s(&client),
+            "-outform",
+            "der",
+            "-out",
+            s(&der),
+        ]
+        .map(String::from),
+    );
+    let out = run(&[&url, "--cert", s(&der), "--cert-key", s(&client_key)]);
+    out.assert_code(1);
+    assert!(out.stderr.contains("it looks like DER"), "{}", out.stderr);
+
+    // A key rustls cannot sign with says which kinds it can.
+    let (weak, weak_key) = (dir.path("weak.pem"), dir.path("weak.key"));
+    openssl(
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:1024",
+            "-nodes",
+            "-subj",
+            "/CN=weak",
+            "-days",
+            "2",
+            "-keyout",
+            s(&weak_key),
+            "-out",
+            s(&weak),
+        ]
+        .map(String::from),
+    );
+    let out = run(&[&url, "--cert", s(&weak), "--cert-key", s(&weak_key)]);
+    out.assert_code(1);
+    assert!(
+        out.stderr.contains("RSA of 2048 bits or more"),
+        "{}",
+        out.stderr
+    );
+
     // curl's FILE:PASSWORD is named as such, and the password not shown.
     let with_pass = format!("{}:hunter2", s(&client));
     let out = run(&[&url, "--cert", &with_pass, "--cert-key", s(&encrypted)]);

@@ -89,7 +89,7 @@ impl ClientCert {
 fn load(cert: &PemFile, key: Option<&PemFile>) -> Result<ClientCert, String> {
     let (chain, own_key) = read(cert)?;
     if chain.is_empty() {
-        return Err(format!("{}: no certificate in the file", cert.name()));
+        return Err(no_certificate(cert));
     }
     let found = match key {
         Some(file) => {
@@ -127,7 +127,11 @@ fn read(
     let mut chain = Vec::new();
     let mut key = None;
     for item in <(SectionKind, Vec<u8>)>::pem_slice_iter(file.bytes) {
-        let (kind, der) = item.map_err(|_| format!("{}: not a valid PEM file", file.name()))?;
+        let (kind, der) = item.map_err(|_| match encrypted(file.bytes) {
+            // The old encrypted form has headers PEM sections may not.
+            true => encrypted_key(file),
+            false => format!("{}: not a valid PEM file", file.name()),
+        })?;
         let found = match kind {
             SectionKind::Certificate => {
                 chain.push(CertificateDer::from(der));
@@ -143,18 +147,40 @@ fn read(
     Ok((chain, key))
 }
 
+/// Does the file hold an encrypted key (`ENCRYPTED PRIVATE KEY`, or the
+/// old form's `Proc-Type: 4,ENCRYPTED`)?
+fn encrypted(bytes: &[u8]) -> bool {
+    memchr::memmem::find(bytes, b"ENCRYPTED").is_some()
+}
+
+fn encrypted_key(file: &PemFile) -> String {
+    format!(
+        "{}: the private key is encrypted, and ssetap reads only unencrypted keys \
+         (decrypt it to a file only its user can read: openssl pkey -in KEY -out PLAIN)",
+        file.name()
+    )
+}
+
 fn no_key(file: &PemFile, hint: &str) -> String {
     // An encrypted key is a PEM section rustls does not read.
-    let encrypted = memchr::memmem::find(file.bytes, b"ENCRYPTED").is_some();
-    if encrypted {
-        format!(
-            "{}: the private key is encrypted, and ssetap reads only unencrypted keys \
-             (decrypt it to a file only its user can read: openssl pkey -in KEY -out PLAIN)",
-            file.name()
-        )
+    if encrypted(file.bytes) {
+        encrypted_key(file)
     } else {
         format!("{}: no private key in the file{hint}", file.name())
     }
+}
+
+/// Why a file holds no certificate, where its bytes say: DER (a
+/// certificate, or PKCS#12, both start with a SEQUENCE) is not PEM.
+fn no_certificate(file: &PemFile) -> String {
+    let der = file.bytes.first() == Some(&0x30) && !file.bytes.starts_with(b"-----");
+    let hint = if der {
+        " (it looks like DER or PKCS#12: convert it to PEM with openssl x509 -inform der, \
+         or openssl pkcs12 -nodes)"
+    } else {
+        ""
+    };
+    format!("{}: no certificate in the file{hint}", file.name())
 }
 
 /// What rustls says of the pair: the key's kind, and that it belongs to
@@ -167,7 +193,9 @@ fn check(chain: &[CertificateDer<'static>], key: &PrivateKeyDer<'static>) -> Res
             rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch) => {
                 "the private key is not the certificate's".to_string()
             }
-            rustls::Error::General(why) => format!("the private key cannot be used ({why})"),
+            rustls::Error::General(_) => "the private key is of a kind ssetap cannot sign with \
+                 (it takes RSA of 2048 bits or more, ECDSA P-256 or P-384, and Ed25519)"
+                .to_string(),
             other => format!("the certificate and key cannot be used ({other})"),
         })
 }
