@@ -326,10 +326,18 @@ pub fn takes_escapes(term: Option<&str>) -> bool {
     term.is_some_and(|t| !t.is_empty() && t != "dumb")
 }
 
-/// Characters a terminal may act on: C0 controls but tab, DEL, and C1
-/// (which some terminals take as escape sequences when UTF-8 encoded).
+/// Characters a terminal may act on: C0 controls but tab, DEL, C1 (which
+/// some terminals take as escape sequences when UTF-8 encoded), and the
+/// bidirectional formatting characters.
 fn is_control(c: char) -> bool {
-    (c < ' ' && c != '\t') || ('\u{7f}'..='\u{9f}').contains(&c)
+    (c < ' ' && c != '\t') || ('\u{7f}'..='\u{9f}').contains(&c) || is_bidi(c)
+}
+
+/// The bidirectional formatting characters, which reorder how the rest of
+/// a line is shown (a server's text could make an error line read as
+/// something else): escaped like controls.
+fn is_bidi(c: char) -> bool {
+    matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Text as it may reach a terminal: each control character written as
@@ -389,6 +397,10 @@ mod tests {
         // Tab, printable Unicode and backslashes are left alone, unallocated.
         assert!(matches!(escape("a\tb é \\x1b ✓"), Cow::Borrowed(_)));
         assert_eq!(escape("\u{a0}\u{100}"), "\u{a0}\u{100}");
+        // Bidirectional overrides would reorder the rest of the line.
+        assert_eq!(escape("ok\u{202e}txt.exe"), "ok\\u{202e}txt.exe");
+        assert_eq!(escape("\u{2066}\u{200f}"), "\\u{2066}\\u{200f}");
+        assert_eq!(escape_json("\"a\u{202e}b\""), "\"a\\u202eb\"");
     }
 
     #[test]

@@ -27,6 +27,8 @@ impl Pin {
     /// `HOST:PORT:ADDR[,ADDR…]`; an IPv6 address in brackets or bare.
     pub fn parse(text: &str) -> Result<Pin, String> {
         let form = "expected HOST:PORT:ADDR[,ADDR...], e.g. example.org:443:127.0.0.1";
+        // curl's `+HOST` only changes how long its cache keeps the entry.
+        let text = text.strip_prefix('+').unwrap_or(text);
         let (host, rest) = match text.strip_prefix('[') {
             Some(v6) => {
                 let (host, rest) = v6.split_once(']').ok_or(form)?;
@@ -35,8 +37,17 @@ impl Pin {
             None => text.split_once(':').ok_or(form)?,
         };
         let (port, addrs) = rest.split_once(':').ok_or(form)?;
-        if host.is_empty() || host.contains(['/', '@', ' ']) {
+        if host.is_empty()
+            || host
+                .bytes()
+                .any(|b| b"/@ ".contains(&b) || b.is_ascii_control())
+        {
             return Err(format!("{host:?} is not a host name; {form}"));
+        }
+        if host.contains('*') && host != "*" {
+            return Err(format!(
+                "{host:?}: only * alone stands for any host (there are no patterns)"
+            ));
         }
         let port: u16 = port
             .parse()
@@ -163,6 +174,10 @@ mod tests {
         assert_eq!((v6.host.as_str(), v6.port), ("fe80::1", 80));
         assert_eq!(v6.addrs, ["::1".parse::<IpAddr>().unwrap()]);
         assert_eq!(Pin::parse("*:443:10.0.0.1").unwrap().host, "*");
+        assert_eq!(
+            Pin::parse("+a.example:443:10.0.0.1").unwrap().host,
+            "a.example"
+        );
     }
 
     #[test]
@@ -177,6 +192,8 @@ mod tests {
             ("example.org:443:localhost", "is not an IP address"),
             ("example.org:443:127.0.0.1,", "is not an IP address"),
             ("[::1:443:127.0.0.1", "expected HOST:PORT:ADDR"),
+            ("*.example:443:127.0.0.1", "only * alone"),
+            ("a\x1bb:443:127.0.0.1", "is not a host name"),
         ] {
             let err = Pin::parse(text).unwrap_err();
             assert!(err.contains(says), "{text}: {err}");
