@@ -91,10 +91,11 @@ fn long_ids_cannot_make_dedup_keep_more_than_its_budget() {
     let server = Server::start(move |_, _| {
         let mut r = Reply::sse();
         for i in 0..150 {
-            let id = format!("{i:07}{}", "x".repeat(1 << 20));
+            // 1 MiB in all: the most an `id` may hold.
+            let id = format!("{i:07}{}", "x".repeat((1 << 20) - 7));
             r = r.body(event(None, Some(&id), "n"));
         }
-        let last = format!("{:07}{}", 149, "x".repeat(1 << 20));
+        let last = format!("{:07}{}", 149, "x".repeat((1 << 20) - 7));
         r.body(event(None, Some(&last), "replayed"))
             .body(event(None, Some("end"), "after"))
             .pause(Duration::from_secs(30))
