@@ -401,6 +401,16 @@ fn build_request(
         })
         .transpose()?;
     let client_cert = client_cert::build(cli, warnings)?;
+    // Through a proxy, the proxy looks the URL's name up (as in curl).
+    if let (crate::http::Proxy::Url(_), Input::Url(url)) = (&proxy, input)
+        && crate::http::resolve::shown(&cli.resolve, url).is_some()
+    {
+        warnings.push(
+            "--resolve: the URL's host is looked up by the proxy (-x), not here, so its pin \
+             is not used (a pin for the proxy's own name is)"
+                .to_string(),
+        );
+    }
     Ok(Request {
         method,
         headers,

@@ -88,3 +88,39 @@ fn a_malformed_pin_is_one_usage_line() {
         assert!(out.stderr.contains(says), "{pin}: {}", out.stderr);
     }
 }
+
+/// Through a proxy (`-x`) the proxy looks the URL's name up, as in curl:
+/// a pin for it is said not to be used.
+#[test]
+fn a_pin_for_a_name_the_proxy_looks_up_is_said_to_be_unused() {
+    let refused = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy = format!("http://{}", refused.local_addr().unwrap());
+    drop(refused);
+    let out = run(&[
+        "http://stream.invalid:80/",
+        "--resolve",
+        "stream.invalid:80:127.0.0.1",
+        "-x",
+        &proxy,
+        "--max-retries",
+        "0",
+    ]);
+    out.assert_code(1);
+    assert!(
+        out.stderr
+            .contains("--resolve: the URL's host is looked up by the proxy"),
+        "{}",
+        out.stderr
+    );
+    // A pin for the proxy's own name is used: no such warning.
+    let out = run(&[
+        "http://stream.invalid:80/",
+        "--resolve",
+        "proxy.invalid:3128:127.0.0.1",
+        "-x",
+        "http://proxy.invalid:3128",
+        "--max-retries",
+        "0",
+    ]);
+    assert!(!out.stderr.contains("--resolve:"), "{}", out.stderr);
+}

@@ -98,9 +98,18 @@ fn load(cert: &PemFile, key: Option<&PemFile>) -> Result<ClientCert, String> {
         }
         None => own_key.ok_or_else(|| no_key(cert, "; give it with --cert-key FILE"))?,
     };
-    check(&chain, &found).map_err(|e| match key {
-        Some(k) => format!("{} and {}: {e}", cert.name(), k.name()),
-        None => format!("{}: {e}", cert.name()),
+    check(&chain, &found).map_err(|e| {
+        // The key may belong to a later certificate of the chain: the
+        // client's own must come first.
+        let later = (1..chain.len()).any(|i| check(&chain[i..i + 1], &found).is_ok());
+        let e = match later {
+            true => format!("{e}: it is a later certificate's; put the client's own first"),
+            false => e,
+        };
+        match key {
+            Some(k) => format!("{} and {}: {e}", cert.name(), k.name()),
+            None => format!("{}: {e}", cert.name()),
+        }
     })?;
     let ureq_key = ureq::tls::parse_pem(key.unwrap_or(cert).bytes)
         .find_map(|item| match item {

@@ -8,6 +8,8 @@ const KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49
 const KEY_SEC1: &str = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIMeCJQDLcheTV4dZO3/wDjQK61tf3IBAvAwQHvkAT/7qoAoGCCqGSM49\nAwEHoUQDQgAEoEPk0O3fXCpHzBJTqjEenB9qJ12hXVERrM3ZNTMkstMzw5vAKSSE\njEnYwL60XuIdy8JXBCLdBtCPzVIJ4LVDvg==\n-----END EC PRIVATE KEY-----\n";
 /// The same key, encrypted (`openssl pkey -aes256`).
 const KEY_ENCRYPTED: &str = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIHsMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAhK/CvKxbwtmgICCAAw\nDAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEEPPdFGOaqgE+W8b1dpb5fXEEgZCe\nT2ZKw0hPV5gRioRuiFwI44sk4DVCOvfgFbEz/Nrvpk4FazlFRoKxMYuxXxqHd3dk\nkzz3pgPNWj1ACvhaZ+MS9kfSpHaC1YeggiRGpjxXK7khI3VeTndVqlW4CgiY/UlP\nzpGuC/xMD0f4jHWAfK/lp/Ks6l6D8fgW4fzHBGZx9kZh0IFPLaetIcuXJCpbuYI=\n-----END ENCRYPTED PRIVATE KEY-----\n";
+/// Another key's certificate.
+const OTHER_CERT: &str = "-----BEGIN CERTIFICATE-----\nMIIBdjCCAR2gAwIBAgIUbBpQk9d3LstJVtPLHDgo23fn1GkwCgYIKoZIzj0EAwIw\nEDEOMAwGA1UEAwwFb3RoZXIwIBcNMjYxMjA4MDMyNDU5WhgPMjEyNjExMTQwMzI0\nNTlaMBAxDjAMBgNVBAMMBW90aGVyMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\nzbKVlgbWsY4wlBYe0tPZmZu1DqnSR3vlwfiTcNkxjLAnwbtIVAhq80U/ZJNeJ+Ei\nGRe0XdHrQIbm67sVhBfvmqNTMFEwHQYDVR0OBBYEFH4nHF9rkP8u5BkGzVL3m8tQ\nv1GdMB8GA1UdIwQYMBaAFH4nHF9rkP8u5BkGzVL3m8tQv1GdMA8GA1UdEwEB/wQF\nMAMBAf8wCgYIKoZIzj0EAwIDRwAwRAIgR0TLcI9mHJP0XJH5CDW4oKCA/yOUZ5j/\n1ZplavKwbGoCIFcmM7OjAnLUrwHwyvHy8BmjnGA5a48XjKHV1gtSRG71\n-----END CERTIFICATE-----\n";
 /// Another key.
 const OTHER_KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgizlkmlTyXNUc7Wj7\nSRKagcZ2VF3N0jrl3oFcuwqBld2hRANCAATNspWWBtaxjjCUFh7S09mZm7UOqdJH\ne+XB+JNw2TGMsCfBu0hUCGrzRT9kk14n4SIZF7Rd0etAhubruxWEF++a\n-----END PRIVATE KEY-----\n";
 
@@ -57,6 +59,13 @@ fn each_fault_is_one_line_naming_the_file() {
     assert_eq!(
         err(&both_other, None),
         "--cert c.pem: the private key is not the certificate's"
+    );
+    // Its key's certificate after another: the order is named.
+    let misordered = format!("{OTHER_CERT}{CERT}");
+    assert_eq!(
+        err(&misordered, Some(KEY)),
+        "--cert c.pem and --cert-key k.pem: the private key is not the certificate's: \
+         it is a later certificate's; put the client's own first"
     );
     let encrypted = err(CERT, Some(KEY_ENCRYPTED));
     assert!(
