@@ -167,10 +167,12 @@ impl Config {
             Some(u) => Some(crate::until::Until::compile(u).map_err(bad)?),
             None => None,
         };
-        let fail_on = match &cli.fail_on {
-            Some(f) => Some(crate::until::Until::compile_for("--fail-on", f).map_err(bad)?),
-            None => None,
-        };
+        let fail_on = cli
+            .fail_on
+            .as_deref()
+            .map(|f| crate::until::Until::compile_for("--fail-on", f))
+            .transpose()
+            .map_err(bad)?;
         if format != Format::Json && jq.is_none() {
             for (set, flag) in [
                 (cli.json_data, "--json-data"),

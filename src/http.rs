@@ -141,9 +141,16 @@ pub const MAX_REDIRECTS: usize = 10;
 pub struct Sent {
     pub response: Response<Body>,
     pub url: String,
-    /// The redirects followed on the way: status, and the request sent
-    /// next (method and URL), for `-v`.
-    pub hops: Vec<(u16, String, String)>,
+    /// The redirects followed on the way, for `-v`.
+    pub hops: Vec<Hop>,
+}
+
+/// One redirect followed: its status, and the request sent after it.
+#[derive(Debug)]
+pub struct Hop {
+    pub status: u16,
+    pub method: String,
+    pub url: String,
 }
 
 /// Why a request got no response to classify.
@@ -347,7 +354,11 @@ impl Http {
                 method = "GET".into();
                 body = None;
             }
-            hops.push((status, method.clone(), next.clone()));
+            hops.push(Hop {
+                status,
+                method: method.clone(),
+                url: next.clone(),
+            });
             url = next;
         }
         Err(SendError::Protocol(format!(

@@ -155,94 +155,47 @@ fn a_pair_that_cannot_be_used_is_exit_1_before_anything_is_sent() {
     }
     assert!(listener.accept().is_err(), "nothing connected");
 
-    // An encrypted key says how to decrypt it.
-    let encrypted = dir.path("enc.key");
-    openssl(
-        &[
-            "pkey",
-            "-in",
-            s(&client_key),
-            "-aes256",
-            "-passout",
-            "pass:x",
-            "-out",
-            s(&encrypted),
-        ]
-        .map(String::from),
+    // An encrypted key, in either form, says how to decrypt it; a DER
+    // file is named as such, with the conversion; a key rustls cannot sign
+    // with says which kinds it can.
+    let (cert, key) = (s(&client), s(&client_key));
+    let (enc, legacy, der) = (
+        dir.path("enc.key"),
+        dir.path("legacy.key"),
+        dir.path("client.der"),
     );
-    let out = run(&[&url, "--cert", s(&client), "--cert-key", s(&encrypted)]);
-    out.assert_code(1);
-    assert!(out.stderr.contains("is encrypted"), "{}", out.stderr);
-    assert!(out.stderr.contains("openssl pkey"), "{}", out.stderr);
-
-    // The old encrypted form (headers inside the PEM section) too.
-    let legacy = dir.path("legacy.key");
-    openssl(
-        &[
-            "genrsa",
-            "-traditional",
-            "-aes256",
-            "-passout",
-            "pass:x",
-            "-out",
-            s(&legacy),
-            "2048",
-        ]
-        .map(String::from),
-    );
-    let out = run(&[&url, "--cert", s(&client), "--cert-key", s(&legacy)]);
-    out.assert_code(1);
-    assert!(out.stderr.contains("is encrypted"), "{}", out.stderr);
-
-    // A DER file is named as such, with the conversion.
-    let der = dir.path("client.der");
-    openssl(
-        &[
-            "x509",
-            "-in",
-            s(&client),
-            "-outform",
-            "der",
-            "-out",
-            s(&der),
-        ]
-        .map(String::from),
-    );
-    let out = run(&[&url, "--cert", s(&der), "--cert-key", s(&client_key)]);
-    out.assert_code(1);
-    assert!(out.stderr.contains("it looks like DER"), "{}", out.stderr);
-
-    // A key rustls cannot sign with says which kinds it can.
+    let (enc, legacy, der) = (s(&enc), s(&legacy), s(&der));
     let (weak, weak_key) = (dir.path("weak.pem"), dir.path("weak.key"));
-    openssl(
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:1024",
-            "-nodes",
-            "-subj",
-            "/CN=weak",
-            "-days",
-            "2",
-            "-keyout",
-            s(&weak_key),
-            "-out",
-            s(&weak),
-        ]
-        .map(String::from),
-    );
-    let out = run(&[&url, "--cert", s(&weak), "--cert-key", s(&weak_key)]);
-    out.assert_code(1);
-    assert!(
-        out.stderr.contains("RSA of 2048 bits or more"),
-        "{}",
-        out.stderr
-    );
+    let (weak, weak_key) = (s(&weak), s(&weak_key));
+    let pass = "-aes256 -passout pass:x";
+    openssl_line(&format!("pkey -in {key} -out {enc} {pass}"));
+    openssl_line(&format!("genrsa -traditional -out {legacy} {pass} 2048"));
+    openssl_line(&format!("x509 -in {cert} -outform der -out {der}"));
+    openssl_line(&format!(
+        "req -x509 -newkey rsa:1024 -nodes -subj /CN=weak -days 2 -keyout {weak_key} -out {weak}"
+    ));
+    for (flags, says) in [
+        (
+            ["--cert", cert, "--cert-key", enc],
+            &["is encrypted", "openssl pkey"][..],
+        ),
+        (["--cert", cert, "--cert-key", legacy], &["is encrypted"]),
+        (["--cert", der, "--cert-key", key], &["it looks like DER"]),
+        (
+            ["--cert", weak, "--cert-key", weak_key],
+            &["RSA of 2048 bits or more"],
+        ),
+    ] {
+        let out = run(&[&[url.as_str()][..], &flags].concat());
+        out.assert_code(1);
+        for said in says {
+            assert!(out.stderr.contains(said), "{flags:?}: {}", out.stderr);
+        }
+    }
 
     // curl's FILE:PASSWORD is named as such, and the password not shown.
     let with_pass = format!("{}:hunter2", s(&client));
-    let out = run(&[&url, "--cert", &with_pass, "--cert-key", s(&encrypted)]);
+    let out = run(&[&url, "--cert", &with_pass, "--cert-key", enc]);
     out.assert_code(1);
     assert!(
         out.stderr.contains("--cert takes no :PASSWORD"),

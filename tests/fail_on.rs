@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Reply, Scratch, Server, event, run};
+use common::{Reply, Scratch, Server, event, run, saved_id};
 
 /// Anthropic's shape: deltas, then `event: error` (as its API sends an
 /// overload mid-stream), and the end of the response.
@@ -154,12 +154,7 @@ fn the_resume_point_stays_before_the_failing_event() {
         "{}",
         out.stderr
     );
-    let saved = std::fs::read_to_string(&state).unwrap_or_default();
-    let saved: serde_json::Value = serde_json::from_str(&saved).expect("state");
-    assert_eq!(
-        saved["last_event_id"], "2",
-        "a restart sees the error again"
-    );
+    assert_eq!(saved_id(&state), "2", "a restart sees the error again");
     assert_eq!(
         server.requests().len(),
         1,
@@ -199,9 +194,7 @@ fn an_error_event_without_an_id_keeps_the_id_before_it() {
             state.to_str().unwrap_or_default(),
         ]);
         out.assert_code(1);
-        let saved = std::fs::read_to_string(&state).unwrap_or_default();
-        let saved: serde_json::Value = serde_json::from_str(&saved).expect("state");
-        assert_eq!(saved["last_event_id"], want, "{body:?} after {resume:?}");
+        assert_eq!(saved_id(&state), want, "{body:?} after {resume:?}");
     }
 }
 

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Reply, Running, Scratch, Server, event, run, ssetap};
+use common::{Reply, Running, Scratch, Server, event, run, saved_id, ssetap};
 use std::time::Duration;
 
 /// The answer both servers type, in pieces.
@@ -237,10 +237,9 @@ fn the_terminator_is_not_written_and_the_state_moves_past_it() {
     ]);
     out.assert_code(0);
     assert_eq!(out.lines(), [r#"{"n":1}"#, r#"{"n":2}"#, r#"{"n":3}"#]);
-    let saved = std::fs::read_to_string(&state).unwrap_or_default();
-    let saved: serde_json::Value = serde_json::from_str(&saved).expect("state");
     assert_eq!(
-        saved["last_event_id"], "4",
+        saved_id(&state),
+        "4",
         "a restart resumes after the terminator"
     );
 }

@@ -8,7 +8,6 @@ mod common;
 
 use common::*;
 use std::os::unix::fs::{PermissionsExt, symlink};
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Events numbered after the Last-Event-ID received (none: after 0).
@@ -21,12 +20,6 @@ fn numbered_after(req: &Request, count: u64) -> (u64, String) {
         .map(|n| event(None, Some(&n.to_string()), &format!("e{n}")))
         .collect();
     (last, body)
-}
-
-fn saved_id(state: &Path) -> String {
-    let text = std::fs::read_to_string(state).expect("state file");
-    let v: serde_json::Value = serde_json::from_str(&text).expect("state is JSON");
-    v["last_event_id"].as_str().expect("an ID").to_string()
 }
 
 fn wait_until(what: &str, mut done: impl FnMut() -> bool) {

@@ -94,15 +94,19 @@ impl Pinned {
         }
     }
 
-    /// The pinned addresses for this host and port, if any.
     fn pinned(&self, host: &str, port: u16) -> Option<&[IpAddr]> {
-        let host = host
-            .strip_prefix('[')
-            .and_then(|h| h.strip_suffix(']'))
-            .unwrap_or(host);
-        let pin = self.pins.iter().find(|p| p.matches(host, port))?;
-        Some(&pin.addrs)
+        pinned(&self.pins, host, port)
     }
+}
+
+/// The addresses the first pin for this host and port gives, if any.
+fn pinned<'a>(pins: &'a [Pin], host: &str, port: u16) -> Option<&'a [IpAddr]> {
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    let pin = pins.iter().find(|p| p.matches(host, port))?;
+    Some(&pin.addrs)
 }
 
 /// A URI's port, or its scheme's.
@@ -119,12 +123,10 @@ fn port_of(uri: &Uri) -> Option<u16> {
 pub fn shown(pins: &[Pin], url: &str) -> Option<String> {
     let uri: Uri = url.parse().ok()?;
     let (host, port) = (uri.host()?, port_of(&uri)?);
-    let pinned = Pinned {
-        pins: pins.to_vec(),
-        lookup: DefaultResolver::default(),
-    };
-    let addrs = pinned.pinned(host, port)?;
-    let addrs: Vec<String> = addrs.iter().map(IpAddr::to_string).collect();
+    let addrs: Vec<String> = pinned(pins, host, port)?
+        .iter()
+        .map(IpAddr::to_string)
+        .collect();
     Some(format!(
         "* {host}:{port} goes to {} (--resolve)",
         addrs.join(", ")

@@ -253,11 +253,16 @@ impl Run<'_> {
     /// With `-v`: each redirect followed, and the request sent after it
     /// (its headers are the first request's, less secrets to another
     /// origin), as `curl -v -L` shows them.
-    fn show_hops(&self, http: &Http, hops: &[(u16, String, String)]) {
+    fn show_hops(&self, http: &Http, hops: &[http::Hop]) {
         if !self.log.verbose() {
             return;
         }
-        for (status, method, next) in hops {
+        for http::Hop {
+            status,
+            method,
+            url: next,
+        } in hops
+        {
             let shown = redact_url(next);
             self.log
                 .debug(&format!("< HTTP {status}: following it to {shown}"));

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Run the openssl command; the test fails if it does.
-pub fn openssl(args: &[String]) {
+pub fn openssl<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(args: &[S]) {
     let out = Command::new("openssl")
         .args(args)
         .output()
@@ -21,6 +21,12 @@ pub fn openssl(args: &[String]) {
         "openssl {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// `openssl` with a command line split at spaces (the scratch paths
+/// tests put in it have none).
+pub fn openssl_line(line: &str) {
+    openssl(&line.split_whitespace().collect::<Vec<_>>());
 }
 
 /// A CA and a server certificate for 127.0.0.1 and localhost, made with
